@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The composition root of the podium CLI: the engine's commands plus the site builder.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const build = new URL('../build/', import.meta.url);
+if (!existsSync(fileURLToPath(new URL('runner/src/cli/main.js', build)))) {
+  process.stderr.write('podium: not built yet. Run "npm install" (or "npm run build") in the Podium folder first.\n');
+  process.exit(2);
+}
+const { main, processIO } = await import(new URL('runner/src/cli/main.js', build).href);
+const { buildSite } = await import(new URL('leaderboard-site/src/build.js', build).href);
+process.exitCode = await main(process.argv.slice(2), processIO(), { buildSite });

@@ -1,0 +1,82 @@
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, required } from '../args.js';
+import { progress, UsageError } from '../io.js';
+import { hiddenDir } from '../../competition/load.js';
+import { evaluateSubmission } from '../../evaluate/evaluate.js';
+import { serializeRecord } from '../../results/record.js';
+import { formatValue } from '../../results/standings.js';
+import { openCompetition, printProblems } from './shared.js';
+import type { Command } from './command.js';
+import type { CliDeps } from '../io.js';
+
+export const evaluate: Command = {
+  name: 'evaluate',
+  summary: 'validate and score a submission, and write its result record',
+  help: `Usage: podium evaluate --competition DIR --hidden DIR SUBMISSION_DIR [options]
+
+Validates the submission, scores it against the hidden truth and writes the result record.
+Exit status 0 when scored; otherwise 1, with a record whose status and error say why.
+
+Options:
+  --competition DIR  the competition repository
+  --hidden DIR       the hidden data folder (default: from competition.yml data.hidden)
+  --out FILE         write the record here (default: print it with --json, else a summary)
+  --commit SHA       the git commit the submission was taken from, for provenance
+  --phase ID         score for this phase (default: the phase open now)
+  --json             print the record on stdout
+
+Example:
+  podium evaluate --competition . --hidden ../hidden --out record.json submissions/a/x
+`,
+  async run(argv, io, deps: CliDeps) {
+    const { values, positionals } = parse('evaluate', argv, {
+      competition: { type: 'string' },
+      hidden: { type: 'string' },
+      out: { type: 'string' },
+      commit: { type: 'string' },
+      phase: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
+    if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit)) throw new UsageError('--commit takes a full 40-character commit id.', 'evaluate');
+    const json = values.json === true;
+    const bar = progress(io, json);
+    const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));
+    let hidden: string;
+    try {
+      hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
+    } catch (e: unknown) {
+      throw new UsageError(e instanceof Error ? e.message : String(e), 'evaluate');
+    }
+    const record = await evaluateSubmission({
+      competition,
+      hiddenDir: hidden,
+      submissionDir: path.resolve(io.cwd, positionals[0]!),
+      ...(values.commit ? { commit: values.commit } : {}),
+      ...(values.phase ? { phase: values.phase } : {}),
+      ...(deps.now ? { now: deps.now() } : {}),
+      onStep: (s) => bar.step(s),
+    });
+    bar.done();
+    const text = serializeRecord(record);
+    if (values.out) {
+      // Write beside the target and rename, so a crash never leaves half a record.
+      const out = path.resolve(io.cwd, values.out);
+      await mkdir(path.dirname(out), { recursive: true });
+      const tmp = `${out}.${process.pid}.tmp`;
+      await writeFile(tmp, text);
+      await rename(tmp, out);
+    }
+    if (json) io.stdout(text);
+    else if (record.status === 'scored') {
+      const scores = competition.metrics.map((m) => `${m.label} ${formatValue(record.scores.public[m.name]!.value)}`).join(', ');
+      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scores}\n`);
+    } else {
+      io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
+      printProblems(io, record.error.problems ?? []);
+    }
+    if (values.out && !json) io.stdout(`Record written to ${path.relative(io.cwd, path.resolve(io.cwd, values.out))}\n`);
+    return record.status === 'scored' ? 0 : 1;
+  },
+};

@@ -1,0 +1,114 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { markdownTable } from 'markdown-table';
+import { parse, required } from '../args.js';
+import { UsageError, progress } from '../io.js';
+import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
+import { openCompetition } from './shared.js';
+import type { Command } from './command.js';
+
+export const leaderboard: Command = {
+  name: 'leaderboard',
+  summary: 'build the leaderboard site from the result records',
+  help: `Usage: podium leaderboard build --competition DIR --out DIR [--results DIR | --ref REF] [--json]
+
+Recomputes the leaderboard from every result record and writes a static site to --out.
+Records come from the competition's results branch (origin's, fetched first, when there
+is an origin), from a git ref, or from a folder holding a results/ tree.
+
+Options:
+  --competition DIR  the competition repository
+  --out DIR          where to write the site
+  --results DIR      read records from DIR/results/ instead of git
+  --ref REF          read records from this git ref of the competition repository
+  --json             print the standings as JSON instead of a table
+
+Example:
+  podium leaderboard build --competition . --out _site
+`,
+  async run(argv, io, deps) {
+    const [sub, ...rest] = argv;
+    if (sub === '--help' || sub === '-h') throw new UsageError('', 'leaderboard');
+    if (sub !== 'build') throw new UsageError(sub ? `unknown subcommand "${sub}"; did you mean "build"?` : 'say what to do: podium leaderboard build ...', 'leaderboard');
+    const { values } = parse('leaderboard', rest, {
+      competition: { type: 'string' },
+      out: { type: 'string' },
+      results: { type: 'string' },
+      ref: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.results && values.ref) throw new UsageError('give --results or --ref, not both.', 'leaderboard');
+    const out = path.resolve(io.cwd, required('leaderboard', values.out, '--out'));
+    const json = values.json === true;
+    const bar = progress(io, json);
+    const competition = await openCompetition(io, required('leaderboard', values.competition, '--competition'));
+
+    bar.step('reading result records');
+    let loaded: LoadedRecords;
+    if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results));
+    else {
+      const ref = values.ref ?? (await resultsRef(competition.dir));
+      loaded = ref ? await readRecordsFromRef(competition.dir, ref) : { records: [], invalid: [] };
+    }
+    for (const bad of loaded.invalid) io.stderr(`! skipped ${bad.path}: ${bad.why}\n`);
+
+    const standings = computeStandings(competition, loaded.records);
+    let index: string | undefined;
+    if (deps.buildSite) {
+      bar.step('building the site');
+      index = (await deps.buildSite({ competition, records: loaded.records, outDir: out })).index;
+    }
+    bar.done();
+    if (json) {
+      io.stdout(`${JSON.stringify({ site: index ?? null, phases: standings.map(plainStandings) }, null, 2)}\n`);
+      return 0;
+    }
+    for (const s of standings) io.stdout(`\n${s.phaseName}\n\n${standingsTable(s)}\n`);
+    io.stdout(`\n${loaded.records.length} record(s) read.${index ? ` Site: ${index}` : ''}\n`);
+    return 0;
+  },
+};
+
+export function standingsTable(s: PhaseStandings): string {
+  if (s.rows.length === 0) return '(no scored submissions yet)';
+  const head = ['rank', 'team', 'submission', ...s.metrics.map((m) => `${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}`)];
+  const rows = s.rows.map((r) => [
+    String(r.rank),
+    r.record.submission.team,
+    r.record.submission.name,
+    ...s.metrics.map((m) => {
+      const v = r.record.scores.public[m.name]?.value;
+      return v === undefined ? '—' : formatValue(v);
+    }),
+  ]);
+  return markdownTable([head, ...rows], { align: ['r', 'l', 'l', ...s.metrics.map(() => 'r' as const)] });
+}
+
+function plainStandings(s: PhaseStandings) {
+  return {
+    phase: s.phase,
+    unscored: s.unscored,
+    rows: s.rows.map((r) => ({
+      rank: r.rank,
+      id: r.record.id,
+      team: r.record.submission.team,
+      submission: r.record.submission.name,
+      scores: Object.fromEntries(Object.entries(r.record.scores.public).map(([k, v]) => [k, v.value])),
+    })),
+  };
+}
+
+async function readRecordFolder(root: string): Promise<LoadedRecords> {
+  const files: { path: string; text: string }[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(path.join(root, 'results'), { recursive: true })) as string[];
+  } catch {
+    throw new UsageError(`${root} has no results/ folder.`, 'leaderboard');
+  }
+  for (const rel of entries.filter((e) => e.endsWith('.json')).sort()) {
+    files.push({ path: `results/${rel.split(path.sep).join('/')}`, text: await readFile(path.join(root, 'results', rel), 'utf8') });
+  }
+  return parseRecords(files);
+}

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { parse } from '../args.js';
+import { progress, UsageError, ExitCode } from '../io.js';
+import { checkRecord } from '../../results/record.js';
+import { publishRecords, RESULTS_BRANCH } from '../../results/git-store.js';
+import { findCompetitionDir } from './shared.js';
+import type { ResultRecord } from '../../results/schema.js';
+import type { Command } from './command.js';
+
+export const publish: Command = {
+  name: 'publish',
+  summary: 'commit result records to the results branch and push them',
+  help: `Usage: podium publish [--competition DIR] [--remote URL] [--branch NAME] RECORD.json ...
+
+Commits each record as its own file under results/<phase>/ on the results branch and
+pushes without force. When another writer pushed first, it fetches, lays the records on
+top and retries with jittered back-off. A record already on the branch (the same
+submission at the same commit) is not added again. Nothing is pushed if any record is
+invalid.
+
+Options:
+  --competition DIR  the competition repository whose "origin" remote receives the records
+  --remote URL       push here instead of the competition's origin
+  --branch NAME      default: ${RESULTS_BRANCH}
+  --json             print {"added": [...], "existing": [...], "commit": ...}
+
+Example:
+  podium publish --competition . record.json
+`,
+  async run(argv, io) {
+    const { values, positionals } = parse('publish', argv, {
+      competition: { type: 'string' },
+      remote: { type: 'string' },
+      branch: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length === 0) throw new UsageError('give at least one record file.', 'publish');
+    const records: ResultRecord[] = [];
+    const bad: string[] = [];
+    for (const file of positionals) {
+      let value: unknown;
+      try {
+        value = JSON.parse(await readFile(path.resolve(io.cwd, file), 'utf8'));
+      } catch (e: unknown) {
+        bad.push(`${file}: cannot read it as JSON (${e instanceof Error ? e.message : String(e)})`);
+        continue;
+      }
+      const checked = checkRecord(value);
+      if (checked.ok) records.push(checked.record);
+      else bad.push(`${file}: not a valid result record: ${checked.why}`);
+    }
+    if (bad.length > 0) {
+      for (const b of bad) io.stderr(`✗ ${b}\n`);
+      io.stderr('Nothing was published.\n');
+      throw new ExitCode(1);
+    }
+    let remote = values.remote;
+    if (!remote) {
+      const dir = await findCompetitionDir(io, values.competition);
+      try {
+        remote = (await simpleGit(dir).remote(['get-url', 'origin']))?.trim();
+      } catch {
+        remote = undefined;
+      }
+      if (!remote) throw new UsageError(`${dir} has no "origin" remote; pass --remote URL.`, 'publish');
+      // A relative remote path means relative to the repository, not to where podium runs.
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(remote) && !remote.includes('@') && !path.isAbsolute(remote)) remote = path.resolve(dir, remote);
+    }
+    const json = values.json === true;
+    const bar = progress(io, json);
+    bar.step(`pushing ${records.length} record(s)`);
+    const outcome = await publishRecords(records, {
+      remote,
+      ...(values.branch ? { branch: values.branch } : {}),
+      onRetry: (n) => bar.step(`another writer pushed first; retrying (attempt ${n + 1})`),
+    });
+    bar.done();
+    if (json) io.stdout(`${JSON.stringify(outcome, null, 2)}\n`);
+    else {
+      for (const id of outcome.added) io.stdout(`✓ recorded ${id}\n`);
+      for (const id of outcome.existing) io.stdout(`= already recorded ${id}\n`);
+      if (outcome.commit) io.stdout(`Pushed ${outcome.commit.slice(0, 12)} to ${values.branch ?? RESULTS_BRANCH}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { parse } from '../args.js';
+import { progress } from '../io.js';
+import { checkCompetition, COMPETITION_FILE } from '../../competition/load.js';
+import { validateSubmission } from '../../submission/validate.js';
+import { findCompetitionDir, plural, printProblems } from './shared.js';
+import { readFile } from 'node:fs/promises';
+import type { Problem } from '../../contracts/problems.js';
+import type { Command } from './command.js';
+
+export const validate: Command = {
+  name: 'validate',
+  summary: 'check a competition or submission folders and report every problem',
+  help: `Usage: podium validate [--competition DIR] [SUBMISSION_DIR ...] [--json]
+
+Checks competition.yml and each submission folder (submission.yml, its files, the
+predictions against the published test ids) and lists every problem with file, line and
+column. Exit status 1 when anything is wrong.
+
+Options:
+  --competition DIR  the competition repository (default: the nearest folder above the
+                     submission, or the current folder, that holds competition.yml)
+  --json             print a JSON report on stdout instead of text
+
+Examples:
+  podium validate submissions/my-team/first-try
+  podium validate --competition . --json submissions/a/x submissions/b/y
+`,
+  async run(argv, io) {
+    const { values, positionals } = parse('validate', argv, { competition: { type: 'string' }, json: { type: 'boolean' } });
+    const json = values.json === true;
+    const bar = progress(io, json);
+    const dir = await findCompetitionDir(io, values.competition, positionals[0]);
+    bar.step('checking competition.yml');
+    let text: string | undefined;
+    try {
+      text = await readFile(path.join(dir, COMPETITION_FILE), 'utf8');
+    } catch {
+      text = undefined;
+    }
+    const comp = text === undefined
+      ? { ok: false as const, problems: [{ file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `not found in ${dir}; pass --competition DIR.` }] }
+      : await checkCompetition(text, dir);
+    const report: { competition: { ok: boolean; problems: Problem[] }; submissions: { path: string; ok: boolean; problems: Problem[] }[] } = {
+      competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
+      submissions: [],
+    };
+    if (comp.ok) {
+      for (const sub of positionals) {
+        bar.step(`checking ${sub}`);
+        const r = await validateSubmission(comp.competition, path.resolve(io.cwd, sub));
+        report.submissions.push({ path: r.identity.path, ok: r.ok, problems: r.problems });
+      }
+    }
+    bar.done();
+    const ok = comp.ok && report.submissions.every((s) => s.ok);
+    if (json) {
+      io.stdout(`${JSON.stringify({ ok, ...report }, null, 2)}\n`);
+      return ok ? 0 : 1;
+    }
+    if (!comp.ok) {
+      io.stderr(`✗ competition.yml: ${plural(comp.problems.length, 'problem')}\n`);
+      printProblems(io, comp.problems);
+      if (positionals.length > 0) io.stderr('Submissions were not checked: fix competition.yml first.\n');
+    } else if (positionals.length === 0) {
+      io.stdout(`✓ competition.yml is valid (${comp.competition.config.title})\n`);
+    }
+    for (const s of report.submissions) {
+      if (s.ok) io.stdout(`✓ ${s.path} is valid\n`);
+      else {
+        io.stderr(`✗ ${s.path}: ${plural(s.problems.length, 'problem')}\n`);
+        printProblems(io, s.problems);
+      }
+    }
+    return ok ? 0 : 1;
+  },
+};

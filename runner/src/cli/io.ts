@@ -1,0 +1,62 @@
+import type { Competition } from '../competition/load.js';
+import type { ResultRecord } from '../results/schema.js';
+
+/** What the CLI may touch of the outside world; tests hand in their own. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** stderr is an interactive terminal (progress lines are shown only then). */
+  isTTY: boolean;
+}
+
+/** Builds the leaderboard site; supplied by the entry point so the engine does not depend on the site. */
+export type SiteBuilder = (input: { competition: Competition; records: readonly ResultRecord[]; outDir: string }) => Promise<{ index: string }>;
+
+export interface CliDeps {
+  buildSite?: SiteBuilder;
+  now?: () => Date;
+}
+
+/** A mistake in how the command was called: exit 2 with the command's usage. */
+export class UsageError extends Error {
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.command = command;
+  }
+}
+
+/** A failure already explained to the user: exit with this code and print nothing more. */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.name = 'ExitCode';
+    this.code = code;
+  }
+}
+
+/** One line that rewrites itself on a terminal; silent in CI, with --json, or when piped. */
+export interface Progress {
+  step(text: string): void;
+  done(): void;
+}
+
+export function progress(io: CliIO, json: boolean): Progress {
+  const live = io.isTTY && !json && io.env.CI !== 'true' && io.env.CI !== '1';
+  let shown = false;
+  return {
+    step(text) {
+      if (!live) return;
+      io.stderr(`\r\x1b[2K… ${text}`);
+      shown = true;
+    },
+    done() {
+      if (live && shown) io.stderr('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CompetitionSchema, type CompetitionConfig } from './schema.js';
+import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
+import { ContractError, didYouMean, type Problem } from '../contracts/problems.js';
+import { findMetric, metricNames, type Direction, type Metric } from '../scoring/metrics.js';
+import type { PredictionColumns } from '../scoring/predictions.js';
+
+export const COMPETITION_FILE = 'competition.yml';
+
+export interface CompetitionMetric {
+  name: string;
+  /** Column heading on the leaderboard. */
+  label: string;
+  direction: Direction;
+  primary: boolean;
+  metric: Metric;
+}
+
+export interface Competition {
+  /** Folder holding competition.yml (the competition repository's root). */
+  dir: string;
+  config: CompetitionConfig;
+  metrics: CompetitionMetric[];
+  primary: CompetitionMetric;
+}
+
+export type Phase = CompetitionConfig['phases'][number];
+
+/** Checks a competition.yml text; `dir` enables the checks of files it names. */
+export async function checkCompetition(
+  text: string,
+  dir?: string,
+  file = COMPETITION_FILE,
+): Promise<{ ok: true; competition: Competition } | { ok: false; problems: Problem[] }> {
+  const parsed = parseContract(file, text, CompetitionSchema);
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  const { value: config, source } = parsed;
+  const problems: Problem[] = [];
+  const metrics = resolveMetrics(config, source, problems);
+  checkPhases(config, source, problems);
+  checkUnique(config.concepts?.map((c) => c.id) ?? [], ['concepts'], 'id', 'concept', source, problems);
+
+  if (config.data.hidden.path === undefined && config.data.hidden.env === undefined) {
+    problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
+  }
+  const columns = new Set(metrics.map((m) => m.metric.reads));
+  if (columns.has('label') && columns.has('number')) {
+    problems.push(
+      source.problem(['metrics'], 'these metrics read the target column both as class labels and as numbers; choose classification or regression metrics.'),
+    );
+  }
+  if (columns.has('score') && config.data.score_column === undefined) {
+    problems.push(source.problem(['data'], 'a metric reads scores: name the predictions column that holds them in "data.score_column".'));
+  }
+  for (const [i, col] of (config.leaderboard?.columns ?? []).entries()) {
+    if (!config.metrics.some((m) => m.name === col)) {
+      problems.push(
+        source.problem(
+          ['leaderboard', 'columns', i],
+          `"${col}" is not one of this competition's metrics.${didYouMean(col, config.metrics.map((m) => m.name))}`,
+        ),
+      );
+    }
+  }
+  if (dir !== undefined) await checkDataFiles(config, dir, source, problems);
+
+  const primary = metrics.find((m) => m.primary);
+  if (problems.length > 0 || !primary) return { ok: false, problems };
+  return { ok: true, competition: { dir: dir ?? '.', config, metrics, primary } };
+}
+
+/** Reads and checks DIR/competition.yml; throws ContractError listing every problem. */
+export async function loadCompetition(dir: string): Promise<Competition> {
+  const file = path.join(dir, COMPETITION_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e: unknown) {
+    throw new ContractError(COMPETITION_FILE, [
+      { file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `cannot read ${file}: is this a competition folder? (podium init makes one)` },
+    ], { cause: e });
+  }
+  const result = await checkCompetition(text, dir);
+  if (!result.ok) throw new ContractError(COMPETITION_FILE, result.problems);
+  return result.competition;
+}
+
+function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems: Problem[]): CompetitionMetric[] {
+  const out: CompetitionMetric[] = [];
+  const primaries = config.metrics.filter((m) => m.primary === true).length;
+  if (primaries === 0 && config.metrics.length > 1) {
+    problems.push(source.problem(['metrics'], 'mark exactly one metric with "primary: true"; it ranks the leaderboard.'));
+  }
+  let primarySeen = false;
+  for (const [i, m] of config.metrics.entries()) {
+    const metric = findMetric(m.name);
+    if (!metric) {
+      problems.push(source.problem(['metrics', i, 'name'], `unknown metric "${m.name}".${didYouMean(m.name, metricNames())} Built-in metrics: ${metricNames().join(', ')}.`));
+      continue;
+    }
+    if (m.direction !== undefined && m.direction !== metric.direction) {
+      problems.push(source.problem(['metrics', i, 'direction'], `${m.name} is always ${metric.direction}d; remove "direction" or set it to ${metric.direction}.`));
+    }
+    const primary = m.primary === true || (primaries === 0 && config.metrics.length === 1);
+    if (primary && primarySeen) problems.push(source.problem(['metrics', i, 'primary'], 'only one metric can be primary.'));
+    primarySeen ||= primary;
+    out.push({ name: m.name, label: m.label ?? m.name, direction: metric.direction, primary, metric });
+  }
+  checkUnique(config.metrics.map((m) => m.name), ['metrics'], 'name', 'metric', source, problems);
+  return out;
+}
+
+function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
+  for (const [i, p] of config.phases.entries()) {
+    if (Date.parse(p.end) <= Date.parse(p.start)) {
+      problems.push(source.problem(['phases', i, 'end'], `phase "${p.id}" ends (${p.end}) before it starts (${p.start}).`));
+    }
+  }
+  checkUnique(config.phases.map((p) => p.id), ['phases'], 'id', 'phase', source, problems);
+}
+
+function checkUnique(values: string[], at: string[], key: string, what: string, source: YamlSource, problems: Problem[]): void {
+  const seen = new Set<string>();
+  for (const [i, v] of values.entries()) {
+    if (seen.has(v)) problems.push(source.problem([...at, i, key], `${what} "${v}" appears twice; each ${key} must be unique.`));
+    seen.add(v);
+  }
+}
+
+async function checkDataFiles(config: CompetitionConfig, dir: string, source: YamlSource, problems: Problem[]): Promise<void> {
+  const publicDir = path.resolve(dir, config.data.public);
+  const rel = path.relative(path.resolve(dir), publicDir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    problems.push(source.problem(['data', 'public'], 'the public data folder must be inside the competition repository.'));
+    return;
+  }
+  if (!(await isKind(publicDir, 'dir'))) {
+    problems.push(source.problem(['data', 'public'], `the folder "${config.data.public}" does not exist in the competition repository.`));
+    return;
+  }
+  if (config.data.ids !== undefined && !(await isKind(path.join(publicDir, config.data.ids), 'file'))) {
+    problems.push(source.problem(['data', 'ids'], `the file "${config.data.ids}" does not exist in "${config.data.public}".`));
+  }
+}
+
+async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {
+  try {
+    const s = await stat(p);
+    return kind === 'dir' ? s.isDirectory() : s.isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The columns a predictions file must have for this competition's metrics. */
+export function predictionColumns(c: Competition): PredictionColumns {
+  const reads = new Set(c.metrics.map((m) => m.metric.reads));
+  const labels = c.config.concepts && !reads.has('number') ? new Set(c.config.concepts.map((x) => x.id)) : undefined;
+  return {
+    id: c.config.data.id_column,
+    target: c.config.data.target_column,
+    ...(reads.has('score') && c.config.data.score_column ? { score: c.config.data.score_column } : {}),
+    numericTarget: reads.has('number'),
+    ...(labels ? { labels } : {}),
+  };
+}
+
+/** Where the hidden data is on this runner: an explicit folder wins, then the variable, then the path. */
+export function hiddenDir(c: Competition, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (explicit) return path.resolve(explicit);
+  const { path: p, env: name } = c.config.data.hidden;
+  if (name && env[name]) return path.resolve(env[name]);
+  if (p) return path.resolve(c.dir, p);
+  throw new Error(`the hidden data folder is not set: pass --hidden DIR or set the environment variable ${name}`);
+}
+
+/** The phase open at `now`, or the one named. */
+export function findPhase(c: Competition, now: Date, id?: string): { ok: true; phase: Phase } | { ok: false; why: string } {
+  const phases = c.config.phases;
+  if (id !== undefined) {
+    const phase = phases.find((p) => p.id === id);
+    return phase
+      ? { ok: true, phase }
+      : { ok: false, why: `there is no phase "${id}".${didYouMean(id, phases.map((p) => p.id))} Phases: ${phases.map((p) => p.id).join(', ')}.` };
+  }
+  const t = now.getTime();
+  const open = phases.find((p) => Date.parse(p.start) <= t && t < Date.parse(p.end));
+  if (open) return { ok: true, phase: open };
+  const windows = phases.map((p) => `${p.id} (${p.start} to ${p.end})`).join('; ');
+  return { ok: false, why: `no phase is open at ${now.toISOString()}. Phases: ${windows}.` };
+}

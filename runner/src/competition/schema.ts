@@ -1,0 +1,112 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Direction, Slug, SubmissionKind } from '../contracts/common.js';
+
+const Concept = Type.Object(
+  {
+    id: Type.String({ minLength: 1, description: 'the label value as it appears in the truth and predictions files' }),
+    name: Type.String({ minLength: 1 }),
+    definition: Type.String({ minLength: 1, description: 'what counts as this concept, in words annotators and participants share' }),
+  },
+  { additionalProperties: false },
+);
+
+const HiddenData = Type.Object(
+  {
+    path: Type.Optional(Type.String({ minLength: 1, description: 'folder on the runner; relative paths are relative to competition.yml' })),
+    env: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'name of an environment variable that holds the folder' })),
+  },
+  { additionalProperties: false },
+);
+
+const Data = Type.Object(
+  {
+    public: Type.String({ minLength: 1, description: 'folder in the repository with the data participants may see' }),
+    ids: Type.Optional(Type.String({ minLength: 1, description: 'file in the public folder listing every test id, in the id column' })),
+    hidden: HiddenData,
+    truth: Type.String({ minLength: 1, description: 'file in the hidden folder with the true labels' }),
+    inputs: Type.Optional(Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' })),
+    id_column: Type.String({ minLength: 1, default: 'id' }),
+    target_column: Type.String({ minLength: 1, default: 'label' }),
+    score_column: Type.Optional(Type.String({ minLength: 1, description: 'predictions column with a confidence score, for ranking metrics' })),
+  },
+  { additionalProperties: false },
+);
+
+const Metric = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'a built-in metric name such as accuracy or f1_macro' }),
+    primary: Type.Optional(Type.Boolean({ description: 'the one metric that ranks the leaderboard' })),
+    direction: Type.Optional(Direction),
+    label: Type.Optional(Type.String({ minLength: 1, description: 'column heading on the leaderboard' })),
+  },
+  { additionalProperties: false },
+);
+
+const Phase = Type.Object(
+  {
+    id: Slug,
+    name: Type.String({ minLength: 1 }),
+    start: Type.String({ format: 'date-time' }),
+    end: Type.String({ format: 'date-time' }),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const Submissions = Type.Object(
+  {
+    kinds: Type.Array(SubmissionKind, { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+const Limits = Type.Object(
+  {
+    per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per UTC day' })),
+    total: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per phase' })),
+    max_file_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'largest file a submission may contain' })),
+  },
+  { additionalProperties: false },
+);
+
+const Runtime = Type.Object(
+  {
+    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    memory_mb: Type.Optional(Type.Integer({ minimum: 16 })),
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const Leaderboard = Type.Object(
+  {
+    columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
+    rule: Type.Optional(Type.Union([Type.Literal('best-per-team'), Type.Literal('all')])),
+  },
+  { additionalProperties: false },
+);
+
+export const CompetitionSchema = Type.Object(
+  {
+    version: Type.Literal(1, { description: 'the competition.yml format version' }),
+    title: Type.String({ minLength: 1 }),
+    slug: Slug,
+    description: Type.Optional(Type.String()),
+    concepts: Type.Optional(Type.Array(Concept, { minItems: 1 })),
+    data: Data,
+    metrics: Type.Array(Metric, { minItems: 1 }),
+    phases: Type.Array(Phase, { minItems: 1 }),
+    submissions: Submissions,
+    limits: Type.Optional(Limits),
+    runtime: Type.Optional(Runtime),
+    leaderboard: Type.Optional(Leaderboard),
+  },
+  {
+    $id: 'https://podium.dev/schemas/competition.schema.json',
+    title: 'Podium competition.yml',
+    additionalProperties: false,
+  },
+);
+
+export type CompetitionConfig = Static<typeof CompetitionSchema>;

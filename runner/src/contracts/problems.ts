@@ -1,0 +1,71 @@
+/**
+ * A problem found in something a user wrote: where it is and what to do about it.
+ * Every validator in Podium reports these instead of throwing on the first fault, so a
+ * participant sees every mistake in one run.
+ */
+export interface Problem {
+  /** File the problem is in, relative to the folder the user named. */
+  file: string;
+  /** 1-based line; 0 when the problem is about the file as a whole. */
+  line: number;
+  /** 1-based column; 0 when the problem is about the file as a whole. */
+  column: number;
+  /** JSON-pointer-like path of the offending value, e.g. `/metrics/0/name`; empty for the file. */
+  path: string;
+  /** What is wrong and what is allowed instead. */
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
+  return `${where}: ${p.message}`;
+}
+
+/** Thrown where a caller needs a valid contract and the user's file is not one. */
+export class ContractError extends Error {
+  readonly problems: readonly Problem[];
+  constructor(what: string, problems: readonly Problem[], options?: ErrorOptions) {
+    const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+    super(`${what} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines}`, options);
+    this.name = 'ContractError';
+    this.problems = problems;
+  }
+}
+
+/** Edit distance, for "did you mean" on misspelt keys and names. */
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + cost);
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate when it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const allowed = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` Did you mean "${c}"?`;
+}

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { findPhase, type Competition } from '../competition/load.js';
+import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
+import { CsvError, parseCsv } from '../scoring/csv.js';
+import { scoreAgainstTruth, TruthError } from '../scoring/score.js';
+import { MetricUndefinedError } from '../scoring/metrics.js';
+import { sha256Hex } from '../files/tree.js';
+import { recordKey, runnerInfo, SCORER } from '../results/record.js';
+import type { ErrorInfo, ResultRecord, SubmissionInfo } from '../results/schema.js';
+
+export interface EvaluateOptions {
+  competition: Competition;
+  /** Folder with the hidden truth on this runner. */
+  hiddenDir: string;
+  submissionDir: string;
+  /** Commit of the submission, when it comes from git. */
+  commit?: string;
+  /** Phase id; default: the phase open at `now`. */
+  phase?: string;
+  now?: Date;
+  /** Told each step, for a progress line on a terminal. */
+  onStep?: (step: string) => void;
+}
+
+/**
+ * Validate, score and describe one submission. Always returns a record, never throws for a
+ * fault of the submission: the record's status and error say what went wrong.
+ */
+export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultRecord> {
+  const now = opts.now ?? new Date();
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const started = performance.now();
+
+  step('validating the submission');
+  const report = await validateSubmission(c, opts.submissionDir);
+  const phase = findPhase(c, now, opts.phase);
+  const base = (hash: string | undefined, identity: SubmissionIdentity) => {
+    const submissionHash = hash ?? `sha256:${sha256Hex('')}`;
+    const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+    return {
+      schema_version: 1 as const,
+      id: `${phaseId}/${identity.team}/${identity.name}/${recordKey(opts.commit, submissionHash)}`,
+      competition: c.config.slug,
+      phase: phaseId,
+      submission: submissionInfo(report, identity),
+      created_at: now.toISOString(),
+      provenance: {
+        ...(opts.commit ? { commit: opts.commit } : {}),
+        submission_hash: submissionHash,
+        scorer: { ...SCORER },
+        runner: runnerInfo(),
+      },
+    };
+  };
+  const reject = (error: ErrorInfo): ResultRecord => ({ ...base(report.hash, report.identity), status: 'rejected', error });
+  const fail = (error: ErrorInfo, extra: object = {}): ResultRecord => ({ ...base(report.hash, report.identity), ...extra, status: 'failed', error });
+
+  if (!phase.ok) return reject({ code: 'outside-phase', message: phase.why });
+  if (!report.ok || !report.submission) {
+    return reject({ code: 'invalid-submission', message: summary(report), problems: report.problems });
+  }
+  if (report.submission.kind !== 'predictions') {
+    return fail({
+      code: 'kind-not-supported',
+      message: `this runner cannot evaluate "${report.submission.kind}" submissions yet; only predictions files.`,
+      platform_fault: true,
+    });
+  }
+
+  step('reading the hidden truth');
+  const truthFile = path.join(opts.hiddenDir, c.config.data.truth);
+  let truthText: string;
+  try {
+    truthText = await readFile(truthFile, 'utf8');
+  } catch {
+    return fail({ code: 'truth-unavailable', message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`, platform_fault: true });
+  }
+  let truth;
+  try {
+    truth = parseCsv(truthText);
+  } catch (e: unknown) {
+    if (!(e instanceof CsvError)) throw e;
+    return fail({ code: 'truth-invalid', message: `the organisers' truth file is malformed (${e.message}); tell the organisers.`, platform_fault: true });
+  }
+
+  step('scoring');
+  const scoringStart = performance.now();
+  try {
+    const predictionsFile = `${report.identity.path}/${report.submission.predictions ?? ''}`;
+    const scored = scoreAgainstTruth(
+      truth,
+      { id: c.config.data.id_column, target: c.config.data.target_column },
+      report.predictions!,
+      c.metrics.map((m) => m.metric),
+      predictionsFile,
+    );
+    if (!scored.ok) {
+      return reject({ code: 'invalid-predictions', message: `the predictions do not match the test set: ${scored.problems.length} problem(s).`, problems: scored.problems });
+    }
+    const scoringTime = (performance.now() - scoringStart) / 1000;
+    const record: ResultRecord = {
+      ...base(report.hash, report.identity),
+      status: 'scored',
+      scores: { public: Object.fromEntries(Object.entries(scored.values).map(([k, v]) => [k, { value: v }])) },
+      resources: { scoring_time_s: round(scoringTime), wall_time_s: round((performance.now() - started) / 1000) },
+    };
+    record.provenance.data_hash = `sha256:${sha256Hex(truthText)}`;
+    return record;
+  } catch (e: unknown) {
+    if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });
+    if (e instanceof TruthError) return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
+    throw e;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function summary(report: ValidationReport): string {
+  const n = report.problems.length;
+  return `the submission has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and push again.`;
+}
+
+function submissionInfo(report: ValidationReport, identity: SubmissionIdentity): SubmissionInfo {
+  const s = report.submission;
+  return {
+    team: identity.team,
+    name: identity.name,
+    path: identity.path,
+    ...(s?.kind ? { kind: s.kind } : {}),
+    ...(s?.description ? { description: s.description } : {}),
+    ...(s?.authors ? { authors: s.authors } : {}),
+    ...(s?.paper ? { paper: s.paper } : {}),
+    ...(s?.code ? { code: s.code } : {}),
+  };
+}

@@ -1,0 +1,133 @@
+import { cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { simpleGit } from 'simple-git';
+import { CLASSES, FEATURES, exampleData, nearestCentroid, toCsv } from '../example/data.js';
+import { publishedSchemas } from '../contracts/published.js';
+
+export interface InitOptions {
+  /** Folder to create; must be absent or empty. */
+  dir: string;
+  title?: string;
+  /** Generate the example data and an example submission. */
+  example?: boolean;
+  /** Where the hidden part goes (with example); default: a folder beside DIR. */
+  hiddenDir?: string;
+  /** Make the folder a git repository with a first commit (default true). */
+  git?: boolean;
+  now?: Date;
+}
+
+export interface InitResult {
+  dir: string;
+  hiddenDir?: string;
+  exampleSubmission?: string;
+}
+
+export class InitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InitError';
+  }
+}
+
+/** The template folder, found from this module whether it runs from sources or the build. */
+export async function templateDir(): Promise<string> {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = path.join(dir, 'templates', 'competition');
+    try {
+      await access(path.join(candidate, 'competition.yml'));
+      return candidate;
+    } catch {
+      dir = path.dirname(dir);
+    }
+  }
+  throw new InitError('cannot find templates/competition next to the Podium installation');
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** Creates a competition repository from the template. */
+export async function initCompetition(opts: InitOptions): Promise<InitResult> {
+  const dir = path.resolve(opts.dir);
+  try {
+    if ((await readdir(dir)).length > 0) throw new InitError(`${opts.dir} already exists and is not empty; choose a new folder.`);
+  } catch (e: unknown) {
+    if (e instanceof InitError) throw e;
+  }
+  await mkdir(dir, { recursive: true });
+  await cp(await templateDir(), dir, { recursive: true });
+  await rename(path.join(dir, 'gitignore'), path.join(dir, '.gitignore'));
+
+  // Editors validate competition.yml offline against this copy of the schema.
+  const schemaDir = path.join(dir, '.podium', 'schemas');
+  await mkdir(schemaDir, { recursive: true });
+  for (const [name, schema] of Object.entries(publishedSchemas())) {
+    await writeFile(path.join(schemaDir, name), `${JSON.stringify(schema, null, 2)}\n`);
+  }
+
+  // A fresh competition's phase opens today and runs for twelve weeks.
+  const now = opts.now ?? new Date();
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const ymlPath = path.join(dir, 'competition.yml');
+  const doc = parseDocument(await readFile(ymlPath, 'utf8'));
+  doc.setIn(['phases', 0, 'start'], iso(start));
+  doc.setIn(['phases', 0, 'end'], iso(new Date(start.getTime() + 84 * DAY)));
+  if (opts.title) {
+    doc.setIn(['title'], opts.title);
+    doc.setIn(['slug'], slugify(opts.title));
+  } else {
+    doc.setIn(['slug'], slugify(path.basename(dir)));
+  }
+  await writeFile(ymlPath, doc.toString({ lineWidth: 100 }));
+
+  const result: InitResult = { dir };
+  if (opts.example) {
+    const hidden = path.resolve(opts.hiddenDir ?? `${dir}-hidden`);
+    const data = exampleData();
+    const pub = path.join(dir, 'data', 'public');
+    await writeFile(path.join(pub, 'train.csv'), toCsv(['id', ...FEATURES, 'label'], data.train.map((e) => [e.id, ...e.features, e.label])));
+    await writeFile(path.join(pub, 'test.csv'), toCsv(['id', ...FEATURES], data.test.map((e) => [e.id, ...e.features])));
+    await mkdir(hidden, { recursive: true });
+    await writeFile(path.join(hidden, 'truth.csv'), toCsv(['id', 'label'], data.test.map((e) => [e.id, e.label])));
+
+    const sub = path.join(dir, 'submissions', 'baseline', 'nearest-centroid');
+    await mkdir(sub, { recursive: true });
+    const predicted = nearestCentroid(data.train, data.test);
+    await writeFile(path.join(sub, 'predictions.csv'), toCsv(['id', 'label'], data.test.map((e, i) => [e.id, predicted[i]!])));
+    await writeFile(
+      path.join(sub, 'submission.yml'),
+      [
+        '# yaml-language-server: $schema=../../../.podium/schemas/submission.schema.json',
+        'team: baseline',
+        'name: nearest-centroid',
+        'kind: predictions',
+        'predictions: predictions.csv',
+        'description: >-',
+        '  Organisers\' baseline: standardise the four features on the training set and give',
+        `  each test segment the class (${CLASSES.join(', ')}) whose mean it is nearest to.`,
+        '',
+      ].join('\n'),
+    );
+    result.hiddenDir = hidden;
+    result.exampleSubmission = path.relative(dir, sub).split(path.sep).join('/');
+  }
+
+  if (opts.git !== false) {
+    const git = simpleGit(dir);
+    await git.init(['--initial-branch=main']);
+    await git.add('.');
+    await git.raw(['-c', 'user.name=Podium', '-c', 'user.email=podium@users.noreply.localhost', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'Start the competition from the Podium template']);
+  }
+  return result;
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function slugify(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'competition';
+}

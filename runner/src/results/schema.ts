@@ -1,0 +1,170 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Slug, SubmissionKind } from '../contracts/common.js';
+
+export const RECORD_SCHEMA_VERSION = 1;
+
+/** A confidence interval; filled in by the scoring engine's bootstrap. */
+const Interval = Type.Object(
+  {
+    low: Type.Number(),
+    high: Type.Number(),
+    level: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    method: Type.String({ description: 'e.g. "bootstrap-percentile"' }),
+    resamples: Type.Optional(Type.Integer({ minimum: 1 })),
+    seed: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+const Score = Type.Object(
+  {
+    value: Type.Number(),
+    ci: Type.Optional(Interval),
+  },
+  { additionalProperties: false },
+);
+
+const ScoreMap = Type.Record(Type.String({ minLength: 1 }), Score);
+
+/** Private scores are sealed until the phase ends: ciphertext plus a public commitment. */
+const SealedScores = Type.Object(
+  {
+    algorithm: Type.String(),
+    key_id: Type.String(),
+    ciphertext: Type.String(),
+    iv: Type.String(),
+    tag: Type.String(),
+    commitment: Type.String({ description: 'hex SHA-256 over the plaintext and a salt' }),
+  },
+  { additionalProperties: false },
+);
+
+const Scores = Type.Object(
+  {
+    public: ScoreMap,
+    private: Type.Optional(Type.Union([SealedScores, ScoreMap])),
+  },
+  { additionalProperties: false },
+);
+
+const Resources = Type.Object(
+  {
+    wall_time_s: Type.Optional(Type.Number({ minimum: 0 })),
+    startup_s: Type.Optional(Type.Number({ minimum: 0 })),
+    per_sample_ms: Type.Optional(Type.Number({ minimum: 0 })),
+    cpu_time_s: Type.Optional(Type.Number({ minimum: 0 })),
+    peak_memory_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    gpu: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String(),
+          count: Type.Integer({ minimum: 0 }),
+          peak_memory_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+          utilisation_mean: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    energy_j: Type.Optional(Type.Number({ minimum: 0 })),
+    energy_method: Type.Optional(Type.String()),
+    scoring_time_s: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const Provenance = Type.Object(
+  {
+    commit: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$' })),
+    submission_hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
+    data_hash: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+    image_digest: Type.Optional(Type.String()),
+    scorer: Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false }),
+    runner: Type.Object(
+      {
+        hostname: Type.Optional(Type.String()),
+        os: Type.String(),
+        arch: Type.String(),
+        cpu: Type.String(),
+        cpus: Type.Integer({ minimum: 1 }),
+        memory_bytes: Type.Integer({ minimum: 0 }),
+        node: Type.String(),
+        gpus: Type.Optional(Type.Array(Type.String())),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Problem = Type.Object(
+  {
+    file: Type.String(),
+    line: Type.Integer({ minimum: 0 }),
+    column: Type.Integer({ minimum: 0 }),
+    path: Type.String(),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+const ErrorInfo = Type.Object(
+  {
+    code: Type.String({ description: 'stable machine-readable reason, e.g. invalid-submission' }),
+    message: Type.String(),
+    problems: Type.Optional(Type.Array(Problem)),
+    platform_fault: Type.Optional(Type.Boolean({ description: 'true when the platform, not the submission, failed' })),
+  },
+  { additionalProperties: false },
+);
+
+const SubmissionInfo = Type.Object(
+  {
+    team: Slug,
+    name: Slug,
+    kind: Type.Optional(SubmissionKind),
+    path: Type.String({ description: 'the submission folder, relative to the competition repository' }),
+    description: Type.Optional(Type.String()),
+    authors: Type.Optional(Type.Array(Type.String())),
+    paper: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String()),
+    baseline: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const common = {
+  schema_version: Type.Literal(RECORD_SCHEMA_VERSION),
+  id: Type.String({ description: '<phase>/<team>/<name>/<key>; also the record path under results/' }),
+  competition: Slug,
+  phase: Slug,
+  submission: SubmissionInfo,
+  created_at: Type.String({ format: 'date-time' }),
+  provenance: Provenance,
+  resources: Type.Optional(Resources),
+};
+
+export const ScoredRecord = Type.Object(
+  { ...common, status: Type.Literal('scored'), scores: Scores },
+  { additionalProperties: false },
+);
+export const FailedRecord = Type.Object(
+  { ...common, status: Type.Literal('failed'), error: ErrorInfo },
+  { additionalProperties: false },
+);
+export const RejectedRecord = Type.Object(
+  { ...common, status: Type.Literal('rejected'), error: ErrorInfo },
+  { additionalProperties: false },
+);
+
+export const ResultRecordSchema = Type.Union([ScoredRecord, FailedRecord, RejectedRecord], {
+  $id: 'https://podium.dev/schemas/result.schema.json',
+  title: 'Podium result record',
+});
+
+export type ResultRecord = Static<typeof ResultRecordSchema>;
+export type ScoredResult = Static<typeof ScoredRecord>;
+export type ScoreValue = Static<typeof Score>;
+export type Resources = Static<typeof Resources>;
+export type Provenance = Static<typeof Provenance>;
+export type SubmissionInfo = Static<typeof SubmissionInfo>;
+export type ErrorInfo = Static<typeof ErrorInfo>;

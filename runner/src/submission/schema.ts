@@ -1,0 +1,33 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Slug, SubmissionKind } from '../contracts/common.js';
+
+// Which field each kind needs. Written as if/then so every kind's mistake gets its own
+// plain "missing required key" message rather than a union's wall of alternatives.
+const needs = (kind: string, field: string) => ({
+  if: { properties: { kind: { const: kind } }, required: ['kind'] },
+  then: { required: [field] },
+});
+
+export const SubmissionSchema = Type.Object(
+  {
+    team: Slug,
+    name: Slug,
+    kind: SubmissionKind,
+    predictions: Type.Optional(Type.String({ minLength: 1, description: 'predictions file, relative to this folder' })),
+    image: Type.Optional(Type.String({ minLength: 1, description: 'container image pinned by digest (name@sha256:...)' })),
+    build: Type.Optional(Type.String({ minLength: 1, description: 'folder with a Dockerfile, relative to this folder' })),
+    endpoint: Type.Optional(Type.String({ format: 'uri', description: 'HTTPS endpoint of the participant system' })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    authors: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
+    paper: Type.Optional(Type.String({ format: 'uri' })),
+    code: Type.Optional(Type.String({ format: 'uri' })),
+  },
+  {
+    $id: 'https://podium.dev/schemas/submission.schema.json',
+    title: 'Podium submission.yml',
+    additionalProperties: false,
+    allOf: [needs('predictions', 'predictions'), needs('api', 'endpoint')],
+  },
+);
+
+export type SubmissionConfig = Static<typeof SubmissionSchema>;

@@ -1,0 +1,157 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SubmissionSchema, type SubmissionConfig } from './schema.js';
+import { parseContract } from '../contracts/yaml-contract.js';
+import type { Problem } from '../contracts/problems.js';
+import { predictionColumns, type Competition } from '../competition/load.js';
+import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
+import { parseCsv } from '../scoring/csv.js';
+import { checkPredictions, type ExpectedIds, type Predictions } from '../scoring/predictions.js';
+
+export const SUBMISSION_FILE = 'submission.yml';
+const DEFAULT_MAX_FILE_MB = 50;
+const MAX_FILES = 200;
+const DIGEST_PINNED = /^([a-z0-9./_-]+(:[0-9]+)?\/)?[a-z0-9._/-]+@sha256:[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/;
+
+/** Who a submission is from: from submission.yml, or from its folder when the file is broken. */
+export interface SubmissionIdentity {
+  team: string;
+  name: string;
+  /** The folder relative to the competition repository, e.g. submissions/team/name. */
+  path: string;
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  identity: SubmissionIdentity;
+  problems: Problem[];
+  submission?: SubmissionConfig;
+  /** Parsed predictions, for the predictions kind when they are valid. */
+  predictions?: Predictions;
+  /** Content hash of every file in the folder. */
+  hash?: string;
+}
+
+export interface ValidateOptions {
+  /**
+   * The ids the predictions must cover. Defaults to the competition's public id list; the
+   * evaluator passes the hidden truth's ids instead.
+   */
+  expectedIds?: ExpectedIds;
+}
+
+/** Every problem with a submission folder, without running or scoring anything. */
+export async function validateSubmission(competition: Competition, submissionDir: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const dir = path.resolve(submissionDir);
+  const identity = identityFromFolder(competition, dir);
+  const problems: Problem[] = [];
+  const whole = (file: string, message: string): Problem => ({ file, line: 0, column: 0, path: '', message });
+
+  try {
+    if (!(await stat(dir)).isDirectory()) return { ok: false, identity, problems: [whole(identity.path, 'is not a folder; give the submission folder that holds submission.yml.')] };
+  } catch {
+    return { ok: false, identity, problems: [whole(identity.path, 'does not exist; give the submission folder that holds submission.yml.')] };
+  }
+
+  const maxMb = competition.config.limits?.max_file_mb ?? DEFAULT_MAX_FILE_MB;
+  const tree = await walkTree(dir, { maxFileBytes: maxMb * 1024 * 1024, maxFiles: MAX_FILES });
+  for (const f of tree.faults) {
+    const why = {
+      symlink: 'is a symbolic link; submissions may hold regular files only (copy the file in instead).',
+      special: 'is not a regular file (device, socket or pipe); remove it.',
+      'too-large': `is ${((f.size ?? 0) / 1024 / 1024).toFixed(1)} MB, over this competition's limit of ${maxMb} MB per file.`,
+      'too-many': `is past the limit of ${MAX_FILES} files per submission; remove what the evaluation does not need.`,
+    }[f.reason];
+    problems.push(whole(`${identity.path}/${f.rel}`, why));
+  }
+
+  const ymlFile = `${identity.path}/${SUBMISSION_FILE}`;
+  if (!tree.files.some((f) => f.rel === SUBMISSION_FILE)) {
+    if (!tree.faults.some((f) => f.rel === SUBMISSION_FILE)) problems.push(whole(ymlFile, 'is missing; every submission folder needs a submission.yml (see the participant guide).'));
+    return { ok: false, identity, problems };
+  }
+  const parsed = parseContract(ymlFile, await readFile(path.join(dir, SUBMISSION_FILE), 'utf8'), SubmissionSchema);
+  if (!parsed.ok) return { ok: false, identity, problems: [...problems, ...parsed.problems] };
+  const { value: sub, source } = parsed;
+  const named: SubmissionIdentity = { team: sub.team, name: sub.name, path: identity.path };
+
+  const accepted = competition.config.submissions.kinds;
+  if (!accepted.includes(sub.kind)) {
+    problems.push(source.problem(['kind'], `this competition does not accept "${sub.kind}" submissions; it accepts: ${accepted.join(', ')}.`));
+  }
+  const inSubmissionsFolder = identity.path.split('/');
+  if (inSubmissionsFolder.length === 3 && inSubmissionsFolder[0] === 'submissions') {
+    if (inSubmissionsFolder[1] !== sub.team) problems.push(source.problem(['team'], `team is "${sub.team}" but the folder is submissions/${inSubmissionsFolder[1]}/; they must match.`));
+    if (inSubmissionsFolder[2] !== sub.name) problems.push(source.problem(['name'], `name is "${sub.name}" but the folder is ${identity.path}/; they must match.`));
+  }
+
+  let predictions: Predictions | undefined;
+  if (sub.kind === 'predictions' && sub.predictions !== undefined) {
+    const target = insideFolder(sub.predictions);
+    if (!target.ok) {
+      problems.push(source.problem(['predictions'], `"${sub.predictions}" cannot be used: ${target.why}.`));
+    } else if (tree.faults.some((f) => f.rel === target.rel)) {
+      problems.push(source.problem(['predictions'], `"${sub.predictions}" cannot be read (see the problem with that file above).`));
+    } else if (!tree.files.some((f) => f.rel === target.rel)) {
+      const csvs = tree.files.filter((f) => f.rel.endsWith('.csv')).map((f) => f.rel);
+      problems.push(
+        source.problem(['predictions'], `the file "${sub.predictions}" is not in the submission folder.${csvs.length ? ` CSV files there: ${csvs.join(', ')}.` : ''}`),
+      );
+    } else {
+      const expected = options.expectedIds ?? (await publicIds(competition));
+      const text = await readFile(path.join(dir, target.rel), 'utf8');
+      const checked = checkPredictions(`${identity.path}/${target.rel}`, text, predictionColumns(competition), expected);
+      if (checked.ok) predictions = checked.predictions;
+      else problems.push(...checked.problems);
+    }
+  }
+  if (sub.kind === 'container') {
+    if ((sub.image === undefined) === (sub.build === undefined)) {
+      problems.push(source.problem(['kind'], 'a container submission gives exactly one of "image" (pinned by digest) or "build" (a folder with a Dockerfile).'));
+    }
+    if (sub.image !== undefined && !DIGEST_PINNED.test(sub.image)) {
+      problems.push(source.problem(['image'], `"${sub.image}" is not pinned: write name@sha256:<64 hex digits> so the image cannot change after scoring.`));
+    }
+    if (sub.build !== undefined) {
+      const b = insideFolder(sub.build);
+      if (!b.ok) problems.push(source.problem(['build'], `"${sub.build}" cannot be used: ${b.why}.`));
+      else if (!tree.files.some((f) => f.rel === (b.rel === '.' ? 'Dockerfile' : `${b.rel}/Dockerfile`))) {
+        problems.push(source.problem(['build'], `there is no Dockerfile in "${sub.build}".`));
+      }
+    }
+  }
+  if (sub.kind === 'api' && sub.endpoint !== undefined && !sub.endpoint.startsWith('https://')) {
+    problems.push(source.problem(['endpoint'], 'the endpoint must use https://.'));
+  }
+  for (const key of ['predictions', 'image', 'build', 'endpoint'] as const) {
+    const owner = { predictions: 'predictions', image: 'container', build: 'container', endpoint: 'api' }[key];
+    if (sub[key] !== undefined && sub.kind !== owner) {
+      problems.push(source.problem([key], `"${key}" belongs to ${owner} submissions, but kind is "${sub.kind}"; remove it or change kind.`, true));
+    }
+  }
+
+  const hash = await hashFiles(dir, tree.files.filter((f) => !tree.faults.some((x) => x.rel === f.rel)));
+  return { ok: problems.length === 0, identity: named, problems, submission: sub, ...(predictions ? { predictions } : {}), hash };
+}
+
+/** The published test ids, when the competition lists them. */
+export async function publicIds(c: Competition): Promise<ExpectedIds | undefined> {
+  if (c.config.data.ids === undefined) return undefined;
+  const table = parseCsv(await readFile(path.join(c.dir, c.config.data.public, c.config.data.ids), 'utf8'));
+  const col = table.header.indexOf(c.config.data.id_column);
+  if (col < 0) throw new Error(`${c.config.data.ids} has no "${c.config.data.id_column}" column (competition.yml data.ids)`);
+  return { ids: new Set(table.rows.map((r) => r[col]!.trim())), visibility: 'public' };
+}
+
+function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {
+  const rel = path.relative(path.resolve(c.dir), dir).split(path.sep).join('/');
+  const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  const parts = (inside ? rel : path.basename(dir)).split('/');
+  const slug = (s: string | undefined) => (s ?? 'unknown').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '').slice(0, 64) || 'unknown';
+  const isStandard = parts.length === 3 && parts[0] === 'submissions';
+  return {
+    team: slug(isStandard ? parts[1] : 'unknown'),
+    name: slug(isStandard ? parts[2] : parts[parts.length - 1]),
+    path: inside ? rel : path.basename(dir),
+  };
+}
