@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Direction, Slug, SubmissionKind } from '../contracts/common.js';
+import { Direction, Slug, StringEnum, SubmissionKind } from '../contracts/common.js';
 
 const Concept = Type.Object(
   {
@@ -82,7 +82,7 @@ const Runtime = Type.Object(
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
-    rule: Type.Optional(Type.Union([Type.Literal('best-per-team'), Type.Literal('all')])),
+    rule: Type.Optional(StringEnum(['best-per-team', 'all'] as const)),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+
+/**
+ * A string from a fixed list, as a JSON Schema `enum` rather than TypeBox's union of
+ * literals: ajv then reports one "allowed: …" error instead of one per alternative.
+ */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
 
 /** A name that is also a folder name and part of a record's path: safe on every file system. */
 export const Slug = Type.String({
@@ -6,7 +14,7 @@ export const Slug = Type.String({
   description: 'use 1 to 64 lower-case letters, digits, "-" and "_", starting with a letter or digit',
 });
 
-export const SubmissionKind = Type.Union([Type.Literal('predictions'), Type.Literal('container'), Type.Literal('api')]);
 export const SUBMISSION_KINDS = ['predictions', 'container', 'api'] as const;
+export const SubmissionKind = StringEnum(SUBMISSION_KINDS);
 
-export const Direction = Type.Union([Type.Literal('maximize'), Type.Literal('minimize')]);
+export const Direction = StringEnum(['maximize', 'minimize'] as const);

@@ -122,6 +122,30 @@ export function nearestNeighbours(k: number): Classifier {
   };
 }
 
+/** Gaussian naive Bayes: per-class normal densities per feature, with class priors. */
+export const gaussianNaiveBayes: Classifier = (train, test) => {
+  const model = CLASSES.map((c) => {
+    const members = train.filter((e) => e.label === c);
+    const d = members[0]!.features.length;
+    const mean = Array.from({ length: d }, (_, j) => members.reduce((s, m) => s + m.features[j]!, 0) / members.length);
+    const variance = mean.map((mu, j) => members.reduce((s, m) => s + (m.features[j]! - mu) ** 2, 0) / members.length || 1e-9);
+    return { label: c, mean, variance, logPrior: Math.log(members.length / train.length) };
+  });
+  return test.map((e) => {
+    let best = model[0]!;
+    let bestScore = -Infinity;
+    for (const m of model) {
+      let score = m.logPrior;
+      e.features.forEach((x, j) => (score -= 0.5 * (Math.log(2 * Math.PI * m.variance[j]!) + (x - m.mean[j]!) ** 2 / m.variance[j]!)));
+      if (score > bestScore) {
+        best = m;
+        bestScore = score;
+      }
+    }
+    return best.label;
+  });
+};
+
 /** Loud segments are music, quiet ones speech: a deliberately weak rule of thumb. */
 export const loudnessRule: Classifier = (_train, test) => test.map((e) => (e.features[0]! > -21 ? 'music' : 'speech'));
 

@@ -1,0 +1,171 @@
+/**
+ * `npm run demo`: one whole competition round on this machine, through the real CLI.
+ * It makes a competition repository with a bare "origin" beside it, submits five sample
+ * submissions on their own branches (as pull requests would), validates and scores them,
+ * commits one record each to the results branch, builds the leaderboard and serves it.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { main, processIO } from '../runner/src/cli/main.js';
+import type { CliIO } from '../runner/src/cli/io.js';
+import { exampleData, gaussianNaiveBayes, loudnessRule, nearestCentroid, toCsv } from '../runner/src/example/data.js';
+import { buildSite } from '../leaderboard-site/src/build.js';
+import { serveSite } from '../leaderboard-site/src/serve.js';
+
+export interface DemoOptions {
+  /** Working folder; emptied first. */
+  workDir: string;
+  serve: boolean;
+  port?: number;
+  io?: CliIO;
+}
+
+interface SampleSubmission {
+  team: string;
+  name: string;
+  what: string;
+  files: Record<string, string>;
+}
+
+const COMMITTER = ['-c', 'user.name=Demo Participant', '-c', 'user.email=participant@users.noreply.localhost', '-c', 'commit.gpgsign=false'];
+
+function samples(): SampleSubmission[] {
+  const { train, test } = exampleData();
+  const csv = (labels: string[], drop = 0) =>
+    toCsv(['id', 'label'], test.slice(0, test.length - drop).map((e, i) => [e.id, labels[i]!]));
+  const yml = (team: string, name: string, description: string) =>
+    `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\ndescription: ${description}\n`;
+  return [
+    {
+      team: 'aurora',
+      name: 'gaussian-bayes',
+      what: 'a strong method (Gaussian naive Bayes)',
+      files: {
+        'submission.yml': yml('aurora', 'gaussian-bayes', 'Gaussian naive Bayes on the four features.'),
+        'predictions.csv': csv(gaussianNaiveBayes(train, test)),
+      },
+    },
+    {
+      team: 'bluebird',
+      name: 'loudness-rule',
+      what: 'a weak method (one threshold on loudness)',
+      files: { 'submission.yml': yml('bluebird', 'loudness-rule', 'Loud is music, quiet is speech.'), 'predictions.csv': csv(loudnessRule(train, test)) },
+    },
+    {
+      team: 'cobalt',
+      name: 'first-try',
+      what: 'a broken submission.yml (a misspelt key, a wrong kind)',
+      files: {
+        'submission.yml': 'team: cobalt\nname: first-try\nkind: prediction\npredictons: predictions.csv\n',
+        'predictions.csv': csv(nearestCentroid(train, test)),
+      },
+    },
+    {
+      team: 'delta',
+      name: 'quick-run',
+      what: 'predictions that miss 40 rows',
+      files: { 'submission.yml': yml('delta', 'quick-run', 'Nearest centroid, stopped early.'), 'predictions.csv': csv(nearestCentroid(train, test), 40) },
+    },
+  ];
+}
+
+export async function runDemo(opts: DemoOptions): Promise<{ exitCodes: Record<string, number>; site: string; url?: string; close: () => Promise<void> }> {
+  // One stream for the whole story, so messages appear in the order they happen.
+  const base = opts.io ?? processIO();
+  const io: CliIO = { ...base, stderr: base.stdout };
+  const work = path.resolve(opts.workDir);
+  const rel = (p: string) => path.relative(io.cwd, p) || '.';
+  const say = (t: string) => io.stdout(`${t}\n`);
+  const heading = (t: string) => say(`\n── ${t} ${'─'.repeat(Math.max(0, 70 - t.length))}`);
+  const podium = async (argv: string[]) => {
+    say(`$ podium ${argv.join(' ')}`);
+    return main(argv, io, { buildSite });
+  };
+
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const repo = path.join(work, 'competition');
+  const hidden = path.join(work, 'hidden');
+  const origin = path.join(work, 'origin.git');
+  const records = path.join(work, 'records');
+  const site = path.join(work, 'site');
+
+  heading('1. The organiser makes a competition');
+  await podium(['init', rel(repo), '--example', '--hidden', rel(hidden)]);
+  await simpleGit().raw(['init', '--quiet', '--bare', '--initial-branch=main', origin]);
+  const git = simpleGit(repo);
+  await git.addRemote('origin', '../origin.git');
+  await git.push('origin', 'main');
+  say(`Pushed to the bare remote ${rel(origin)}; the hidden truth stays in ${rel(hidden)}.`);
+
+  heading('2. Participants open pull requests');
+  const subs = [
+    { team: 'baseline', name: 'nearest-centroid', what: "the organisers' baseline from the template", files: {} as Record<string, string> },
+    ...samples(),
+  ];
+  const commits = new Map<string, string>();
+  for (const s of subs) {
+    const folder = `submissions/${s.team}/${s.name}`;
+    if (Object.keys(s.files).length > 0) {
+      await git.raw(['checkout', '--quiet', '-b', `submit/${s.team}-${s.name}`, 'main']);
+      await mkdir(path.join(repo, folder), { recursive: true });
+      for (const [f, text] of Object.entries(s.files)) await writeFile(path.join(repo, folder, f), text);
+      await git.add(folder);
+      await git.raw([...COMMITTER, 'commit', '--quiet', '-m', `Submit ${s.team}/${s.name}`]);
+      await git.push('origin', `submit/${s.team}-${s.name}`);
+    } else {
+      await git.raw(['checkout', '--quiet', 'main']);
+    }
+    commits.set(folder, (await git.revparse(['HEAD'])).trim());
+    say(`${folder}: ${s.what}`);
+  }
+
+  heading('3. Each pull request is checked and evaluated');
+  const exitCodes: Record<string, number> = {};
+  await mkdir(records, { recursive: true });
+  for (const s of subs) {
+    const folder = `submissions/${s.team}/${s.name}`;
+    await git.raw(['checkout', '--quiet', commits.get(folder)!]);
+    const dir = path.join(repo, folder);
+    say('');
+    const valid = await podium(['validate', '--competition', rel(repo), rel(dir)]);
+    const out = path.join(records, `${s.team}-${s.name}.json`);
+    exitCodes[folder] = await podium([
+      'evaluate', '--competition', rel(repo), '--hidden', rel(hidden), '--commit', commits.get(folder)!, '--out', rel(out), rel(dir),
+    ]);
+    if (valid !== 0 && exitCodes[folder] === 0) throw new Error(`demo: ${folder} failed validation but was scored`);
+  }
+  await git.raw(['checkout', '--quiet', 'main']);
+
+  heading('4. One result record per submission goes to the results branch');
+  const files = subs.map((s) => rel(path.join(records, `${s.team}-${s.name}.json`)));
+  await podium(['publish', '--competition', rel(repo), ...files]);
+
+  heading('5. The leaderboard is rebuilt from the records');
+  await podium(['leaderboard', 'build', '--competition', rel(repo), '--out', rel(site)]);
+
+  let close = async () => {};
+  let url: string | undefined;
+  if (opts.serve) {
+    const served = await serveSite(site, opts.port ?? 0);
+    url = served.url;
+    close = () => new Promise((r) => served.server.close(() => r()));
+    heading('6. The site');
+    say(`Serving ${rel(site)} on ${url} — press Ctrl-C to stop.`);
+  } else {
+    say(`\nSite written to ${rel(path.join(site, 'index.html'))}`);
+  }
+  return { exitCodes, site: path.join(site, 'index.html'), ...(url ? { url } : {}), close };
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isEntry) {
+  const args = process.argv.slice(2);
+  const serve = !args.includes('--no-serve') && process.env.CI !== 'true';
+  const portArg = args.find((a) => a.startsWith('--port='));
+  runDemo({ workDir: '.demo', serve, ...(portArg ? { port: Number(portArg.slice(7)) } : {}) }).catch((e: unknown) => {
+    process.stderr.write(`demo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
