@@ -112,8 +112,13 @@ function segments(instancePath: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** A path as people write it: `phases[0].start`. */
+export function dotted(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === 'number' || /^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
 function describePath(path: readonly string[]): string {
-  return path.length === 0 ? 'at the top level' : `under "${path.join('.')}"`;
+  return path.length === 0 ? 'at the top level' : `under "${dotted(path)}"`;
 }
 
 function typeWord(t: unknown): string {
@@ -164,19 +169,19 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
         break;
       }
       case 'type':
-        p = source.problem(path, `"${path.join('.') || 'document'}" must be ${typeWord((e.params as { type: unknown }).type)}.`);
+        p = source.problem(path, `${path.length ? `"${dotted(path)}"` : 'the file'} must be ${typeWord((e.params as { type: unknown }).type)}.`);
         break;
       case 'enum': {
         const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
         const got = String(e.data);
         p = source.problem(
           path,
-          `"${path.join('.')}" is "${got}", which is not allowed.${didYouMean(got, allowed)} Allowed: ${allowed.join(', ')}.`,
+          `"${dotted(path)}" is "${got}", which is not allowed.${didYouMean(got, allowed)} Allowed: ${allowed.join(', ')}.`,
         );
         break;
       }
       case 'const':
-        p = source.problem(path, `"${path.join('.')}" must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}.`);
+        p = source.problem(path, `"${dotted(path)}" must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}.`);
         break;
       case 'format': {
         const fmt = String((e.params as { format: string }).format);
@@ -185,22 +190,22 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
           date: 'a date such as 2026-01-31',
           uri: 'a full URL such as https://example.org/paper',
         };
-        p = source.problem(path, `"${path.join('.')}" must be ${example[fmt] ?? fmt}.`);
+        p = source.problem(path, `"${dotted(path)}" must be ${example[fmt] ?? fmt}.`);
         break;
       }
       case 'pattern': {
         const hint = (e.parentSchema as { description?: string } | undefined)?.description;
-        p = source.problem(path, `"${path.join('.')}" is "${String(e.data)}": ${hint ?? `must match ${String((e.params as { pattern: string }).pattern)}`}.`);
+        p = source.problem(path, `"${dotted(path)}" is "${String(e.data)}": ${hint ?? `must match ${String((e.params as { pattern: string }).pattern)}`}.`);
         break;
       }
       case 'minItems':
-        p = source.problem(path, `"${path.join('.')}" needs at least ${String((e.params as { limit: number }).limit)} item(s).`);
+        p = source.problem(path, `"${dotted(path)}" needs at least ${String((e.params as { limit: number }).limit)} item(s).`);
         break;
       case 'minLength':
-        p = source.problem(path, `"${path.join('.')}" must not be empty.`);
+        p = source.problem(path, `"${dotted(path)}" must not be empty.`);
         break;
       default:
-        p = source.problem(path, `"${path.join('.') || 'document'}" ${e.message ?? 'is invalid'}.`);
+        p = source.problem(path, `"${dotted(path) || 'document'}" ${e.message ?? 'is invalid'}.`);
     }
     const k = `${p.line}:${p.column}:${p.message}`;
     if (!seen.has(k)) {
@@ -208,7 +213,7 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
       out.push(p);
     }
   }
-  return out;
+  return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 export type ContractResult<T> =

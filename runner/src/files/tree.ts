@@ -56,7 +56,7 @@ export async function walkTree(root: string, limits: TreeLimits): Promise<{ file
  * Resolves a path the user wrote relative to a folder, refusing absolute paths and any
  * path that leaves the folder. Returns the normalised relative path, or why not.
  */
-export function insideFolder(written: string): { ok: true; rel: string } | { ok: false; why: string } {
+export function insideFolder(written: string, allowRoot = false): { ok: true; rel: string } | { ok: false; why: string } {
   if (written.includes('\0')) return { ok: false, why: 'it contains a NUL character' };
   if (path.isAbsolute(written) || /^[A-Za-z]:[\\/]/.test(written) || written.startsWith('\\')) {
     return { ok: false, why: 'it is an absolute path; write it relative to the submission folder' };
@@ -65,7 +65,7 @@ export function insideFolder(written: string): { ok: true; rel: string } | { ok:
   if (norm === '..' || norm.startsWith('../')) {
     return { ok: false, why: 'it leaves the submission folder; keep every file inside it' };
   }
-  if (norm === '.' || norm === '') return { ok: false, why: 'it names the folder itself, not a file' };
+  if (norm === '.' || norm === '') return allowRoot ? { ok: true, rel: '.' } : { ok: false, why: 'it names the folder itself, not a file' };
   return { ok: true, rel: norm };
 }
 

@@ -140,12 +140,14 @@ export function checkPredictions(
   }
 
   const problems: Problem[] = [];
+  // `what` is written for many rows ("have …"); one row gets the singular verb.
   const report = (rows: number[], what: string, fix: string) => {
     if (rows.length === 0) return;
-    problems.push(problem(table.lines[rows[0]!]!, `${plural(rows.length, 'row')} ${what} (${examples(table, rows)}). ${fix}`));
+    const verb = rows.length === 1 ? what.replace(/^have /, 'has ').replace(/^repeat /, 'repeats ') : what;
+    problems.push(problem(table.lines[rows[0]!]!, `${plural(rows.length, 'row')} ${verb} (${examples(table, rows)}). ${fix}`));
   };
   report(empty, 'have an empty value', `Every row needs a value in ${needed.map((n) => `"${n}"`).join(', ')}.`);
-  report(duplicate, `repeat an id already given on an earlier line`, 'Give exactly one row per id.');
+  report(duplicate, 'repeat an id already given on an earlier line', 'Give exactly one row per id.');
   report(unknownId, 'have an id that is not in the test set', 'Predict only the test ids; remove these rows.');
   const numericCols = [...(cols.numericTarget ? [cols.target] : []), ...(cols.score ? [cols.score] : [])].map((c) => `"${c}"`).join(' and ');
   report(notNumber, `have a value in ${numericCols} that is not a number`, 'Write plain decimal numbers such as 0.25.');

@@ -113,7 +113,7 @@ export async function validateSubmission(competition: Competition, submissionDir
       problems.push(source.problem(['image'], `"${sub.image}" is not pinned: write name@sha256:<64 hex digits> so the image cannot change after scoring.`));
     }
     if (sub.build !== undefined) {
-      const b = insideFolder(sub.build);
+      const b = insideFolder(sub.build, true);
       if (!b.ok) problems.push(source.problem(['build'], `"${sub.build}" cannot be used: ${b.why}.`));
       else if (!tree.files.some((f) => f.rel === (b.rel === '.' ? 'Dockerfile' : `${b.rel}/Dockerfile`))) {
         problems.push(source.problem(['build'], `there is no Dockerfile in "${sub.build}".`));

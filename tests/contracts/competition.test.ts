@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCompetition } from '../../runner/src/competition/load.js';
+import { templateDir } from '../../runner/src/init/init.js';
+
+const fixtures = path.join(import.meta.dirname, '../fixtures/competition');
+
+/** Each invalid fixture ends with `# expect: LINE:COL text` lines: the problems it must produce. */
+function expectations(text: string): { pos: string; text: string }[] {
+  return [...text.matchAll(/^# expect: (\d+:\d+) (.+)$/gm)].map((m) => ({ pos: m[1]!, text: m[2]! }));
+}
+
+describe('competition.yml', () => {
+  it('accepts the template as it ships', async () => {
+    const dir = await templateDir();
+    const result = await checkCompetition(readFileSync(path.join(dir, 'competition.yml'), 'utf8'));
+    expect(result.ok).toBe(true);
+  });
+
+  it('accepts the fixtures base file', async () => {
+    const result = await checkCompetition(readFileSync(path.join(fixtures, 'base.yml'), 'utf8'));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.competition.primary.name).toBe('accuracy');
+      expect(result.competition.metrics.map((m) => m.direction)).toEqual(['maximize', 'maximize']);
+    }
+  });
+
+  const invalid = readdirSync(path.join(fixtures, 'invalid')).filter((f) => f.endsWith('.yml')).sort();
+  it.each(invalid)('reports %s at the right line and column', async (name) => {
+    const text = readFileSync(path.join(fixtures, 'invalid', name), 'utf8');
+    const expected = expectations(text);
+    expect(expected.length).toBeGreaterThan(0);
+    const result = await checkCompetition(text, undefined, name);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    for (const e of expected) {
+      const atPos = result.problems.filter((p) => `${p.line}:${p.column}` === e.pos);
+      expect(atPos.map((p) => p.message).join('\n'), `${name} at ${e.pos}`).toContain(e.text);
+    }
+    // Nothing beyond what the fixture expects, and every problem names this file.
+    expect(new Set(result.problems.map((p) => `${p.line}:${p.column}`))).toEqual(new Set(expected.map((e) => e.pos)));
+    for (const p of result.problems) expect(p.file).toBe(name);
+  });
+
+  it('checks the files it names when given the folder', async () => {
+    const text = readFileSync(path.join(fixtures, 'base.yml'), 'utf8').replace('  truth: truth.csv', '  ids: test.csv\n  truth: truth.csv');
+    const result = await checkCompetition(text, fixtures);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.map((p) => p.message).join('\n')).toContain('the folder "data/public" does not exist');
+  });
+
+  it('refuses a public folder outside the repository', async () => {
+    const text = readFileSync(path.join(fixtures, 'base.yml'), 'utf8').replace('public: data/public', 'public: ../../..');
+    const result = await checkCompetition(text, fixtures);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]!.message).toContain('must be inside the competition repository');
+  });
+});

@@ -1,0 +1,61 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { initCompetition } from '../../runner/src/init/init.js';
+import { loadCompetition, type Competition } from '../../runner/src/competition/load.js';
+import type { CliIO } from '../../runner/src/cli/io.js';
+
+export interface ExampleCompetition {
+  dir: string;
+  hidden: string;
+  competition: Competition;
+  /** Writes a submission folder from a map of file name to content; returns its path. */
+  submit(team: string, name: string, files: Record<string, string>): Promise<string>;
+  /** The example's valid predictions file (the baseline's). */
+  baselinePredictions(): Promise<string>;
+}
+
+/** The bundled example competition in a temp folder (no git unless asked). */
+export async function exampleCompetition(root: string, opts: { git?: boolean; edit?: (yml: string) => string } = {}): Promise<ExampleCompetition> {
+  const dir = path.join(root, 'competition');
+  const hidden = path.join(root, 'hidden');
+  await initCompetition({ dir, example: true, hiddenDir: hidden, git: opts.git ?? false });
+  if (opts.edit) {
+    const file = path.join(dir, 'competition.yml');
+    await writeFile(file, opts.edit(await readFile(file, 'utf8')));
+  }
+  const competition = await loadCompetition(dir);
+  return {
+    dir,
+    hidden,
+    competition,
+    async submit(team, name, files) {
+      const sub = path.join(dir, 'submissions', team, name);
+      await mkdir(sub, { recursive: true });
+      for (const [f, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(sub, f)), { recursive: true });
+        await writeFile(path.join(sub, f), text);
+      }
+      return sub;
+    },
+    baselinePredictions: () => readFile(path.join(dir, 'submissions', 'baseline', 'nearest-centroid', 'predictions.csv'), 'utf8'),
+  };
+}
+
+export function submissionYml(team: string, name: string, extra = ''): string {
+  return `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\n${extra}`;
+}
+
+/** A CLI IO that records what was written. */
+export function captureIO(cwd: string, env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    env,
+    cwd,
+    isTTY: false,
+    out: () => out,
+    err: () => err,
+  };
+}
