@@ -103,7 +103,7 @@ export const CompetitionSchema = Type.Object(
     leaderboard: Type.Optional(Leaderboard),
   },
   {
-    $id: 'https://podium.dev/schemas/competition.schema.json',
+    $id: 'urn:podium:schema:competition:1',
     title: 'Podium competition.yml',
     additionalProperties: false,
   },

@@ -117,7 +117,13 @@ export async function publishRecords(records: readonly ResultRecord[], opts: Pub
 }
 
 async function fetchBranch(git: SimpleGit, branch: string): Promise<boolean> {
-  const refs = await git.raw(['ls-remote', '--heads', 'origin', branch]);
+  let refs: string;
+  try {
+    refs = await git.raw(['ls-remote', '--heads', 'origin', branch]);
+  } catch (e: unknown) {
+    const remote = (await git.remote(['get-url', 'origin']))?.trim();
+    throw new PublishError(`cannot read the remote ${remote}: ${firstLines(e instanceof Error ? e.message : String(e))}`, { cause: e });
+  }
   if (refs.trim() === '') return false;
   await git.raw(['fetch', '--quiet', '--no-tags', 'origin', `refs/heads/${branch}`]);
   return true;

@@ -157,7 +157,7 @@ export const RejectedRecord = Type.Object(
 );
 
 export const ResultRecordSchema = Type.Union([ScoredRecord, FailedRecord, RejectedRecord], {
-  $id: 'https://podium.dev/schemas/result.schema.json',
+  $id: 'urn:podium:schema:result:1',
   title: 'Podium result record',
 });
 

@@ -23,7 +23,7 @@ export const SubmissionSchema = Type.Object(
     code: Type.Optional(Type.String({ format: 'uri' })),
   },
   {
-    $id: 'https://podium.dev/schemas/submission.schema.json',
+    $id: 'urn:podium:schema:submission:1',
     title: 'Podium submission.yml',
     additionalProperties: false,
     allOf: [needs('predictions', 'predictions'), needs('api', 'endpoint')],

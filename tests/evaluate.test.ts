@@ -1,0 +1,99 @@
+import { rm, writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateSubmission } from '../runner/src/evaluate/evaluate.js';
+import { checkRecord } from '../runner/src/results/record.js';
+import { exampleCompetition, submissionYml } from './helpers/competition.js';
+import { useTempDirs } from './helpers/temp.js';
+
+const temp = useTempDirs();
+
+describe('evaluate', () => {
+  it('scores a valid submission and describes where the numbers came from', async () => {
+    const ex = await exampleCompetition(await temp());
+    const commit = 'c'.repeat(40);
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'), commit });
+    expect(checkRecord(record).ok).toBe(true);
+    expect(record.status).toBe('scored');
+    if (record.status !== 'scored') return;
+    expect(Object.keys(record.scores.public)).toEqual(['accuracy', 'f1_macro', 'balanced_accuracy']);
+    expect(record.scores.public.accuracy!.value).toBeCloseTo(0.885, 10);
+    expect(record.id).toBe('main/baseline/nearest-centroid/cccccccccccc');
+    expect(record.provenance.commit).toBe(commit);
+    expect(record.provenance.data_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.resources?.scoring_time_s).toBeGreaterThanOrEqual(0);
+  });
+
+  it('accuracy is computed from the hidden truth, not assumed', async () => {
+    const ex = await exampleCompetition(await temp());
+    const truth = await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8');
+    const dir = await ex.submit('oracle', 'copy', { 'submission.yml': submissionYml('oracle', 'copy'), 'predictions.csv': truth });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.status === 'scored' && record.scores.public.accuracy!.value).toBe(1);
+  });
+
+  it('rejects an invalid submission with every problem in the record', async () => {
+    const ex = await exampleCompetition(await temp());
+    const dir = await ex.submit('t', 'n', { 'submission.yml': 'team: t\nname: n\nkind: prediction\npredictons: p.csv\n' });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.status).toBe('rejected');
+    if (record.status === 'scored') return;
+    expect(record.error.code).toBe('invalid-submission');
+    expect(record.error.problems).toHaveLength(2);
+    expect(checkRecord(record).ok).toBe(true);
+  });
+
+  it('names the team from the folder when submission.yml is unreadable', async () => {
+    const ex = await exampleCompetition(await temp());
+    const dir = await ex.submit('Some Team', 'Try 1', { 'submission.yml': ': : :' });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.submission).toMatchObject({ team: 'some-team', name: 'try-1' });
+    expect(checkRecord(record).ok).toBe(true);
+  });
+
+  it('never puts hidden ids in messages when there is no public id list', async () => {
+    const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace(/\n\s*ids: test\.csv[^\n]*/, '') });
+    const preds = (await ex.baselinePredictions()).split('\n').slice(0, 101).join('\n') + '\nmy-own-id,speech\n';
+    const dir = await ex.submit('t', 'n', { 'submission.yml': submissionYml('t', 'n'), 'predictions.csv': preds });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.status).toBe('rejected');
+    const text = JSON.stringify(record);
+    expect(text).toContain('500 of the 600 test ids have no prediction');
+    expect(text).toContain('my-own-id');
+    const shownIds = text.match(/clip-\d+/g) ?? [];
+    expect(shownIds).toEqual([]);
+  });
+
+  it('fails as the platform\'s fault when the runner has no truth', async () => {
+    const ex = await exampleCompetition(await temp());
+    await rm(path.join(ex.hidden, 'truth.csv'));
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid') });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'truth-unavailable', platform_fault: true } });
+  });
+
+  it('fails as the platform\'s fault on a malformed truth file', async () => {
+    const ex = await exampleCompetition(await temp());
+    await writeFile(path.join(ex.hidden, 'truth.csv'), 'id,label\n"unclosed,x\n');
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid') });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'truth-invalid', platform_fault: true } });
+  });
+
+  it('rejects a submission outside every phase, with the dates', async () => {
+    const ex = await exampleCompetition(await temp());
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+      now: new Date('2000-01-01T00:00:00Z'),
+    });
+    expect(record.status).toBe('rejected');
+    if (record.status !== 'scored') expect(record.error.message).toMatch(/no phase is open at 2000-01-01T00:00:00.000Z\. Phases: main \(\d{4}-/);
+  });
+
+  it('does not run container or API submissions yet, and says so', async () => {
+    const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]') });
+    const dir = await ex.submit('t', 'n', { 'submission.yml': 'team: t\nname: n\nkind: container\nbuild: .\n', Dockerfile: 'FROM scratch\n' });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'kind-not-supported', platform_fault: true } });
+  });
+});
