@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../scripts/demo.js';
+import { captureIO } from '../helpers/competition.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+
+describe('npm run demo', () => {
+  it('plays a whole round and serves the leaderboard', async () => {
+    const root = await temp();
+    const io = captureIO(root);
+    const demo = await runDemo({ workDir: path.join(root, 'demo'), serve: true, io });
+    try {
+      const out = io.out();
+      expect(demo.exitCodes).toEqual({
+        'submissions/baseline/nearest-centroid': 0,
+        'submissions/aurora/gaussian-bayes': 0,
+        'submissions/bluebird/loudness-rule': 0,
+        'submissions/cobalt/first-try': 1,
+        'submissions/delta/quick-run': 1,
+      });
+      // The broken ones are explained, with file, line and column.
+      expect(out).toContain('submissions/cobalt/first-try/submission.yml:4:1: unknown key "predictons" at the top level. Did you mean "predictions"?');
+      expect(out).toContain('submissions/delta/quick-run/predictions.csv: 40 test ids of 600 have no prediction');
+      // Five records on the results branch, ranked strongest first in the terminal.
+      expect(out.match(/✓ recorded main\//g)).toHaveLength(5);
+      const table = out.slice(out.indexOf('| rank'));
+      const order = ['aurora', 'baseline', 'bluebird'].map((t) => table.indexOf(`| ${t}`));
+      expect(order.every((i) => i > 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+      const res = await fetch(demo.url!);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toBe(await readFile(demo.site, 'utf8'));
+      expect(html).toContain('gaussian-bayes');
+      expect(html).toContain('2 submission(s) rejected or failed');
+      expect((await fetch(new URL('../../etc/passwd', demo.url!))).status).not.toBe(200);
+    } finally {
+      await demo.close();
+    }
+  });
+});
