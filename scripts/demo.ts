@@ -28,12 +28,22 @@ interface SampleSubmission {
   files: Record<string, string>;
 }
 
-const COMMITTER = ['-c', 'user.name=Demo Participant', '-c', 'user.email=participant@users.noreply.localhost', '-c', 'commit.gpgsign=false'];
+const COMMITTER = [
+  '-c',
+  'user.name=Demo Participant',
+  '-c',
+  'user.email=participant@users.noreply.localhost',
+  '-c',
+  'commit.gpgsign=false',
+];
 
 function samples(): SampleSubmission[] {
   const { train, test } = exampleData();
   const csv = (labels: string[], drop = 0) =>
-    toCsv(['id', 'label'], test.slice(0, test.length - drop).map((e, i) => [e.id, labels[i]!]));
+    toCsv(
+      ['id', 'label'],
+      test.slice(0, test.length - drop).map((e, i) => [e.id, labels[i]!]),
+    );
   const yml = (team: string, name: string, description: string) =>
     `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\ndescription: ${description}\n`;
   return [
@@ -50,7 +60,10 @@ function samples(): SampleSubmission[] {
       team: 'bluebird',
       name: 'loudness-rule',
       what: 'a weak method (one threshold on loudness)',
-      files: { 'submission.yml': yml('bluebird', 'loudness-rule', 'Loud is music, quiet is speech.'), 'predictions.csv': csv(loudnessRule(train, test)) },
+      files: {
+        'submission.yml': yml('bluebird', 'loudness-rule', 'Loud is music, quiet is speech.'),
+        'predictions.csv': csv(loudnessRule(train, test)),
+      },
     },
     {
       team: 'cobalt',
@@ -65,12 +78,17 @@ function samples(): SampleSubmission[] {
       team: 'delta',
       name: 'quick-run',
       what: 'predictions that miss 40 rows',
-      files: { 'submission.yml': yml('delta', 'quick-run', 'Nearest centroid, stopped early.'), 'predictions.csv': csv(nearestCentroid(train, test), 40) },
+      files: {
+        'submission.yml': yml('delta', 'quick-run', 'Nearest centroid, stopped early.'),
+        'predictions.csv': csv(nearestCentroid(train, test), 40),
+      },
     },
   ];
 }
 
-export async function runDemo(opts: DemoOptions): Promise<{ exitCodes: Record<string, number>; site: string; url?: string; close: () => Promise<void> }> {
+export async function runDemo(
+  opts: DemoOptions,
+): Promise<{ exitCodes: Record<string, number>; site: string; url?: string; close: () => Promise<void> }> {
   // One stream for the whole story, so messages appear in the order they happen.
   const base = opts.io ?? processIO();
   const io: CliIO = { ...base, stderr: base.stdout };
@@ -132,7 +150,16 @@ export async function runDemo(opts: DemoOptions): Promise<{ exitCodes: Record<st
     const valid = await podium(['validate', '--competition', rel(repo), rel(dir)]);
     const out = path.join(records, `${s.team}-${s.name}.json`);
     exitCodes[folder] = await podium([
-      'evaluate', '--competition', rel(repo), '--hidden', rel(hidden), '--commit', commits.get(folder)!, '--out', rel(out), rel(dir),
+      'evaluate',
+      '--competition',
+      rel(repo),
+      '--hidden',
+      rel(hidden),
+      '--commit',
+      commits.get(folder)!,
+      '--out',
+      rel(out),
+      rel(dir),
     ]);
     if (valid !== 0 && exitCodes[folder] === 0) throw new Error(`demo: ${folder} failed validation but was scored`);
   }

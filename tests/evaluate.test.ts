@@ -12,7 +12,12 @@ describe('evaluate', () => {
   it('scores a valid submission and describes where the numbers came from', async () => {
     const ex = await exampleCompetition(await temp());
     const commit = 'c'.repeat(40);
-    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'), commit });
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+      commit,
+    });
     expect(checkRecord(record).ok).toBe(true);
     expect(record.status).toBe('scored');
     if (record.status !== 'scored') return;
@@ -64,17 +69,25 @@ describe('evaluate', () => {
     expect(shownIds).toEqual([]);
   });
 
-  it('fails as the platform\'s fault when the runner has no truth', async () => {
+  it("fails as the platform's fault when the runner has no truth", async () => {
     const ex = await exampleCompetition(await temp());
     await rm(path.join(ex.hidden, 'truth.csv'));
-    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid') });
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    });
     expect(record).toMatchObject({ status: 'failed', error: { code: 'truth-unavailable', platform_fault: true } });
   });
 
-  it('fails as the platform\'s fault on a malformed truth file', async () => {
+  it("fails as the platform's fault on a malformed truth file", async () => {
     const ex = await exampleCompetition(await temp());
     await writeFile(path.join(ex.hidden, 'truth.csv'), 'id,label\n"unclosed,x\n');
-    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid') });
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    });
     expect(record).toMatchObject({ status: 'failed', error: { code: 'truth-invalid', platform_fault: true } });
   });
 
@@ -87,12 +100,16 @@ describe('evaluate', () => {
       now: new Date('2000-01-01T00:00:00Z'),
     });
     expect(record.status).toBe('rejected');
-    if (record.status !== 'scored') expect(record.error.message).toMatch(/no phase is open at 2000-01-01T00:00:00.000Z\. Phases: main \(\d{4}-/);
+    if (record.status !== 'scored')
+      expect(record.error.message).toMatch(/no phase is open at 2000-01-01T00:00:00.000Z\. Phases: main \(\d{4}-/);
   });
 
   it('does not run container or API submissions yet, and says so', async () => {
     const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]') });
-    const dir = await ex.submit('t', 'n', { 'submission.yml': 'team: t\nname: n\nkind: container\nbuild: .\n', Dockerfile: 'FROM scratch\n' });
+    const dir = await ex.submit('t', 'n', {
+      'submission.yml': 'team: t\nname: n\nkind: container\nbuild: .\n',
+      Dockerfile: 'FROM scratch\n',
+    });
     const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
     expect(record).toMatchObject({ status: 'failed', error: { code: 'kind-not-supported', platform_fault: true } });
   });

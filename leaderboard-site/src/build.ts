@@ -85,7 +85,10 @@ ${concepts ? `<section><h2>Concepts</h2><dl>${concepts}</dl></section>` : ''}
 
 function phaseSection(c: Competition, s: PhaseStandings): string {
   const heads = s.metrics
-    .map((m) => `<th scope="col" class="num">${escapeHtml(m.label)}<span class="dir" title="${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}">${m.direction === 'maximize' ? '↑' : '↓'}</span></th>`)
+    .map(
+      (m) =>
+        `<th scope="col" class="num">${escapeHtml(m.label)}<span class="dir" title="${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}">${m.direction === 'maximize' ? '↑' : '↓'}</span></th>`,
+    )
     .join('');
   const rows = s.rows
     .map((r) => {
@@ -104,12 +107,16 @@ function phaseSection(c: Competition, s: PhaseStandings): string {
   return `<section aria-labelledby="phase-${escapeHtml(s.phase)}">
 <h2 id="phase-${escapeHtml(s.phase)}">${escapeHtml(s.phaseName)}</h2>
 <p class="meta">Ranked by ${escapeHtml(c.primary.label)} (${c.primary.direction === 'maximize' ? 'higher' : 'lower'} is better)${c.config.leaderboard?.rule === 'all' ? '' : ', best submission per team'}. ${s.unscored} submission(s) rejected or failed.</p>
-${empty}${s.rows.length ? `<table>
+${empty}${
+    s.rows.length
+      ? `<table>
 <thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th>${heads}<th scope="col">Date</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>` : ''}
+</table>`
+      : ''
+  }
 </section>`;
 }
 

@@ -47,7 +47,17 @@ describe('podium score', () => {
   it('prints a metrics map with --json', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root);
-    const { code, out } = await run(root, 'score', '--truth', path.join(ex.hidden, 'truth.csv'), '--predictions', path.join(ex.dir, 'submissions/baseline/nearest-centroid/predictions.csv'), '--metrics', 'accuracy,f1_macro', '--json');
+    const { code, out } = await run(
+      root,
+      'score',
+      '--truth',
+      path.join(ex.hidden, 'truth.csv'),
+      '--predictions',
+      path.join(ex.dir, 'submissions/baseline/nearest-centroid/predictions.csv'),
+      '--metrics',
+      'accuracy,f1_macro',
+      '--json',
+    );
     expect(code).toBe(0);
     const parsed = JSON.parse(out) as { metrics: Record<string, number> };
     expect(Object.keys(parsed.metrics)).toEqual(['accuracy', 'f1_macro']);
@@ -58,7 +68,23 @@ describe('podium score', () => {
     const root = await temp();
     await writeFile(path.join(root, 't.csv'), 'key,y\na,1\nb,0\nc,1\n');
     await writeFile(path.join(root, 'p.csv'), 'key,y,p\na,1,0.9\nb,1,0.8\nc,0,0.1\n');
-    const { code, out } = await run(root, 'score', '--truth', 't.csv', '--predictions', 'p.csv', '--metrics', 'accuracy,roc_auc', '--id-column', 'key', '--label-column', 'y', '--score-column', 'p', '--json');
+    const { code, out } = await run(
+      root,
+      'score',
+      '--truth',
+      't.csv',
+      '--predictions',
+      'p.csv',
+      '--metrics',
+      'accuracy,roc_auc',
+      '--id-column',
+      'key',
+      '--label-column',
+      'y',
+      '--score-column',
+      'p',
+      '--json',
+    );
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ metrics: { accuracy: 1 / 3, roc_auc: 0.5 } });
   });
@@ -67,7 +93,16 @@ describe('podium score', () => {
     const root = await temp();
     const ex = await exampleCompetition(root);
     await writeFile(path.join(root, 'p.csv'), 'id,label\nclip-0001,speech\nclip-0001,music\n');
-    const { code, err } = await run(root, 'score', '--truth', path.join(ex.hidden, 'truth.csv'), '--predictions', 'p.csv', '--metrics', 'accuracy');
+    const { code, err } = await run(
+      root,
+      'score',
+      '--truth',
+      path.join(ex.hidden, 'truth.csv'),
+      '--predictions',
+      'p.csv',
+      '--metrics',
+      'accuracy',
+    );
     expect(code).toBe(1);
     expect(err).toContain('1 row repeats an id');
     expect(err).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
@@ -87,14 +122,18 @@ describe('podium validate and evaluate', () => {
     await ex.submit('t', 'bad', { 'submission.yml': submissionYml('t', 'bad'), 'predictions.csv': 'id,label\nclip-0001,cat\n' });
     const { code, out } = await run(ex.dir, 'validate', '--json', 'submissions/baseline/nearest-centroid', 'submissions/t/bad');
     expect(code).toBe(1);
-    const report = JSON.parse(out) as { ok: boolean; competition: { ok: boolean }; submissions: { path: string; ok: boolean; problems: { message: string }[] }[] };
+    const report = JSON.parse(out) as {
+      ok: boolean;
+      competition: { ok: boolean };
+      submissions: { path: string; ok: boolean; problems: { message: string }[] }[];
+    };
     expect(report.ok).toBe(false);
     expect(report.competition.ok).toBe(true);
     expect(report.submissions.map((s) => [s.path, s.ok])).toEqual([
       ['submissions/baseline/nearest-centroid', true],
       ['submissions/t/bad', false],
     ]);
-    expect(report.submissions[1]!.problems.map((p) => p.message).join()).toContain('not one of the competition\'s labels');
+    expect(report.submissions[1]!.problems.map((p) => p.message).join()).toContain("not one of the competition's labels");
   });
 
   it('validate checks competition.yml alone', async () => {
@@ -110,7 +149,17 @@ describe('podium validate and evaluate', () => {
   it('evaluate writes the record and exits 0 when scored, 1 otherwise', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root);
-    const ok = await run(root, 'evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'out/r.json', path.join(ex.dir, 'submissions/baseline/nearest-centroid'));
+    const ok = await run(
+      root,
+      'evaluate',
+      '--competition',
+      ex.dir,
+      '--hidden',
+      ex.hidden,
+      '--out',
+      'out/r.json',
+      path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    );
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('✓ baseline/nearest-centroid: scored — accuracy 0.8850');
     expect(JSON.parse(await readFile(path.join(root, 'out/r.json'), 'utf8'))).toMatchObject({ status: 'scored' });
@@ -176,7 +225,9 @@ describe('the installed bin', () => {
     const bin = path.join(import.meta.dirname, '../../bin/podium.js');
     const { stdout } = await promisify(execFile)(process.execPath, [bin, '--version']);
     expect(stdout).toBe('podium 0.1.0\n');
-    const failing = await promisify(execFile)(process.execPath, [bin, 'validate', '--competition', '/nonexistent']).catch((e: { code: number; stderr: string }) => e);
+    const failing = await promisify(execFile)(process.execPath, [bin, 'validate', '--competition', '/nonexistent']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failing).toMatchObject({ code: 1 });
     expect((failing as { stderr: string }).stderr).toContain('competition.yml: not found in /nonexistent');
   });

@@ -27,7 +27,9 @@ describe('competition.yml', () => {
     }
   });
 
-  const invalid = readdirSync(path.join(fixtures, 'invalid')).filter((f) => f.endsWith('.yml')).sort();
+  const invalid = readdirSync(path.join(fixtures, 'invalid'))
+    .filter((f) => f.endsWith('.yml'))
+    .sort();
   it.each(invalid)('reports %s at the right line and column', async (name) => {
     const text = readFileSync(path.join(fixtures, 'invalid', name), 'utf8');
     const expected = expectations(text);

@@ -22,7 +22,9 @@ describe('npm run demo', () => {
         'submissions/delta/quick-run': 1,
       });
       // The broken ones are explained, with file, line and column.
-      expect(out).toContain('submissions/cobalt/first-try/submission.yml:4:1: unknown key "predictons" at the top level. Did you mean "predictions"?');
+      expect(out).toContain(
+        'submissions/cobalt/first-try/submission.yml:4:1: unknown key "predictons" at the top level. Did you mean "predictions"?',
+      );
       expect(out).toContain('submissions/delta/quick-run/predictions.csv: 40 test ids of 600 have no prediction');
       // Five records on the results branch, ranked strongest first in the terminal.
       expect(out.match(/✓ recorded main\//g)).toHaveLength(5);

@@ -15,7 +15,10 @@ export interface ExampleCompetition {
 }
 
 /** The bundled example competition in a temp folder (no git unless asked). */
-export async function exampleCompetition(root: string, opts: { git?: boolean; edit?: (yml: string) => string } = {}): Promise<ExampleCompetition> {
+export async function exampleCompetition(
+  root: string,
+  opts: { git?: boolean; edit?: (yml: string) => string } = {},
+): Promise<ExampleCompetition> {
   const dir = path.join(root, 'competition');
   const hidden = path.join(root, 'hidden');
   await initCompetition({ dir, example: true, hiddenDir: hidden, git: opts.git ?? false });

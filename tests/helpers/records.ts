@@ -2,7 +2,10 @@ import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { runnerInfo, SCORER } from '../../runner/src/results/record.js';
 
 /** A valid scored record for team-<i>, as the evaluator would write it. */
-export function scoredRecord(i: number, overrides: Partial<{ value: number; phase: string; team: string; name: string; created_at: string; commit: string }> = {}): ResultRecord {
+export function scoredRecord(
+  i: number,
+  overrides: Partial<{ value: number; phase: string; team: string; name: string; created_at: string; commit: string }> = {},
+): ResultRecord {
   const team = overrides.team ?? `team-${i}`;
   const name = overrides.name ?? 'run';
   const phase = overrides.phase ?? 'main';

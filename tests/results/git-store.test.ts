@@ -67,14 +67,19 @@ describe('the results store', () => {
     const retries: number[] = [];
     const publishing = publishRecords([scoredRecord(1)], { remote, attempts: 3, sleep: async () => {}, onRetry: (n) => retries.push(n) });
     await expect(publishing).rejects.toThrow(PublishError);
-    await expect(publishRecords([scoredRecord(1)], { remote, attempts: 3, sleep: async () => {} })).rejects.toThrow(/after 3 attempts.*Nothing was lost/s);
+    await expect(publishRecords([scoredRecord(1)], { remote, attempts: 3, sleep: async () => {} })).rejects.toThrow(
+      /after 3 attempts.*Nothing was lost/s,
+    );
     expect(retries).toEqual([1, 2]);
   });
 
   it('stops at once on an error that retrying cannot fix', async () => {
     const root = await temp();
     const sleeps: number[] = [];
-    const publishing = publishRecords([scoredRecord(1)], { remote: path.join(root, 'no-such-remote.git'), sleep: async (ms) => void sleeps.push(ms) });
+    const publishing = publishRecords([scoredRecord(1)], {
+      remote: path.join(root, 'no-such-remote.git'),
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     await expect(publishing).rejects.toThrow(PublishError);
     await expect(publishing).rejects.toThrow(/no-such-remote\.git/);
     expect(sleeps).toEqual([]);
@@ -82,7 +87,9 @@ describe('the results store', () => {
 
   it('refuses to write an invalid record', async () => {
     const remote = await bareRemote(await temp());
-    const bad = { ...scoredRecord(1), status: 'scored', scores: { public: { accuracy: { value: 'high' } } } } as unknown as ReturnType<typeof scoredRecord>;
+    const bad = { ...scoredRecord(1), status: 'scored', scores: { public: { accuracy: { value: 'high' } } } } as unknown as ReturnType<
+      typeof scoredRecord
+    >;
     await expect(publishRecords([bad], { remote })).rejects.toThrow(/refusing to write an invalid result record/);
   });
 

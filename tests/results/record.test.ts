@@ -28,7 +28,9 @@ describe('result records', () => {
     const { scores: _scores, ...rest } = base as Extract<typeof base, { status: 'scored' }>;
     expect(checkRecord(base).ok).toBe(true);
     expect(checkRecord({ ...rest, status: 'rejected', error: { code: 'invalid-submission', message: 'x', problems: [] } }).ok).toBe(true);
-    expect(checkRecord({ ...rest, status: 'failed', error: { code: 'truth-unavailable', message: 'x', platform_fault: true } }).ok).toBe(true);
+    expect(checkRecord({ ...rest, status: 'failed', error: { code: 'truth-unavailable', message: 'x', platform_fault: true } }).ok).toBe(
+      true,
+    );
   });
 
   it('has room for what later stages add: intervals, sealed private scores, energy, image digest', () => {
@@ -36,10 +38,19 @@ describe('result records', () => {
     const extended = {
       ...r,
       scores: {
-        public: { accuracy: { value: 0.9, ci: { low: 0.88, high: 0.92, level: 0.95, method: 'bootstrap-percentile', resamples: 1000, seed: 7 } } },
+        public: {
+          accuracy: { value: 0.9, ci: { low: 0.88, high: 0.92, level: 0.95, method: 'bootstrap-percentile', resamples: 1000, seed: 7 } },
+        },
         private: { algorithm: 'aes-256-gcm', key_id: 'k1', ciphertext: 'AA', iv: 'BB', tag: 'CC', commitment: 'ff' },
       },
-      resources: { wall_time_s: 12.5, per_sample_ms: 3.1, peak_memory_bytes: 1024, energy_j: 40.2, energy_method: 'nvml', gpu: { name: 'H100', count: 1 } },
+      resources: {
+        wall_time_s: 12.5,
+        per_sample_ms: 3.1,
+        peak_memory_bytes: 1024,
+        energy_j: 40.2,
+        energy_method: 'nvml',
+        gpu: { name: 'H100', count: 1 },
+      },
       provenance: { ...r.provenance, image_digest: 'sha256:' + 'a'.repeat(64) },
     };
     expect(checkRecord(extended)).toEqual({ ok: true, record: extended });

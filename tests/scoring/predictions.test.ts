@@ -17,13 +17,20 @@ describe('csv reading', () => {
   it('accepts a byte-order mark and CRLF line ends', () => {
     const t = parseCsv('\uFEFFid,label\r\na,cat\r\nb,dog\r\n');
     expect(t.header).toEqual(['id', 'label']);
-    expect(t.rows).toEqual([['a', 'cat'], ['b', 'dog']]);
+    expect(t.rows).toEqual([
+      ['a', 'cat'],
+      ['b', 'dog'],
+    ]);
     expect(t.lines).toEqual([2, 3]);
   });
 
   it('reads quoted fields with commas, quotes and newlines, and counts lines', () => {
     const t = parseCsv('id,label\n"a,1","say ""hi"""\n"b\nc",dog\nd,cat');
-    expect(t.rows).toEqual([['a,1', 'say "hi"'], ['b\nc', 'dog'], ['d', 'cat']]);
+    expect(t.rows).toEqual([
+      ['a,1', 'say "hi"'],
+      ['b\nc', 'dog'],
+      ['d', 'cat'],
+    ]);
     expect(t.lines).toEqual([2, 3, 5]);
   });
 
@@ -90,7 +97,7 @@ describe('predictions checks', () => {
 
   it('reports a label that is not a concept, with a suggestion', () => {
     const [p] = problems('id,label\na,cta\n', labels);
-    expect(p!.message).toContain('not one of the competition\'s labels');
+    expect(p!.message).toContain("not one of the competition's labels");
     expect(p!.message).toContain('Did you mean "cat"?');
   });
 

@@ -48,7 +48,9 @@ describe('submission folders', () => {
   it('reports a missing submission.yml and a missing folder', async () => {
     const ex = await exampleCompetition(await temp());
     const empty = await ex.submit('t', 'n', { 'notes.txt': 'hi' });
-    expect((await validateSubmission(ex.competition, empty)).problems[0]!.message).toContain('is missing; every submission folder needs a submission.yml');
+    expect((await validateSubmission(ex.competition, empty)).problems[0]!.message).toContain(
+      'is missing; every submission folder needs a submission.yml',
+    );
     const gone = await validateSubmission(ex.competition, path.join(ex.dir, 'submissions/none/here'));
     expect(gone.problems[0]!.message).toContain('does not exist');
   });
@@ -69,7 +71,9 @@ describe('submission folders', () => {
     const dir = await ex.submit('t', 'n', { 'submission.yml': submissionYml('t', 'n'), 'predictions.csv': await ex.baselinePredictions() });
     execFileSync('mkfifo', [path.join(dir, 'pipe')]);
     const report = await validateSubmission(ex.competition, dir);
-    expect(report.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([expect.stringContaining('submissions/t/n/pipe: is not a regular file')]);
+    expect(report.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      expect.stringContaining('submissions/t/n/pipe: is not a regular file'),
+    ]);
   });
 
   it('refuses files over the competition limit', async () => {
@@ -81,7 +85,10 @@ describe('submission folders', () => {
 
   it('requires the folder to match team and name', async () => {
     const ex = await exampleCompetition(await temp());
-    const dir = await ex.submit('t', 'n', { 'submission.yml': submissionYml('other', 'thing'), 'predictions.csv': await ex.baselinePredictions() });
+    const dir = await ex.submit('t', 'n', {
+      'submission.yml': submissionYml('other', 'thing'),
+      'predictions.csv': await ex.baselinePredictions(),
+    });
     const messages = (await validateSubmission(ex.competition, dir)).problems.map((p) => p.message);
     expect(messages).toEqual([
       'team is "other" but the folder is submissions/t/; they must match.',
@@ -103,9 +110,15 @@ describe('submission folders', () => {
     expect((await validateSubmission(ex.competition, unpinned)).problems[0]!.message).toContain('is not pinned');
     const neither = await ex.submit('t', 'b', { 'submission.yml': 'team: t\nname: b\nkind: container\n' });
     expect((await validateSubmission(ex.competition, neither)).problems[0]!.message).toContain('exactly one of "image"');
-    const noDockerfile = await ex.submit('t', 'c', { 'submission.yml': 'team: t\nname: c\nkind: container\nbuild: src\n', 'src/main.py': '' });
+    const noDockerfile = await ex.submit('t', 'c', {
+      'submission.yml': 'team: t\nname: c\nkind: container\nbuild: src\n',
+      'src/main.py': '',
+    });
     expect((await validateSubmission(ex.competition, noDockerfile)).problems[0]!.message).toContain('no Dockerfile in "src"');
-    const built = await ex.submit('t', 'd', { 'submission.yml': 'team: t\nname: d\nkind: container\nbuild: .\n', Dockerfile: 'FROM scratch\n' });
+    const built = await ex.submit('t', 'd', {
+      'submission.yml': 'team: t\nname: d\nkind: container\nbuild: .\n',
+      Dockerfile: 'FROM scratch\n',
+    });
     expect((await validateSubmission(ex.competition, built)).ok).toBe(true);
     const http = await ex.submit('t', 'e', { 'submission.yml': 'team: t\nname: e\nkind: api\nendpoint: http://example.org/predict\n' });
     expect((await validateSubmission(ex.competition, http)).problems[0]!.message).toContain('must use https://');

@@ -12,7 +12,11 @@ export interface CliIO {
 }
 
 /** Builds the leaderboard site; supplied by the entry point so the engine does not depend on the site. */
-export type SiteBuilder = (input: { competition: Competition; records: readonly ResultRecord[]; outDir: string }) => Promise<{ index: string }>;
+export type SiteBuilder = (input: {
+  competition: Competition;
+  records: readonly ResultRecord[];
+  outDir: string;
+}) => Promise<{ index: string }>;
 
 export interface CliDeps {
   buildSite?: SiteBuilder;

@@ -47,7 +47,12 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`podium: unknown command "${name}".${didYouMean(name, COMMANDS.map((c) => c.name))} Run "podium --help" for the list.\n`);
+    io.stderr(
+      `podium: unknown command "${name}".${didYouMean(
+        name,
+        COMMANDS.map((c) => c.name),
+      )} Run "podium --help" for the list.\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

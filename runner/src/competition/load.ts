@@ -47,7 +47,10 @@ export async function checkCompetition(
   const columns = new Set(metrics.map((m) => m.metric.reads));
   if (columns.has('label') && columns.has('number')) {
     problems.push(
-      source.problem(['metrics'], 'these metrics read the target column both as class labels and as numbers; choose classification or regression metrics.'),
+      source.problem(
+        ['metrics'],
+        'these metrics read the target column both as class labels and as numbers; choose classification or regression metrics.',
+      ),
     );
   }
   if (columns.has('score') && config.data.score_column === undefined) {
@@ -58,7 +61,10 @@ export async function checkCompetition(
       problems.push(
         source.problem(
           ['leaderboard', 'columns', i],
-          `"${col}" is not one of this competition's metrics.${didYouMean(col, config.metrics.map((m) => m.name))}`,
+          `"${col}" is not one of this competition's metrics.${didYouMean(
+            col,
+            config.metrics.map((m) => m.name),
+          )}`,
         ),
       );
     }
@@ -77,9 +83,19 @@ export async function loadCompetition(dir: string): Promise<Competition> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e: unknown) {
-    throw new ContractError(COMPETITION_FILE, [
-      { file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `cannot read ${file}: is this a competition folder? (podium init makes one)` },
-    ], { cause: e });
+    throw new ContractError(
+      COMPETITION_FILE,
+      [
+        {
+          file: COMPETITION_FILE,
+          line: 0,
+          column: 0,
+          path: '',
+          message: `cannot read ${file}: is this a competition folder? (podium init makes one)`,
+        },
+      ],
+      { cause: e },
+    );
   }
   const result = await checkCompetition(text, dir);
   if (!result.ok) throw new ContractError(COMPETITION_FILE, result.problems);
@@ -96,18 +112,35 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
   for (const [i, m] of config.metrics.entries()) {
     const metric = findMetric(m.name);
     if (!metric) {
-      problems.push(source.problem(['metrics', i, 'name'], `unknown metric "${m.name}".${didYouMean(m.name, metricNames())} Built-in metrics: ${metricNames().join(', ')}.`));
+      problems.push(
+        source.problem(
+          ['metrics', i, 'name'],
+          `unknown metric "${m.name}".${didYouMean(m.name, metricNames())} Built-in metrics: ${metricNames().join(', ')}.`,
+        ),
+      );
       continue;
     }
     if (m.direction !== undefined && m.direction !== metric.direction) {
-      problems.push(source.problem(['metrics', i, 'direction'], `${m.name} is always ${metric.direction}d; remove "direction" or set it to ${metric.direction}.`));
+      problems.push(
+        source.problem(
+          ['metrics', i, 'direction'],
+          `${m.name} is always ${metric.direction}d; remove "direction" or set it to ${metric.direction}.`,
+        ),
+      );
     }
     const primary = m.primary === true || (primaries === 0 && config.metrics.length === 1);
     if (primary && primarySeen) problems.push(source.problem(['metrics', i, 'primary'], 'only one metric can be primary.'));
     primarySeen ||= primary;
     out.push({ name: m.name, label: m.label ?? m.name, direction: metric.direction, primary, metric });
   }
-  checkUnique(config.metrics.map((m) => m.name), ['metrics'], 'name', 'metric', source, problems);
+  checkUnique(
+    config.metrics.map((m) => m.name),
+    ['metrics'],
+    'name',
+    'metric',
+    source,
+    problems,
+  );
   return out;
 }
 
@@ -117,7 +150,14 @@ function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Pr
       problems.push(source.problem(['phases', i, 'end'], `phase "${p.id}" ends (${p.end}) before it starts (${p.start}).`));
     }
   }
-  checkUnique(config.phases.map((p) => p.id), ['phases'], 'id', 'phase', source, problems);
+  checkUnique(
+    config.phases.map((p) => p.id),
+    ['phases'],
+    'id',
+    'phase',
+    source,
+    problems,
+  );
 }
 
 function checkUnique(values: string[], at: string[], key: string, what: string, source: YamlSource, problems: Problem[]): void {
@@ -182,7 +222,13 @@ export function findPhase(c: Competition, now: Date, id?: string): { ok: true; p
     const phase = phases.find((p) => p.id === id);
     return phase
       ? { ok: true, phase }
-      : { ok: false, why: `there is no phase "${id}".${didYouMean(id, phases.map((p) => p.id))} Phases: ${phases.map((p) => p.id).join(', ')}.` };
+      : {
+          ok: false,
+          why: `there is no phase "${id}".${didYouMean(
+            id,
+            phases.map((p) => p.id),
+          )} Phases: ${phases.map((p) => p.id).join(', ')}.`,
+        };
   }
   const t = now.getTime();
   const open = phases.find((p) => Date.parse(p.start) <= t && t < Date.parse(p.end));

@@ -13,7 +13,9 @@ const Concept = Type.Object(
 const HiddenData = Type.Object(
   {
     path: Type.Optional(Type.String({ minLength: 1, description: 'folder on the runner; relative paths are relative to competition.yml' })),
-    env: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'name of an environment variable that holds the folder' })),
+    env: Type.Optional(
+      Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'name of an environment variable that holds the folder' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -24,10 +26,14 @@ const Data = Type.Object(
     ids: Type.Optional(Type.String({ minLength: 1, description: 'file in the public folder listing every test id, in the id column' })),
     hidden: HiddenData,
     truth: Type.String({ minLength: 1, description: 'file in the hidden folder with the true labels' }),
-    inputs: Type.Optional(Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' })),
+    inputs: Type.Optional(
+      Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' }),
+    ),
     id_column: Type.String({ minLength: 1, default: 'id' }),
     target_column: Type.String({ minLength: 1, default: 'label' }),
-    score_column: Type.Optional(Type.String({ minLength: 1, description: 'predictions column with a confidence score, for ranking metrics' })),
+    score_column: Type.Optional(
+      Type.String({ minLength: 1, description: 'predictions column with a confidence score, for ranking metrics' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -169,7 +169,10 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
         break;
       }
       case 'type':
-        p = source.problem(path, `${path.length ? `"${dotted(path)}"` : 'the file'} must be ${typeWord((e.params as { type: unknown }).type)}.`);
+        p = source.problem(
+          path,
+          `${path.length ? `"${dotted(path)}"` : 'the file'} must be ${typeWord((e.params as { type: unknown }).type)}.`,
+        );
         break;
       case 'enum': {
         const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -195,7 +198,10 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
       }
       case 'pattern': {
         const hint = (e.parentSchema as { description?: string } | undefined)?.description;
-        p = source.problem(path, `"${dotted(path)}" is "${String(e.data)}": ${hint ?? `must match ${String((e.params as { pattern: string }).pattern)}`}.`);
+        p = source.problem(
+          path,
+          `"${dotted(path)}" is "${String(e.data)}": ${hint ?? `must match ${String((e.params as { pattern: string }).pattern)}`}.`,
+        );
         break;
       }
       case 'minItems':
@@ -216,9 +222,7 @@ export function explainSchemaErrors(source: YamlSource, errors: readonly ErrorOb
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-export type ContractResult<T> =
-  | { ok: true; value: T; source: YamlSource }
-  | { ok: false; problems: Problem[]; source?: YamlSource };
+export type ContractResult<T> = { ok: true; value: T; source: YamlSource } | { ok: false; problems: Problem[]; source?: YamlSource };
 
 /** Parse a YAML text and check it against a schema; every problem is positioned. */
 export function parseContract<S extends TSchema>(file: string, text: string, schema: S): ContractResult<Static<S>> {

@@ -56,7 +56,12 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     };
   };
   const reject = (error: ErrorInfo): ResultRecord => ({ ...base(report.hash, report.identity), status: 'rejected', error });
-  const fail = (error: ErrorInfo, extra: object = {}): ResultRecord => ({ ...base(report.hash, report.identity), ...extra, status: 'failed', error });
+  const fail = (error: ErrorInfo, extra: object = {}): ResultRecord => ({
+    ...base(report.hash, report.identity),
+    ...extra,
+    status: 'failed',
+    error,
+  });
 
   if (!phase.ok) return reject({ code: 'outside-phase', message: phase.why });
   if (!report.ok || !report.submission) {
@@ -76,14 +81,22 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   try {
     truthText = await readFile(truthFile, 'utf8');
   } catch {
-    return fail({ code: 'truth-unavailable', message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`, platform_fault: true });
+    return fail({
+      code: 'truth-unavailable',
+      message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`,
+      platform_fault: true,
+    });
   }
   let truth;
   try {
     truth = parseCsv(truthText);
   } catch (e: unknown) {
     if (!(e instanceof CsvError)) throw e;
-    return fail({ code: 'truth-invalid', message: `the organisers' truth file is malformed (${e.message}); tell the organisers.`, platform_fault: true });
+    return fail({
+      code: 'truth-invalid',
+      message: `the organisers' truth file is malformed (${e.message}); tell the organisers.`,
+      platform_fault: true,
+    });
   }
 
   step('scoring');
@@ -98,7 +111,11 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       predictionsFile,
     );
     if (!scored.ok) {
-      return reject({ code: 'invalid-predictions', message: `the predictions do not match the test set: ${scored.problems.length} problem(s).`, problems: scored.problems });
+      return reject({
+        code: 'invalid-predictions',
+        message: `the predictions do not match the test set: ${scored.problems.length} problem(s).`,
+        problems: scored.problems,
+      });
     }
     const scoringTime = (performance.now() - scoringStart) / 1000;
     const record: ResultRecord = {
@@ -111,7 +128,8 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     return record;
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });
-    if (e instanceof TruthError) return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
+    if (e instanceof TruthError)
+      return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
     throw e;
   }
 }

@@ -88,15 +88,39 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
     const hidden = path.resolve(opts.hiddenDir ?? `${dir}-hidden`);
     const data = exampleData();
     const pub = path.join(dir, 'data', 'public');
-    await writeFile(path.join(pub, 'train.csv'), toCsv(['id', ...FEATURES, 'label'], data.train.map((e) => [e.id, ...e.features, e.label])));
-    await writeFile(path.join(pub, 'test.csv'), toCsv(['id', ...FEATURES], data.test.map((e) => [e.id, ...e.features])));
+    await writeFile(
+      path.join(pub, 'train.csv'),
+      toCsv(
+        ['id', ...FEATURES, 'label'],
+        data.train.map((e) => [e.id, ...e.features, e.label]),
+      ),
+    );
+    await writeFile(
+      path.join(pub, 'test.csv'),
+      toCsv(
+        ['id', ...FEATURES],
+        data.test.map((e) => [e.id, ...e.features]),
+      ),
+    );
     await mkdir(hidden, { recursive: true });
-    await writeFile(path.join(hidden, 'truth.csv'), toCsv(['id', 'label'], data.test.map((e) => [e.id, e.label])));
+    await writeFile(
+      path.join(hidden, 'truth.csv'),
+      toCsv(
+        ['id', 'label'],
+        data.test.map((e) => [e.id, e.label]),
+      ),
+    );
 
     const sub = path.join(dir, 'submissions', 'baseline', 'nearest-centroid');
     await mkdir(sub, { recursive: true });
     const predicted = nearestCentroid(data.train, data.test);
-    await writeFile(path.join(sub, 'predictions.csv'), toCsv(['id', 'label'], data.test.map((e, i) => [e.id, predicted[i]!])));
+    await writeFile(
+      path.join(sub, 'predictions.csv'),
+      toCsv(
+        ['id', 'label'],
+        data.test.map((e, i) => [e.id, predicted[i]!]),
+      ),
+    );
     await writeFile(
       path.join(sub, 'submission.yml'),
       [
@@ -106,7 +130,7 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
         'kind: predictions',
         'predictions: predictions.csv',
         'description: >-',
-        '  Organisers\' baseline: standardise the four features on the training set and give',
+        "  Organisers' baseline: standardise the four features on the training set and give",
         `  each test segment the class (${CLASSES.join(', ')}) whose mean it is nearest to.`,
         '',
       ].join('\n'),
@@ -119,7 +143,18 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
     const git = simpleGit(dir);
     await git.init(['--initial-branch=main']);
     await git.add('.');
-    await git.raw(['-c', 'user.name=Podium', '-c', 'user.email=podium@users.noreply.localhost', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'Start the competition from the Podium template']);
+    await git.raw([
+      '-c',
+      'user.name=Podium',
+      '-c',
+      'user.email=podium@users.noreply.localhost',
+      '-c',
+      'commit.gpgsign=false',
+      'commit',
+      '--quiet',
+      '-m',
+      'Start the competition from the Podium template',
+    ]);
   }
   return result;
 }
@@ -129,5 +164,11 @@ function iso(d: Date): string {
 }
 
 export function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'competition';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 64) || 'competition'
+  );
 }

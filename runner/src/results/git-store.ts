@@ -41,7 +41,8 @@ export class PublishError extends Error {
 }
 
 // What git says when another writer got there first, or holds the ref's lock right now.
-const CONTENDED = /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|failed to lock|Updates were rejected|remote rejected.*(lock|failed)|incorrect old value/i;
+const CONTENDED =
+  /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|failed to lock|Updates were rejected|remote rejected.*(lock|failed)|incorrect old value/i;
 
 const AUTHOR = ['-c', 'user.name=Podium', '-c', 'user.email=podium@users.noreply.localhost', '-c', 'commit.gpgsign=false'];
 
@@ -161,7 +162,10 @@ export async function readRecordsFromRef(repoDir: string, ref: string): Promise<
       return { type, sha, file };
     })
     .filter((e) => e.type === 'blob' && e.file.endsWith('.json'));
-  const blobs = await catFileBatch(repoDir, entries.map((e) => e.sha));
+  const blobs = await catFileBatch(
+    repoDir,
+    entries.map((e) => e.sha),
+  );
   return parseRecords(entries.map((e, i) => ({ path: e.file, text: blobs[i]! })));
 }
 
@@ -178,7 +182,8 @@ export function parseRecords(files: readonly { path: string; text: string }[]): 
     }
     const checked = checkRecord(value);
     if (!checked.ok) invalid.push({ path: f.path, why: checked.why });
-    else if (recordPath(checked.record) !== f.path) invalid.push({ path: f.path, why: `its id says it belongs at ${recordPath(checked.record)}` });
+    else if (recordPath(checked.record) !== f.path)
+      invalid.push({ path: f.path, why: `its id says it belongs at ${recordPath(checked.record)}` });
     else records.push(checked.record);
   }
   return { records, invalid };

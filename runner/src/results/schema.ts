@@ -143,14 +143,8 @@ const common = {
   resources: Type.Optional(Resources),
 };
 
-export const ScoredRecord = Type.Object(
-  { ...common, status: Type.Literal('scored'), scores: Scores },
-  { additionalProperties: false },
-);
-export const FailedRecord = Type.Object(
-  { ...common, status: Type.Literal('failed'), error: ErrorInfo },
-  { additionalProperties: false },
-);
+export const ScoredRecord = Type.Object({ ...common, status: Type.Literal('scored'), scores: Scores }, { additionalProperties: false });
+export const FailedRecord = Type.Object({ ...common, status: Type.Literal('failed'), error: ErrorInfo }, { additionalProperties: false });
 export const RejectedRecord = Type.Object(
   { ...common, status: Type.Literal('rejected'), error: ErrorInfo },
   { additionalProperties: false },

@@ -21,10 +21,9 @@ export class CsvError extends Error {
 }
 
 export function parseCsv(input: string): CsvTable {
-  let text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (text.includes('\0')) throw new CsvError('the file contains NUL bytes; it is not a text CSV file', 1);
   const records = text.includes('"') ? splitQuoted(text) : splitPlain(text);
-  text = '';
   const first = records.shift();
   if (!first || (first.fields.length === 1 && first.fields[0] === '')) {
     throw new CsvError('the file is empty; the first line must be a header such as "id,label"', 1);

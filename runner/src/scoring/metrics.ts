@@ -91,7 +91,12 @@ function numbers(metric: string, values: readonly string[]): Float64Array {
   return out;
 }
 
-function regression(name: string, description: string, f: (t: Float64Array, p: Float64Array) => number, direction: Direction = 'minimize'): Metric {
+function regression(
+  name: string,
+  description: string,
+  f: (t: Float64Array, p: Float64Array) => number,
+  direction: Direction = 'minimize',
+): Metric {
   return {
     name,
     direction,
@@ -118,7 +123,7 @@ function rocAuc({ truth, scores }: AlignedData): number {
   const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
   let rankSumPositive = 0;
   let positives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const avgRank = (i + j) / 2 + 1;

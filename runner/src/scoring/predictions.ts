@@ -51,12 +51,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 export type PredictionsResult = { ok: true; predictions: Predictions } | { ok: false; problems: Problem[] };
 
-export function checkPredictions(
-  file: string,
-  text: string,
-  cols: PredictionColumns,
-  expected?: ExpectedIds,
-): PredictionsResult {
+export function checkPredictions(file: string, text: string, cols: PredictionColumns, expected?: ExpectedIds): PredictionsResult {
   const problem = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   let table: CsvTable;
   try {
@@ -81,7 +76,8 @@ export function checkPredictions(
     }
   }
   const dupHeader = table.header.filter((h, i) => table.header.indexOf(h) !== i);
-  if (dupHeader.length > 0) headerProblems.push(problem(1, `the header repeats the column(s) ${[...new Set(dupHeader)].map((h) => `"${h}"`).join(', ')}.`));
+  if (dupHeader.length > 0)
+    headerProblems.push(problem(1, `the header repeats the column(s) ${[...new Set(dupHeader)].map((h) => `"${h}"`).join(', ')}.`));
   if (headerProblems.length > 0) return { ok: false, problems: headerProblems };
   if (table.rows.length === 0) return { ok: false, problems: [problem(1, 'the file has a header but no rows.')] };
 
@@ -149,7 +145,9 @@ export function checkPredictions(
   report(empty, 'have an empty value', `Every row needs a value in ${needed.map((n) => `"${n}"`).join(', ')}.`);
   report(duplicate, 'repeat an id already given on an earlier line', 'Give exactly one row per id.');
   report(unknownId, 'have an id that is not in the test set', 'Predict only the test ids; remove these rows.');
-  const numericCols = [...(cols.numericTarget ? [cols.target] : []), ...(cols.score ? [cols.score] : [])].map((c) => `"${c}"`).join(' and ');
+  const numericCols = [...(cols.numericTarget ? [cols.target] : []), ...(cols.score ? [cols.score] : [])]
+    .map((c) => `"${c}"`)
+    .join(' and ');
   report(notNumber, `have a value in ${numericCols} that is not a number`, 'Write plain decimal numbers such as 0.25.');
   report(notFinite, `have NaN or an infinite value in ${numericCols}`, 'Write finite numbers only.');
   if (unknownLabel.length > 0 && cols.labels) {
@@ -172,7 +170,10 @@ export function checkPredictions(
     if (missingCount > 0) {
       const named =
         expected.visibility === 'public' && missing.length > 0
-          ? ` (for example ${missing.slice(0, EXAMPLES).map((m) => `"${truncate(m, 40)}"`).join(', ')})`
+          ? ` (for example ${missing
+              .slice(0, EXAMPLES)
+              .map((m) => `"${truncate(m, 40)}"`)
+              .join(', ')})`
           : '';
       problems.push(
         problem(

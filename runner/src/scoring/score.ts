@@ -57,7 +57,10 @@ export function scoreAgainstTruth(
   const whole = (message: string): Problem => ({ file, line: 0, column: 0, path: '', message });
   if (missing > 0) problems.push(whole(`${missing} of the ${n} test ids have no prediction. Give one row for every test id.`));
   if (unknown.length > 0) {
-    const shown = unknown.slice(0, 3).map((id) => `"${id.slice(0, 40)}"`).join(', ');
+    const shown = unknown
+      .slice(0, 3)
+      .map((id) => `"${id.slice(0, 40)}"`)
+      .join(', ');
     problems.push(whole(`${unknown.length} row(s) have an id that is not in the test set (for example ${shown}). Remove them.`));
   }
   if (problems.length > 0) return { ok: false, problems };

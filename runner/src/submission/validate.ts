@@ -41,16 +41,29 @@ export interface ValidateOptions {
 }
 
 /** Every problem with a submission folder, without running or scoring anything. */
-export async function validateSubmission(competition: Competition, submissionDir: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+export async function validateSubmission(
+  competition: Competition,
+  submissionDir: string,
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
   const dir = path.resolve(submissionDir);
   const identity = identityFromFolder(competition, dir);
   const problems: Problem[] = [];
   const whole = (file: string, message: string): Problem => ({ file, line: 0, column: 0, path: '', message });
 
   try {
-    if (!(await stat(dir)).isDirectory()) return { ok: false, identity, problems: [whole(identity.path, 'is not a folder; give the submission folder that holds submission.yml.')] };
+    if (!(await stat(dir)).isDirectory())
+      return {
+        ok: false,
+        identity,
+        problems: [whole(identity.path, 'is not a folder; give the submission folder that holds submission.yml.')],
+      };
   } catch {
-    return { ok: false, identity, problems: [whole(identity.path, 'does not exist; give the submission folder that holds submission.yml.')] };
+    return {
+      ok: false,
+      identity,
+      problems: [whole(identity.path, 'does not exist; give the submission folder that holds submission.yml.')],
+    };
   }
 
   const maxMb = competition.config.limits?.max_file_mb ?? DEFAULT_MAX_FILE_MB;
@@ -67,7 +80,8 @@ export async function validateSubmission(competition: Competition, submissionDir
 
   const ymlFile = `${identity.path}/${SUBMISSION_FILE}`;
   if (!tree.files.some((f) => f.rel === SUBMISSION_FILE)) {
-    if (!tree.faults.some((f) => f.rel === SUBMISSION_FILE)) problems.push(whole(ymlFile, 'is missing; every submission folder needs a submission.yml (see the participant guide).'));
+    if (!tree.faults.some((f) => f.rel === SUBMISSION_FILE))
+      problems.push(whole(ymlFile, 'is missing; every submission folder needs a submission.yml (see the participant guide).'));
     return { ok: false, identity, problems };
   }
   const parsed = parseContract(ymlFile, await readFile(path.join(dir, SUBMISSION_FILE), 'utf8'), SubmissionSchema);
@@ -77,12 +91,18 @@ export async function validateSubmission(competition: Competition, submissionDir
 
   const accepted = competition.config.submissions.kinds;
   if (!accepted.includes(sub.kind)) {
-    problems.push(source.problem(['kind'], `this competition does not accept "${sub.kind}" submissions; it accepts: ${accepted.join(', ')}.`));
+    problems.push(
+      source.problem(['kind'], `this competition does not accept "${sub.kind}" submissions; it accepts: ${accepted.join(', ')}.`),
+    );
   }
   const inSubmissionsFolder = identity.path.split('/');
   if (inSubmissionsFolder.length === 3 && inSubmissionsFolder[0] === 'submissions') {
-    if (inSubmissionsFolder[1] !== sub.team) problems.push(source.problem(['team'], `team is "${sub.team}" but the folder is submissions/${inSubmissionsFolder[1]}/; they must match.`));
-    if (inSubmissionsFolder[2] !== sub.name) problems.push(source.problem(['name'], `name is "${sub.name}" but the folder is ${identity.path}/; they must match.`));
+    if (inSubmissionsFolder[1] !== sub.team)
+      problems.push(
+        source.problem(['team'], `team is "${sub.team}" but the folder is submissions/${inSubmissionsFolder[1]}/; they must match.`),
+      );
+    if (inSubmissionsFolder[2] !== sub.name)
+      problems.push(source.problem(['name'], `name is "${sub.name}" but the folder is ${identity.path}/; they must match.`));
   }
 
   let predictions: Predictions | undefined;
@@ -95,7 +115,10 @@ export async function validateSubmission(competition: Competition, submissionDir
     } else if (!tree.files.some((f) => f.rel === target.rel)) {
       const csvs = tree.files.filter((f) => f.rel.endsWith('.csv')).map((f) => f.rel);
       problems.push(
-        source.problem(['predictions'], `the file "${sub.predictions}" is not in the submission folder.${csvs.length ? ` CSV files there: ${csvs.join(', ')}.` : ''}`),
+        source.problem(
+          ['predictions'],
+          `the file "${sub.predictions}" is not in the submission folder.${csvs.length ? ` CSV files there: ${csvs.join(', ')}.` : ''}`,
+        ),
       );
     } else {
       const expected = options.expectedIds ?? (await publicIds(competition));
@@ -107,10 +130,20 @@ export async function validateSubmission(competition: Competition, submissionDir
   }
   if (sub.kind === 'container') {
     if ((sub.image === undefined) === (sub.build === undefined)) {
-      problems.push(source.problem(['kind'], 'a container submission gives exactly one of "image" (pinned by digest) or "build" (a folder with a Dockerfile).'));
+      problems.push(
+        source.problem(
+          ['kind'],
+          'a container submission gives exactly one of "image" (pinned by digest) or "build" (a folder with a Dockerfile).',
+        ),
+      );
     }
     if (sub.image !== undefined && !DIGEST_PINNED.test(sub.image)) {
-      problems.push(source.problem(['image'], `"${sub.image}" is not pinned: write name@sha256:<64 hex digits> so the image cannot change after scoring.`));
+      problems.push(
+        source.problem(
+          ['image'],
+          `"${sub.image}" is not pinned: write name@sha256:<64 hex digits> so the image cannot change after scoring.`,
+        ),
+      );
     }
     if (sub.build !== undefined) {
       const b = insideFolder(sub.build, true);
@@ -126,11 +159,16 @@ export async function validateSubmission(competition: Competition, submissionDir
   for (const key of ['predictions', 'image', 'build', 'endpoint'] as const) {
     const owner = { predictions: 'predictions', image: 'container', build: 'container', endpoint: 'api' }[key];
     if (sub[key] !== undefined && sub.kind !== owner) {
-      problems.push(source.problem([key], `"${key}" belongs to ${owner} submissions, but kind is "${sub.kind}"; remove it or change kind.`, true));
+      problems.push(
+        source.problem([key], `"${key}" belongs to ${owner} submissions, but kind is "${sub.kind}"; remove it or change kind.`, true),
+      );
     }
   }
 
-  const hash = await hashFiles(dir, tree.files.filter((f) => !tree.faults.some((x) => x.rel === f.rel)));
+  const hash = await hashFiles(
+    dir,
+    tree.files.filter((f) => !tree.faults.some((x) => x.rel === f.rel)),
+  );
   return { ok: problems.length === 0, identity: named, problems, submission: sub, ...(predictions ? { predictions } : {}), hash };
 }
 
@@ -147,7 +185,12 @@ function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep).join('/');
   const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   const parts = (inside ? rel : path.basename(dir)).split('/');
-  const slug = (s: string | undefined) => (s ?? 'unknown').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '').slice(0, 64) || 'unknown';
+  const slug = (s: string | undefined) =>
+    (s ?? 'unknown')
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+/, '')
+      .slice(0, 64) || 'unknown';
   const isStandard = parts.length === 3 && parts[0] === 'submissions';
   return {
     team: slug(isStandard ? parts[1] : 'unknown'),

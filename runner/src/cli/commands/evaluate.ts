@@ -39,7 +39,8 @@ Example:
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
-    if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit)) throw new UsageError('--commit takes a full 40-character commit id.', 'evaluate');
+    if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit))
+      throw new UsageError('--commit takes a full 40-character commit id.', 'evaluate');
     const json = values.json === true;
     const bar = progress(io, json);
     const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));

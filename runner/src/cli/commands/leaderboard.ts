@@ -30,7 +30,11 @@ Example:
   async run(argv, io, deps) {
     const [sub, ...rest] = argv;
     if (sub === '--help' || sub === '-h') throw new UsageError('', 'leaderboard');
-    if (sub !== 'build') throw new UsageError(sub ? `unknown subcommand "${sub}"; did you mean "build"?` : 'say what to do: podium leaderboard build ...', 'leaderboard');
+    if (sub !== 'build')
+      throw new UsageError(
+        sub ? `unknown subcommand "${sub}"; did you mean "build"?` : 'say what to do: podium leaderboard build ...',
+        'leaderboard',
+      );
     const { values } = parse('leaderboard', rest, {
       competition: { type: 'string' },
       out: { type: 'string' },

@@ -59,11 +59,16 @@ Example:
       .filter((s) => s !== '')
       .map((name) => {
         const m = findMetric(name);
-        if (!m) throw new UsageError(`unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`, 'score');
+        if (!m)
+          throw new UsageError(
+            `unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`,
+            'score',
+          );
         return m;
       });
     const reads = new Set(metrics.map((m) => m.reads));
-    if (reads.has('label') && reads.has('number')) throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', 'score');
+    if (reads.has('label') && reads.has('number'))
+      throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', 'score');
     const id = values['id-column'] ?? 'id';
     const target = values['label-column'] ?? 'label';
     const scoreCol = values['score-column'] ?? 'score';
@@ -97,7 +102,10 @@ Example:
       return 1;
     }
     if (values.json) io.stdout(`${JSON.stringify({ metrics: result.values }, null, 2)}\n`);
-    else io.stdout(`${markdownTable([['metric', 'value'], ...Object.entries(result.values).map(([k, v]) => [k, formatValue(v)])], { align: ['l', 'r'] })}\n`);
+    else
+      io.stdout(
+        `${markdownTable([['metric', 'value'], ...Object.entries(result.values).map(([k, v]) => [k, formatValue(v)])], { align: ['l', 'r'] })}\n`,
+      );
     return 0;
   },
 };

@@ -38,13 +38,18 @@ Examples:
     } catch {
       text = undefined;
     }
-    const comp = text === undefined
-      ? { ok: false as const, problems: [{ file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `not found in ${dir}; pass --competition DIR.` }] }
-      : await checkCompetition(text, dir);
-    const report: { competition: { ok: boolean; problems: Problem[] }; submissions: { path: string; ok: boolean; problems: Problem[] }[] } = {
-      competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
-      submissions: [],
-    };
+    const comp =
+      text === undefined
+        ? {
+            ok: false as const,
+            problems: [{ file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `not found in ${dir}; pass --competition DIR.` }],
+          }
+        : await checkCompetition(text, dir);
+    const report: { competition: { ok: boolean; problems: Problem[] }; submissions: { path: string; ok: boolean; problems: Problem[] }[] } =
+      {
+        competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
+        submissions: [],
+      };
     if (comp.ok) {
       for (const sub of positionals) {
         bar.step(`checking ${sub}`);
