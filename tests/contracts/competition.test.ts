@@ -3,13 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCompetition } from '../../runner/src/competition/load.js';
 import { templateDir } from '../../runner/src/init/init.js';
+import { expectations } from '../helpers/fixtures.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/competition');
-
-/** Each invalid fixture ends with `# expect: LINE:COL text` lines: the problems it must produce. */
-function expectations(text: string): { pos: string; text: string }[] {
-  return [...text.matchAll(/^# expect: (\d+:\d+) (.+)$/gm)].map((m) => ({ pos: m[1]!, text: m[2]! }));
-}
 
 describe('competition.yml', () => {
   it('accepts the template as it ships', async () => {

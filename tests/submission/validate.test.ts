@@ -4,14 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { exampleCompetition, submissionYml } from '../helpers/competition.js';
+import { expectations } from '../helpers/fixtures.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/submission/invalid');
 const temp = useTempDirs();
-
-function expectations(text: string): { pos: string; text: string }[] {
-  return [...text.matchAll(/^# expect: (\d+:\d+) (.+)$/gm)].map((m) => ({ pos: m[1]!, text: m[2]! }));
-}
 
 describe('submission.yml fixtures', async () => {
   const names = (await readdir(fixtures)).filter((f) => f.endsWith('.yml')).sort();
