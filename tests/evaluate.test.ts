@@ -63,7 +63,7 @@ describe('evaluate', () => {
     const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
     expect(record.status).toBe('rejected');
     const text = JSON.stringify(record);
-    expect(text).toContain('500 of the 600 test ids have no prediction');
+    expect(text).toContain('500 test ids of 600 have no prediction');
     expect(text).toContain('my-own-id');
     const shownIds = text.match(/clip-\d+/g) ?? [];
     expect(shownIds).toEqual([]);

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { findMetric, metricNames, MetricUndefinedError } from '../../runner/src/scoring/metrics.js';
+import { findMetric, metricNames, MetricUndefinedError, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
+import { sortClasses } from '../../runner/src/scoring/dataset.js';
 
-const compute = (name: string, truth: (string | number)[], predicted: (string | number)[], scores?: number[]) =>
-  findMetric(name)!.compute({
-    truth: truth.map(String),
-    predicted: predicted.map(String),
-    ...(scores ? { scores: Float64Array.from(scores) } : {}),
-  });
+function classInput(truth: (string | number)[], predicted?: (string | number)[], score?: number[]): ScoringInput {
+  const classes = sortClasses([...truth, ...(predicted ?? [])].map(String));
+  const code = (v: string | number) => classes.indexOf(String(v));
+  return {
+    units: truth.length,
+    classes: {
+      classes,
+      truth: Int32Array.from(truth, code),
+      ...(predicted ? { predicted: Int32Array.from(predicted, code) } : {}),
+      ...(score ? { score: Float64Array.from(score) } : {}),
+    },
+  };
+}
 
-// Values from the examples in scikit-learn's documentation of each metric.
-describe('built-in metrics agree with scikit-learn on its documented examples', () => {
+const value = (name: string, input: ScoringInput, w?: number[]) => findMetric(name)!.prepare(input)(w ? Uint32Array.from(w) : undefined);
+
+// Values from the examples in scikit-learn's documentation of each metric; the golden
+// fixtures test the rest against scikit-learn itself.
+describe('built-in metrics on scikit-learn documentation examples', () => {
   const t = [0, 1, 2, 0, 1, 2];
   const p = [0, 2, 1, 0, 0, 1];
   it.each([
@@ -18,43 +29,69 @@ describe('built-in metrics agree with scikit-learn on its documented examples', 
     ['precision_macro', t, p, 0.2222222222222222],
     ['recall_macro', t, p, 0.3333333333333333],
     ['balanced_accuracy', [0, 1, 0, 0, 1, 0], [0, 1, 0, 0, 0, 1], 0.625],
-    ['mean_absolute_error', [3, -0.5, 2, 7], [2.5, 0.0, 2, 8], 0.5],
-    ['mean_squared_error', [3, -0.5, 2, 7], [2.5, 0.0, 2, 8], 0.375],
-    ['root_mean_squared_error', [3, -0.5, 2, 7], [2.5, 0.0, 2, 8], 0.6123724356957945],
-    ['r2', [3, -0.5, 2, 7], [2.5, 0.0, 2, 8], 0.9486081370449679],
   ] as const)('%s', (name, truth, predicted, want) => {
-    expect(compute(name, [...truth], [...predicted])).toBeCloseTo(want, 12);
+    expect(value(name, classInput([...truth], [...predicted]))).toBeCloseTo(want, 12);
   });
 
-  it('roc_auc', () => {
-    expect(compute('roc_auc', [0, 0, 1, 1], [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBeCloseTo(0.75, 12);
+  it.each([
+    ['mean_absolute_error', 0.5],
+    ['mean_squared_error', 0.375],
+    ['root_mean_squared_error', 0.6123724356957945],
+    ['r2', 0.9486081370449679],
+  ])('%s', (name, want) => {
+    const input: ScoringInput = {
+      units: 4,
+      regression: { truth: Float64Array.from([3, -0.5, 2, 7]), predicted: Float64Array.from([2.5, 0.0, 2, 8]) },
+    };
+    expect(value(name, input)).toBeCloseTo(want, 12);
   });
 
-  it('roc_auc counts tied scores as half', () => {
-    expect(compute('roc_auc', [0, 1], [0, 1], [0.5, 0.5])).toBe(0.5);
+  it('roc_auc, ties counted half', () => {
+    expect(value('roc_auc', classInput([0, 0, 1, 1], undefined, [0.1, 0.4, 0.35, 0.8]))).toBeCloseTo(0.75, 12);
+    expect(value('roc_auc', classInput([0, 1], undefined, [0.5, 0.5]))).toBe(0.5);
+  });
+});
+
+describe('weights are resample counts', () => {
+  it('a weight of 2 counts an item twice, 0 leaves it out', () => {
+    const input = classInput(['a', 'b', 'a', 'b'], ['a', 'a', 'a', 'b']);
+    const twice = classInput(['a', 'b', 'b', 'a', 'b'], ['a', 'a', 'a', 'a', 'b']);
+    for (const name of ['accuracy', 'f1_macro', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy']) {
+      expect(value(name, input, [1, 2, 1, 1])).toBeCloseTo(value(name, twice), 12);
+      expect(value(name, input, [0, 1, 1, 1])).toBeCloseTo(value(name, classInput(['b', 'a', 'b'], ['a', 'a', 'b'])), 12);
+    }
   });
 });
 
 describe('undefined metrics are errors, never NaN', () => {
-  it('roc_auc with one class', () => {
-    expect(() => compute('roc_auc', [1, 1], [1, 1], [0.2, 0.9])).toThrow(MetricUndefinedError);
+  it.each([
+    ['roc_auc', classInput([1, 1], undefined, [0.2, 0.9]), 'only one class'],
+    ['average_precision', classInput([0, 0], undefined, [0.2, 0.9]), 'only one class'],
+    ['cohen_kappa', classInput([1, 1], [1, 1]), 'already perfect'],
+    ['f1', classInput(['a', 'b'], ['a', 'b']), 'positive class "1"'],
+    ['f1', classInput([0, 1, 2], [0, 1, 2]), 'use f1_macro'],
+  ])('%s', (name, input, why) => {
+    expect(() => value(name, input)).toThrow(MetricUndefinedError);
+    expect(() => value(name, input)).toThrow(why);
   });
-  it('r2 with constant truth', () => {
-    expect(() => compute('r2', [1, 1, 1], [1, 2, 3])).toThrow('the true values are all the same');
-  });
-  it('regression on text', () => {
-    expect(() => compute('mean_absolute_error', ['a'], ['1'])).toThrow(MetricUndefinedError);
+
+  it('pearson and spearman on constant values', () => {
+    const input: ScoringInput = { units: 3, regression: { truth: Float64Array.from([1, 1, 1]), predicted: Float64Array.from([1, 2, 3]) } };
+    expect(() => value('pearson', input)).toThrow('constant');
+    expect(() => value('spearman', input)).toThrow('constant');
   });
 });
 
 describe('the registry', () => {
-  it('declares a direction and what each metric reads', () => {
+  it('declares a direction and what each metric reads, and takes any retrieval cut-off', () => {
     for (const name of metricNames()) {
-      const m = findMetric(name)!;
+      const m = findMetric(name.replace('@k', '@7'))!;
       expect(['maximize', 'minimize']).toContain(m.direction);
-      expect(['label', 'number', 'score']).toContain(m.reads);
     }
-    expect(findMetric('mean_squared_error')!.direction).toBe('minimize');
-    expect(findMetric('accuracy')!.direction).toBe('maximize');
+    expect(findMetric('map@25')!.name).toBe('map@25');
+    expect(findMetric('ndcg')!.reads).toBe('ranking');
+    expect(findMetric('precision')!.reads).toBe('label');
+    expect(findMetric('log_loss')!.direction).toBe('minimize');
+    expect(findMetric('map@0')).toBeUndefined();
   });
 });

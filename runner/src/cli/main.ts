@@ -6,11 +6,12 @@ import type { Command } from './commands/command.js';
 import { init } from './commands/init.js';
 import { validate } from './commands/validate.js';
 import { score } from './commands/score.js';
+import { compare } from './commands/compare.js';
 import { evaluate } from './commands/evaluate.js';
 import { publish } from './commands/publish.js';
 import { leaderboard } from './commands/leaderboard.js';
 
-export const COMMANDS: readonly Command[] = [init, validate, score, evaluate, publish, leaderboard];
+export const COMMANDS: readonly Command[] = [init, validate, score, compare, evaluate, publish, leaderboard];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { CompetitionSchema, type CompetitionConfig } from './schema.js';
 import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
 import { ContractError, didYouMean, type Problem } from '../contracts/problems.js';
-import { findMetric, metricNames, type Direction, type Metric } from '../scoring/metrics.js';
-import type { PredictionColumns } from '../scoring/predictions.js';
+import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
+import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
+import type { ScoringSpec } from '../scoring/dataset.js';
 
 export const COMPETITION_FILE = 'competition.yml';
 
@@ -44,18 +45,7 @@ export async function checkCompetition(
   if (config.data.hidden.path === undefined && config.data.hidden.env === undefined) {
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
-  const columns = new Set(metrics.map((m) => m.metric.reads));
-  if (columns.has('label') && columns.has('number')) {
-    problems.push(
-      source.problem(
-        ['metrics'],
-        'these metrics read the target column both as class labels and as numbers; choose classification or regression metrics.',
-      ),
-    );
-  }
-  if (columns.has('score') && config.data.score_column === undefined) {
-    problems.push(source.problem(['data'], 'a metric reads scores: name the predictions column that holds them in "data.score_column".'));
-  }
+  checkReads(config, metrics, source, problems);
   for (const [i, col] of (config.leaderboard?.columns ?? []).entries()) {
     if (!config.metrics.some((m) => m.name === col)) {
       problems.push(
@@ -144,6 +134,44 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
   return out;
 }
 
+/** The metrics must agree on how to read the files. */
+function checkReads(config: CompetitionConfig, metrics: CompetitionMetric[], source: YamlSource, problems: Problem[]): void {
+  const reads = new Set(metrics.map((m) => m.metric.reads));
+  const byRead = (r: Reads) => metrics.filter((m) => m.metric.reads === r).map((m) => m.name);
+  if (reads.has('label') && reads.has('number')) {
+    problems.push(
+      source.problem(
+        ['metrics'],
+        `${byRead('label').join(', ')} read the target column as class labels but ${byRead('number').join(', ')} read it as numbers; choose classification or regression metrics.`,
+      ),
+    );
+  }
+  if (reads.has('ranking')) {
+    const others = metrics.filter((m) => m.metric.reads !== 'ranking').map((m) => m.name);
+    if (others.length > 0)
+      problems.push(
+        source.problem(['metrics'], `retrieval metrics cannot be mixed with ${others.join(', ')}: they read ranked lists per query.`),
+      );
+    if (config.data.query_column === undefined)
+      problems.push(source.problem(['data'], 'retrieval metrics need "data.query_column": the column naming each row\'s query.'));
+  }
+  if (reads.has('label-sets') && (reads.has('label') || reads.has('score') || reads.has('class-scores'))) {
+    problems.push(
+      source.problem(
+        ['metrics'],
+        'multi-label metrics read the target column as label sets; they cannot be mixed with single-label metrics.',
+      ),
+    );
+  }
+  for (const r of ['class-scores', 'label-sets'] as const) {
+    if (reads.has(r) && !config.concepts) {
+      problems.push(
+        source.problem(['metrics'], `${byRead(r).join(', ')} read one score column per class: list the classes under "concepts".`),
+      );
+    }
+  }
+}
+
 function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
   for (const [i, p] of config.phases.entries()) {
     if (Date.parse(p.end) <= Date.parse(p.start)) {
@@ -193,16 +221,27 @@ async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {
   }
 }
 
-/** The columns a predictions file must have for this competition's metrics. */
-export function predictionColumns(c: Competition): PredictionColumns {
+/** The columns a predictions file must have for this competition's metrics, and how they are read. */
+export function scoringSpec(c: Competition): ScoringSpec {
+  const d = c.config.data;
   const reads = new Set(c.metrics.map((m) => m.metric.reads));
-  const labels = c.config.concepts && !reads.has('number') ? new Set(c.config.concepts.map((x) => x.id)) : undefined;
+  const labels = c.config.concepts && !reads.has('number') && !reads.has('ranking') ? c.config.concepts.map((x) => x.id) : undefined;
   return {
-    id: c.config.data.id_column,
-    target: c.config.data.target_column,
-    ...(reads.has('score') && c.config.data.score_column ? { score: c.config.data.score_column } : {}),
-    numericTarget: reads.has('number'),
+    id: d.id_column ?? 'id',
+    target: d.target_column ?? 'label',
+    score: d.score_column ?? 'score',
+    ...(d.query_column ? { query: d.query_column } : {}),
+    reads,
     ...(labels ? { labels } : {}),
+  };
+}
+
+export function bootstrapSettings(c: Competition): BootstrapSettings {
+  const b = c.config.scoring?.bootstrap ?? {};
+  return {
+    resamples: b.resamples ?? DEFAULT_BOOTSTRAP.resamples,
+    seed: b.seed ?? DEFAULT_BOOTSTRAP.seed,
+    level: b.level ?? DEFAULT_BOOTSTRAP.level,
   };
 }
 

@@ -29,10 +29,22 @@ const Data = Type.Object(
     inputs: Type.Optional(
       Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' }),
     ),
-    id_column: Type.String({ minLength: 1, default: 'id' }),
-    target_column: Type.String({ minLength: 1, default: 'label' }),
+    id_column: Type.Optional(Type.String({ minLength: 1, description: 'default id' })),
+    target_column: Type.Optional(Type.String({ minLength: 1, description: 'default label' })),
     score_column: Type.Optional(
-      Type.String({ minLength: 1, description: 'predictions column with a confidence score, for ranking metrics' }),
+      Type.String({
+        minLength: 1,
+        description:
+          'predictions column with a score (two classes), or the prefix of one column per class (<prefix>_<class>); default score',
+      }),
+    ),
+    query_column: Type.Optional(Type.String({ minLength: 1, description: 'for retrieval: the column naming the query of each row' })),
+    slices: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'truth columns whose groups every metric is also reported on',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -85,6 +97,24 @@ const Runtime = Type.Object(
   { additionalProperties: false },
 );
 
+const Scoring = Type.Object(
+  {
+    bootstrap: Type.Optional(
+      Type.Object(
+        {
+          resamples: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100000, description: 'bootstrap resamples for confidence intervals; 0 turns them off' }),
+          ),
+          seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+          level: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.999 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
@@ -106,6 +136,7 @@ export const CompetitionSchema = Type.Object(
     submissions: Submissions,
     limits: Type.Optional(Limits),
     runtime: Type.Optional(Runtime),
+    scoring: Type.Optional(Scoring),
     leaderboard: Type.Optional(Leaderboard),
   },
   {

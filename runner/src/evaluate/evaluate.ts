@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { findPhase, type Competition } from '../competition/load.js';
+import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import { CsvError, parseCsv } from '../scoring/csv.js';
-import { scoreAgainstTruth, TruthError } from '../scoring/score.js';
-import { MetricUndefinedError } from '../scoring/metrics.js';
-import { sha256Hex } from '../files/tree.js';
+import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
+import { scoreInput, scoreSlices } from '../scoring/score.js';
+import { MetricUndefinedError } from '../scoring/metrics/types.js';
+import { formatOf, type Table } from '../scoring/table.js';
+import { hashFile, sha256Hex } from '../files/tree.js';
 import { recordKey, runnerInfo, SCORER } from '../results/record.js';
 import type { ErrorInfo, ResultRecord, SubmissionInfo } from '../results/schema.js';
 
@@ -77,54 +77,53 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
 
   step('reading the hidden truth');
   const truthFile = path.join(opts.hiddenDir, c.config.data.truth);
-  let truthText: string;
+  const spec = scoringSpec(c);
+  let truth: Table;
+  let dataHash: string;
   try {
-    truthText = await readFile(truthFile, 'utf8');
-  } catch {
-    return fail({
-      code: 'truth-unavailable',
-      message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`,
-      platform_fault: true,
-    });
-  }
-  let truth;
-  try {
-    truth = parseCsv(truthText);
+    dataHash = await hashFile(truthFile);
+    truth = await loadTruth({ path: truthFile }, formatOf(truthFile), spec, c.config.data.slices ?? []);
   } catch (e: unknown) {
-    if (!(e instanceof CsvError)) throw e;
-    return fail({
-      code: 'truth-invalid',
-      message: `the organisers' truth file is malformed (${e.message}); tell the organisers.`,
-      platform_fault: true,
-    });
+    if (e instanceof TruthError)
+      return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return fail({
+        code: 'truth-unavailable',
+        message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`,
+        platform_fault: true,
+      });
+    }
+    throw e;
   }
 
   step('scoring');
   const scoringStart = performance.now();
+  const predictions = report.predictions!;
+  const file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
+  const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' });
+  if (!joined.ok) {
+    return reject({
+      code: 'invalid-predictions',
+      message: `the predictions do not match the test set: ${joined.problems.length} problem(s).`,
+      problems: joined.problems,
+    });
+  }
   try {
-    const predictionsFile = `${report.identity.path}/${report.submission.predictions ?? ''}`;
-    const scored = scoreAgainstTruth(
-      truth,
-      { id: c.config.data.id_column, target: c.config.data.target_column },
-      report.predictions!,
-      c.metrics.map((m) => m.metric),
-      predictionsFile,
-    );
-    if (!scored.ok) {
-      return reject({
-        code: 'invalid-predictions',
-        message: `the predictions do not match the test set: ${scored.problems.length} problem(s).`,
-        problems: scored.problems,
-      });
-    }
-    const scoringTime = (performance.now() - scoringStart) / 1000;
+    const input = buildInput(truth, predictions, joined.rowOf, spec);
+    const metrics = c.metrics.map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
+    step('bootstrap confidence intervals');
+    const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
+    const slices = c.config.data.slices ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices) : undefined;
     const record: ResultRecord = {
       ...base(report.hash, report.identity),
       status: 'scored',
-      scores: { public: Object.fromEntries(Object.entries(scored.values).map(([k, v]) => [k, { value: v }])) },
-      resources: { scoring_time_s: round(scoringTime), wall_time_s: round((performance.now() - started) / 1000) },
+      scores: { public: values, ...(slices ? { slices } : {}) },
+      resources: {
+        scoring_time_s: round((performance.now() - scoringStart) / 1000),
+        wall_time_s: round((performance.now() - started) / 1000),
+      },
     };
-    record.provenance.data_hash = `sha256:${sha256Hex(truthText)}`;
+    record.provenance.data_hash = dataHash;
     return record;
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -80,5 +81,12 @@ export async function hashFiles(root: string, files: readonly TreeFile[]): Promi
     const content = await readFile(path.join(root, f.rel));
     h.update(`${f.rel}\0${sha256Hex(content)}\n`);
   }
+  return `sha256:${h.digest('hex')}`;
+}
+
+/** sha256 of a file, read as a stream so large truth files cost no memory. */
+export async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
   return `sha256:${h.digest('hex')}`;
 }

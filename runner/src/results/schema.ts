@@ -12,6 +12,12 @@ const Interval = Type.Object(
     method: Type.String({ description: 'e.g. "bootstrap-percentile"' }),
     resamples: Type.Optional(Type.Integer({ minimum: 1 })),
     seed: Type.Optional(Type.Integer()),
+    undefined_resamples: Type.Optional(Type.Integer({ minimum: 1, description: 'resamples on which the metric was undefined, left out' })),
+    replicates: Type.Optional(
+      Type.String({
+        description: 'the value on each resample, float32 little-endian in base64, for paired comparisons between submissions',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -39,10 +45,24 @@ const SealedScores = Type.Object(
   { additionalProperties: false },
 );
 
+const SliceReport = Type.Object(
+  {
+    groups: Type.Record(
+      Type.String(),
+      Type.Object({ n: Type.Integer({ minimum: 0 }), metrics: Type.Record(Type.String(), Type.Number()) }, { additionalProperties: false }),
+    ),
+    worst: Type.Record(Type.String(), Type.Object({ group: Type.String(), value: Type.Number() }, { additionalProperties: false })),
+    gap: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
 const Scores = Type.Object(
   {
     public: ScoreMap,
     private: Type.Optional(Type.Union([SealedScores, ScoreMap])),
+    /** Per slice column of the truth (a source, a group, a perturbation): every metric per group. */
+    slices: Type.Optional(Type.Record(Type.String(), SliceReport)),
   },
   { additionalProperties: false },
 );

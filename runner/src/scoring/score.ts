@@ -1,73 +1,141 @@
-import type { CsvTable } from './csv.js';
+import { bootstrapIntervals, encodeReplicates, type BootstrapSettings } from './bootstrap.js';
+import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, type LoadedPredictions, type ScoringSpec } from './dataset.js';
+import { formatOf } from './table.js';
 import type { Problem } from '../contracts/problems.js';
-import type { Predictions } from './predictions.js';
-import type { AlignedData, Metric } from './metrics.js';
+import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
+import type { Table } from './table.js';
 
-/** The organiser's truth file does not fit competition.yml: a platform fault, not the participant's. */
-export class TruthError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TruthError';
-  }
+export interface NamedMetric {
+  name: string;
+  metric: Metric;
+  direction: Direction;
 }
 
-export interface TruthColumns {
-  id: string;
-  target: string;
+export interface ScoredValue {
+  value: number;
+  ci?: {
+    low: number;
+    high: number;
+    level: number;
+    method: 'bootstrap-percentile';
+    resamples: number;
+    seed: number;
+    undefined_resamples?: number;
+    /** float32 replicates, base64: lets anyone run a paired comparison from the records. */
+    replicates?: string;
+  };
 }
 
 /**
- * Lines predictions up with the truth by id and computes each metric. Problems name counts
- * and the participant's own ids only: nothing from the truth file reaches a message.
+ * Every metric's value, and with bootstrap settings a percentile interval for each, all
+ * metrics sharing each resample's draw. Replicates are kept for the metrics named in
+ * `keepReplicates` (the primary one), for paired comparisons between submissions.
  */
-export function scoreAgainstTruth(
-  truth: CsvTable,
-  cols: TruthColumns,
-  predictions: Predictions,
-  metrics: readonly Metric[],
-  file: string,
-): { ok: true; values: Record<string, number> } | { ok: false; problems: Problem[] } {
-  const idCol = truth.header.indexOf(cols.id);
-  const targetCol = truth.header.indexOf(cols.target);
-  if (idCol < 0 || targetCol < 0) {
-    throw new TruthError(`the truth file has no "${idCol < 0 ? cols.id : cols.target}" column`);
+export function scoreInput(
+  input: ScoringInput,
+  metrics: readonly NamedMetric[],
+  bootstrap: BootstrapSettings | undefined,
+  keepReplicates: ReadonlySet<string> = new Set(),
+): Record<string, ScoredValue> {
+  const evaluators = new Map<string, Evaluator>();
+  const out: Record<string, ScoredValue> = {};
+  for (const m of metrics) {
+    const evaluate = m.metric.prepare(input);
+    out[m.name] = { value: evaluate() };
+    evaluators.set(m.name, evaluate);
   }
-  const n = truth.rows.length;
-  const truthValues: string[] = new Array(n);
-  const predicted: string[] = new Array(n);
-  const needScores = predictions.scores !== undefined;
-  const scores = needScores ? new Float64Array(n) : undefined;
-  const truthIds = new Set<string>();
-  let missing = 0;
-  for (let i = 0; i < n; i++) {
-    const row = truth.rows[i]!;
-    const id = row[idCol]!.trim();
-    truthIds.add(id);
-    const p = predictions.index.get(id);
-    if (p === undefined) {
-      missing++;
-      continue;
+  if (bootstrap && bootstrap.resamples > 0) {
+    const intervals = bootstrapIntervals(evaluators, input.units, bootstrap);
+    for (const [name, ci] of intervals) {
+      if (Number.isNaN(ci.low)) continue; // undefined on every resample: no interval to give
+      out[name]!.ci = {
+        low: ci.low,
+        high: ci.high,
+        level: bootstrap.level,
+        method: 'bootstrap-percentile',
+        resamples: bootstrap.resamples,
+        seed: bootstrap.seed,
+        ...(ci.undefinedResamples > 0 ? { undefined_resamples: ci.undefinedResamples } : {}),
+        ...(keepReplicates.has(name) ? { replicates: encodeReplicates(ci.replicates) } : {}),
+      };
     }
-    truthValues[i] = row[targetCol]!.trim();
-    predicted[i] = predictions.target[p]!;
-    if (scores) scores[i] = predictions.scores![p]!;
   }
-  const unknown = predictions.ids.filter((id) => !truthIds.has(id));
-  const problems: Problem[] = [];
-  const whole = (message: string): Problem => ({ file, line: 0, column: 0, path: '', message });
-  if (missing > 0) problems.push(whole(`${missing} of the ${n} test ids have no prediction. Give one row for every test id.`));
-  if (unknown.length > 0) {
-    const shown = unknown
-      .slice(0, 3)
-      .map((id) => `"${id.slice(0, 40)}"`)
-      .join(', ');
-    problems.push(whole(`${unknown.length} row(s) have an id that is not in the test set (for example ${shown}). Remove them.`));
-  }
-  if (problems.length > 0) return { ok: false, problems };
-  if (n === 0) throw new TruthError('the truth file has no rows');
+  return out;
+}
 
-  const data: AlignedData = { truth: truthValues, predicted, ...(scores ? { scores } : {}) };
-  const values: Record<string, number> = {};
-  for (const m of metrics) values[m.name] = m.compute(data);
-  return { ok: true, values };
+export interface SliceReport {
+  /** Per group of the slice column: its size and every metric's value (absent where undefined). */
+  groups: Record<string, { n: number; metrics: Record<string, number> }>;
+  /** Per metric: the group where it is worst. */
+  worst: Record<string, { group: string; value: number }>;
+  /** Per metric: best group's value minus worst group's, in the metric's units (≥ 0). */
+  gap: Record<string, number>;
+}
+
+/** Every metric on each group of each slice column of the truth. */
+export function scoreSlices(
+  truth: Table,
+  predictions: LoadedPredictions,
+  rowOf: Int32Array,
+  spec: ScoringSpec,
+  metrics: readonly NamedMetric[],
+  sliceColumns: readonly string[],
+): Record<string, SliceReport> {
+  const out: Record<string, SliceReport> = {};
+  for (const column of sliceColumns) {
+    const col = truth.columns.get(column);
+    if (!col || col.kind !== 'category') continue;
+    const members = col.values.map(() => [] as number[]);
+    for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
+    const report: SliceReport = { groups: {}, worst: {}, gap: {} };
+    col.values.forEach((group, g) => {
+      const input = buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!));
+      const values: Record<string, number> = {};
+      for (const m of metrics) {
+        try {
+          values[m.name] = m.metric.prepare(input)();
+        } catch (e: unknown) {
+          if (!(e instanceof MetricUndefinedError)) throw e;
+        }
+      }
+      report.groups[group] = { n: members[g]!.length, metrics: values };
+    });
+    for (const m of metrics) {
+      const sign = m.direction === 'maximize' ? 1 : -1;
+      let worst: { group: string; value: number } | undefined;
+      let best: number | undefined;
+      for (const [group, { metrics: values }] of Object.entries(report.groups)) {
+        const v = values[m.name];
+        if (v === undefined) continue;
+        if (!worst || sign * v < sign * worst.value) worst = { group, value: v };
+        if (best === undefined || sign * v > sign * best) best = v;
+      }
+      if (worst && best !== undefined) {
+        report.worst[m.name] = worst;
+        report.gap[m.name] = Math.abs(best - worst.value);
+      }
+    }
+    out[column] = report;
+  }
+  return out;
+}
+
+/** Scores a predictions file against a truth file: the engine of `podium score` and `podium compare`. */
+export async function scoreFiles(opts: {
+  truthPath: string;
+  predictionsPath: string;
+  /** How the predictions file is named in messages. */
+  predictionsName: string;
+  spec: ScoringSpec;
+  metrics: readonly NamedMetric[];
+  bootstrap?: BootstrapSettings;
+  keepReplicates?: ReadonlySet<string>;
+}): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
+  const loaded = await loadPredictions(opts.predictionsName, { path: opts.predictionsPath }, formatOf(opts.predictionsPath), opts.spec);
+  if (!loaded.ok) return loaded;
+  const truth = await loadTruth({ path: opts.truthPath }, formatOf(opts.truthPath), opts.spec);
+  const joined = joinIds(opts.predictionsName, loaded.predictions, { ids: truthIds(truth, opts.spec), visibility: 'public' });
+  if (!joined.ok) return joined;
+  const input = buildInput(truth, loaded.predictions, joined.rowOf, opts.spec);
+  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates), units: input.units };
 }

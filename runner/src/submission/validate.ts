@@ -3,10 +3,10 @@ import path from 'node:path';
 import { SubmissionSchema, type SubmissionConfig } from './schema.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import type { Problem } from '../contracts/problems.js';
-import { predictionColumns, type Competition } from '../competition/load.js';
+import { scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
-import { parseCsv } from '../scoring/csv.js';
-import { checkPredictions, type ExpectedIds, type Predictions } from '../scoring/predictions.js';
+import { formatOf, readTable } from '../scoring/table.js';
+import { joinIds, loadPredictions, type LoadedPredictions, type Reference } from '../scoring/dataset.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
 const DEFAULT_MAX_FILE_MB = 50;
@@ -27,17 +27,14 @@ export interface ValidationReport {
   problems: Problem[];
   submission?: SubmissionConfig;
   /** Parsed predictions, for the predictions kind when they are valid. */
-  predictions?: Predictions;
+  predictions?: LoadedPredictions;
   /** Content hash of every file in the folder. */
   hash?: string;
 }
 
 export interface ValidateOptions {
-  /**
-   * The ids the predictions must cover. Defaults to the competition's public id list; the
-   * evaluator passes the hidden truth's ids instead.
-   */
-  expectedIds?: ExpectedIds;
+  /** The ids the predictions must cover; default: the competition's public id list, when it has one. */
+  reference?: Reference;
 }
 
 /** Every problem with a submission folder, without running or scoring anything. */
@@ -105,7 +102,7 @@ export async function validateSubmission(
       problems.push(source.problem(['name'], `name is "${sub.name}" but the folder is ${identity.path}/; they must match.`));
   }
 
-  let predictions: Predictions | undefined;
+  let predictions: LoadedPredictions | undefined;
   if (sub.kind === 'predictions' && sub.predictions !== undefined) {
     const target = insideFolder(sub.predictions);
     if (!target.ok) {
@@ -121,11 +118,15 @@ export async function validateSubmission(
         ),
       );
     } else {
-      const expected = options.expectedIds ?? (await publicIds(competition));
-      const text = await readFile(path.join(dir, target.rel), 'utf8');
-      const checked = checkPredictions(`${identity.path}/${target.rel}`, text, predictionColumns(competition), expected);
-      if (checked.ok) predictions = checked.predictions;
-      else problems.push(...checked.problems);
+      const file = `${identity.path}/${target.rel}`;
+      const loaded = await loadPredictions(file, { path: path.join(dir, target.rel) }, formatOf(target.rel), scoringSpec(competition));
+      if (!loaded.ok) problems.push(...loaded.problems);
+      else {
+        const reference = options.reference ?? (await publicIds(competition));
+        const joined = reference ? joinIds(file, loaded.predictions, reference) : { ok: true as const };
+        if (joined.ok) predictions = loaded.predictions;
+        else problems.push(...joined.problems);
+      }
     }
   }
   if (sub.kind === 'container') {
@@ -172,13 +173,15 @@ export async function validateSubmission(
   return { ok: problems.length === 0, identity: named, problems, submission: sub, ...(predictions ? { predictions } : {}), hash };
 }
 
-/** The published test ids, when the competition lists them. */
-export async function publicIds(c: Competition): Promise<ExpectedIds | undefined> {
-  if (c.config.data.ids === undefined) return undefined;
-  const table = parseCsv(await readFile(path.join(c.dir, c.config.data.public, c.config.data.ids), 'utf8'));
-  const col = table.header.indexOf(c.config.data.id_column);
-  if (col < 0) throw new Error(`${c.config.data.ids} has no "${c.config.data.id_column}" column (competition.yml data.ids)`);
-  return { ids: new Set(table.rows.map((r) => r[col]!.trim())), visibility: 'public' };
+/** The published test ids, when the competition lists them (not for retrieval, whose ids are per query). */
+export async function publicIds(c: Competition): Promise<Reference | undefined> {
+  const spec = scoringSpec(c);
+  if (c.config.data.ids === undefined || spec.reads.has('ranking')) return undefined;
+  const file = path.join(c.dir, c.config.data.public, c.config.data.ids);
+  const table = await readTable({ path: file }, [{ name: spec.id, kind: 'key' }], formatOf(file));
+  const col = table.columns.get(spec.id)!;
+  if (col.kind !== 'key') throw new Error('id column must be a key');
+  return { ids: col.keys, visibility: 'public' };
 }
 
 function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {

@@ -1,16 +1,119 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { parse, required } from '../args.js';
-import { ExitCode, UsageError } from '../io.js';
+import { ExitCode, UsageError, type CliIO } from '../io.js';
 import { didYouMean } from '../../contracts/problems.js';
-import { findMetric, metricNames, MetricUndefinedError, type Metric } from '../../scoring/metrics.js';
-import { CsvError, parseCsv } from '../../scoring/csv.js';
-import { checkPredictions } from '../../scoring/predictions.js';
-import { scoreAgainstTruth, TruthError } from '../../scoring/score.js';
+import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../../scoring/metrics/registry.js';
+import { TruthError, type ScoringSpec } from '../../scoring/dataset.js';
+import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
+import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
 import { printProblems } from './shared.js';
 import type { Command } from './command.js';
+
+/** Options shared by `score` and `compare`. */
+export const scoringOptions = {
+  truth: { type: 'string' },
+  'id-column': { type: 'string' },
+  'label-column': { type: 'string' },
+  'score-column': { type: 'string' },
+  'query-column': { type: 'string' },
+  resamples: { type: 'string' },
+  seed: { type: 'string' },
+  level: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const scoringHelp = `  --truth FILE          CSV or JSON Lines (.jsonl) with the id and label columns
+  --id-column NAME      default: id
+  --label-column NAME   default: label
+  --score-column NAME   default: score; per-class score columns are NAME_<class>
+  --query-column NAME   the query of each row, for retrieval metrics (map@k, ndcg@k, …)
+  --resamples N         bootstrap resamples (default ${DEFAULT_BOOTSTRAP.resamples})
+  --seed N              bootstrap seed (default ${DEFAULT_BOOTSTRAP.seed})
+  --level X             confidence level (default ${DEFAULT_BOOTSTRAP.level})
+  --json                machine-readable output on stdout`;
+
+export function parseMetrics(command: string, list: string): NamedMetric[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((name) => {
+      const metric = findMetric(name);
+      if (!metric)
+        throw new UsageError(`unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`, command);
+      return { name, metric, direction: metric.direction };
+    });
+}
+
+export function specFrom(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  metrics: readonly NamedMetric[],
+): ScoringSpec {
+  const reads = new Set<Reads>(metrics.map((m) => m.metric.reads));
+  if (reads.has('label') && reads.has('number'))
+    throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', command);
+  if (reads.has('ranking') && reads.size > 1)
+    throw new UsageError('retrieval metrics read ranked lists per query; score them separately from the others.', command);
+  const query = values['query-column'];
+  if (reads.has('ranking') && typeof query !== 'string') throw new UsageError('retrieval metrics need --query-column NAME.', command);
+  const str = (k: string, d: string) => (typeof values[k] === 'string' ? (values[k] as string) : d);
+  return {
+    id: str('id-column', 'id'),
+    target: str('label-column', 'label'),
+    score: str('score-column', 'score'),
+    ...(typeof query === 'string' ? { query } : {}),
+    reads,
+  };
+}
+
+export function bootstrapFrom(command: string, values: Record<string, string | boolean | undefined>): BootstrapSettings {
+  const num = (k: string, d: number, ok: (v: number) => boolean, what: string) => {
+    const raw = values[k];
+    if (typeof raw !== 'string') return d;
+    const v = Number(raw);
+    if (!ok(v)) throw new UsageError(`--${k} takes ${what}.`, command);
+    return v;
+  };
+  return {
+    resamples: num(
+      'resamples',
+      DEFAULT_BOOTSTRAP.resamples,
+      (v) => Number.isInteger(v) && v >= 0 && v <= 100000,
+      'a whole number from 0 to 100000',
+    ),
+    seed: num(
+      'seed',
+      DEFAULT_BOOTSTRAP.seed,
+      (v) => Number.isInteger(v) && v >= 0 && v <= 4294967295,
+      'a whole number from 0 to 4294967295',
+    ),
+    level: num('level', DEFAULT_BOOTSTRAP.level, (v) => v >= 0.5 && v < 1, 'a number from 0.5 to 0.999'),
+  };
+}
+
+/** Runs scoreFiles and turns every fault into a message and exit status 1. */
+export async function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>[0]) {
+  try {
+    const result = await scoreFiles(opts);
+    if (!result.ok) {
+      io.stderr(`✗ ${opts.predictionsName} cannot be scored:\n`);
+      printProblems(io, result.problems);
+      throw new ExitCode(1);
+    }
+    return result;
+  } catch (e: unknown) {
+    if (e instanceof TruthError || e instanceof MetricUndefinedError) {
+      io.stderr(`✗ ${e.message}\n`);
+      throw new ExitCode(1);
+    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`cannot read ${(e as NodeJS.ErrnoException).path}.`, opts.predictionsName);
+    throw e;
+  }
+}
 
 export const score: Command = {
   name: 'score',
@@ -20,100 +123,69 @@ export const score: Command = {
 Scores predictions against the truth with built-in metrics, without a competition.
 
 Options:
-  --truth FILE          CSV with the id and label columns
-  --predictions FILE    CSV with the id and label columns (and score, for ranking metrics)
+  --predictions FILE    CSV or JSON Lines with the id and label columns (and scores)
   --metrics LIST        comma-separated metric names; "podium score --list" shows them
-  --id-column NAME      default: id
-  --label-column NAME   default: label
-  --score-column NAME   default: score (read only by ranking metrics such as roc_auc)
+  --ci                  add bootstrap confidence intervals
+${scoringHelp}
   --list                list the built-in metrics and exit
-  --json                print {"metrics": {name: value}} on stdout
+
+With --json it prints {"metrics": {name: value}}, and with --ci also
+{"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}.
 
 Example:
-  podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro
+  podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci
 `,
   async run(argv, io) {
     const { values } = parse('score', argv, {
-      truth: { type: 'string' },
+      ...scoringOptions,
       predictions: { type: 'string' },
       metrics: { type: 'string' },
-      'id-column': { type: 'string' },
-      'label-column': { type: 'string' },
-      'score-column': { type: 'string' },
+      ci: { type: 'boolean' },
       list: { type: 'boolean' },
-      json: { type: 'boolean' },
     });
     if (values.list) {
       const rows = metricNames().map((n) => {
-        const m = findMetric(n)!;
-        return [m.name, m.direction, m.reads, m.description];
+        const m = findMetric(n.replace('@k', '@10'))!;
+        return [n, m.direction, m.reads, m.description.replace('first 10', 'first k')];
       });
       io.stdout(`${markdownTable([['metric', 'direction', 'reads', 'what it measures'], ...rows])}\n`);
       return 0;
     }
-    const truthFile = path.resolve(io.cwd, required('score', values.truth, '--truth'));
-    const predFile = path.resolve(io.cwd, required('score', values.predictions, '--predictions'));
-    const metrics: Metric[] = required('score', values.metrics, '--metrics')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .map((name) => {
-        const m = findMetric(name);
-        if (!m)
-          throw new UsageError(
-            `unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`,
-            'score',
-          );
-        return m;
-      });
-    const reads = new Set(metrics.map((m) => m.reads));
-    if (reads.has('label') && reads.has('number'))
-      throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', 'score');
-    const id = values['id-column'] ?? 'id';
-    const target = values['label-column'] ?? 'label';
-    const scoreCol = values['score-column'] ?? 'score';
-
-    const predText = await readText(io, predFile, '--predictions');
-    const checked = checkPredictions(path.basename(predFile), predText, {
-      id,
-      target,
-      ...(reads.has('score') ? { score: scoreCol } : {}),
-      numericTarget: reads.has('number'),
+    const truthPath = path.resolve(io.cwd, required('score', values.truth, '--truth'));
+    const predictionsPath = path.resolve(io.cwd, required('score', values.predictions, '--predictions'));
+    const metrics = parseMetrics('score', required('score', values.metrics, '--metrics'));
+    const spec = specFrom('score', values, metrics);
+    const bootstrap = values.ci ? bootstrapFrom('score', values) : undefined;
+    const result = await scoreOrExit(io, {
+      truthPath,
+      predictionsPath,
+      predictionsName: path.basename(predictionsPath),
+      spec,
+      metrics,
+      ...(bootstrap ? { bootstrap } : {}),
     });
-    if (!checked.ok) {
-      io.stderr(`✗ the predictions cannot be scored:\n`);
-      printProblems(io, checked.problems);
-      throw new ExitCode(1);
-    }
-    let result;
-    try {
-      const truth = parseCsv(await readText(io, truthFile, '--truth'));
-      result = scoreAgainstTruth(truth, { id, target }, checked.predictions, metrics, path.basename(predFile));
-    } catch (e: unknown) {
-      if (e instanceof CsvError || e instanceof TruthError || e instanceof MetricUndefinedError) {
-        io.stderr(`✗ ${e instanceof CsvError ? `${path.basename(truthFile)}: ` : ''}${e.message}\n`);
-        throw new ExitCode(1);
+    const entries = Object.entries(result.values);
+    if (values.json) {
+      const out: Record<string, unknown> = { metrics: Object.fromEntries(entries.map(([k, v]) => [k, v.value])) };
+      if (bootstrap) {
+        out.intervals = Object.fromEntries(
+          entries
+            .filter(([, v]) => v.ci)
+            .map(([k, v]) => [k, { low: v.ci!.low, high: v.ci!.high, level: v.ci!.level, resamples: v.ci!.resamples, seed: v.ci!.seed }]),
+        );
       }
-      throw e;
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
     }
-    if (!result.ok) {
-      io.stderr(`✗ the predictions do not match the truth:\n`);
-      printProblems(io, result.problems);
-      return 1;
-    }
-    if (values.json) io.stdout(`${JSON.stringify({ metrics: result.values }, null, 2)}\n`);
-    else
-      io.stdout(
-        `${markdownTable([['metric', 'value'], ...Object.entries(result.values).map(([k, v]) => [k, formatValue(v)])], { align: ['l', 'r'] })}\n`,
-      );
+    const head = bootstrap ? ['metric', 'value', `${Math.round(bootstrap.level * 100)}% interval`] : ['metric', 'value'];
+    const rows = entries.map(([k, v]) => [
+      k,
+      formatValue(v.value),
+      ...(bootstrap ? [v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : 'undefined'] : []),
+    ]);
+    io.stdout(`${markdownTable([head, ...rows], { align: ['l', 'r', 'r'] })}\n`);
+    if (bootstrap)
+      io.stdout(`Intervals: percentile bootstrap over ${result.units} items, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`);
     return 0;
   },
 };
-
-async function readText(io: { cwd: string }, file: string, option: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    throw new UsageError(`${option}: cannot read ${path.relative(io.cwd, file) || file}.`, 'score');
-  }
-}

@@ -1,0 +1,18 @@
+import { classificationMetrics } from './classification.js';
+import { rankingMetrics } from './ranking.js';
+import { regressionMetrics } from './regression.js';
+import { retrievalMetric } from './retrieval.js';
+import type { Metric } from './types.js';
+
+export * from './types.js';
+
+const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics].map((m) => [m.name, m]));
+
+/** Names to list and to suggest from; retrieval metrics take any cut-off (`map@k`). */
+export function metricNames(): string[] {
+  return [...fixed.keys(), 'map@k', 'ndcg@k', 'precision@k', 'recall@k'];
+}
+
+export function findMetric(name: string): Metric | undefined {
+  return fixed.get(name) ?? retrievalMetric(name);
+}

@@ -1,0 +1,86 @@
+/**
+ * What metrics are computed from: truth and predictions already joined by id, as typed
+ * arrays, one entry per test item (or per query, for retrieval).
+ */
+export type Direction = 'maximize' | 'minimize';
+
+/** What a metric reads from the predictions (and how it reads the truth). */
+export type Reads =
+  /** predicted class labels against true labels */
+  | 'label'
+  /** predicted numbers against true numbers (regression) */
+  | 'number'
+  /** one score per item against true labels (two classes) */
+  | 'score'
+  /** one score column per class, `<score_column>_<class>`, against true labels */
+  | 'class-scores'
+  /** one score column per label against true label sets (space-separated labels) */
+  | 'label-sets'
+  /** ranked documents per query against graded relevance */
+  | 'ranking';
+
+export interface ClassData {
+  /** Class names, sorted (numerically when every class is a number). */
+  classes: string[];
+  /** Index into `classes` per item. */
+  truth: Int32Array;
+  /** Predicted class per item (label metrics). */
+  predicted?: Int32Array;
+  /** One score per item (score metrics). */
+  score?: Float64Array;
+  /** Per class, one score per item (class-score and label-set metrics). */
+  classScores?: Float64Array[];
+  /** Label sets: n × classes.length, 1 where the class is a true label of the item. */
+  truthSets?: Uint8Array;
+}
+
+export interface RegressionData {
+  truth: Float64Array;
+  predicted: Float64Array;
+}
+
+export interface RankingData {
+  /** Per query: relevance grades of the documents in ranked order, best first (0 for unjudged). */
+  ranked: Float64Array[];
+  /** Per query: tie group id per ranked position (equal scores share one), for nDCG's tie averaging. */
+  ties: Int32Array[];
+  /** Per query: all judged relevance grades (for the ideal ranking and the number of relevant documents). */
+  judged: Float64Array[];
+}
+
+export interface ScoringInput {
+  /** Number of bootstrap units: items, or queries for ranking metrics. */
+  units: number;
+  classes?: ClassData;
+  regression?: RegressionData;
+  ranking?: RankingData;
+}
+
+/**
+ * A metric ready for one dataset: its value for bootstrap weights (how often each unit is
+ * drawn; absent means every unit once). Throws MetricUndefinedError where the value is
+ * undefined on that (re)sample.
+ */
+export type Evaluator = (weights?: Uint32Array) => number;
+
+export interface Metric {
+  name: string;
+  direction: Direction;
+  reads: Reads;
+  description: string;
+  prepare(input: ScoringInput): Evaluator;
+}
+
+/** The metric has no value on this data (e.g. ROC-AUC with one class): a clear error, never NaN. */
+export class MetricUndefinedError extends Error {
+  constructor(metric: string, why: string) {
+    super(`${metric} is undefined here: ${why}`);
+    this.name = 'MetricUndefinedError';
+  }
+}
+
+/** The data lacks what a metric reads: a fault of the competition's configuration. */
+export function need<T>(metric: string, value: T | undefined, what: string): T {
+  if (value === undefined) throw new MetricUndefinedError(metric, `it needs ${what}`);
+  return value;
+}
