@@ -78,19 +78,24 @@ function averagePrecision(s: Sorted, w: Uint32Array | undefined, metric: string,
   return ap;
 }
 
-/** The positive class of a two-class score metric: the greater label, as scikit-learn's roc_auc_score. */
-function binaryTruth(metric: string, data: ClassData): number {
-  const present = new Set(data.truth);
-  if (present.size < 2) throw new MetricUndefinedError(metric, 'only one class is present in the truth');
-  if (present.size > 2)
-    throw new MetricUndefinedError(
-      metric,
-      `it is for two classes and the truth has ${present.size}; use ${metric}_ovr or a class-score metric`,
-    );
-  return Math.max(...present);
+/**
+ * The positive class of a two-class score metric: "1" when it is a label, else the greater
+ * label (scikit-learn's pos_label=1 and roc_auc_score's choice).
+ */
+function positiveOf(metric: string, data: ClassData): number {
+  const present = [...new Set(data.truth)].sort((a, b) => a - b);
+  if (present.length > 2)
+    throw new MetricUndefinedError(metric, `it is for two classes and the truth has ${present.length}; use a class-score metric`);
+  const one = data.classes.findIndex((c) => c === '1' || (c.trim() !== '' && Number(c) === 1));
+  return one >= 0 ? one : present[present.length - 1]!;
 }
 
-function scoreMetric(name: string, description: string, compute: (s: Sorted, w: Uint32Array | undefined) => number): Metric {
+function scoreMetric(
+  name: string,
+  description: string,
+  compute: (s: Sorted, w: Uint32Array | undefined) => number,
+  needsBothClasses: boolean,
+): Metric {
   return {
     name,
     direction: 'maximize',
@@ -99,7 +104,8 @@ function scoreMetric(name: string, description: string, compute: (s: Sorted, w: 
     prepare(input: ScoringInput) {
       const data = need(name, input.classes, 'true labels');
       const scores = need(name, data.score, 'a score column');
-      const positive = binaryTruth(name, data);
+      const positive = positiveOf(name, data);
+      if (needsBothClasses && new Set(data.truth).size < 2) throw new MetricUndefinedError(name, 'only one class is present in the truth');
       const sorted = sortByScore(scores, (i) => data.truth[i] === positive);
       return (w) => compute(sorted, w);
     },
@@ -111,9 +117,13 @@ function classScores(metric: string, data: ClassData): Float64Array[] {
 }
 
 export const rankingMetrics: Metric[] = [
-  scoreMetric('roc_auc', 'area under the ROC curve for two classes, from the score column', (s, w) => auc(s, w, 'roc_auc')),
-  scoreMetric('average_precision', 'area under the precision-recall curve for two classes, from the score column', (s, w) =>
-    averagePrecision(s, w, 'average_precision', 'error'),
+  scoreMetric('roc_auc', 'area under the ROC curve for two classes, from the score column', (s, w) => auc(s, w, 'roc_auc'), true),
+  // Defined when every item is positive (1.0); without a positive item it is an error.
+  scoreMetric(
+    'average_precision',
+    'area under the precision-recall curve for two classes, from the score column',
+    (s, w) => averagePrecision(s, w, 'average_precision', 'error'),
+    false,
   ),
   {
     name: 'roc_auc_ovr',
@@ -138,11 +148,11 @@ export const rankingMetrics: Metric[] = [
     name: 'log_loss',
     direction: 'minimize',
     reads: 'class-scores',
-    description: 'cross-entropy of the class probabilities (clipped to [1e-15, 1 - 1e-15], then normalised per item)',
+    description: 'cross-entropy of the class probabilities (clipped to [ε, 1 − ε] with ε the double epsilon, then normalised per item)',
     prepare(input) {
       const data = need('log_loss', input.classes, 'true labels');
       const cols = classScores('log_loss', data);
-      const eps = 1e-15;
+      const eps = Number.EPSILON; // scikit-learn ≥ 1.2 clips at the dtype's epsilon
       const n = data.truth.length;
       const loss = new Float64Array(n);
       for (let i = 0; i < n; i++) {
@@ -187,7 +197,7 @@ function topK(k: number): Metric {
     prepare(input) {
       const data = need(name, input.classes, 'true labels');
       const cols = classScores(name, data);
-      if (cols.length <= k) throw new MetricUndefinedError(name, `there are ${cols.length} classes, so every item is in the top ${k}`);
+      // With k ≥ the number of classes every item is a hit (scikit-learn warns and returns 1 too).
       const n = data.truth.length;
       const hit = new Float64Array(n);
       for (let i = 0; i < n; i++) {
