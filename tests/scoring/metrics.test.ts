@@ -66,7 +66,7 @@ describe('weights are resample counts', () => {
 describe('undefined metrics are errors, never NaN', () => {
   it.each([
     ['roc_auc', classInput([1, 1], undefined, [0.2, 0.9]), 'only one class'],
-    ['average_precision', classInput([0, 0], undefined, [0.2, 0.9]), 'no positive item'],
+    ['average_precision', classInput([0, 0], [1, 0], [0.2, 0.9]), 'no positive item'],
     ['cohen_kappa', classInput([1, 1], [1, 1]), 'already perfect'],
     ['f1', classInput(['a', 'b'], ['a', 'b']), 'positive class "1"'],
     ['f1', classInput([0, 1, 2], [0, 1, 2]), 'use f1_macro'],
