@@ -114,3 +114,54 @@ describe('evaluate', () => {
     expect(record).toMatchObject({ status: 'failed', error: { code: 'kind-not-supported', platform_fault: true } });
   });
 });
+
+describe('evaluate with slices and intervals', () => {
+  it('reports every metric per slice with the worst group and the gap, and intervals on every score', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root, {
+      edit: (y) =>
+        y
+          .replace('  truth: truth.csv', '  truth: truth.csv\n  slices: [source]')
+          .replace('leaderboard:', 'scoring:\n  bootstrap:\n    resamples: 200\n    seed: 7\nleaderboard:'),
+    });
+    // Add a source column to the truth: two broadcasters.
+    const truth = (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8')).trim().split('\n');
+    await writeFile(
+      path.join(ex.hidden, 'truth.csv'),
+      [`${truth[0]},source`, ...truth.slice(1).map((l, i) => `${l},${i % 3 === 0 ? 'radio' : 'tv'}`)].join('\n') + '\n',
+    );
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    });
+    expect(checkRecord(record).ok).toBe(true);
+    if (record.status !== 'scored') throw new Error(JSON.stringify(record));
+    const acc = record.scores.public.accuracy!;
+    expect(acc.ci).toMatchObject({ level: 0.95, method: 'bootstrap-percentile', resamples: 200, seed: 7 });
+    expect(acc.ci!.low).toBeLessThan(acc.value);
+    expect(acc.ci!.replicates).toBeDefined(); // the primary metric keeps its replicates
+    expect(record.scores.public.f1_macro!.ci!.replicates).toBeUndefined();
+    const slices = record.scores.slices!.source!;
+    expect(Object.keys(slices.groups).sort()).toEqual(['radio', 'tv']);
+    expect(slices.groups.radio!.n + slices.groups.tv!.n).toBe(600);
+    const { radio, tv } = { radio: slices.groups.radio!.metrics.accuracy!, tv: slices.groups.tv!.metrics.accuracy! };
+    expect(slices.worst.accuracy).toEqual(radio < tv ? { group: 'radio', value: radio } : { group: 'tv', value: tv });
+    expect(slices.gap.accuracy).toBeCloseTo(Math.abs(radio - tv), 12);
+    // The overall accuracy is the size-weighted mean of the groups'.
+    expect((radio * slices.groups.radio!.n + tv * slices.groups.tv!.n) / 600).toBeCloseTo(acc.value, 12);
+  });
+
+  it("fails as the platform's fault when a slice column is missing from the truth", async () => {
+    const ex = await exampleCompetition(await temp(), {
+      edit: (y) => y.replace('  truth: truth.csv', '  truth: truth.csv\n  slices: [source]'),
+    });
+    const record = await evaluateSubmission({
+      competition: ex.competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'truth-invalid', platform_fault: true } });
+    if (record.status !== 'scored') expect(record.error.message).toContain('"source"');
+  });
+});

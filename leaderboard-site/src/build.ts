@@ -66,6 +66,7 @@ ${concepts ? `<section><h2>Concepts</h2><dl>${concepts}</dl></section>` : ''}
       primary: c.primary.name,
       rows: s.rows.map((r) => ({
         rank: r.rank,
+        ...(r.versusLeader ? { versus_leader: r.versusLeader } : {}),
         team: r.record.submission.team,
         submission: r.record.submission.name,
         id: r.record.id,
@@ -95,12 +96,18 @@ function phaseSection(c: Competition, s: PhaseStandings): string {
       const sub = r.record.submission;
       const cells = s.metrics
         .map((m) => {
-          const v = r.record.scores.public[m.name]?.value;
-          return `<td class="num${m.primary ? ' primary' : ''}">${v === undefined ? '—' : formatValue(v)}</td>`;
+          const score = r.record.scores.public[m.name];
+          if (!score) return `<td class="num">—</td>`;
+          const ci = score.ci
+            ? `<span class="ci" title="${Math.round(score.ci.level * 100)}% bootstrap interval">${formatValue(score.ci.low)}–${formatValue(score.ci.high)}</span>`
+            : '';
+          return `<td class="num${m.primary ? ' primary' : ''}">${formatValue(score.value)}${ci}</td>`;
         })
         .join('');
       const title = sub.description ? ` title="${escapeHtml(sub.description)}"` : '';
-      return `<tr><td class="num">${r.rank}</td><td>${escapeHtml(sub.team)}</td><td${title}>${escapeHtml(sub.name)}</td>${cells}<td><time datetime="${escapeHtml(r.record.created_at)}">${escapeHtml(r.record.created_at.slice(0, 10))}</time></td></tr>`;
+      const tie =
+        r.versusLeader === 'tied' ? ' <abbr class="tie" title="statistically tied with the leader (paired bootstrap)">≈</abbr>' : '';
+      return `<tr><td class="num">${r.rank}${tie}</td><td>${escapeHtml(sub.team)}</td><td${title}>${escapeHtml(sub.name)}</td>${cells}<td><time datetime="${escapeHtml(r.record.created_at)}">${escapeHtml(r.record.created_at.slice(0, 10))}</time></td></tr>`;
     })
     .join('\n');
   const empty = s.rows.length === 0 ? `<p>No scored submissions yet.</p>` : '';
@@ -130,6 +137,8 @@ th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align:
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .primary { font-weight: 600; }
 .dir { color: var(--muted); margin-left: .2rem; }
+.ci { display: block; color: var(--muted); font-size: .8rem; font-weight: 400; }
+.tie { text-decoration: none; color: var(--accent); font-weight: 600; }
 a { color: var(--accent); }
 a:focus, th:focus { outline: 3px solid var(--accent); outline-offset: 2px; }
 dt { font-weight: 600; } dd { margin: 0 0 .5rem 1rem; }

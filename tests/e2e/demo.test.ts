@@ -17,6 +17,7 @@ describe('npm run demo', () => {
       expect(demo.exitCodes).toEqual({
         'submissions/baseline/nearest-centroid': 0,
         'submissions/aurora/gaussian-bayes': 0,
+        'submissions/echo/bayes-half-data': 0,
         'submissions/bluebird/loudness-rule': 0,
         'submissions/cobalt/first-try': 1,
         'submissions/delta/quick-run': 1,
@@ -26,10 +27,14 @@ describe('npm run demo', () => {
         'submissions/cobalt/first-try/submission.yml:4:1: unknown key "predictons" at the top level. Did you mean "predictions"?',
       );
       expect(out).toContain('submissions/delta/quick-run/predictions.csv: 40 test ids of 600 have no prediction');
-      // Five records on the results branch, ranked strongest first in the terminal.
-      expect(out.match(/✓ recorded main\//g)).toHaveLength(5);
+      // Six records on the results branch, ranked strongest first in the terminal, with the
+      // close second marked as statistically tied with the leader and the baseline not.
+      expect(out.match(/✓ recorded main\//g)).toHaveLength(6);
       const table = out.slice(out.indexOf('| rank'));
-      const order = ['aurora', 'baseline', 'bluebird'].map((t) => table.indexOf(`| ${t}`));
+      expect(table).toMatch(/\| +2 ≈ \| echo +\| bayes-half-data/);
+      expect(table).toMatch(/\| +3 \| baseline/);
+      expect(table).toContain('≈ statistically tied with the leader');
+      const order = ['aurora', 'echo', 'baseline', 'bluebird'].map((t) => table.indexOf(`| ${t}`));
       expect(order.every((i) => i > 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
 
@@ -38,6 +43,10 @@ describe('npm run demo', () => {
       const html = await res.text();
       expect(html).toBe(await readFile(demo.site, 'utf8'));
       expect(html).toContain('gaussian-bayes');
+      expect(html).toMatch(
+        /<td class="num primary">0\.9133<span class="ci" title="95% bootstrap interval">0\.\d{4}–0\.\d{4}<\/span><\/td>/,
+      );
+      expect(html).toContain('title="statistically tied with the leader (paired bootstrap)"');
       expect(html).toContain('2 submission(s) rejected or failed');
       expect((await fetch(new URL('../../etc/passwd', demo.url!))).status).not.toBe(200);
     } finally {

@@ -1,4 +1,5 @@
 import type { Competition, CompetitionMetric } from '../competition/load.js';
+import { compareReplicates, decodeReplicates } from '../scoring/bootstrap.js';
 import type { ResultRecord, ScoredResult } from './schema.js';
 
 export interface Standing {
@@ -6,6 +7,12 @@ export interface Standing {
   record: ScoredResult;
   /** Primary metric value. */
   value: number;
+  /**
+   * Against the leader, by a paired bootstrap on the primary metric: `tied` when the leader
+   * is not better at the records' confidence level, `behind` when it is; absent for the
+   * leader and where the records cannot be paired (no replicates, other truth or seed).
+   */
+  versusLeader?: 'tied' | 'behind';
 }
 
 export interface PhaseStandings {
@@ -45,10 +52,27 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
     kept.forEach((record, i) => {
       const prev = rows[i - 1];
       const rank = prev && prev.value === value(record) ? prev.rank : i + 1;
-      rows.push({ rank, record, value: value(record) });
+      const row: Standing = { rank, record, value: value(record) };
+      if (i > 0) {
+        const verdict = versus(kept[0]!, record, primary);
+        if (verdict) row.versusLeader = verdict;
+      }
+      rows.push(row);
     });
     return { phase: phase.id, phaseName: phase.name, metrics, rows, unscored: inPhase.length - scored.length };
   });
+}
+
+/** Paired bootstrap of a record against the leader, when both carry replicates of the same resamples. */
+function versus(leader: ScoredResult, other: ScoredResult, primary: CompetitionMetric): 'tied' | 'behind' | undefined {
+  const a = leader.scores.public[primary.name]?.ci;
+  const b = other.scores.public[primary.name]?.ci;
+  if (!a?.replicates || !b?.replicates) return undefined;
+  if (a.seed !== b.seed || a.resamples !== b.resamples || a.level !== b.level) return undefined;
+  if (leader.provenance.data_hash === undefined || leader.provenance.data_hash !== other.provenance.data_hash) return undefined;
+  const c = compareReplicates(decodeReplicates(a.replicates), decodeReplicates(b.replicates), primary.direction, a.level);
+  if (c.resamples === 0) return undefined;
+  return c.aBetter ? 'behind' : 'tied';
 }
 
 /** Formats a metric value for people: four significant decimals, no trailing noise. */

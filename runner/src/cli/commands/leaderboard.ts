@@ -78,7 +78,7 @@ export function standingsTable(s: PhaseStandings): string {
   if (s.rows.length === 0) return '(no scored submissions yet)';
   const head = ['rank', 'team', 'submission', ...s.metrics.map((m) => `${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}`)];
   const rows = s.rows.map((r) => [
-    String(r.rank),
+    `${r.rank}${r.versusLeader === 'tied' ? ' ≈' : ''}`,
     r.record.submission.team,
     r.record.submission.name,
     ...s.metrics.map((m) => {
@@ -86,7 +86,11 @@ export function standingsTable(s: PhaseStandings): string {
       return v === undefined ? '—' : formatValue(v);
     }),
   ]);
-  return markdownTable([head, ...rows], { align: ['r', 'l', 'l', ...s.metrics.map(() => 'r' as const)] });
+  const table = markdownTable([head, ...rows], { align: ['r', 'l', 'l', ...s.metrics.map(() => 'r' as const)] });
+  const tied = s.rows.some((r) => r.versusLeader === 'tied');
+  return tied
+    ? `${table}\n≈ statistically tied with the leader (paired bootstrap on ${s.metrics.find((m) => m.primary)?.label ?? 'the primary metric'})`
+    : table;
 }
 
 function plainStandings(s: PhaseStandings) {
@@ -95,6 +99,7 @@ function plainStandings(s: PhaseStandings) {
     unscored: s.unscored,
     rows: s.rows.map((r) => ({
       rank: r.rank,
+      ...(r.versusLeader ? { versus_leader: r.versusLeader } : {}),
       id: r.record.id,
       team: r.record.submission.team,
       submission: r.record.submission.name,
