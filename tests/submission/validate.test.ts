@@ -129,7 +129,7 @@ describe('submission folders', () => {
     const report = await validateSubmission(ex.competition, dir);
     expect(report.problems.map((p) => p.file)).toEqual(['submissions/t/n/predictions.csv', 'submissions/t/n/predictions.csv']);
     expect(report.problems.map((p) => p.message).join('\n')).toContain(
-      '1 row has an id that is not in the test set (line 2: "clip-0001x")',
+      '1 row has an id that is not in the test set (line 2: "clip-0001x,',
     );
   });
 

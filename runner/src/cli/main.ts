@@ -1,17 +1,44 @@
-import { didYouMean, ContractError, formatProblem } from '../contracts/problems.js';
-import { PublishError } from '../results/git-store.js';
-import { InitError } from '../init/init.js';
+import { didYouMean, ContractError, formatProblem, PodiumError } from '../contracts/problems.js';
 import { ExitCode, UsageError, type CliDeps, type CliIO } from './io.js';
 import type { Command } from './commands/command.js';
-import { init } from './commands/init.js';
-import { validate } from './commands/validate.js';
-import { score } from './commands/score.js';
-import { compare } from './commands/compare.js';
-import { evaluate } from './commands/evaluate.js';
-import { publish } from './commands/publish.js';
-import { leaderboard } from './commands/leaderboard.js';
 
-export const COMMANDS: readonly Command[] = [init, validate, score, compare, evaluate, publish, leaderboard];
+interface CommandEntry {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Loaded on use, so that `podium score` does not pay for git or YAML it never touches. */
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'init', summary: 'make a new competition repository from the template', load: async () => (await import('./commands/init.js')).init },
+  {
+    name: 'validate',
+    summary: 'check a competition or submission folders and report every problem',
+    load: async () => (await import('./commands/validate.js')).validate,
+  },
+  { name: 'score', summary: 'score a predictions file against a truth file', load: async () => (await import('./commands/score.js')).score },
+  {
+    name: 'compare',
+    summary: 'say whether one predictions file beats another (paired bootstrap)',
+    load: async () => (await import('./commands/compare.js')).compare,
+  },
+  {
+    name: 'evaluate',
+    summary: 'validate and score a submission, and write its result record',
+    load: async () => (await import('./commands/evaluate.js')).evaluate,
+  },
+  {
+    name: 'publish',
+    summary: 'commit result records to the results branch and push them',
+    load: async () => (await import('./commands/publish.js')).publish,
+  },
+  {
+    name: 'leaderboard',
+    summary: 'build the leaderboard site from the result records',
+    load: async () => (await import('./commands/leaderboard.js')).leaderboard,
+  },
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -39,15 +66,15 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.stdout(topic ? topic.help : overview());
+    io.stdout(topic ? (await topic.load()).help : overview());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout('podium 0.1.0\n');
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(
       `podium: unknown command "${name}".${didYouMean(
         name,
@@ -56,6 +83,7 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
     );
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.help);
     return 0;
@@ -74,7 +102,7 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
       for (const p of e.problems) io.stderr(`  ${formatProblem(p)}\n`);
       return 1;
     }
-    if (e instanceof PublishError || e instanceof InitError) {
+    if (e instanceof PodiumError) {
       io.stderr(`podium ${command.name}: ${e.message}\n`);
       return 1;
     }

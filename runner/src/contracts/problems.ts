@@ -21,6 +21,14 @@ export function formatProblem(p: Problem): string {
   return `${where}: ${p.message}`;
 }
 
+/** An error whose message is written for the user: shown as it is, without a stack trace. */
+export class PodiumError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PodiumError';
+  }
+}
+
 /** Thrown where a caller needs a valid contract and the user's file is not one. */
 export class ContractError extends Error {
   readonly problems: readonly Problem[];

@@ -1,3 +1,4 @@
+import { PodiumError } from '../contracts/problems.js';
 import { cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ export interface InitResult {
   exampleSubmission?: string;
 }
 
-export class InitError extends Error {
+export class InitError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'InitError';

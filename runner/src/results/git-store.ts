@@ -1,3 +1,4 @@
+import { PodiumError } from '../contracts/problems.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,7 +34,7 @@ export interface PublishOutcome {
   attempts: number;
 }
 
-export class PublishError extends Error {
+export class PublishError extends PodiumError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'PublishError';

@@ -52,12 +52,24 @@ function rotl(x: number, k: number): number {
 /** Counts of a multinomial draw of `units` items out of `units`, for resample b. */
 export function drawCounts(units: number, seed: number, b: number, out: Uint32Array): void {
   out.fill(0);
-  const next = random32((seed ^ Math.imul(b + 1, 0x27d4eb2d)) >>> 0);
+  // xoshiro128** inlined (this loop runs units × resamples times), seeded per resample.
+  const seeded = random32((seed ^ Math.imul(b + 1, 0x27d4eb2d)) >>> 0);
+  let s0 = seeded();
+  let s1 = seeded();
+  let s2 = seeded();
+  let s3 = seeded();
+  const scale = units / 4294967296;
   for (let i = 0; i < units; i++) {
-    // Multiply-shift maps 32 random bits to [0, units) without division (bias below 2^-32 * units).
-    const r = next();
-    const idx = Math.floor((r * units) / 4294967296);
-    out[idx]!++;
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    // Multiply-shift maps 32 random bits to [0, units) without division (bias below units / 2^32).
+    out[Math.floor(r * scale)]!++;
   }
 }
 
@@ -84,7 +96,7 @@ export function bootstrapIntervals(
     for (const [name, evaluate] of evaluators) {
       let v: number;
       try {
-        v = evaluate(counts);
+        v = evaluate(counts, b);
       } catch (e: unknown) {
         if (!(e instanceof MetricUndefinedError)) throw e;
         v = NaN;

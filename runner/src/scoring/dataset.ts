@@ -37,7 +37,6 @@ export class TruthError extends Error {
 export interface LoadedPredictions {
   table: Table;
   ids: FrozenKeys;
-  index: KeyIndex;
   /** Class names of the per-class score columns, in column order. */
   scoreClasses: string[];
   /** For ranking: query keys. */
@@ -101,7 +100,9 @@ export async function loadPredictions(
   source: TableSource,
   format: TableFormat,
   spec: ScoringSpec,
-): Promise<{ ok: true; predictions: LoadedPredictions } | { ok: false; problems: Problem[] }> {
+  /** When given, the predictions are also joined to these ids (and `rowOf` returned). */
+  reference?: Reference,
+): Promise<{ ok: true; predictions: LoadedPredictions; rowOf?: Int32Array } | { ok: false; problems: Problem[] }> {
   const problem = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   const header = await headerOf(source, format);
   const classes = needsClassScores(spec.reads) ? classColumnsFrom(spec, header) : [];
@@ -170,7 +171,7 @@ export async function loadPredictions(
       const v = target.values[target.codes[i]!]!;
       if (v === '' || allowed.has(v)) continue;
       bad.count++;
-      if (bad.examples.length < 3) bad.examples.push({ line: table.lines[i]!, text: rowText(table, request, i) });
+      if (bad.examples.length < 3) bad.examples.push({ line: table.lines[i]!, text: rowText(table, i) });
       firstBad ||= v;
     }
     report(
@@ -191,23 +192,36 @@ export async function loadPredictions(
     queries = q.keys;
     ids = pairKeys(q.keys, idCol.keys);
   }
-  const index = new KeyIndex(ids);
-  if (index.duplicates.length > 0) {
-    const t: Tally = {
-      count: index.duplicates.length,
-      examples: index.duplicates.slice(0, 3).map((i) => ({ line: table.lines[i]!, text: rowText(table, request, i) })),
-    };
-    const what = queries ? 'a query and document' : 'an id';
-    const per = queries ? 'query and document' : 'id';
-    report(
-      t,
-      `repeat ${what} already given on an earlier line`,
-      `repeats ${what} already given on an earlier line`,
-      `Give exactly one row per ${per}.`,
-    );
+  const predictions: LoadedPredictions = { table, ids, scoreClasses: classes, ...(queries ? { queries } : {}) };
+  if (reference) {
+    // The join finds repeated ids too, with one index over the reference rather than two.
+    const joined = joinIds(file, predictions, reference);
+    if (!joined.ok) return { ok: false, problems: [...problems, ...joined.problems] };
+    if (problems.length > 0) return { ok: false, problems };
+    return { ok: true, predictions, rowOf: joined.rowOf };
   }
+  const repeated = new KeyIndex(ids).duplicates;
+  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, predictions: { table, ids, index, scoreClasses: classes, ...(queries ? { queries } : {}) } };
+  return { ok: true, predictions };
+}
+
+function duplicateProblem(file: string, predictions: LoadedPredictions, rows: readonly number[]): Problem {
+  const t = predictions.table;
+  const shown = rows
+    .slice(0, 3)
+    .map((i) => `line ${t.lines[i]}: "${rowText(t, i)}"`)
+    .join('; ');
+  const what = predictions.queries ? 'a query and document' : 'an id';
+  const per = predictions.queries ? 'query and document' : 'id';
+  const verb = rows.length === 1 ? 'repeats' : 'repeat';
+  return {
+    file,
+    line: t.lines[rows[0]!]!,
+    column: 1,
+    path: '',
+    message: `${plural(rows.length, 'row')} ${verb} ${what} already given on an earlier line (${shown}). Give exactly one row per ${per}.`,
+  };
 }
 
 /** Query and document as one key, for duplicate checks. */
@@ -218,9 +232,9 @@ function pairKeys(queries: FrozenKeys, docs: FrozenKeys): FrozenKeys {
   return col.finish();
 }
 
-function rowText(table: Table, request: readonly ColumnRequest[], i: number): string {
-  const parts = request.map((r) => {
-    const c = table.columns.get(r.name)!;
+/** A row as the participant wrote it, from the columns read (in the order they were asked for). */
+function rowText(table: Table, i: number): string {
+  const parts = [...table.columns.values()].map((c) => {
     if (c.kind === 'key') return c.keys.get(i);
     if (c.kind === 'category') return c.values[c.codes[i]!]!;
     return String(c.values[i]);
@@ -255,19 +269,21 @@ export function joinIds(
   const refIndex = new KeyIndex(reference.ids);
   const rowOf = new Int32Array(reference.ids.length).fill(-1);
   const unknown: number[] = [];
-  const dup = new Set(predictions.index.duplicates);
+  const repeated: number[] = [];
+  const matches = refIndex.join(predictions.ids);
   for (let i = 0; i < predictions.ids.length; i++) {
-    if (dup.has(i)) continue;
-    const r = refIndex.find(predictions.ids, i);
+    const r = matches[i]!;
     if (r < 0) unknown.push(i);
+    else if (rowOf[r] !== -1) repeated.push(i);
     else rowOf[r] = i;
   }
+  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated));
   const whole = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   if (unknown.length > 0 && !predictions.queries) {
     const t = predictions.table;
     const shown = unknown
       .slice(0, 3)
-      .map((i) => `line ${t.lines[i]}: "${truncate(predictions.ids.get(i))}"`)
+      .map((i) => `line ${t.lines[i]}: "${rowText(t, i)}"`)
       .join('; ');
     problems.push(
       whole(
@@ -351,7 +367,11 @@ export function buildInput(
   spec: ScoringSpec,
   rows?: Int32Array,
 ): ScoringInput {
-  const pick = rows ?? Int32Array.from({ length: truth.n }, (_, i) => i);
+  let pick = rows;
+  if (!pick) {
+    pick = new Int32Array(truth.n);
+    for (let i = 0; i < truth.n; i++) pick[i] = i;
+  }
   const n = pick.length;
   const reads = spec.reads;
   const input: ScoringInput = { units: n };

@@ -1,5 +1,5 @@
 import { bootstrapIntervals, encodeReplicates, type BootstrapSettings } from './bootstrap.js';
-import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, type LoadedPredictions, type ScoringSpec } from './dataset.js';
+import { buildInput, loadPredictions, loadTruth, truthIds, type LoadedPredictions, type ScoringSpec } from './dataset.js';
 import { formatOf } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
@@ -131,11 +131,11 @@ export async function scoreFiles(opts: {
   bootstrap?: BootstrapSettings;
   keepReplicates?: ReadonlySet<string>;
 }): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
-  const loaded = await loadPredictions(opts.predictionsName, { path: opts.predictionsPath }, formatOf(opts.predictionsPath), opts.spec);
-  if (!loaded.ok) return loaded;
   const truth = await loadTruth({ path: opts.truthPath }, formatOf(opts.truthPath), opts.spec);
-  const joined = joinIds(opts.predictionsName, loaded.predictions, { ids: truthIds(truth, opts.spec), visibility: 'public' });
-  if (!joined.ok) return joined;
+  const reference = { ids: truthIds(truth, opts.spec), visibility: 'public' as const };
+  const loaded = await loadPredictions(opts.predictionsName, { path: opts.predictionsPath }, formatOf(opts.predictionsPath), opts.spec, reference);
+  if (!loaded.ok) return loaded;
+  const joined = { rowOf: loaded.rowOf! };
   const input = buildInput(truth, loaded.predictions, joined.rowOf, opts.spec);
   return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates), units: input.units };
 }

@@ -261,10 +261,11 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
   const empty = tally();
   let line = 1;
   let n = 0;
-  // Per-row scratch: field ranges, and the text of quoted fields.
+  // Per-row scratch, reused: field ranges, the text of quoted fields, and how many fields.
   const fs: number[] = [];
   const fe: number[] = [];
   const fq: (string | null)[] = [];
+  let nf = 0;
 
   let ctxBuf: Buffer = Buffer.alloc(0);
   let ctxStart = 0;
@@ -293,9 +294,7 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
     rows: while (pos < len) {
       const rowStart = pos;
       const rowLine = line;
-      fs.length = 0;
-      fe.length = 0;
-      fq.length = 0;
+      nf = 0;
       let linesInRow = 0;
       for (;;) {
         // One field.
@@ -329,9 +328,9 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
           if (p < len && after !== COMMA && after !== LF && after !== CR) {
             throw new TableError(`line ${rowLine + linesInRow}: text after a closing quote; quote the whole field`, rowLine);
           }
-          fs.push(pos);
-          fe.push(p);
-          fq.push(text);
+          fs[nf] = pos;
+          fe[nf] = p;
+          fq[nf++] = text;
           pos = p;
         } else {
           let p = pos;
@@ -343,9 +342,9 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
           if (p >= len && !done) break rows;
           let end = p;
           if (end > pos && buf[end - 1] === CR && (p >= len || buf[p] === LF)) end--;
-          fs.push(pos);
-          fe.push(end);
-          fq.push(null);
+          fs[nf] = pos;
+          fe[nf] = end;
+          fq[nf++] = null;
           pos = p;
         }
         if (pos >= len) break; // last row without a final newline
@@ -363,23 +362,23 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
       consumed = pos;
 
       // A blank line.
-      if (fs.length === 1 && fq[0] === null && fe[0] === fs[0]) continue;
+      if (nf === 1 && fq[0] === null && fe[0] === fs[0]) continue;
       if (!header) {
-        header = fs.map((s, i) => (fq[i] ?? buf.toString('utf8', s, fe[i])).trim());
+        header = fs.slice(0, nf).map((s, i) => (fq[i] ?? buf.toString('utf8', s, fe[i])).trim());
         const missing = request.filter((r) => !header!.includes(r.name)).map((r) => r.name);
         if (missing.length > 0) throw new MissingColumnsError(missing, header);
         wanted = request.map((r) => ({ index: header!.indexOf(r.name), sink: SINKS[r.kind](), name: r.name }));
         continue;
       }
-      if (fs.length !== header.length) {
+      if (nf !== header.length) {
         throw new TableError(
-          `line ${rowLine} has ${fs.length} field${fs.length === 1 ? '' : 's'} but the header has ${header.length}`,
+          `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'} but the header has ${header.length}`,
           rowLine,
         );
       }
       ctxBuf = buf;
       ctxStart = rowStart;
-      ctxEnd = fe[fe.length - 1]!;
+      ctxEnd = fe[nf - 1]!;
       ctx.line = rowLine;
       let isEmpty = false;
       for (const w of wanted) {

@@ -6,7 +6,7 @@ import type { Problem } from '../contracts/problems.js';
 import { scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, readTable } from '../scoring/table.js';
-import { joinIds, loadPredictions, type LoadedPredictions, type Reference } from '../scoring/dataset.js';
+import { loadPredictions, type LoadedPredictions, type Reference } from '../scoring/dataset.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
 const DEFAULT_MAX_FILE_MB = 50;
@@ -119,14 +119,10 @@ export async function validateSubmission(
       );
     } else {
       const file = `${identity.path}/${target.rel}`;
-      const loaded = await loadPredictions(file, { path: path.join(dir, target.rel) }, formatOf(target.rel), scoringSpec(competition));
-      if (!loaded.ok) problems.push(...loaded.problems);
-      else {
-        const reference = options.reference ?? (await publicIds(competition));
-        const joined = reference ? joinIds(file, loaded.predictions, reference) : { ok: true as const };
-        if (joined.ok) predictions = loaded.predictions;
-        else problems.push(...joined.problems);
-      }
+      const reference = options.reference ?? (await publicIds(competition));
+      const loaded = await loadPredictions(file, { path: path.join(dir, target.rel) }, formatOf(target.rel), scoringSpec(competition), reference);
+      if (loaded.ok) predictions = loaded.predictions;
+      else problems.push(...loaded.problems);
     }
   }
   if (sub.kind === 'container') {

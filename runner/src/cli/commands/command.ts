@@ -2,8 +2,6 @@ import type { CliDeps, CliIO } from '../io.js';
 
 export interface Command {
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** Full help: usage, options, an example. */
   help: string;
   run(argv: string[], io: CliIO, deps: CliDeps): Promise<number>;

@@ -8,7 +8,6 @@ import type { Command } from './command.js';
 
 export const compare: Command = {
   name: 'compare',
-  summary: 'say whether one predictions file beats another (paired bootstrap)',
   help: `Usage: podium compare --truth FILE --metric NAME A_FILE B_FILE [options]
 
 Scores both predictions files on the same bootstrap resamples of the test set and reports

@@ -12,7 +12,6 @@ import type { CliDeps } from '../io.js';
 
 export const evaluate: Command = {
   name: 'evaluate',
-  summary: 'validate and score a submission, and write its result record',
   help: `Usage: podium evaluate --competition DIR --hidden DIR SUBMISSION_DIR [options]
 
 Validates the submission, scores it against the hidden truth and writes the result record.

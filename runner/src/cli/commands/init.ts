@@ -6,7 +6,6 @@ import type { Command } from './command.js';
 
 export const init: Command = {
   name: 'init',
-  summary: 'make a new competition repository from the template',
   help: `Usage: podium init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]
 
 Makes DIR a new competition repository from Podium's template: competition.yml, a README

@@ -10,7 +10,6 @@ import type { Command } from './command.js';
 
 export const leaderboard: Command = {
   name: 'leaderboard',
-  summary: 'build the leaderboard site from the result records',
   help: `Usage: podium leaderboard build --competition DIR --out DIR [--results DIR | --ref REF] [--json]
 
 Recomputes the leaderboard from every result record and writes a static site to --out.

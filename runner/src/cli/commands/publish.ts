@@ -11,7 +11,6 @@ import type { Command } from './command.js';
 
 export const publish: Command = {
   name: 'publish',
-  summary: 'commit result records to the results branch and push them',
   help: `Usage: podium publish [--competition DIR] [--remote URL] [--branch NAME] RECORD.json ...
 
 Commits each record as its own file under results/<phase>/ on the results branch and

@@ -117,7 +117,6 @@ export async function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>
 
 export const score: Command = {
   name: 'score',
-  summary: 'score a predictions file against a truth file',
   help: `Usage: podium score --truth FILE --predictions FILE --metrics NAME[,NAME...] [options]
 
 Scores predictions against the truth with built-in metrics, without a competition.

@@ -10,7 +10,6 @@ import type { Command } from './command.js';
 
 export const validate: Command = {
   name: 'validate',
-  summary: 'check a competition or submission folders and report every problem',
   help: `Usage: podium validate [--competition DIR] [SUBMISSION_DIR ...] [--json]
 
 Checks competition.yml and each submission folder (submission.yml, its files, the

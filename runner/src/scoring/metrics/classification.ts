@@ -10,6 +10,21 @@ function confusion(data: ClassData, predicted: Int32Array, w?: Uint32Array): Flo
   return cm;
 }
 
+/**
+ * The confusion matrix of a resample is the same for every label metric: computed once per
+ * resample and data, and reused by the others.
+ */
+const lastConfusion = new WeakMap<ClassData, { resample: number; cm: Float64Array }>();
+
+function sharedConfusion(data: ClassData, predicted: Int32Array, w: Uint32Array | undefined, resample: number | undefined): Float64Array {
+  if (!w || resample === undefined) return confusion(data, predicted, w);
+  const last = lastConfusion.get(data);
+  if (last && last.resample === resample) return last.cm;
+  const cm = confusion(data, predicted, w);
+  lastConfusion.set(data, { resample, cm });
+  return cm;
+}
+
 interface Counts {
   k: number;
   tp: Float64Array;
@@ -96,8 +111,8 @@ function labelMetric(name: string, description: string, fromCounts: (c: Counts, 
     prepare(input: ScoringInput) {
       const data = need(name, input.classes, 'true and predicted class labels');
       const predicted = need(name, data.predicted, 'predicted class labels');
-      return (w) => {
-        const cm = confusion(data, predicted, w);
+      return (w, resample) => {
+        const cm = sharedConfusion(data, predicted, w, resample);
         const c = counts(cm, data.classes.length);
         if (c.total === 0) throw new MetricUndefinedError(name, 'there are no items');
         return fromCounts(c, cm, data);

@@ -33,10 +33,12 @@ function auc(s: Sorted, w: Uint32Array | undefined, metric: string): number {
   let pos = 0;
   let gp = 0;
   let gn = 0;
-  for (let k = 0; k < order.length; k++) {
+  const n = order.length;
+  for (let k = 0; k < n; k++) {
     const wt = w ? w[order[k]!]! : 1;
-    if (positive[k]) gp += wt;
-    else gn += wt;
+    const p = positive[k]!;
+    gp += wt * p;
+    gn += wt * (1 - p);
     if (groupEnd[k]) {
       u += gp * (negBelow + gn / 2);
       negBelow += gn;

@@ -58,10 +58,11 @@ export interface ScoringInput {
 
 /**
  * A metric ready for one dataset: its value for bootstrap weights (how often each unit is
- * drawn; absent means every unit once). Throws MetricUndefinedError where the value is
+ * drawn; absent means every unit once). `resample` numbers the draw, so metrics reading the
+ * same data can share work done for it. Throws MetricUndefinedError where the value is
  * undefined on that (re)sample.
  */
-export type Evaluator = (weights?: Uint32Array) => number;
+export type Evaluator = (weights?: Uint32Array, resample?: number) => number;
 
 export interface Metric {
   name: string;
