@@ -265,7 +265,7 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
   const fs: number[] = [];
   const fe: number[] = [];
   const fq: (string | null)[] = [];
-  let nf = 0;
+  let nf: number;
 
   let ctxBuf: Buffer = Buffer.alloc(0);
   let ctxStart = 0;
