@@ -92,10 +92,87 @@ function positiveOf(metric: string, data: ClassData): number {
   return one >= 0 ? one : present[present.length - 1]!;
 }
 
+/**
+ * Scores of the positive and the negative items, each sorted ascending with the native
+ * typed-array sort: enough for the point value, which needs no item identity and so no
+ * argsort (the bootstrap, which weights items, builds the full order on first use).
+ */
+interface Split {
+  pos: Float64Array;
+  neg: Float64Array;
+}
+
+function split(scores: Float64Array, truth: Int32Array, positive: number): Split {
+  let np = 0;
+  for (let i = 0; i < truth.length; i++) if (truth[i] === positive) np++;
+  const pos = new Float64Array(np);
+  const neg = new Float64Array(truth.length - np);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] === positive) pos[a++] = scores[i]!;
+    else neg[b++] = scores[i]!;
+  }
+  return { pos: pos.sort(), neg: neg.sort() };
+}
+
+/** The same sums as auc() with unit weights, group by group in ascending order. */
+function aucOfSplit({ pos, neg }: Split, metric: string): number {
+  if (pos.length === 0 || neg.length === 0) throw new MetricUndefinedError(metric, 'only one class is present in the truth');
+  let i = 0;
+  let j = 0;
+  let negBelow = 0;
+  let u = 0;
+  while (i < pos.length || j < neg.length) {
+    const v = j >= neg.length || (i < pos.length && pos[i]! <= neg[j]!) ? pos[i]! : neg[j]!;
+    let gp = 0;
+    let gn = 0;
+    while (i < pos.length && pos[i] === v) {
+      gp++;
+      i++;
+    }
+    while (j < neg.length && neg[j] === v) {
+      gn++;
+      j++;
+    }
+    u += gp * (negBelow + gn / 2);
+    negBelow += gn;
+  }
+  return u / (pos.length * neg.length);
+}
+
+/** The same sums as averagePrecision() with unit weights, from the highest score down. */
+function apOfSplit({ pos, neg }: Split, metric: string): number {
+  const total = pos.length;
+  if (total === 0) throw new MetricUndefinedError(metric, 'there is no positive item in the truth');
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  let lastRecall = 0;
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i]! : neg[j]!;
+    while (i >= 0 && pos[i] === v) {
+      tp++;
+      i--;
+    }
+    while (j >= 0 && neg[j] === v) {
+      fp++;
+      j--;
+    }
+    const recall = tp / total;
+    ap += (recall - lastRecall) * (tp / (tp + fp));
+    lastRecall = recall;
+  }
+  return ap;
+}
+
 function scoreMetric(
   name: string,
   description: string,
-  compute: (s: Sorted, w: Uint32Array | undefined) => number,
+  point: (s: Split) => number,
+  compute: (s: Sorted, w: Uint32Array) => number,
   needsBothClasses: boolean,
 ): Metric {
   return {
@@ -107,9 +184,15 @@ function scoreMetric(
       const data = need(name, input.classes, 'true labels');
       const scores = need(name, data.score, 'a score column');
       const positive = positiveOf(name, data);
-      if (needsBothClasses && new Set(data.truth).size < 2) throw new MetricUndefinedError(name, 'only one class is present in the truth');
-      const sorted = sortByScore(scores, (i) => data.truth[i] === positive);
-      return (w) => compute(sorted, w);
+      if (needsBothClasses && !data.truth.some((t) => t !== data.truth[0]))
+        throw new MetricUndefinedError(name, 'only one class is present in the truth');
+      let sorted: Sorted | undefined;
+      let value: number | undefined;
+      return (w) => {
+        if (!w) return (value ??= point(split(scores, data.truth, positive)));
+        sorted ??= sortByScore(scores, (i) => data.truth[i] === positive);
+        return compute(sorted, w);
+      };
     },
   };
 }
@@ -119,11 +202,18 @@ function classScores(metric: string, data: ClassData): Float64Array[] {
 }
 
 export const rankingMetrics: Metric[] = [
-  scoreMetric('roc_auc', 'area under the ROC curve for two classes, from the score column', (s, w) => auc(s, w, 'roc_auc'), true),
+  scoreMetric(
+    'roc_auc',
+    'area under the ROC curve for two classes, from the score column',
+    (s) => aucOfSplit(s, 'roc_auc'),
+    (s, w) => auc(s, w, 'roc_auc'),
+    true,
+  ),
   // Defined when every item is positive (1.0); without a positive item it is an error.
   scoreMetric(
     'average_precision',
     'area under the precision-recall curve for two classes, from the score column',
+    (s) => apOfSplit(s, 'average_precision'),
     (s, w) => averagePrecision(s, w, 'average_precision', 'error'),
     false,
   ),
