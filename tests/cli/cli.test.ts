@@ -5,15 +5,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../runner/src/cli/main.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
-import { captureIO, exampleCompetition, submissionYml } from '../helpers/competition.js';
+import { captureIO, exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
-const run = async (cwd: string, ...argv: string[]) => {
-  const io = captureIO(cwd);
-  const code = await main(argv, io, { buildSite });
-  return { code, out: io.out(), err: io.err() };
-};
+const run = (cwd: string, ...argv: string[]) => runCli(cwd, argv, { buildSite });
 
 describe('podium --help', () => {
   it('lists every command', async () => {

@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../runner/src/cli/main.js';
 import { exampleData, gaussianNaiveBayes, loudnessRule, toCsv } from '../../runner/src/example/data.js';
-import { captureIO } from '../helpers/competition.js';
+import { runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
@@ -33,11 +32,7 @@ async function files(root: string) {
   await writeFile(path.join(root, 'strong.jsonl'), test.map((e, i) => JSON.stringify({ id: e.id, label: strong[i] })).join('\n') + '\n');
 }
 
-const run = async (cwd: string, ...argv: string[]) => {
-  const io = captureIO(cwd);
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-};
+const run = (cwd: string, ...argv: string[]) => runCli(cwd, argv);
 
 describe('podium compare', () => {
   it('says A is better when the paired interval is above zero', async () => {

@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initCompetition } from '../../runner/src/init/init.js';
 import { loadCompetition, type Competition } from '../../runner/src/competition/load.js';
-import type { CliIO } from '../../runner/src/cli/io.js';
+import type { CliDeps, CliIO } from '../../runner/src/cli/io.js';
+import { main } from '../../runner/src/cli/main.js';
 
 export interface ExampleCompetition {
   dir: string;
@@ -61,4 +62,11 @@ export function captureIO(cwd: string, env: NodeJS.ProcessEnv = {}): CliIO & { o
     out: () => out,
     err: () => err,
   };
+}
+
+/** Runs the CLI in-process and returns its exit status and output. */
+export async function runCli(cwd: string, argv: string[], deps: CliDeps = {}): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO(cwd);
+  const code = await main(argv, io, deps);
+  return { code, out: io.out(), err: io.err() };
 }

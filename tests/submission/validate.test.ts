@@ -128,9 +128,7 @@ describe('submission folders', () => {
     const dir = await ex.submit('t', 'n', { 'submission.yml': submissionYml('t', 'n'), 'predictions.csv': broken });
     const report = await validateSubmission(ex.competition, dir);
     expect(report.problems.map((p) => p.file)).toEqual(['submissions/t/n/predictions.csv', 'submissions/t/n/predictions.csv']);
-    expect(report.problems.map((p) => p.message).join('\n')).toContain(
-      '1 row has an id that is not in the test set (line 2: "clip-0001x,',
-    );
+    expect(report.problems.map((p) => p.message).join('\n')).toContain('1 row has an id that is not in the test set (line 2: "clip-0001x,');
   });
 
   it('lists every problem at once', async () => {

@@ -11,13 +11,21 @@ interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'init', summary: 'make a new competition repository from the template', load: async () => (await import('./commands/init.js')).init },
+  {
+    name: 'init',
+    summary: 'make a new competition repository from the template',
+    load: async () => (await import('./commands/init.js')).init,
+  },
   {
     name: 'validate',
     summary: 'check a competition or submission folders and report every problem',
     load: async () => (await import('./commands/validate.js')).validate,
   },
-  { name: 'score', summary: 'score a predictions file against a truth file', load: async () => (await import('./commands/score.js')).score },
+  {
+    name: 'score',
+    summary: 'score a predictions file against a truth file',
+    load: async () => (await import('./commands/score.js')).score,
+  },
   {
     name: 'compare',
     summary: 'say whether one predictions file beats another (paired bootstrap)',

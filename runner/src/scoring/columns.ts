@@ -3,35 +3,37 @@
  * ten million rows cost a few hundred megabytes rather than a string object per field.
  */
 
-export class GrowableFloat64 {
-  private data = new Float64Array(1024);
+type Typed = Float64Array | Int32Array;
+
+/** A typed array that grows by doubling; `view()` is the filled part. */
+class Growable<T extends Typed> {
+  private data: T;
   length = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.data = make(1024);
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
   }
 }
 
-export class GrowableInt32 {
-  private data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+export class GrowableFloat64 extends Growable<Float64Array> {
+  constructor() {
+    super((n) => new Float64Array(n));
   }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
+}
+
+export class GrowableInt32 extends Growable<Int32Array> {
+  constructor() {
+    super((n) => new Int32Array(n));
   }
 }
 

@@ -133,7 +133,13 @@ export async function scoreFiles(opts: {
 }): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
   const truth = await loadTruth({ path: opts.truthPath }, formatOf(opts.truthPath), opts.spec);
   const reference = { ids: truthIds(truth, opts.spec), visibility: 'public' as const };
-  const loaded = await loadPredictions(opts.predictionsName, { path: opts.predictionsPath }, formatOf(opts.predictionsPath), opts.spec, reference);
+  const loaded = await loadPredictions(
+    opts.predictionsName,
+    { path: opts.predictionsPath },
+    formatOf(opts.predictionsPath),
+    opts.spec,
+    reference,
+  );
   if (!loaded.ok) return loaded;
   const joined = { rowOf: loaded.rowOf! };
   const input = buildInput(truth, loaded.predictions, joined.rowOf, opts.spec);

@@ -371,10 +371,7 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
         continue;
       }
       if (nf !== header.length) {
-        throw new TableError(
-          `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'} but the header has ${header.length}`,
-          rowLine,
-        );
+        throw new TableError(`line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'} but the header has ${header.length}`, rowLine);
       }
       ctxBuf = buf;
       ctxStart = rowStart;

@@ -120,7 +120,13 @@ export async function validateSubmission(
     } else {
       const file = `${identity.path}/${target.rel}`;
       const reference = options.reference ?? (await publicIds(competition));
-      const loaded = await loadPredictions(file, { path: path.join(dir, target.rel) }, formatOf(target.rel), scoringSpec(competition), reference);
+      const loaded = await loadPredictions(
+        file,
+        { path: path.join(dir, target.rel) },
+        formatOf(target.rel),
+        scoringSpec(competition),
+        reference,
+      );
       if (loaded.ok) predictions = loaded.predictions;
       else problems.push(...loaded.problems);
     }
