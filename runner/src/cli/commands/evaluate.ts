@@ -70,7 +70,12 @@ Example:
     }
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
-      const scores = competition.metrics.map((m) => `${m.label} ${formatValue(record.scores.public[m.name]!.value)}`).join(', ');
+      const scores = competition.metrics
+        .map((m) => {
+          const v = record.scores.public[m.name]!;
+          return `${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`;
+        })
+        .join(', ');
       io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scores}\n`);
     } else {
       io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
