@@ -4,12 +4,13 @@
  * submissions on their own branches (as pull requests would), validates and scores them,
  * commits one record each to the results branch, builds the leaderboard and serves it.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { main, processIO } from '../runner/src/cli/main.js';
 import type { CliIO } from '../runner/src/cli/io.js';
-import { exampleData, gaussianNaiveBayes, loudnessRule, nearestCentroid, toCsv } from '../runner/src/example/data.js';
+import { exampleData, FEATURES, gaussianNaiveBayes, loudnessRule, nearestCentroid, toCsv } from '../runner/src/example/data.js';
 import { buildSite } from '../leaderboard-site/src/build.js';
 import { serveSite } from '../leaderboard-site/src/serve.js';
 
@@ -95,6 +96,29 @@ function samples(): SampleSubmission[] {
   ];
 }
 
+/**
+ * A participant's system for the API submission: a Gaussian naive Bayes trained on the public
+ * training data, answering the runner's batches on a loopback port.
+ */
+async function startParticipantService(): Promise<{ url: string; close: () => Promise<void> }> {
+  const { train } = exampleData();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const { items } = JSON.parse(body) as { items: Record<string, string>[] };
+      const examples = items.map((item) => ({ id: item.id!, features: FEATURES.map((f) => Number(item[f])), label: '' }));
+      const labels = gaussianNaiveBayes(train, examples);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ predictions: examples.map((e, i) => ({ id: e.id, label: labels[i] })) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/predict`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 export async function runDemo(
   opts: DemoOptions,
 ): Promise<{ exitCodes: Record<string, number>; site: string; url?: string; close: () => Promise<void> }> {
@@ -120,16 +144,45 @@ export async function runDemo(
 
   heading('1. The organiser makes a competition');
   await podium(['init', rel(repo), '--example', '--hidden', rel(hidden)]);
+  // This round also takes API submissions; its one endpoint runs on this machine, which a
+  // real competition would not allow.
+  const yml = path.join(repo, 'competition.yml');
+  const text = await readFile(yml, 'utf8');
+  await writeFile(
+    yml,
+    text.replace(/kinds: \[.*\]/, 'kinds: [predictions, api]') +
+      '\napi:\n  inputs: test.csv\n  inputs_from: public\n  allow_http: true          # the demo endpoint is local\n  allow_hosts: [127.0.0.1]\n',
+  );
   await simpleGit().raw(['init', '--quiet', '--bare', '--initial-branch=main', origin]);
   const git = simpleGit(repo);
+  await git.add('competition.yml');
+  await git.raw([
+    '-c',
+    'user.name=Organiser',
+    '-c',
+    'user.email=organiser@users.noreply.localhost',
+    'commit',
+    '--quiet',
+    '-m',
+    'Accept API submissions from the local demo endpoint',
+  ]);
   await git.addRemote('origin', '../origin.git');
   await git.push('origin', 'main');
   say(`Pushed to the bare remote ${rel(origin)}; the hidden truth stays in ${rel(hidden)}.`);
 
   heading('2. Participants open pull requests');
+  const service = await startParticipantService();
   const subs = [
     { team: 'baseline', name: 'nearest-centroid', what: "the organisers' baseline from the template", files: {} as Record<string, string> },
     ...samples(),
+    {
+      team: 'foxtrot',
+      name: 'bayes-service',
+      what: `an API submission: a model served at ${service.url}`,
+      files: {
+        'submission.yml': `team: foxtrot\nname: bayes-service\nkind: api\nendpoint: ${service.url}\ndescription: The same Gaussian naive Bayes as aurora's, answering over HTTP.\n`,
+      },
+    },
   ];
   const commits = new Map<string, string>();
   for (const s of subs) {
@@ -173,6 +226,7 @@ export async function runDemo(
     if (valid !== 0 && exitCodes[folder] === 0) throw new Error(`demo: ${folder} failed validation but was scored`);
   }
   await git.raw(['checkout', '--quiet', 'main']);
+  await service.close();
 
   heading('4. One result record per submission goes to the results branch');
   const files = subs.map((s) => rel(path.join(records, `${s.team}-${s.name}.json`)));

@@ -21,22 +21,31 @@ describe('npm run demo', () => {
         'submissions/bluebird/loudness-rule': 0,
         'submissions/cobalt/first-try': 1,
         'submissions/delta/quick-run': 1,
+        'submissions/foxtrot/bayes-service': 0,
       });
       // The broken ones are explained, with file, line and column.
       expect(out).toContain(
         'submissions/cobalt/first-try/submission.yml:4:1: unknown key "predictons" at the top level. Did you mean "predictions"?',
       );
       expect(out).toContain('submissions/delta/quick-run/predictions.csv: 40 test ids of 600 have no prediction');
-      // Six records on the results branch, ranked strongest first in the terminal, with the
-      // close second marked as statistically tied with the leader and the baseline not.
-      expect(out.match(/✓ recorded main\//g)).toHaveLength(6);
+      // Seven records on the results branch, ranked strongest first in the terminal. The API
+      // submission serves the leader's model, so it scores the same; the close second is
+      // statistically tied with the leader and the baseline is not.
+      expect(out.match(/✓ recorded main\//g)).toHaveLength(7);
       const table = out.slice(out.indexOf('| rank'));
-      expect(table).toMatch(/\| +2 ≈ \| echo +\| bayes-half-data/);
-      expect(table).toMatch(/\| +3 \| baseline/);
+      expect(table).toMatch(/\| +1 ≈ \| foxtrot +\| bayes-service +\| +0\.9133 \|/);
+      expect(table).toMatch(/\| +3 ≈ \| echo +\| bayes-half-data/);
+      expect(table).toMatch(/\| +4 \| baseline/);
       expect(table).toContain('≈ statistically tied with the leader');
       const order = ['aurora', 'echo', 'baseline', 'bluebird'].map((t) => table.indexOf(`| ${t}`));
       expect(order.every((i) => i > 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+      const api = JSON.parse(await readFile(path.join(root, 'demo/records/foxtrot-bayes-service.json'), 'utf8')) as {
+        resources: { requests: number; latency_ms: { p95: number } };
+      };
+      expect(api.resources.requests).toBe(10); // 600 items in batches of 64
+      expect(api.resources.latency_ms.p95).toBeGreaterThan(0);
 
       const res = await fetch(demo.url!);
       expect(res.status).toBe(200);

@@ -97,6 +97,23 @@ const Runtime = Type.Object(
   { additionalProperties: false },
 );
 
+const Api = Type.Object(
+  {
+    inputs: Type.String({ minLength: 1, description: 'CSV file of test inputs (id column and features) sent to API submissions' }),
+    inputs_from: Type.Optional(StringEnum(['hidden', 'public'] as const, { description: 'the folder the inputs file is in; default hidden' })),
+    batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+    max_response_kb: Type.Optional(Type.Integer({ minimum: 1 })),
+    allow_http: Type.Optional(Type.Boolean({ description: 'accept plain http:// endpoints (local tests only)' })),
+    allow_hosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'hosts that may be loopback or private addresses, e.g. 127.0.0.1 for a local test server' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Scoring = Type.Object(
   {
     bootstrap: Type.Optional(
@@ -137,6 +154,7 @@ export const CompetitionSchema = Type.Object(
     limits: Type.Optional(Limits),
     runtime: Type.Optional(Runtime),
     scoring: Type.Optional(Scoring),
+    api: Type.Optional(Api),
     leaderboard: Type.Optional(Leaderboard),
   },
   {

@@ -2,13 +2,15 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
+import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
+import { readInputs } from '../sandbox/api/inputs.js';
+import { runApi } from '../sandbox/api/run.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table } from '../scoring/table.js';
 import { hashFile, sha256Hex } from '../files/tree.js';
 import { recordKey, runnerInfo, SCORER } from '../results/record.js';
-import type { ErrorInfo, ResultRecord, SubmissionInfo } from '../results/schema.js';
+import type { ErrorInfo, Resources, ResultRecord, SubmissionInfo } from '../results/schema.js';
 
 export interface EvaluateOptions {
   competition: Competition;
@@ -67,17 +69,65 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   if (!report.ok || !report.submission) {
     return reject({ code: 'invalid-submission', message: summary(report), problems: report.problems });
   }
-  if (report.submission.kind !== 'predictions') {
+  if (report.submission.kind === 'container') {
     return fail({
       code: 'kind-not-supported',
-      message: `this runner cannot evaluate "${report.submission.kind}" submissions yet; only predictions files.`,
+      message: 'this runner cannot evaluate container submissions yet; predictions files and API endpoints only.',
       platform_fault: true,
     });
   }
 
+  const spec = scoringSpec(c);
+  let predictions = report.predictions;
+  let file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
+  const resources: Resources = {};
+  if (report.submission.kind === 'api') {
+    const api = c.config.api;
+    if (!api) return fail({ code: 'kind-not-supported', message: 'competition.yml has no "api" section', platform_fault: true });
+    step('reading the test inputs');
+    const inputsFile = api.inputs_from === 'public' ? path.join(c.dir, c.config.data.public, api.inputs) : path.join(opts.hiddenDir, api.inputs);
+    let items: Record<string, string>[];
+    try {
+      items = await readInputs(inputsFile);
+    } catch (e: unknown) {
+      return fail({ code: 'inputs-unavailable', message: `the runner cannot read the test inputs (${api.inputs}): ${e instanceof Error ? e.message : String(e)}; tell the organisers.`, platform_fault: true });
+    }
+    const endpoint = report.submission.endpoint!;
+    step(`calling ${endpoint}`);
+    const run = await runApi({
+      endpoint,
+      competition: c.config.slug,
+      items,
+      batchSize: api.batch_size ?? 64,
+      concurrency: api.concurrency ?? 4,
+      retries: api.retries ?? 2,
+      policy: {
+        allowHttp: api.allow_http === true,
+        allowHosts: api.allow_hosts ?? [],
+        timeoutMs: (api.timeout_seconds ?? 30) * 1000,
+        maxResponseBytes: (api.max_response_kb ?? 4096) * 1024,
+        maxRedirects: 3,
+      },
+      onProgress: (done, total) => step(`calling ${endpoint}: ${done}/${total} batches`),
+    });
+    Object.assign(resources, {
+      wall_time_s: run.stats.wall_time_s,
+      per_sample_ms: items.length ? Math.round((run.stats.wall_time_s * 1e6) / items.length) / 1000 : 0,
+      requests: run.stats.requests,
+      retries: run.stats.retries,
+      latency_ms: run.stats.latency_ms,
+      throughput_per_s: run.stats.throughput_per_s,
+    });
+    if (!run.ok) return fail({ code: 'endpoint-failed', message: `the endpoint failed: ${run.error}` }, { resources });
+    file = `responses of ${endpoint}`;
+    const text = run.predictions.map((p) => JSON.stringify(p)).join('\n') + '\n';
+    const loaded = await loadPredictions(file, { text }, 'jsonl', spec);
+    if (!loaded.ok) return reject({ code: 'invalid-predictions', message: `the endpoint's predictions are not valid: ${loaded.problems.length} problem(s).`, problems: loaded.problems });
+    predictions = loaded.predictions;
+  }
+
   step('reading the hidden truth');
   const truthFile = path.join(opts.hiddenDir, c.config.data.truth);
-  const spec = scoringSpec(c);
   let truth: Table;
   let dataHash: string;
   try {
@@ -98,8 +148,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
 
   step('scoring');
   const scoringStart = performance.now();
-  const predictions = report.predictions!;
-  const file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
+  if (!predictions) throw new Error('a valid submission has predictions');
   const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' });
   if (!joined.ok) {
     return reject({
@@ -119,8 +168,9 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       status: 'scored',
       scores: { public: values, ...(slices ? { slices } : {}) },
       resources: {
-        scoring_time_s: round((performance.now() - scoringStart) / 1000),
         wall_time_s: round((performance.now() - started) / 1000),
+        ...resources,
+        scoring_time_s: round((performance.now() - scoringStart) / 1000),
       },
     };
     record.provenance.data_hash = dataHash;

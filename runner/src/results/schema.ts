@@ -88,6 +88,12 @@ const Resources = Type.Object(
     energy_j: Type.Optional(Type.Number({ minimum: 0 })),
     energy_method: Type.Optional(Type.String()),
     scoring_time_s: Type.Optional(Type.Number({ minimum: 0 })),
+    requests: Type.Optional(Type.Integer({ minimum: 0, description: 'API calls made, retries included' })),
+    retries: Type.Optional(Type.Integer({ minimum: 0 })),
+    latency_ms: Type.Optional(
+      Type.Object({ p50: Type.Number({ minimum: 0 }), p95: Type.Number({ minimum: 0 }), p99: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+    ),
+    throughput_per_s: Type.Optional(Type.Number({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -47,7 +47,7 @@ const needsTarget = (reads: ReadonlySet<Reads>) => reads.has('label') || reads.h
 const needsClassScores = (reads: ReadonlySet<Reads>) => reads.has('class-scores') || reads.has('label-sets');
 
 /** The first line of a CSV file (or the keys of the first JSON line), to find per-class columns. */
-async function headerOf(source: TableSource, format: TableFormat): Promise<string[]> {
+export async function headerOf(source: TableSource, format: TableFormat): Promise<string[]> {
   let text: string;
   if ('text' in source) text = source.text.slice(0, 1 << 16);
   else {

@@ -156,8 +156,11 @@ export async function validateSubmission(
       }
     }
   }
-  if (sub.kind === 'api' && sub.endpoint !== undefined && !sub.endpoint.startsWith('https://')) {
-    problems.push(source.problem(['endpoint'], 'the endpoint must use https://.'));
+  if (sub.kind === 'api' && sub.endpoint !== undefined) {
+    const allowHttp = competition.config.api?.allow_http === true;
+    if (!sub.endpoint.startsWith('https://') && !(allowHttp && sub.endpoint.startsWith('http://'))) {
+      problems.push(source.problem(['endpoint'], `the endpoint must use https://${allowHttp ? ' or http://' : ''}.`));
+    }
   }
   for (const key of ['predictions', 'image', 'build', 'endpoint'] as const) {
     const owner = { predictions: 'predictions', image: 'container', build: 'container', endpoint: 'api' }[key];
