@@ -102,7 +102,12 @@ describe('submission folders', () => {
   });
 
   it('checks container and API fields when the competition takes them', async () => {
-    const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container, api]') });
+    const ex = await exampleCompetition(await temp(), {
+      edit: (y) =>
+        y
+          .replace(/kinds: \[.*\]/, 'kinds: [predictions, container, api]')
+          .replace('leaderboard:', 'api:\n  inputs: test.csv\nleaderboard:'),
+    });
     const unpinned = await ex.submit('t', 'a', { 'submission.yml': 'team: t\nname: a\nkind: container\nimage: python:3.12\n' });
     expect((await validateSubmission(ex.competition, unpinned)).problems[0]!.message).toContain('is not pinned');
     const neither = await ex.submit('t', 'b', { 'submission.yml': 'team: t\nname: b\nkind: container\n' });
