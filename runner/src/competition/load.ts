@@ -47,7 +47,12 @@ export async function checkCompetition(
   }
   checkReads(config, metrics, source, problems);
   if (config.submissions.kinds.includes('api') && !config.api) {
-    problems.push(source.problem(['submissions', 'kinds'], 'API submissions need an "api" section: at least "inputs", the file of test inputs sent to endpoints.'));
+    problems.push(
+      source.problem(
+        ['submissions', 'kinds'],
+        'API submissions need an "api" section: at least "inputs", the file of test inputs sent to endpoints.',
+      ),
+    );
   }
   for (const [i, col] of (config.leaderboard?.columns ?? []).entries()) {
     if (!config.metrics.some((m) => m.name === col)) {

@@ -100,7 +100,9 @@ const Runtime = Type.Object(
 const Api = Type.Object(
   {
     inputs: Type.String({ minLength: 1, description: 'CSV file of test inputs (id column and features) sent to API submissions' }),
-    inputs_from: Type.Optional(StringEnum(['hidden', 'public'] as const, { description: 'the folder the inputs file is in; default hidden' })),
+    inputs_from: Type.Optional(
+      StringEnum(['hidden', 'public'] as const, { description: 'the folder the inputs file is in; default hidden' }),
+    ),
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
     timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
@@ -108,7 +110,9 @@ const Api = Type.Object(
     max_response_kb: Type.Optional(Type.Integer({ minimum: 1 })),
     allow_http: Type.Optional(Type.Boolean({ description: 'accept plain http:// endpoints (local tests only)' })),
     allow_hosts: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), { description: 'hosts that may be loopback or private addresses, e.g. 127.0.0.1 for a local test server' }),
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'hosts that may be loopback or private addresses, e.g. 127.0.0.1 for a local test server',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -85,12 +85,17 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     const api = c.config.api;
     if (!api) return fail({ code: 'kind-not-supported', message: 'competition.yml has no "api" section', platform_fault: true });
     step('reading the test inputs');
-    const inputsFile = api.inputs_from === 'public' ? path.join(c.dir, c.config.data.public, api.inputs) : path.join(opts.hiddenDir, api.inputs);
+    const inputsFile =
+      api.inputs_from === 'public' ? path.join(c.dir, c.config.data.public, api.inputs) : path.join(opts.hiddenDir, api.inputs);
     let items: Record<string, string>[];
     try {
       items = await readInputs(inputsFile);
     } catch (e: unknown) {
-      return fail({ code: 'inputs-unavailable', message: `the runner cannot read the test inputs (${api.inputs}): ${e instanceof Error ? e.message : String(e)}; tell the organisers.`, platform_fault: true });
+      return fail({
+        code: 'inputs-unavailable',
+        message: `the runner cannot read the test inputs (${api.inputs}): ${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
+        platform_fault: true,
+      });
     }
     const endpoint = report.submission.endpoint!;
     step(`calling ${endpoint}`);
@@ -122,7 +127,12 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     file = `responses of ${endpoint}`;
     const text = run.predictions.map((p) => JSON.stringify(p)).join('\n') + '\n';
     const loaded = await loadPredictions(file, { text }, 'jsonl', spec);
-    if (!loaded.ok) return reject({ code: 'invalid-predictions', message: `the endpoint's predictions are not valid: ${loaded.problems.length} problem(s).`, problems: loaded.problems });
+    if (!loaded.ok)
+      return reject({
+        code: 'invalid-predictions',
+        message: `the endpoint's predictions are not valid: ${loaded.problems.length} problem(s).`,
+        problems: loaded.problems,
+      });
     predictions = loaded.predictions;
   }
 

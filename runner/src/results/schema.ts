@@ -91,7 +91,10 @@ const Resources = Type.Object(
     requests: Type.Optional(Type.Integer({ minimum: 0, description: 'API calls made, retries included' })),
     retries: Type.Optional(Type.Integer({ minimum: 0 })),
     latency_ms: Type.Optional(
-      Type.Object({ p50: Type.Number({ minimum: 0 }), p95: Type.Number({ minimum: 0 }), p99: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+      Type.Object(
+        { p50: Type.Number({ minimum: 0 }), p95: Type.Number({ minimum: 0 }), p99: Type.Number({ minimum: 0 }) },
+        { additionalProperties: false },
+      ),
     ),
     throughput_per_s: Type.Optional(Type.Number({ minimum: 0 })),
   },

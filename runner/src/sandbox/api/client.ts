@@ -50,7 +50,8 @@ export async function checkedTarget(raw: string, policy: EndpointPolicy): Promis
   const allowed = policy.allowHosts.includes(host);
   for (const r of resolved) {
     const why = forbiddenReason(r.address);
-    if (why && !allowed) throw new EndpointError(`"${host}" resolves to ${r.address} (${why}); the runner does not call such addresses`, false);
+    if (why && !allowed)
+      throw new EndpointError(`"${host}" resolves to ${r.address} (${why}); the runner does not call such addresses`, false);
   }
   return { url, address: resolved[0]!.address, family: resolved[0]!.family };
 }
@@ -77,9 +78,16 @@ export async function postJson(endpoint: string, payload: unknown, policy: Endpo
   throw new EndpointError(`more than ${policy.maxRedirects} redirects`, false);
 }
 
-function request(url: URL, address: string, family: number, body: Buffer, policy: EndpointPolicy): Promise<CallResult & { location?: string }> {
+function request(
+  url: URL,
+  address: string,
+  family: number,
+  body: Buffer,
+  policy: EndpointPolicy,
+): Promise<CallResult & { location?: string }> {
   const pinned: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
   const client = url.protocol === 'https:' ? https : http;

@@ -50,7 +50,8 @@ export async function runApi(opts: ApiRunOptions): Promise<ApiRunResult> {
       try {
         const res = await postJson(opts.endpoint, { competition: opts.competition, batch: b, items: batches[b] }, opts.policy);
         if (res.status === 429 || res.status >= 500) throw new EndpointError(`HTTP ${res.status}`, true);
-        if (res.status < 200 || res.status >= 300) throw new EndpointError(`HTTP ${res.status}: ${res.body.toString('utf8', 0, 200)}`, false);
+        if (res.status < 200 || res.status >= 300)
+          throw new EndpointError(`HTTP ${res.status}: ${res.body.toString('utf8', 0, 200)}`, false);
         latencies.push(performance.now() - t0);
         results[b] = parsePredictions(res.body);
         return;
