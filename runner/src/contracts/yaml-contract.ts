@@ -8,7 +8,7 @@ import { didYouMean, type Problem } from './problems.js';
 const addFormats = ajvFormats.default.default;
 
 /** One ajv instance for every contract: strict, all errors, with the parent schema for hints. */
-export function createAjv(): Ajv {
+function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv, ['date-time', 'uri', 'date']);
   return ajv;

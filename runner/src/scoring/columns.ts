@@ -96,9 +96,6 @@ export class FrozenKeys {
   get(i: number): string {
     return this.bytes.toString('utf8', this.starts[i]!, this.starts[i + 1]!);
   }
-  hash(i: number): number {
-    return hashBytes(this.bytes, this.starts[i]!, this.starts[i + 1]!);
-  }
   equals(i: number, other: FrozenKeys, j: number): boolean {
     const a = this.starts[i]!;
     const len = this.starts[i + 1]! - a;
@@ -111,19 +108,7 @@ export class FrozenKeys {
   }
 }
 
-/**
- * FNV-1a over bytes, then murmur3's finaliser: FNV alone leaves the low bits (which pick the
- * slot) poorly mixed for keys that differ only in their last characters, such as "id0001".
- */
-export function hashBytes(buf: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix(h) >>> 0;
-}
-
+/** murmur3's finaliser: FNV-1a alone leaves the low bits, which pick the slot, poorly mixed. */
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
