@@ -2,9 +2,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
-import { readInputs } from '../sandbox/api/inputs.js';
-import { runApi } from '../sandbox/api/run.js';
+import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
+import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table } from '../scoring/table.js';
@@ -82,58 +81,11 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   let file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
   const resources: Resources = {};
   if (report.submission.kind === 'api') {
-    const api = c.config.api;
-    if (!api) return fail({ code: 'kind-not-supported', message: 'competition.yml has no "api" section', platform_fault: true });
-    step('reading the test inputs');
-    const inputsFile =
-      api.inputs_from === 'public' ? path.join(c.dir, c.config.data.public, api.inputs) : path.join(opts.hiddenDir, api.inputs);
-    let items: Record<string, string>[];
-    try {
-      items = await readInputs(inputsFile);
-    } catch (e: unknown) {
-      return fail({
-        code: 'inputs-unavailable',
-        message: `the runner cannot read the test inputs (${api.inputs}): ${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
-        platform_fault: true,
-      });
-    }
-    const endpoint = report.submission.endpoint!;
-    step(`calling ${endpoint}`);
-    const run = await runApi({
-      endpoint,
-      competition: c.config.slug,
-      items,
-      batchSize: api.batch_size ?? 64,
-      concurrency: api.concurrency ?? 4,
-      retries: api.retries ?? 2,
-      policy: {
-        allowHttp: api.allow_http === true,
-        allowHosts: api.allow_hosts ?? [],
-        timeoutMs: (api.timeout_seconds ?? 30) * 1000,
-        maxResponseBytes: (api.max_response_kb ?? 4096) * 1024,
-        maxRedirects: 3,
-      },
-      onProgress: (done, total) => step(`calling ${endpoint}: ${done}/${total} batches`),
-    });
-    Object.assign(resources, {
-      wall_time_s: run.stats.wall_time_s,
-      per_sample_ms: items.length ? Math.round((run.stats.wall_time_s * 1e6) / items.length) / 1000 : 0,
-      requests: run.stats.requests,
-      retries: run.stats.retries,
-      latency_ms: run.stats.latency_ms,
-      throughput_per_s: run.stats.throughput_per_s,
-    });
-    if (!run.ok) return fail({ code: 'endpoint-failed', message: `the endpoint failed: ${run.error}` }, { resources });
-    file = `responses of ${endpoint}`;
-    const text = run.predictions.map((p) => JSON.stringify(p)).join('\n') + '\n';
-    const loaded = await loadPredictions(file, { text }, 'jsonl', spec);
-    if (!loaded.ok)
-      return reject({
-        code: 'invalid-predictions',
-        message: `the endpoint's predictions are not valid: ${loaded.problems.length} problem(s).`,
-        problems: loaded.problems,
-      });
-    predictions = loaded.predictions;
+    const called = await predictionsFromEndpoint(c, opts.hiddenDir, report.submission.endpoint!, spec, step);
+    Object.assign(resources, called.resources);
+    if (!called.ok) return called.status === 'failed' ? fail(called.error, { resources }) : reject(called.error);
+    predictions = called.predictions;
+    file = called.file;
   }
 
   step('reading the hidden truth');
