@@ -103,16 +103,6 @@ describe('evaluate', () => {
     if (record.status !== 'scored')
       expect(record.error.message).toMatch(/no phase is open at 2000-01-01T00:00:00.000Z\. Phases: main \(\d{4}-/);
   });
-
-  it('does not run container or API submissions yet, and says so', async () => {
-    const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]') });
-    const dir = await ex.submit('t', 'n', {
-      'submission.yml': 'team: t\nname: n\nkind: container\nbuild: .\n',
-      Dockerfile: 'FROM scratch\n',
-    });
-    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
-    expect(record).toMatchObject({ status: 'failed', error: { code: 'kind-not-supported', platform_fault: true } });
-  });
 });
 
 describe('evaluate with slices and intervals', () => {

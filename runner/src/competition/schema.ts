@@ -93,6 +93,16 @@ const Runtime = Type.Object(
     memory_mb: Type.Optional(Type.Integer({ minimum: 16 })),
     cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+    pids: Type.Optional(Type.Integer({ minimum: 8, maximum: 32768 })),
+    base_images: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'images a submission Dockerfile may start FROM; builds need at least one' }),
+    ),
+    output: Type.Optional(
+      Type.String({ minLength: 1, description: 'the predictions file the container writes in /output; default predictions.csv' }),
+    ),
+    max_output_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    max_output_files: Type.Optional(Type.Integer({ minimum: 1 })),
+    show_logs: Type.Optional(Type.Boolean({ description: 'show container logs to participants; default false (runs on hidden data)' })),
   },
   { additionalProperties: false },
 );

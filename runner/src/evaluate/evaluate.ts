@@ -4,6 +4,8 @@ import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
+import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
+import type { ContainerEngine } from '../sandbox/container/engine.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table } from '../scoring/table.js';
@@ -23,6 +25,10 @@ export interface EvaluateOptions {
   now?: Date;
   /** Told each step, for a progress line on a terminal. */
   onStep?: (step: string) => void;
+  /** The container engine; default: the local Docker engine. */
+  engine?: ContainerEngine;
+  /** Receives a container's logs (capped), for the organiser. */
+  onLogs?: (logs: string) => void;
 }
 
 /**
@@ -68,18 +74,28 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   if (!report.ok || !report.submission) {
     return reject({ code: 'invalid-submission', message: summary(report), problems: report.problems });
   }
-  if (report.submission.kind === 'container') {
-    return fail({
-      code: 'kind-not-supported',
-      message: 'this runner cannot evaluate container submissions yet; predictions files and API endpoints only.',
-      platform_fault: true,
-    });
-  }
-
   const spec = scoringSpec(c);
   let predictions = report.predictions;
   let file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
   const resources: Resources = {};
+  let imageDigest: string | undefined;
+  if (report.submission.kind === 'container') {
+    const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
+    const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step);
+    opts.onLogs?.(ran.logs);
+    Object.assign(resources, ran.resources);
+    if (!ran.ok) {
+      // Logs of runs on hidden data stay with the organiser unless competition.yml says otherwise.
+      const error =
+        c.config.runtime?.show_logs && ran.logs
+          ? { ...ran.error, message: `${ran.error.message}\n--- logs ---\n${ran.logs.slice(-4000)}` }
+          : ran.error;
+      return ran.status === 'failed' ? fail(error, { resources }) : reject(error);
+    }
+    predictions = ran.predictions;
+    file = ran.file;
+    imageDigest = ran.imageDigest;
+  }
   if (report.submission.kind === 'api') {
     const called = await predictionsFromEndpoint(c, opts.hiddenDir, report.submission.endpoint!, spec, step);
     Object.assign(resources, called.resources);
@@ -136,6 +152,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       },
     };
     record.provenance.data_hash = dataHash;
+    if (imageDigest) record.provenance.image_digest = imageDigest;
     return record;
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });

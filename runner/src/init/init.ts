@@ -111,6 +111,15 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
         data.test.map((e) => [e.id, e.label]),
       ),
     );
+    // What container submissions read at /input: the test features, never the labels.
+    await mkdir(path.join(hidden, 'inputs'), { recursive: true });
+    await writeFile(
+      path.join(hidden, 'inputs', 'test.csv'),
+      toCsv(
+        ['id', ...FEATURES],
+        data.test.map((e) => [e.id, ...e.features]),
+      ),
+    );
 
     const sub = path.join(dir, 'submissions', 'baseline', 'nearest-centroid');
     await mkdir(sub, { recursive: true });

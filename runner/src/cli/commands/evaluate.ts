@@ -23,6 +23,7 @@ Options:
   --out FILE         write the record here (default: print it with --json, else a summary)
   --commit SHA       the git commit the submission was taken from, for provenance
   --phase ID         score for this phase (default: the phase open now)
+  --logs FILE        write a container submission's logs here (kept for organisers)
   --json             print the record on stdout
 
 Example:
@@ -35,6 +36,7 @@ Example:
       out: { type: 'string' },
       commit: { type: 'string' },
       phase: { type: 'string' },
+      logs: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
@@ -49,6 +51,7 @@ Example:
     } catch (e: unknown) {
       throw new UsageError(e instanceof Error ? e.message : String(e), 'evaluate');
     }
+    let logs = '';
     const record = await evaluateSubmission({
       competition,
       hiddenDir: hidden,
@@ -57,7 +60,9 @@ Example:
       ...(values.phase ? { phase: values.phase } : {}),
       ...(deps.now ? { now: deps.now() } : {}),
       onStep: (s) => bar.step(s),
+      ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
     });
+    if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
     bar.done();
     const text = serializeRecord(record);
     if (values.out) {

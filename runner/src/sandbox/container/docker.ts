@@ -1,0 +1,264 @@
+import { readFile, readdir, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Docker from 'dockerode';
+import type { ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
+
+const WATCH_MS = 200;
+const SYSTEM_DIRS = /^\/(proc|sys|dev)(\/|$)/;
+
+/** The Docker engine behind the ContainerEngine interface, with every run hardened. */
+export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngine {
+  const docker = new Docker(options);
+
+  return {
+    async ping() {
+      try {
+        await docker.ping();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async image(ref) {
+      try {
+        const info = await docker.getImage(ref).inspect();
+        return {
+          id: info.Id,
+          digests: info.RepoDigests ?? [],
+          user: info.Config?.User ?? '',
+          workingDir: info.Config?.WorkingDir ?? '',
+        } satisfies ImageInfo;
+      } catch {
+        return undefined;
+      }
+    },
+
+    async build(contextDir, tag, labels) {
+      const files = await listFiles(contextDir);
+      // networkmode none: a build step cannot fetch anything.
+      const stream = await docker.buildImage(
+        { context: contextDir, src: files },
+        { t: tag, networkmode: 'none', labels, rm: true, forcerm: true },
+      );
+      const log: string[] = [];
+      const output = await new Promise<{ aux?: { ID?: string }; error?: string }[]>((resolve, reject) =>
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null, res: { aux?: { ID?: string }; error?: string }[]) => (err ? reject(err) : resolve(res)),
+          (e: { stream?: string }) => {
+            if (e.stream) log.push(e.stream);
+          },
+        ),
+      );
+      const failed = output.find((o) => o.error);
+      if (failed) throw new BuildError(failed.error!, log.join(''));
+      const image = await docker.getImage(tag).inspect();
+      return { id: image.Id, log: log.join('') };
+    },
+
+    async run(spec) {
+      return runHardened(docker, spec);
+    },
+
+    async sweep(label) {
+      let n = 0;
+      for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
+        n++;
+      }
+      return n;
+    },
+  };
+}
+
+export class BuildError extends Error {
+  readonly log: string;
+  constructor(message: string, log: string) {
+    super(message);
+    this.name = 'BuildError';
+    this.log = log;
+  }
+}
+
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(root, p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
+  const image = await docker.getImage(spec.image).inspect();
+  // The image's working folder, unless it points into the kernel's file systems.
+  const workingDir = image.Config?.WorkingDir && !SYSTEM_DIRS.test(image.Config.WorkingDir) ? image.Config.WorkingDir : '/';
+  const { limits } = spec;
+  const container = await docker.createContainer({
+    Image: spec.image,
+    // Whatever USER the image names, the code runs as nobody, with no environment of the runner.
+    User: '65534:65534',
+    WorkingDir: workingDir,
+    Env: ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
+    Labels: spec.labels,
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: limits.pids,
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      NanoCpus: limits.nanoCpus,
+      Ulimits: [
+        { Name: 'nofile', Soft: 1024, Hard: 1024 },
+        { Name: 'fsize', Soft: limits.outputBytes, Hard: limits.outputBytes },
+        { Name: 'core', Soft: 0, Hard: 0 },
+      ],
+      Binds: [`${spec.inputDir}:/input:ro`, `${spec.outputDir}:/output:rw`],
+      LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(1, Math.ceil(limits.logBytes / 1048576))}m`, 'max-file': '1' } },
+      IpcMode: 'none',
+      Privileged: false,
+      ...(spec.gpus && spec.gpus.length > 0
+        ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: spec.gpus, Capabilities: [['gpu']] }] }
+        : {}),
+    },
+  });
+  let verdict: Verdict | undefined;
+  let peakMemoryBytes: number | undefined;
+  let cpuSeconds: number | undefined;
+  let started: number;
+  try {
+    // 'next-exit', asked before the start: the default condition ('not-running') can answer at
+    // once for a container that has not started yet.
+    const exited = container.wait({ condition: 'next-exit' });
+    started = performance.now();
+    await container.start();
+    // The start call returns once the process runs: its duration is the platform's start-up cost.
+    const startupSeconds = (performance.now() - started) / 1000;
+    const watch = setInterval(() => {
+      void (async () => {
+        const usage = await cgroupUsage(container.id);
+        if (usage.peakMemoryBytes !== undefined) peakMemoryBytes = Math.max(peakMemoryBytes ?? 0, usage.peakMemoryBytes);
+        if (usage.cpuSeconds !== undefined) cpuSeconds = usage.cpuSeconds;
+        const out = await folderUsage(spec.outputDir, limits.outputFiles);
+        if (!verdict && (out.bytes > limits.outputBytes || out.files > limits.outputFiles)) {
+          verdict = {
+            kind: 'output-exceeded',
+            what:
+              out.files > limits.outputFiles
+                ? `more than ${limits.outputFiles} files in /output`
+                : `more than ${limits.outputBytes} bytes in /output`,
+          };
+          await container.kill().catch(() => undefined);
+        }
+      })();
+    }, WATCH_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limits.timeoutMs)));
+    const first = await Promise.race([exited, timeout]);
+    const ended = performance.now();
+    clearInterval(watch);
+    clearTimeout(timer);
+    if (first === 'timeout') {
+      // No grace period: a process that ignores SIGTERM gets SIGKILL at once.
+      await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      await exited.catch(() => undefined);
+      verdict ??= { kind: 'timed-out', afterSeconds: limits.timeoutMs / 1000 };
+    }
+    const state = (await container.inspect()).State;
+    if (!verdict) verdict = state.OOMKilled ? { kind: 'out-of-memory' } : { kind: 'exited', exitCode: state.ExitCode };
+    const final = await cgroupUsage(container.id);
+    if (final.peakMemoryBytes !== undefined) peakMemoryBytes = Math.max(peakMemoryBytes ?? 0, final.peakMemoryBytes);
+    if (final.cpuSeconds !== undefined) cpuSeconds = final.cpuSeconds;
+    const logs = await readLogs(container, limits.logBytes);
+    return {
+      verdict,
+      wallSeconds: (ended - started) / 1000,
+      startupSeconds,
+      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
+      ...(peakMemoryBytes !== undefined ? { peakMemoryBytes } : {}),
+      ...logs,
+    };
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** cgroup v1 counters of a running container; absent fields where they cannot be read. */
+async function cgroupUsage(id: string): Promise<{ peakMemoryBytes?: number; cpuSeconds?: number }> {
+  const read = async (p: string) => {
+    try {
+      const v = Number((await readFile(p, 'utf8')).trim());
+      return Number.isFinite(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const mem = await read(`/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`);
+  const cpu = await read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
+  return { ...(mem !== undefined ? { peakMemoryBytes: mem } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu / 1e9 } : {}) };
+}
+
+/** Bytes and files under a folder, stopping early once past the file limit. */
+async function folderUsage(root: string, fileLimit: number): Promise<{ bytes: number; files: number }> {
+  let bytes = 0;
+  let files = 0;
+  const queue = [root];
+  while (queue.length > 0 && files <= fileLimit) {
+    const dir = queue.pop()!;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) queue.push(p);
+      else {
+        files++;
+        try {
+          bytes += (await lstat(p)).size;
+        } catch {
+          // removed meanwhile
+        }
+      }
+    }
+  }
+  return { bytes, files };
+}
+
+/** stdout and stderr, demultiplexed, capped. */
+async function readLogs(container: Docker.Container, cap: number): Promise<{ logs: string; logsTruncated: boolean }> {
+  let raw: Buffer;
+  try {
+    raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  } catch {
+    return { logs: '', logsTruncated: false };
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for (let pos = 0; pos + 8 <= raw.length;) {
+    const len = raw.readUInt32BE(pos + 4);
+    const chunk = raw.subarray(pos + 8, pos + 8 + len);
+    pos += 8 + len;
+    if (size + chunk.length > cap) {
+      parts.push(chunk.subarray(0, cap - size));
+      truncated = true;
+      break;
+    }
+    parts.push(chunk);
+    size += chunk.length;
+  }
+  return { logs: Buffer.concat(parts).toString('utf8'), logsTruncated: truncated };
+}

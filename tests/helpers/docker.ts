@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { dockerEngine } from '../../runner/src/sandbox/container/docker.js';
+
+export const BASE_IMAGE = 'podium-test/busybox:latest';
+
+/** Whether a Docker engine answers here (.ci/run starts one). */
+export async function engineAvailable(): Promise<boolean> {
+  return dockerEngine().ping();
+}
+
+/**
+ * A base image made offline: a root holding Debian's static busybox and its applet links,
+ * imported into the engine. Made once per engine.
+ */
+export async function ensureBaseImage(): Promise<string> {
+  const engine = dockerEngine();
+  if (await engine.image(BASE_IMAGE)) return BASE_IMAGE;
+  if (!existsSync('/bin/busybox')) throw new Error('the container tests need busybox-static (apt-get install busybox-static)');
+  const root = await mkdtemp(path.join(os.tmpdir(), 'podium-rootfs-'));
+  try {
+    await mkdir(path.join(root, 'bin'), { recursive: true });
+    for (const d of ['tmp', 'input', 'output', 'etc']) await mkdir(path.join(root, d));
+    execFileSync('cp', ['/bin/busybox', path.join(root, 'bin', 'busybox')]);
+    execFileSync(path.join(root, 'bin', 'busybox'), ['--install', '-s', path.join(root, 'bin')]);
+    const tar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 });
+    execFileSync('docker', ['import', '-', BASE_IMAGE], { input: tar });
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return BASE_IMAGE;
+}

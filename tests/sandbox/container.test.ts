@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { exampleCompetition } from '../helpers/competition.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../helpers/docker.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+/**
+ * Container submissions on the real Docker engine, and the hostile-submission suite: every
+ * case ends in a clear verdict, nothing is left running, and the next submission scores.
+ */
+const available = await engineAvailable();
+const temp = useTempDirs();
+
+const RUNTIME = `runtime:\n  timeout_seconds: 5\n  memory_mb: 64\n  pids: 64\n  max_output_mb: 1\n  max_output_files: 50\n  base_images: [${BASE_IMAGE}]\n`;
+const PREDICT = `awk -F, 'NR==1{print "id,label"; next} {print $1 "," ($2 > -21 ? "music" : "speech")}' /input/test.csv > /output/predictions.csv`;
+
+async function container(script: string, dockerfile = `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`, extra = '') {
+  const root = await temp();
+  const ex = await exampleCompetition(root, {
+    edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]').replace('leaderboard:', `${RUNTIME}${extra}leaderboard:`),
+  });
+  const dir = await ex.submit('t', 'c', {
+    'submission.yml': 'team: t\nname: c\nkind: container\nbuild: .\n',
+    Dockerfile: dockerfile,
+    'run.sh': script,
+  });
+  let logs = '';
+  const record = await evaluateSubmission({
+    competition: ex.competition,
+    hiddenDir: ex.hidden,
+    submissionDir: dir,
+    onLogs: (l) => (logs = l),
+  });
+  expect(checkRecord(record).ok).toBe(true);
+  return { record, logs };
+}
+
+function message(r: ResultRecord): string {
+  return r.status === 'scored' ? '' : `${r.error.message}\n${(r.error.problems ?? []).map((p) => `${p.file}: ${p.message}`).join('\n')}`;
+}
+
+function leftovers(): string {
+  return execFileSync('docker', ['ps', '-a', '--filter', 'label=podium.run', '--format', '{{.ID}}'], { encoding: 'utf8' }).trim();
+}
+
+describe.skipIf(!available)('container submissions', () => {
+  beforeAll(async () => {
+    await ensureBaseImage();
+  }, 120_000);
+
+  it('build without network, run on the inputs, and score like a file', async () => {
+    const { record, logs } = await container(`echo working\n${PREDICT}\n`);
+    if (record.status !== 'scored') throw new Error(message(record));
+    // The same rule as the demo's loudness submission, so the same accuracy.
+    expect(record.scores.public.accuracy!.value).toBeCloseTo(0.5366666666666666, 12);
+    expect(record.provenance.image_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.resources!.wall_time_s).toBeGreaterThan(0);
+    expect(record.resources!.startup_s).toBeGreaterThan(0);
+    expect(record.resources!.per_sample_ms).toBeGreaterThan(0);
+    expect(logs).toContain('working');
+    expect(leftovers()).toBe('');
+  });
+
+  it('keeps the network, the runner environment and the labels out', async () => {
+    process.env.PODIUM_TEST_SECRET = 'hunter2-secret';
+    const { record, logs } = await container(
+      [
+        'wget -q -T 2 -O - http://1.1.1.1/ && echo NET-OPEN || echo NET-CLOSED',
+        'cat /proc/1/environ | tr "\\0" "\\n"; env',
+        'ls / /input; cat /hidden/truth.csv 2>&1; ls /var/run/docker.sock 2>&1',
+        'id; touch /etc/x 2>&1 || echo ROOTFS-READONLY',
+        PREDICT,
+      ].join('\n'),
+    );
+    delete process.env.PODIUM_TEST_SECRET;
+    expect(record.status).toBe('scored');
+    expect(logs).toContain('NET-CLOSED');
+    expect(logs).not.toContain('NET-OPEN');
+    expect(logs).not.toContain('hunter2-secret');
+    // The labels are nowhere in the container: /input holds the test inputs alone.
+    expect(logs).toContain("can't open '/hidden/truth.csv'");
+    expect(logs).toMatch(/\/input:\ntest\.csv\n/);
+    expect(logs).toContain('uid=65534');
+    expect(logs).toContain('ROOTFS-READONLY');
+    expect(logs).toMatch(/docker\.sock.*(No such file|can't open|not found)/i);
+  });
+
+  it('runs as nobody even when the image says USER root', async () => {
+    const { record, logs } = await container(
+      `id\n${PREDICT}\n`,
+      `FROM ${BASE_IMAGE}\nUSER root\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+    );
+    expect(record.status).toBe('scored');
+    expect(logs).toContain('uid=65534');
+  });
+
+  it.each([
+    ['sleeps past the timeout and ignores SIGTERM', "trap '' TERM\nwhile true; do sleep 1; done\n", 'failed', 'timed out after 5 s'],
+    [
+      'allocates past the memory limit',
+      'x=$(head -c 300000000 /dev/zero | tr "\\0" a)\necho ${#x}\n',
+      'failed',
+      'ran out of memory (limit 64 MiB)',
+    ],
+    ['exits 0 with no output', 'echo nothing to see\n', 'rejected', 'exited without writing /output/predictions.csv'],
+    ['exits with an error', 'exit 3\n', 'failed', 'exited with code 3'],
+    ['writes a symlink as its predictions', 'ln -s /input/test.csv /output/predictions.csv\n', 'rejected', 'is a symbolic link'],
+    ['writes a FIFO as its predictions', 'mkfifo /output/predictions.csv\n', 'rejected', 'is not a regular file'],
+    ['writes a hard link as its predictions', `${PREDICT}\nln /output/predictions.csv /output/copy.csv\n`, 'rejected', 'is a hard link'],
+    [
+      'writes too many files',
+      'i=0; while [ $i -lt 400 ]; do touch /output/f$i; i=$((i+1)); done\nsleep 3\n',
+      'failed',
+      'more than 50 files in /output',
+    ],
+    // The file-size limit stops the write at 1 MB; what is left is no predictions file.
+    ['writes one huge file', 'head -c 5000000 /dev/zero > /output/predictions.csv\necho written\n', 'rejected', 'NUL bytes'],
+  ])('%s: a clear verdict', async (_name, script, status, text) => {
+    const { record } = await container(script);
+    expect(record.status).toBe(status);
+    expect(message(record)).toContain(text);
+    expect(leftovers()).toBe('');
+  });
+
+  it('survives a fork bomb, and the next submission scores normally', async () => {
+    const bomb = await container('bomb() { bomb | bomb & }\nbomb\nsleep 2\n');
+    expect(bomb.record.status).not.toBe('scored');
+    expect(leftovers()).toBe('');
+    const next = await container(`${PREDICT}\n`);
+    expect(next.record.status).toBe('scored');
+  });
+
+  it('refuses a build step that needs the network, and base images not allowed', async () => {
+    const net = await container(
+      PREDICT,
+      `FROM ${BASE_IMAGE}\nRUN wget -q -T 2 -O /tmp/x http://1.1.1.1/\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+    );
+    expect(net.record).toMatchObject({ status: 'rejected', error: { code: 'build-failed' } });
+    const other = await container(PREDICT, 'FROM debian:bookworm\nCMD ["true"]\n');
+    expect(other.record).toMatchObject({ status: 'rejected', error: { code: 'base-image-not-allowed' } });
+    expect(message(other.record)).toContain(`allowed base images: ${BASE_IMAGE}`);
+  });
+
+  it('shows logs to participants only when the competition allows it', async () => {
+    const hidden = await container('echo secret-log-line\nexit 1\n');
+    expect(message(hidden.record)).not.toContain('secret-log-line');
+    const shown = await container('echo visible-log-line\nexit 1\n', undefined, '  show_logs: true\n');
+    expect(message(shown.record)).toContain('visible-log-line');
+  });
+});
+
+describe.skipIf(available)('container submissions (no engine)', () => {
+  it('are skipped: no Docker engine answers here (start one, as .ci/run does, to run them)', () => {
+    expect(available).toBe(false);
+  });
+});
