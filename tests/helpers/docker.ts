@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerEngine } from '../../runner/src/sandbox/container/docker.js';
@@ -25,7 +25,11 @@ export async function ensureBaseImage(): Promise<string> {
     await mkdir(path.join(root, 'bin'), { recursive: true });
     for (const d of ['tmp', 'input', 'output', 'etc']) await mkdir(path.join(root, d));
     execFileSync('cp', ['/bin/busybox', path.join(root, 'bin', 'busybox')]);
-    execFileSync(path.join(root, 'bin', 'busybox'), ['--install', '-s', path.join(root, 'bin')]);
+    // Relative links (bin/sh -> busybox): `busybox --install` would point them at this temp folder.
+    const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
+    for (const a of applets) await symlink('busybox', path.join(root, 'bin', a));
     const tar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 });
     execFileSync('docker', ['import', '-', BASE_IMAGE], { input: tar });
   } finally {
