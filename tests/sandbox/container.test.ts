@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
-import { exampleCompetition } from '../helpers/competition.js';
+import { exampleCompetition, runCli } from '../helpers/competition.js';
+import { gpuDevices } from '../../runner/src/sandbox/container/evaluate-container.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -125,6 +126,25 @@ describe.skipIf(!available)('container submissions', () => {
     expect(leftovers()).toBe('');
   });
 
+  it('caps a flood of logs, and keeps lines that look like workflow commands out of the record', async () => {
+    const { record, logs } = await container(
+      `echo "::set-output name=score::1.0"\necho "::add-mask::x"\nyes flood | head -c 3000000\n${PREDICT}\n`,
+    );
+    expect(record.status).toBe('scored');
+    expect(logs.length).toBeLessThanOrEqual(64 * 1024 + 32);
+    expect(logs).toContain('[logs truncated]');
+    expect(JSON.stringify(record)).not.toContain('::set-output');
+  });
+
+  it('ignores a WORKDIR under /proc, and setuid binaries give no privileges', async () => {
+    const dockerfile = `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nUSER 0\nRUN cp /bin/busybox /su-copy && chmod 4755 /su-copy\nWORKDIR /proc\nCMD ["/bin/sh", "/run.sh"]\n`;
+    const { record, logs } = await container(`pwd\n/su-copy id 2>&1 || echo no-copy\nid\n${PREDICT}\n`, dockerfile);
+    expect(message(record)).toBe('');
+    expect(record.status).toBe('scored');
+    expect(logs.split('\n')[0]).toBe('/');
+    expect(logs).not.toMatch(/uid=0\b|euid=0\b/);
+  });
+
   it('survives a fork bomb, and the next submission scores normally', async () => {
     const bomb = await container('bomb() { bomb | bomb & }\nbomb\nsleep 2\n');
     expect(bomb.record.status).not.toBe('scored');
@@ -149,6 +169,33 @@ describe.skipIf(!available)('container submissions', () => {
     expect(message(hidden.record)).not.toContain('secret-log-line');
     const shown = await container('echo visible-log-line\nexit 1\n', undefined, '  show_logs: true\n');
     expect(message(shown.record)).toContain('visible-log-line');
+  });
+});
+
+describe('GPU devices for a run', () => {
+  it("takes the runner's listed devices first, else the first n", () => {
+    expect(gpuDevices(0, {})).toEqual([]);
+    expect(gpuDevices(2, {})).toEqual(['0', '1']);
+    expect(gpuDevices(1, { PODIUM_GPU_DEVICES: '3, 5' })).toEqual(['3']);
+    expect(() => gpuDevices(3, { PODIUM_GPU_DEVICES: '3,5' })).toThrow('asks for 3 GPU(s) but PODIUM_GPU_DEVICES lists 2');
+  });
+});
+
+describe.skipIf(!available)('podium sweep', () => {
+  it('removes containers Podium left behind, and only those', async () => {
+    await ensureBaseImage();
+    const mine = execFileSync('docker', ['create', '--label', 'podium.run=evaluate', BASE_IMAGE, 'true'], { encoding: 'utf8' }).trim();
+    const other = execFileSync('docker', ['create', BASE_IMAGE, 'true'], { encoding: 'utf8' }).trim();
+    try {
+      const { code, out } = await runCli('/', ['sweep']);
+      expect(code).toBe(0);
+      expect(out).toBe('Removed 1 container(s) left by Podium.\n');
+      const left = execFileSync('docker', ['ps', '-a', '--format', '{{.ID}}', '--no-trunc'], { encoding: 'utf8' });
+      expect(left).not.toContain(mine);
+      expect(left).toContain(other);
+    } finally {
+      execFileSync('docker', ['rm', '-f', other]);
+    }
   });
 });
 

@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/publish.js')).publish,
   },
   {
+    name: 'sweep',
+    summary: 'remove containers left behind by a crashed runner',
+    load: async () => (await import('./commands/sweep.js')).sweep,
+  },
+  {
     name: 'leaderboard',
     summary: 'build the leaderboard site from the result records',
     load: async () => (await import('./commands/leaderboard.js')).leaderboard,

@@ -44,6 +44,23 @@ function verdictMessage(v: Verdict, limits: Limits): string | undefined {
   }
 }
 
+/**
+ * The GPUs a run gets when competition.yml asks for `runtime.gpus`: the first ids of
+ * PODIUM_GPU_DEVICES (the runner's own list, e.g. "2,3"), else devices 0 to n-1.
+ */
+export function gpuDevices(count: number, env: NodeJS.ProcessEnv): string[] {
+  if (count <= 0) return [];
+  const listed = (env.PODIUM_GPU_DEVICES ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  if (listed.length > 0) {
+    if (listed.length < count) throw new Error(`competition.yml asks for ${count} GPU(s) but PODIUM_GPU_DEVICES lists ${listed.length}`);
+    return listed.slice(0, count);
+  }
+  return Array.from({ length: count }, (_, i) => String(i));
+}
+
 /** Builds or finds the image, runs it on the test inputs in the sandbox, and reads its predictions. */
 export async function predictionsFromContainer(
   c: Competition,
@@ -128,7 +145,24 @@ export async function predictionsFromContainer(
     await chmod(outputDir, 0o777);
     const limits = limitsOf(c);
     step('running the container on the test inputs');
-    const run = await engine.run({ image, inputDir, outputDir, limits, labels: { [PODIUM_LABEL]: 'evaluate' } });
+    let gpus: string[];
+    try {
+      gpus = gpuDevices(c.config.runtime?.gpus ?? 0, process.env);
+    } catch (e: unknown) {
+      return failed({
+        code: 'no-gpu',
+        message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
+        platform_fault: true,
+      });
+    }
+    const run = await engine.run({
+      image,
+      inputDir,
+      outputDir,
+      limits,
+      labels: { [PODIUM_LABEL]: 'evaluate' },
+      ...(gpus.length ? { gpus } : {}),
+    });
     const resources: Resources = {
       wall_time_s: round(run.wallSeconds),
       startup_s: round(run.startupSeconds),
