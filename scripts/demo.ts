@@ -13,6 +13,7 @@ import type { CliIO } from '../runner/src/cli/io.js';
 import { exampleData, FEATURES, gaussianNaiveBayes, loudnessRule, nearestCentroid, toCsv } from '../runner/src/example/data.js';
 import { buildSite } from '../leaderboard-site/src/build.js';
 import { serveSite } from '../leaderboard-site/src/serve.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from './busybox-image.js';
 
 export interface DemoOptions {
   /** Working folder; emptied first. */
@@ -96,6 +97,17 @@ function samples(): SampleSubmission[] {
   ];
 }
 
+/** Container submissions need a Docker engine and Debian's static busybox for the offline base image. */
+async function containerSupport(): Promise<{ ok: true } | { ok: false; why: string }> {
+  if (!(await engineAvailable())) return { ok: false, why: 'no Docker engine answers here' };
+  try {
+    await ensureBaseImage();
+    return { ok: true };
+  } catch (e: unknown) {
+    return { ok: false, why: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /**
  * A participant's system for the API submission: a Gaussian naive Bayes trained on the public
  * training data, answering the runner's batches on a loopback port.
@@ -172,9 +184,55 @@ export async function runDemo(
 
   heading('2. Participants open pull requests');
   const service = await startParticipantService();
+  const containers = await containerSupport();
+  if (containers.ok) {
+    // The organiser lets this round build containers from the offline busybox image.
+    await writeFile(
+      yml,
+      (await readFile(yml, 'utf8')).replace('kinds: [predictions, api]', 'kinds: [predictions, api, container]') +
+        `runtime:\n  timeout_seconds: 60\n  memory_mb: 256\n  base_images: [${BASE_IMAGE}]\n`,
+    );
+    await git.add('competition.yml');
+    await git.raw([
+      '-c',
+      'user.name=Organiser',
+      '-c',
+      'user.email=organiser@users.noreply.localhost',
+      'commit',
+      '--quiet',
+      '-m',
+      'Accept container submissions',
+    ]);
+  } else {
+    say(`(No container submission this time: ${containers.why}.)`);
+  }
   const subs = [
     { team: 'baseline', name: 'nearest-centroid', what: "the organisers' baseline from the template", files: {} as Record<string, string> },
     ...samples(),
+    ...(containers.ok
+      ? [
+          {
+            team: 'golf',
+            name: 'rules-in-a-box',
+            what: 'a container submission: a few awk rules, built without network and run in the sandbox',
+            files: {
+              'submission.yml':
+                'team: golf\nname: rules-in-a-box\nkind: container\nbuild: .\ndescription: Four threshold rules in awk, run in a container.\n',
+              Dockerfile: `FROM ${BASE_IMAGE}\nCOPY predict.sh /predict.sh\nCMD ["/bin/sh", "/predict.sh"]\n`,
+              'predict.sh': [
+                '# Columns: id, loudness_db, zero_crossing_rate, spectral_centroid_khz, onset_rate_hz',
+                'awk -F, \'NR == 1 { print "id,label"; next }',
+                '  { label = "speech"',
+                '    if ($3 > 0.17) label = "applause"',
+                '    else if ($2 < -30) label = "noise"',
+                '    else if ($4 > 2.0 && $5 < 3) label = "music"',
+                '    print $1 "," label }\' /input/test.csv > /output/predictions.csv',
+                '',
+              ].join('\n'),
+            },
+          },
+        ]
+      : []),
     {
       team: 'foxtrot',
       name: 'bayes-service',

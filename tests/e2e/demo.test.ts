@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../scripts/demo.js';
 import { captureIO } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { engineAvailable } from '../../scripts/busybox-image.js';
 
 const temp = useTempDirs();
 
 describe('npm run demo', () => {
   it('plays a whole round and serves the leaderboard', async () => {
+    const containers = await engineAvailable();
     const root = await temp();
     const io = captureIO(root);
     const demo = await runDemo({ workDir: path.join(root, 'demo'), serve: true, io });
@@ -22,6 +24,7 @@ describe('npm run demo', () => {
         'submissions/cobalt/first-try': 1,
         'submissions/delta/quick-run': 1,
         'submissions/foxtrot/bayes-service': 0,
+        ...(containers ? { 'submissions/golf/rules-in-a-box': 0 } : {}),
       });
       // The broken ones are explained, with file, line and column.
       expect(out).toContain(
@@ -31,7 +34,9 @@ describe('npm run demo', () => {
       // Seven records on the results branch, ranked strongest first in the terminal. The API
       // submission serves the leader's model, so it scores the same; the close second is
       // statistically tied with the leader and the baseline is not.
-      expect(out.match(/✓ recorded main\//g)).toHaveLength(7);
+      expect(out.match(/✓ recorded main\//g)).toHaveLength(containers ? 8 : 7);
+      if (containers) expect(out).toMatch(/✓ golf\/rules-in-a-box: scored — accuracy 0\.\d{4}/);
+      else expect(out).toContain('No container submission this time');
       const table = out.slice(out.indexOf('| rank'));
       expect(table).toMatch(/\| +1 ≈ \| foxtrot +\| bayes-service +\| +0\.9133 \|/);
       expect(table).toMatch(/\| +3 ≈ \| echo +\| bayes-half-data/);

@@ -5,7 +5,7 @@ import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
 import { gpuDevices } from '../../runner/src/sandbox/container/evaluate-container.js';
-import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../helpers/docker.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 /**

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dockerEngine } from '../../runner/src/sandbox/container/docker.js';
+import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
 
-export const BASE_IMAGE = 'podium-test/busybox:latest';
+/** A base image made on this machine, for the container tests and the demo (no registry needed). */
+export const BASE_IMAGE = 'podium/busybox:offline';
 
 /** Whether a Docker engine answers here (.ci/run starts one). */
 export async function engineAvailable(): Promise<boolean> {
