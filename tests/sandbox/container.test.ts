@@ -58,6 +58,9 @@ describe.skipIf(!available)('container submissions', () => {
     // The same rule as the demo's loudness submission, so the same accuracy.
     expect(record.scores.public.accuracy!.value).toBeCloseTo(0.5366666666666666, 12);
     expect(record.provenance.image_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.provenance.base_images).toEqual([BASE_IMAGE]);
+    expect(record.provenance.build_context_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.provenance.engine).toMatch(/^docker \d+\./);
     expect(record.resources!.wall_time_s).toBeGreaterThan(0);
     expect(record.resources!.startup_s).toBeGreaterThan(0);
     expect(record.resources!.per_sample_ms).toBeGreaterThan(0);

@@ -4,7 +4,7 @@ import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
-import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
+import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
@@ -78,7 +78,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   let predictions = report.predictions;
   let file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
   const resources: Resources = {};
-  let imageDigest: string | undefined;
+  let containerProvenance: ContainerProvenance | undefined;
   if (report.submission.kind === 'container') {
     const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
     const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step);
@@ -94,7 +94,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     }
     predictions = ran.predictions;
     file = ran.file;
-    imageDigest = ran.imageDigest;
+    containerProvenance = ran.provenance;
   }
   if (report.submission.kind === 'api') {
     const called = await predictionsFromEndpoint(c, opts.hiddenDir, report.submission.endpoint!, spec, step);
@@ -152,7 +152,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       },
     };
     record.provenance.data_hash = dataHash;
-    if (imageDigest) record.provenance.image_digest = imageDigest;
+    if (containerProvenance) Object.assign(record.provenance, containerProvenance);
     return record;
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });

@@ -107,6 +107,9 @@ const Provenance = Type.Object(
     submission_hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
     data_hash: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
     image_digest: Type.Optional(Type.String()),
+    base_images: Type.Optional(Type.Array(Type.String(), { description: 'what a built image started FROM' })),
+    build_context_hash: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
+    engine: Type.Optional(Type.String({ description: 'the container engine and its version, e.g. docker 20.10.24' })),
     scorer: Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false }),
     runner: Type.Object(
       {

@@ -21,6 +21,10 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
       }
     },
 
+    async describe() {
+      return `docker ${(await docker.version()).Version}`;
+    },
+
     async image(ref) {
       try {
         const info = await docker.getImage(ref).inspect();

@@ -58,6 +58,8 @@ export interface ImageInfo {
 export interface ContainerEngine {
   /** Whether an engine answers. */
   ping(): Promise<boolean>;
+  /** The engine's name and version, for provenance. */
+  describe(): Promise<string>;
   image(ref: string): Promise<ImageInfo | undefined>;
   /** Builds a folder with a Dockerfile, without network. */
   build(contextDir: string, tag: string, labels: Record<string, string>): Promise<{ id: string; log: string }>;

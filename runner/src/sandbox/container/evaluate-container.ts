@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import type { Problem } from '../../contracts/problems.js';
-import { insideFolder, walkTree } from '../../files/tree.js';
+import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
 import { loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
 import { formatOf } from '../../scoring/table.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
@@ -15,8 +15,16 @@ import type { ContainerEngine, Limits, Verdict } from './engine.js';
 export const PODIUM_LABEL = 'podium.run';
 
 export type ContainerOutcome =
-  | { ok: true; predictions: LoadedPredictions; file: string; resources: Resources; imageDigest: string; logs: string }
+  | { ok: true; predictions: LoadedPredictions; file: string; resources: Resources; provenance: ContainerProvenance; logs: string }
   | { ok: false; status: 'failed' | 'rejected'; error: ErrorInfo; resources: Resources; logs: string };
+
+/** What a record says about the image and the engine that ran it. */
+export interface ContainerProvenance {
+  image_digest: string;
+  base_images?: string[];
+  build_context_hash?: string;
+  engine: string;
+}
 
 export function limitsOf(c: Competition): Limits {
   const r = c.config.runtime ?? {};
@@ -106,6 +114,7 @@ export async function predictionsFromContainer(
   }
 
   let image: string;
+  const provenance: Omit<ContainerProvenance, 'image_digest'> = { engine: await engine.describe() };
   if (sub.build !== undefined) {
     const context = path.join(submissionDir, sub.build);
     const allowed = c.config.runtime?.base_images ?? [];
@@ -120,6 +129,9 @@ export async function predictionsFromContainer(
             : `the Dockerfile starts FROM ${refused.join(', ')}; allowed base images: ${allowed.join(', ')}.`,
       });
     }
+    provenance.base_images = from;
+    const files = await walkTree(context, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100000 });
+    provenance.build_context_hash = await hashFiles(context, files.files);
     step('building the image (no network)');
     const tag = `podium-submission/${sub.team}-${sub.name}:latest`;
     try {
@@ -137,6 +149,7 @@ export async function predictionsFromContainer(
         platform_fault: true,
       });
     image = info.id;
+    provenance.base_images = undefined;
   }
 
   const outputDir = await mkdtemp(path.join(os.tmpdir(), 'podium-output-'));
@@ -224,7 +237,14 @@ export async function predictionsFromContainer(
       );
     }
     if (loaded.predictions.ids.length > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / loaded.predictions.ids.length);
-    return { ok: true, predictions: loaded.predictions, file: `/output/${output}`, resources, imageDigest: image, logs };
+    return {
+      ok: true,
+      predictions: loaded.predictions,
+      file: `/output/${output}`,
+      resources,
+      provenance: { image_digest: image, ...stripUndefined(provenance) },
+      logs,
+    };
   } finally {
     await rm(outputDir, { recursive: true, force: true });
   }
@@ -247,6 +267,10 @@ async function baseImages(dockerfile: string): Promise<string[]> {
     if (m[2]) stages.add(m[2]);
   }
   return out;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function round(x: number): number {
