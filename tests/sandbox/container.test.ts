@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
@@ -18,11 +20,20 @@ const temp = useTempDirs();
 const RUNTIME = `runtime:\n  timeout_seconds: 5\n  memory_mb: 64\n  pids: 64\n  max_output_mb: 1\n  max_output_files: 50\n  base_images: [${BASE_IMAGE}]\n`;
 const PREDICT = `awk -F, 'NR==1{print "id,label"; next} {print $1 "," ($2 > -21 ? "music" : "speech")}' /input/test.csv > /output/predictions.csv`;
 
-async function container(script: string, dockerfile = `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`, extra = '') {
+async function container(
+  script: string,
+  dockerfile = `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+  extra = '',
+  repoFiles: Record<string, string> = {},
+) {
   const root = await temp();
   const ex = await exampleCompetition(root, {
     edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]').replace('leaderboard:', `${RUNTIME}${extra}leaderboard:`),
   });
+  for (const [name, text] of Object.entries(repoFiles)) {
+    await mkdir(path.dirname(path.join(ex.dir, name)), { recursive: true });
+    await writeFile(path.join(ex.dir, name), text);
+  }
   const dir = await ex.submit('t', 'c', {
     'submission.yml': 'team: t\nname: c\nkind: container\nbuild: .\n',
     Dockerfile: dockerfile,
@@ -146,6 +157,40 @@ describe.skipIf(!available)('container submissions', () => {
     expect(record.status).toBe('scored');
     expect(logs.split('\n')[0]).toBe('/');
     expect(logs).not.toMatch(/uid=0\b|euid=0\b/);
+  });
+
+  it("records the organiser's complexity metrics, and says when one could not measure", async () => {
+    const outputBytes = `import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+export default function () {
+  let bytes;
+  return {
+    name: 'output_bytes', unit: 'bytes', direction: 'minimize',
+    start() {},
+    stop(ctx) { bytes = readdirSync(ctx.outputDir).reduce((s, f) => s + statSync(path.join(ctx.outputDir, f)).size, 0); },
+    result() { return bytes; },
+  };
+}
+`;
+    const unmeasured = `export default () => ({ name: 'flops', unit: 'GFLOP', direction: 'minimize', start() {}, stop() {}, result() { return undefined; } });\n`;
+    const { record } = await container(PREDICT, undefined, '  probes: [probes/output-bytes.js, probes/flops.js]\n', {
+      'probes/output-bytes.js': outputBytes,
+      'probes/flops.js': unmeasured,
+    });
+    if (record.status !== 'scored') throw new Error(message(record));
+    expect(record.resources!.probes).toEqual({
+      output_bytes: { unit: 'bytes', direction: 'minimize', value: expect.any(Number) as number },
+      flops: { unit: 'GFLOP', direction: 'minimize' },
+    });
+    expect(record.resources!.probes!.output_bytes!.value).toBeGreaterThan(600 * 8);
+  });
+
+  it("fails as the platform's fault when a probe module is broken", async () => {
+    const { record } = await container(PREDICT, undefined, '  probes: [probes/broken.js]\n', {
+      'probes/broken.js': 'export default 42;\n',
+    });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'probe-unavailable', platform_fault: true } });
+    expect(message(record)).toContain('must export a default function');
   });
 
   it('survives a fork bomb, and the next submission scores normally', async () => {

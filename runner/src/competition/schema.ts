@@ -103,6 +103,11 @@ const Runtime = Type.Object(
     max_output_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     max_output_files: Type.Optional(Type.Integer({ minimum: 1 })),
     show_logs: Type.Optional(Type.Boolean({ description: 'show container logs to participants; default false (runs on hidden data)' })),
+    probes: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'modules in this repository that add complexity metrics (see docs/organiser-guide.md)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -97,6 +97,20 @@ const Resources = Type.Object(
       ),
     ),
     throughput_per_s: Type.Optional(Type.Number({ minimum: 0 })),
+    probes: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            unit: Type.String(),
+            direction: Type.String(),
+            value: Type.Optional(Type.Number({ description: 'absent: not measured on this runner' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: "the organiser's complexity metrics" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
 import { BuildError } from './docker.js';
 import type { ContainerEngine, Limits, Verdict } from './engine.js';
+import { loadProbes, readProbes, type ComplexityProbe, type ProbeContext } from './probes.js';
 
 /** Label on everything Podium creates on the engine, for sweeps after a crash. */
 export const PODIUM_LABEL = 'podium.run';
@@ -168,6 +169,18 @@ export async function predictionsFromContainer(
         platform_fault: true,
       });
     }
+    let probes: ComplexityProbe[];
+    try {
+      probes = await loadProbes(c.dir, c.config.runtime?.probes ?? []);
+    } catch (e: unknown) {
+      return failed({
+        code: 'probe-unavailable',
+        message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
+        platform_fault: true,
+      });
+    }
+    const context: ProbeContext = { inputDir, outputDir, engine: provenance.engine };
+    for (const p of probes) await p.start(context);
     const run = await engine.run({
       image,
       inputDir,
@@ -176,11 +189,14 @@ export async function predictionsFromContainer(
       labels: { [PODIUM_LABEL]: 'evaluate' },
       ...(gpus.length ? { gpus } : {}),
     });
+    for (const p of probes) await p.stop(context);
+    const readings = await readProbes(probes);
     const resources: Resources = {
       wall_time_s: round(run.wallSeconds),
       startup_s: round(run.startupSeconds),
       ...(run.cpuSeconds !== undefined ? { cpu_time_s: round(run.cpuSeconds) } : {}),
       ...(run.peakMemoryBytes !== undefined ? { peak_memory_bytes: run.peakMemoryBytes } : {}),
+      ...(probes.length > 0 ? { probes: readings } : {}),
     };
     const logs = run.logs + (run.logsTruncated ? '\n[logs truncated]\n' : '');
     const why = verdictMessage(run.verdict, limits);
