@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/publish.js')).publish,
   },
   {
+    name: 'reproduce',
+    summary: 'evaluate a recorded submission again and check the scores agree',
+    load: async () => (await import('./commands/reproduce.js')).reproduce,
+  },
+  {
     name: 'sweep',
     summary: 'remove containers left behind by a crashed runner',
     load: async () => (await import('./commands/sweep.js')).sweep,

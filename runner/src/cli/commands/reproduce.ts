@@ -1,0 +1,109 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { markdownTable } from 'markdown-table';
+import { simpleGit } from 'simple-git';
+import { parse, required } from '../args.js';
+import { ExitCode, progress, UsageError } from '../io.js';
+import { hiddenDir } from '../../competition/load.js';
+import { evaluateSubmission } from '../../evaluate/evaluate.js';
+import { checkRecord } from '../../results/record.js';
+import { formatValue } from '../../results/standings.js';
+import { openCompetition } from './shared.js';
+import type { Command } from './command.js';
+
+export const reproduce: Command = {
+  name: 'reproduce',
+  help: `Usage: podium reproduce --competition DIR --hidden DIR RECORD.json [--tolerance X] [--json]
+
+Evaluates the submission a result record describes again, from the commit the record names
+(checked out aside, so the working folder is untouched), in the record's phase, and says
+whether every public score agrees with the record within the tolerance (relative, default
+1e-9). It also compares the hashes of the submission and of the truth. Exit status 0 when
+everything agrees, 1 when something differs.
+
+Example:
+  podium reproduce --competition . --hidden /srv/hidden record.json
+`,
+  async run(argv, io) {
+    const { values, positionals } = parse('reproduce', argv, {
+      competition: { type: 'string' },
+      hidden: { type: 'string' },
+      tolerance: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one record file.', 'reproduce');
+    const tolerance = values.tolerance === undefined ? 1e-9 : Number(values.tolerance);
+    if (!(tolerance >= 0)) throw new UsageError('--tolerance takes a number such as 1e-9.', 'reproduce');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path.resolve(io.cwd, positionals[0]!), 'utf8'));
+    } catch (e: unknown) {
+      throw new UsageError(`cannot read ${positionals[0]} as JSON: ${e instanceof Error ? e.message : String(e)}`, 'reproduce');
+    }
+    const checked = checkRecord(parsed);
+    if (!checked.ok) throw new UsageError(`${positionals[0]} is not a valid result record: ${checked.why}`, 'reproduce');
+    const original = checked.record;
+    if (original.status !== 'scored')
+      throw new UsageError(`the record's status is "${original.status}"; only scored records can be reproduced.`, 'reproduce');
+    const competition = await openCompetition(io, required('reproduce', values.competition, '--competition'));
+    const hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
+    const bar = progress(io, values.json === true);
+
+    const commit = original.provenance.commit;
+    let checkout: string | undefined;
+    try {
+      let submissionDir = path.join(competition.dir, original.submission.path);
+      if (commit) {
+        checkout = await mkdtemp(path.join(os.tmpdir(), 'podium-reproduce-'));
+        bar.step(`checking out ${commit.slice(0, 12)}`);
+        await simpleGit(competition.dir).raw(['worktree', 'add', '--detach', '--force', checkout, commit]);
+        submissionDir = path.join(checkout, original.submission.path);
+      }
+      const again = await evaluateSubmission({
+        competition,
+        hiddenDir: hidden,
+        submissionDir,
+        ...(commit ? { commit } : {}),
+        phase: original.phase,
+        now: new Date(original.created_at),
+        onStep: (s) => bar.step(s),
+      });
+      bar.done();
+      if (again.status !== 'scored') {
+        io.stderr(`✗ the submission did not score this time: ${again.status}, ${again.error.message}\n`);
+        throw new ExitCode(1);
+      }
+      const rows = Object.entries(original.scores.public).map(([name, s]) => {
+        const now = again.scores.public[name]?.value;
+        const agrees = now !== undefined && Math.abs(now - s.value) <= tolerance * Math.max(1, Math.abs(s.value));
+        return { name, recorded: s.value, reproduced: now, agrees };
+      });
+      const hashes = [
+        { what: 'submission files', agrees: again.provenance.submission_hash === original.provenance.submission_hash },
+        { what: 'truth', agrees: again.provenance.data_hash === original.provenance.data_hash },
+      ];
+      const ok = rows.every((r) => r.agrees) && hashes.every((h) => h.agrees);
+      if (values.json) io.stdout(`${JSON.stringify({ agrees: ok, tolerance, scores: rows, hashes }, null, 2)}\n`);
+      else {
+        const table = rows.map((r) => [
+          r.name,
+          formatValue(r.recorded),
+          r.reproduced === undefined ? '—' : formatValue(r.reproduced),
+          r.agrees ? 'yes' : 'NO',
+        ]);
+        io.stdout(`${markdownTable([['metric', 'recorded', 'reproduced', 'agrees'], ...table], { align: ['l', 'r', 'r', 'l'] })}\n`);
+        for (const h of hashes) io.stdout(`${h.agrees ? '✓' : '✗'} ${h.what} ${h.agrees ? 'identical' : 'differ'}\n`);
+        io.stdout(ok ? `Reproduced within a relative ${tolerance}.\n` : 'NOT reproduced.\n');
+      }
+      return ok ? 0 : 1;
+    } finally {
+      if (checkout) {
+        await simpleGit(competition.dir)
+          .raw(['worktree', 'remove', '--force', checkout])
+          .catch(() => undefined);
+        await rm(checkout, { recursive: true, force: true });
+      }
+    }
+  },
+};
