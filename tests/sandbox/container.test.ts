@@ -7,6 +7,7 @@ import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
 import { gpuDevices } from '../../runner/src/sandbox/container/evaluate-container.js';
+import { dockerEngine } from '../../runner/src/sandbox/container/docker.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -101,6 +102,25 @@ describe.skipIf(!available)('container submissions', () => {
     expect(logs).toContain('uid=65534');
     expect(logs).toContain('ROOTFS-READONLY');
     expect(logs).toMatch(/docker\.sock.*(No such file|can't open|not found)/i);
+  });
+
+  it('runs an image given by id, and says clearly when an image can be neither found nor pulled', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root, {
+      edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]').replace('leaderboard:', `${RUNTIME}leaderboard:`),
+    });
+    const base = (await dockerEngine().image(BASE_IMAGE))!;
+    const byId = await ex.submit('t', 'by-id', { 'submission.yml': `team: t\nname: by-id\nkind: container\nimage: ${base.id}\n` });
+    // The bare base image has no command: the run fails, but it did find and start the image.
+    const ran = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: byId });
+    expect(ran).toMatchObject({ status: 'failed', error: { code: 'container-not-started' } });
+    expect(message(ran)).toContain('the container could not start: No command specified');
+    const missing = await ex.submit('t', 'missing', {
+      'submission.yml': `team: t\nname: missing\nkind: container\nimage: example.invalid/none@sha256:${'0'.repeat(64)}\n`,
+    });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: missing });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'image-unavailable' } });
+    expect(message(record)).toContain('is not on the runner and could not be pulled');
   });
 
   it('runs as nobody even when the image says USER root', async () => {

@@ -39,6 +39,17 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
       }
     },
 
+    async pull(ref) {
+      const stream = await docker.pull(ref);
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+          const failed = err ?? (out.find((o) => o.error) ? new Error(out.find((o) => o.error)!.error) : null);
+          if (failed) reject(failed);
+          else resolve();
+        }),
+      );
+    },
+
     async build(contextDir, tag, labels) {
       const files = await listFiles(contextDir);
       // networkmode none: a build step cannot fetch anything.

@@ -61,6 +61,8 @@ export interface ContainerEngine {
   /** The engine's name and version, for provenance. */
   describe(): Promise<string>;
   image(ref: string): Promise<ImageInfo | undefined>;
+  /** Pulls an image from its registry; throws with the engine's reason when it cannot. */
+  pull(ref: string): Promise<void>;
   /** Builds a folder with a Dockerfile, without network. */
   build(contextDir: string, tag: string, labels: Record<string, string>): Promise<{ id: string; log: string }>;
   run(spec: RunSpec): Promise<RunResult>;

@@ -142,13 +142,26 @@ export async function predictionsFromContainer(
       return rejected({ code: 'build-failed', message: `the image did not build: ${e instanceof Error ? e.message : String(e)}${log}` });
     }
   } else {
-    const info = await engine.image(sub.image!);
-    if (!info)
-      return failed({
-        code: 'image-unavailable',
-        message: `the image ${sub.image} is not on the runner, and this runner does not pull images; tell the organisers.`,
-        platform_fault: true,
-      });
+    let info = await engine.image(sub.image!);
+    if (!info) {
+      // Pulled before the run, so the pull is never part of the measured time.
+      step(`pulling ${sub.image}`);
+      try {
+        await engine.pull(sub.image!);
+      } catch (e: unknown) {
+        return failed({
+          code: 'image-unavailable',
+          message: `the image ${sub.image} is not on the runner and could not be pulled (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); check that it is public, or tell the organisers.`,
+        });
+      }
+      info = await engine.image(sub.image!);
+      if (!info)
+        return failed({
+          code: 'image-unavailable',
+          message: `the image ${sub.image} was pulled but cannot be found`,
+          platform_fault: true,
+        });
+    }
     image = info.id;
     provenance.base_images = undefined;
   }
@@ -181,14 +194,22 @@ export async function predictionsFromContainer(
     }
     const context: ProbeContext = { inputDir, outputDir, engine: provenance.engine };
     for (const p of probes) await p.start(context);
-    const run = await engine.run({
-      image,
-      inputDir,
-      outputDir,
-      limits,
-      labels: { [PODIUM_LABEL]: 'evaluate' },
-      ...(gpus.length ? { gpus } : {}),
-    });
+    let run;
+    try {
+      run = await engine.run({
+        image,
+        inputDir,
+        outputDir,
+        limits,
+        labels: { [PODIUM_LABEL]: 'evaluate' },
+        ...(gpus.length ? { gpus } : {}),
+      });
+    } catch (e: unknown) {
+      // The engine refused to create or start it: an image without a command, say.
+      for (const p of probes) await p.stop(context);
+      const why = e instanceof Error ? e.message.replace(/^\(HTTP code \d+\) [\w ]+ - /, '') : String(e);
+      return failed({ code: 'container-not-started', message: `the container could not start: ${why.trim()}` });
+    }
     for (const p of probes) await p.stop(context);
     const readings = await readProbes(probes);
     const resources: Resources = {
