@@ -167,17 +167,12 @@ export async function runDemo(
   );
   await simpleGit().raw(['init', '--quiet', '--bare', '--initial-branch=main', origin]);
   const git = simpleGit(repo);
-  await git.add('competition.yml');
-  await git.raw([
-    '-c',
-    'user.name=Organiser',
-    '-c',
-    'user.email=organiser@users.noreply.localhost',
-    'commit',
-    '--quiet',
-    '-m',
-    'Accept API submissions from the local demo endpoint',
-  ]);
+  /** The organiser commits a change of competition.yml. */
+  const organiserCommit = async (message: string) => {
+    await git.add('competition.yml');
+    await git.raw(['-c', 'user.name=Organiser', '-c', 'user.email=organiser@users.noreply.localhost', 'commit', '--quiet', '-m', message]);
+  };
+  await organiserCommit('Accept API submissions from the local demo endpoint');
   await git.addRemote('origin', '../origin.git');
   await git.push('origin', 'main');
   say(`Pushed to the bare remote ${rel(origin)}; the hidden truth stays in ${rel(hidden)}.`);
@@ -192,17 +187,7 @@ export async function runDemo(
       (await readFile(yml, 'utf8')).replace('kinds: [predictions, api]', 'kinds: [predictions, api, container]') +
         `runtime:\n  timeout_seconds: 60\n  memory_mb: 256\n  base_images: [${BASE_IMAGE}]\n`,
     );
-    await git.add('competition.yml');
-    await git.raw([
-      '-c',
-      'user.name=Organiser',
-      '-c',
-      'user.email=organiser@users.noreply.localhost',
-      'commit',
-      '--quiet',
-      '-m',
-      'Accept container submissions',
-    ]);
+    await organiserCommit('Accept container submissions');
   } else {
     say(`(No container submission this time: ${containers.why}.)`);
   }

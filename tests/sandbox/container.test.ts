@@ -151,6 +151,7 @@ describe.skipIf(!available)('container submissions', () => {
       'failed',
       'more than 50 files in /output',
     ],
+    ['fills its scratch space', `head -c 100000000 /dev/zero > /tmp/fill || echo TMP-FULL\nexit 4\n`, 'failed', 'exited with code 4'],
     // The file-size limit stops the write at 1 MB; what is left is no predictions file.
     ['writes one huge file', 'head -c 5000000 /dev/zero > /output/predictions.csv\necho written\n', 'rejected', 'NUL bytes'],
   ])('%s: a clear verdict', async (_name, script, status, text) => {
