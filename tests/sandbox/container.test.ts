@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,27 @@ describe.skipIf(!available)('container submissions', () => {
     expect(record.resources!.per_sample_ms).toBeGreaterThan(0);
     expect(logs).toContain('working');
     expect(leftovers()).toBe('');
+  });
+
+  it('measures CPU time and peak memory from the cgroup, or records them as not measured', async () => {
+    const busy = [
+      'start=$(cut -d" " -f1 /proc/uptime | tr -d .)',
+      'while [ $(( $(cut -d" " -f1 /proc/uptime | tr -d .) - start )) -lt 100 ]; do :; done',
+      PREDICT,
+    ].join('\n');
+    const { record } = await container(busy);
+    if (record.status !== 'scored') throw new Error(message(record));
+    const r = record.resources!;
+    expect(r.wall_time_s).toBeGreaterThanOrEqual(1);
+    if (existsSync('/sys/fs/cgroup/memory/docker')) {
+      // A shell spinning for one second on one CPU: about one second of CPU time.
+      expect(r.cpu_time_s).toBeGreaterThan(0.7);
+      expect(r.cpu_time_s).toBeLessThan(1.5);
+      expect(r.peak_memory_bytes).toBeGreaterThan(0);
+    } else {
+      expect(r.cpu_time_s).toBeUndefined();
+      expect(r.peak_memory_bytes).toBeUndefined();
+    }
   });
 
   it('keeps the network, the runner environment and the labels out', async () => {
