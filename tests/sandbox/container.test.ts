@@ -110,6 +110,7 @@ describe.skipIf(!available)('container submissions', () => {
         'cat /proc/1/environ | tr "\\0" "\\n"; env',
         'ls / /input; cat /hidden/truth.csv 2>&1; ls /var/run/docker.sock 2>&1',
         'id; touch /etc/x 2>&1 || echo ROOTFS-READONLY',
+        'touch /input/x 2>&1 || echo INPUT-READONLY',
         PREDICT,
       ].join('\n'),
     );
@@ -123,6 +124,7 @@ describe.skipIf(!available)('container submissions', () => {
     expect(logs).toMatch(/\/input:\ntest\.csv\n/);
     expect(logs).toContain('uid=65534');
     expect(logs).toContain('ROOTFS-READONLY');
+    expect(logs).toContain('INPUT-READONLY');
     expect(logs).toMatch(/docker\.sock.*(No such file|can't open|not found)/i);
   });
 

@@ -138,7 +138,11 @@ async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
         { Name: 'fsize', Soft: limits.outputBytes, Hard: limits.outputBytes },
         { Name: 'core', Soft: 0, Hard: 0 },
       ],
-      Binds: [`${spec.inputDir}:/input:ro`, `${spec.outputDir}:/output:rw`],
+      // Mounts rather than "src:dst:ro" strings: an organiser's path may hold ':' or ','.
+      Mounts: [
+        { Type: 'bind', Source: spec.inputDir, Target: '/input', ReadOnly: true },
+        { Type: 'bind', Source: spec.outputDir, Target: '/output', ReadOnly: false },
+      ],
       LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(1, Math.ceil(limits.logBytes / 1048576))}m`, 'max-file': '1' } },
       IpcMode: 'none',
       Privileged: false,
