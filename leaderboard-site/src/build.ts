@@ -84,13 +84,21 @@ ${concepts ? `<section><h2>Concepts</h2><dl>${concepts}</dl></section>` : ''}
   return { index: path.join(input.outDir, 'index.html'), files: Object.keys(files), standings };
 }
 
+/** Efficiency columns, shown only when some record of the phase has them. */
+const EFFICIENCY: { key: 'per_sample_ms' | 'peak_memory_bytes'; label: string; format: (v: number) => string }[] = [
+  { key: 'per_sample_ms', label: 'Time per item', format: (v) => `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` },
+  { key: 'peak_memory_bytes', label: 'Peak memory', format: (v) => `${(v / 1048576).toFixed(v < 10 * 1048576 ? 1 : 0)} MiB` },
+];
+
 function phaseSection(c: Competition, s: PhaseStandings): string {
-  const heads = s.metrics
-    .map(
-      (m) =>
-        `<th scope="col" class="num">${escapeHtml(m.label)}<span class="dir" title="${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}">${m.direction === 'maximize' ? '↑' : '↓'}</span></th>`,
-    )
-    .join('');
+  const efficiency = EFFICIENCY.filter((col) => s.rows.some((r) => r.record.resources?.[col.key] !== undefined));
+  const heads =
+    s.metrics
+      .map(
+        (m) =>
+          `<th scope="col" class="num">${escapeHtml(m.label)}<span class="dir" title="${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}">${m.direction === 'maximize' ? '↑' : '↓'}</span></th>`,
+      )
+      .join('') + efficiency.map((col) => `<th scope="col" class="num">${col.label}</th>`).join('');
   const rows = s.rows
     .map((r) => {
       const sub = r.record.submission;
@@ -104,10 +112,16 @@ function phaseSection(c: Competition, s: PhaseStandings): string {
           return `<td class="num${m.primary ? ' primary' : ''}">${formatValue(score.value)}${ci}</td>`;
         })
         .join('');
+      const costs = efficiency
+        .map((col) => {
+          const v = r.record.resources?.[col.key];
+          return v === undefined ? '<td class="num" title="not measured">—</td>' : `<td class="num">${col.format(v)}</td>`;
+        })
+        .join('');
       const title = sub.description ? ` title="${escapeHtml(sub.description)}"` : '';
       const tie =
         r.versusLeader === 'tied' ? ' <abbr class="tie" title="statistically tied with the leader (paired bootstrap)">≈</abbr>' : '';
-      return `<tr><td class="num">${r.rank}${tie}</td><td>${escapeHtml(sub.team)}</td><td${title}>${escapeHtml(sub.name)}</td>${cells}<td><time datetime="${escapeHtml(r.record.created_at)}">${escapeHtml(r.record.created_at.slice(0, 10))}</time></td></tr>`;
+      return `<tr><td class="num">${r.rank}${tie}</td><td>${escapeHtml(sub.team)}</td><td${title}>${escapeHtml(sub.name)}</td>${cells}${costs}<td><time datetime="${escapeHtml(r.record.created_at)}">${escapeHtml(r.record.created_at.slice(0, 10))}</time></td></tr>`;
     })
     .join('\n');
   const empty = s.rows.length === 0 ? `<p>No scored submissions yet.</p>` : '';

@@ -61,6 +61,10 @@ describe('npm run demo', () => {
         /<td class="num primary">0\.9133<span class="ci" title="95% bootstrap interval">0\.\d{4}–0\.\d{4}<\/span><\/td>/,
       );
       expect(html).toContain('title="statistically tied with the leader (paired bootstrap)"');
+      // The API submission was timed by the runner; file submissions have no such cost.
+      expect(html).toContain('<th scope="col" class="num">Time per item</th>');
+      expect(html).toMatch(/<td class="num">\d+\.\d{2} ms<\/td>/);
+      expect(html).toContain('<td class="num" title="not measured">—</td>');
       expect(html).toContain('2 submission(s) rejected or failed');
       expect((await fetch(new URL('../../etc/passwd', demo.url!))).status).not.toBe(200);
     } finally {
