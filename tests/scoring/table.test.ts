@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTable, TableError, MissingColumnsError, type ColumnRequest, type Table } from '../../runner/src/scoring/table.js';
 import { parseCsv } from '../helpers/csv-oracle.js';
@@ -107,6 +110,20 @@ describe('readTable', () => {
     const err = await readTable({ text: 'id,lable\n' }, request).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingColumnsError);
     expect((err as MissingColumnsError).missing).toEqual(['label', 'score']);
+  });
+
+  it('closes the file when a table turns out to be unusable', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'podium-table-'));
+    try {
+      const file = path.join(dir, 'p.csv');
+      writeFileSync(file, 'id,lable\na,b\n');
+      const open = () => readdirSync('/proc/self/fd').length;
+      const before = open();
+      for (let i = 0; i < 5; i++) await expect(readTable({ path: file }, request)).rejects.toThrow(MissingColumnsError);
+      expect(open()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([['not json'], ['[1,2]']])('refuses a JSON line that is %s', async (line) => {

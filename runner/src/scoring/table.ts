@@ -275,126 +275,131 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
   let carry: Buffer = Buffer.alloc(0);
   let first = true;
   const iterator = chunksOf(source, chunkBytes);
-  for (let done = false; !done;) {
-    const next = await iterator.next();
-    done = next.done === true;
-    let buf: Buffer = done ? carry : carry.length ? Buffer.concat([carry, next.value as Buffer]) : (next.value as Buffer);
-    if (first && (buf.length >= 3 || done)) {
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-      first = false;
-    } else if (first) {
-      carry = buf; // too short to tell whether it starts with a byte-order mark
-      continue;
-    }
-    if (buf.includes(0)) throw new TableError('the file contains NUL bytes; it is not a text CSV file', line);
-    const len = buf.length;
-    let pos = 0;
-    // Rows wholly read so far; a row cut by the chunk's end is read again with the next chunk.
-    let consumed = 0;
-    rows: while (pos < len) {
-      const rowStart = pos;
-      const rowLine = line;
-      nf = 0;
-      let linesInRow = 0;
-      for (;;) {
-        // One field.
-        if (buf[pos] === QUOTE) {
-          let text = '';
-          let p = pos + 1;
-          let segment = p;
-          for (;;) {
-            if (p >= len) {
-              if (done) throw new TableError(`a quoted field opened on line ${rowLine + linesInRow} is never closed`, rowLine);
-              break rows; // row continues in the next chunk
-            }
-            const c = buf[p]!;
-            if (c === QUOTE) {
-              if (p + 1 >= len && !done) break rows;
-              if (buf[p + 1] === QUOTE) {
-                text += buf.toString('utf8', segment, p + 1);
-                p += 2;
-                segment = p;
-                continue;
-              }
-              text += buf.toString('utf8', segment, p);
-              p++;
-              break;
-            }
-            if (c === LF) linesInRow++;
-            p++;
-          }
-          if (p >= len && !done) break rows;
-          const after = buf[p];
-          if (p < len && after !== COMMA && after !== LF && after !== CR) {
-            throw new TableError(`line ${rowLine + linesInRow}: text after a closing quote; quote the whole field`, rowLine);
-          }
-          fs[nf] = pos;
-          fe[nf] = p;
-          fq[nf++] = text;
-          pos = p;
-        } else {
-          let p = pos;
-          while (p < len) {
-            const c = buf[p]!;
-            if (c === COMMA || c === LF) break;
-            p++;
-          }
-          if (p >= len && !done) break rows;
-          let end = p;
-          if (end > pos && buf[end - 1] === CR && (p >= len || buf[p] === LF)) end--;
-          fs[nf] = pos;
-          fe[nf] = end;
-          fq[nf++] = null;
-          pos = p;
-        }
-        if (pos >= len) break; // last row without a final newline
-        if (buf[pos] === CR && pos + 1 >= len && !done) break rows;
-        if (buf[pos] === CR && buf[pos + 1] === LF) pos++;
-        if (buf[pos] === COMMA) {
-          pos++;
-          continue;
-        }
-        pos++; // LF
-        linesInRow++;
-        break;
-      }
-      line += linesInRow;
-      consumed = pos;
-
-      // A blank line.
-      if (nf === 1 && fq[0] === null && fe[0] === fs[0]) continue;
-      if (!header) {
-        header = fs.slice(0, nf).map((s, i) => (fq[i] ?? buf.toString('utf8', s, fe[i])).trim());
-        const missing = request.filter((r) => !header!.includes(r.name)).map((r) => r.name);
-        if (missing.length > 0) throw new MissingColumnsError(missing, header);
-        wanted = request.map((r) => ({ index: header!.indexOf(r.name), sink: SINKS[r.kind](), name: r.name }));
+  // Closing the generator closes the file, also when a row turns out to be malformed.
+  try {
+    for (let done = false; !done;) {
+      const next = await iterator.next();
+      done = next.done === true;
+      let buf: Buffer = done ? carry : carry.length ? Buffer.concat([carry, next.value as Buffer]) : (next.value as Buffer);
+      if (first && (buf.length >= 3 || done)) {
+        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+        first = false;
+      } else if (first) {
+        carry = buf; // too short to tell whether it starts with a byte-order mark
         continue;
       }
-      if (nf !== header.length) {
-        throw new TableError(`line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'} but the header has ${header.length}`, rowLine);
-      }
-      ctxBuf = buf;
-      ctxStart = rowStart;
-      ctxEnd = fe[nf - 1]!;
-      ctx.line = rowLine;
-      let isEmpty = false;
-      for (const w of wanted) {
-        const q = fq[w.index];
-        const s = fs[w.index]!;
-        const e = fe[w.index]!;
-        if (q !== null && q !== undefined) {
-          if (q.trim() === '') isEmpty = true;
-          w.sink.text(q, ctx);
-        } else {
-          if (isBlank(buf, s, e)) isEmpty = true;
-          w.sink.bytes(buf, s, e, ctx);
+      if (buf.includes(0)) throw new TableError('the file contains NUL bytes; it is not a text CSV file', line);
+      const len = buf.length;
+      let pos = 0;
+      // Rows wholly read so far; a row cut by the chunk's end is read again with the next chunk.
+      let consumed = 0;
+      rows: while (pos < len) {
+        const rowStart = pos;
+        const rowLine = line;
+        nf = 0;
+        let linesInRow = 0;
+        for (;;) {
+          // One field.
+          if (buf[pos] === QUOTE) {
+            let text = '';
+            let p = pos + 1;
+            let segment = p;
+            for (;;) {
+              if (p >= len) {
+                if (done) throw new TableError(`a quoted field opened on line ${rowLine + linesInRow} is never closed`, rowLine);
+                break rows; // row continues in the next chunk
+              }
+              const c = buf[p]!;
+              if (c === QUOTE) {
+                if (p + 1 >= len && !done) break rows;
+                if (buf[p + 1] === QUOTE) {
+                  text += buf.toString('utf8', segment, p + 1);
+                  p += 2;
+                  segment = p;
+                  continue;
+                }
+                text += buf.toString('utf8', segment, p);
+                p++;
+                break;
+              }
+              if (c === LF) linesInRow++;
+              p++;
+            }
+            if (p >= len && !done) break rows;
+            const after = buf[p];
+            if (p < len && after !== COMMA && after !== LF && after !== CR) {
+              throw new TableError(`line ${rowLine + linesInRow}: text after a closing quote; quote the whole field`, rowLine);
+            }
+            fs[nf] = pos;
+            fe[nf] = p;
+            fq[nf++] = text;
+            pos = p;
+          } else {
+            let p = pos;
+            while (p < len) {
+              const c = buf[p]!;
+              if (c === COMMA || c === LF) break;
+              p++;
+            }
+            if (p >= len && !done) break rows;
+            let end = p;
+            if (end > pos && buf[end - 1] === CR && (p >= len || buf[p] === LF)) end--;
+            fs[nf] = pos;
+            fe[nf] = end;
+            fq[nf++] = null;
+            pos = p;
+          }
+          if (pos >= len) break; // last row without a final newline
+          if (buf[pos] === CR && pos + 1 >= len && !done) break rows;
+          if (buf[pos] === CR && buf[pos + 1] === LF) pos++;
+          if (buf[pos] === COMMA) {
+            pos++;
+            continue;
+          }
+          pos++; // LF
+          linesInRow++;
+          break;
         }
+        line += linesInRow;
+        consumed = pos;
+
+        // A blank line.
+        if (nf === 1 && fq[0] === null && fe[0] === fs[0]) continue;
+        if (!header) {
+          header = fs.slice(0, nf).map((s, i) => (fq[i] ?? buf.toString('utf8', s, fe[i])).trim());
+          const missing = request.filter((r) => !header!.includes(r.name)).map((r) => r.name);
+          if (missing.length > 0) throw new MissingColumnsError(missing, header);
+          wanted = request.map((r) => ({ index: header!.indexOf(r.name), sink: SINKS[r.kind](), name: r.name }));
+          continue;
+        }
+        if (nf !== header.length) {
+          throw new TableError(`line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'} but the header has ${header.length}`, rowLine);
+        }
+        ctxBuf = buf;
+        ctxStart = rowStart;
+        ctxEnd = fe[nf - 1]!;
+        ctx.line = rowLine;
+        let isEmpty = false;
+        for (const w of wanted) {
+          const q = fq[w.index];
+          const s = fs[w.index]!;
+          const e = fe[w.index]!;
+          if (q !== null && q !== undefined) {
+            if (q.trim() === '') isEmpty = true;
+            w.sink.text(q, ctx);
+          } else {
+            if (isBlank(buf, s, e)) isEmpty = true;
+            w.sink.bytes(buf, s, e, ctx);
+          }
+        }
+        if (isEmpty) note(empty, rowLine, () => ctx.raw());
+        lines.push(rowLine);
+        n++;
       }
-      if (isEmpty) note(empty, rowLine, () => ctx.raw());
-      lines.push(rowLine);
-      n++;
+      carry = consumed < len ? Buffer.from(buf.subarray(consumed)) : Buffer.alloc(0);
     }
-    carry = consumed < len ? Buffer.from(buf.subarray(consumed)) : Buffer.alloc(0);
+  } finally {
+    await iterator.return(undefined);
   }
   if (!header) throw new TableError('the file is empty; the first line must be a header such as "id,label"', 1);
   return { header, n, lines: lines.view(), columns: new Map(wanted.map((w) => [w.name, w.sink.finish()])), empty };
