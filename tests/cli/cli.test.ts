@@ -166,6 +166,33 @@ describe('podium validate and evaluate', () => {
     expect(JSON.parse(bad.out)).toMatchObject({ status: 'rejected', error: { code: 'invalid-submission' } });
   });
 
+  it('evaluate refuses a folder as --out before doing any work', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root);
+    const { code, err } = await run(
+      root,
+      'evaluate',
+      '--competition',
+      ex.dir,
+      '--hidden',
+      ex.hidden,
+      '--out',
+      root,
+      path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+    );
+    expect(code).toBe(2);
+    expect(err).toContain('is a folder; give a file name such as record.json.');
+  });
+
+  it('leaderboard build works before any result exists', async () => {
+    const root = await temp();
+    expect((await run(root, 'init', 'comp', '--example', '--hidden', 'hidden')).code).toBe(0);
+    const { code, out } = await run(root, 'leaderboard', 'build', '--competition', 'comp', '--out', 'site');
+    expect(code).toBe(0);
+    expect(out).toContain('(no scored submissions yet)');
+    expect(await readFile(path.join(root, 'site/index.html'), 'utf8')).toContain('No scored submissions yet.');
+  });
+
   it('evaluate takes the hidden folder from the variable competition.yml names', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root);

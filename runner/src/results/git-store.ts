@@ -234,8 +234,9 @@ export async function resultsRef(repoDir: string, branch = RESULTS_BRANCH): Prom
     }
   }
   try {
-    await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-    return `refs/heads/${branch}`;
+    // --quiet: no output (and no error from simple-git) when the branch does not exist.
+    const sha = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return sha.trim() ? `refs/heads/${branch}` : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
 import { progress, UsageError } from '../io.js';
@@ -43,6 +43,9 @@ Example:
     if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit))
       throw new UsageError('--commit takes a full 40-character commit id.', 'evaluate');
     const json = values.json === true;
+    if (values.out && (await stat(path.resolve(io.cwd, values.out)).catch(() => undefined))?.isDirectory()) {
+      throw new UsageError(`--out ${values.out} is a folder; give a file name such as record.json.`, 'evaluate');
+    }
     const bar = progress(io, json);
     const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));
     let hidden: string;
@@ -71,7 +74,13 @@ Example:
       await mkdir(path.dirname(out), { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
       await writeFile(tmp, text);
-      await rename(tmp, out);
+      try {
+        await rename(tmp, out);
+      } catch (e: unknown) {
+        await rm(tmp, { force: true });
+        const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; give a file name such as record.json' : String(e);
+        throw new UsageError(`cannot write the record to ${values.out}: ${why}.`, 'evaluate');
+      }
     }
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
