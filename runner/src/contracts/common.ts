@@ -14,6 +14,17 @@ export const Slug = Type.String({
   description: 'use 1 to 64 lower-case letters, digits, "-" and "_", starting with a letter or digit',
 });
 
+/** Any text made into a Slug: lower case, runs of other characters as "-", at most 64. */
+export function toSlug(s: string, fallback: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|[-_]+$/g, '')
+      .slice(0, 64) || fallback
+  );
+}
+
 export const SUBMISSION_KINDS = ['predictions', 'container', 'api'] as const;
 export const SubmissionKind = StringEnum(SUBMISSION_KINDS);
 

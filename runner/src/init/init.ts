@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import { simpleGit } from 'simple-git';
 import { CLASSES, FEATURES, exampleData, nearestCentroid, toCsv } from '../example/data.js';
 import { publishedSchemas } from '../contracts/published.js';
+import { toSlug } from '../contracts/common.js';
 
 export interface InitOptions {
   /** Folder to create; must be absent or empty. */
@@ -174,11 +175,5 @@ function iso(d: Date): string {
 }
 
 export function slugify(s: string): string {
-  return (
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 64) || 'competition'
-  );
+  return toSlug(s, 'competition');
 }

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { closest, didYouMean, type Problem } from '../contracts/problems.js';
+import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
 import { KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
 import {
   MissingColumnsError,
@@ -88,10 +88,6 @@ function predictionRequest(spec: ScoringSpec, classes: string[]): ColumnRequest[
 
 function examples(t: Tally): string {
   return t.examples.map((e) => `line ${e.line}: "${e.text}"`).join('; ');
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Reads a predictions file and reports everything wrong with it on its own. */
@@ -240,10 +236,6 @@ function rowText(table: Table, i: number): string {
     return String(c.values[i]);
   });
   return truncate(parts.join(','));
-}
-
-function truncate(s: string, n = 80): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
 /** Ids to check predictions against, and whether they may be named in messages. */

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { truncate } from '../contracts/problems.js';
 import { CategoryColumn, GrowableFloat64, GrowableInt32, KeyColumn, type FrozenKeys } from './columns.js';
 
 /**
@@ -411,10 +412,6 @@ function isBlank(buf: Uint8Array, s: number, e: number): boolean {
     if (c !== 32 && c !== 9) return false;
   }
   return true;
-}
-
-function truncate(s: string, n = 80): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
 async function readJsonLines(source: TableSource, request: readonly ColumnRequest[], chunkBytes: number): Promise<Table> {

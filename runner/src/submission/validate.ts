@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SubmissionSchema, type SubmissionConfig } from './schema.js';
+import { toSlug } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import type { Problem } from '../contracts/problems.js';
 import { scoringSpec, type Competition } from '../competition/load.js';
@@ -193,12 +194,7 @@ function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep).join('/');
   const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   const parts = (inside ? rel : path.basename(dir)).split('/');
-  const slug = (s: string | undefined) =>
-    (s ?? 'unknown')
-      .toLowerCase()
-      .replace(/[^a-z0-9_-]+/g, '-')
-      .replace(/^[-_]+/, '')
-      .slice(0, 64) || 'unknown';
+  const slug = (s: string | undefined) => toSlug(s ?? 'unknown', 'unknown');
   const isStandard = parts.length === 3 && parts[0] === 'submissions';
   return {
     team: slug(isStandard ? parts[1] : 'unknown'),

@@ -27,7 +27,3 @@ export async function openCompetition(io: CliIO, given: string | undefined, from
 export function printProblems(io: CliIO, problems: readonly Problem[]): void {
   for (const p of problems) io.stderr(`  ${formatProblem(p)}\n`);
 }
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
