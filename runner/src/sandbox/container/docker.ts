@@ -2,6 +2,7 @@ import { readFile, readdir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
+import { walkTree } from '../../files/tree.js';
 import type { ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
 
 const WATCH_MS = 200;
@@ -31,8 +32,6 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
         return {
           id: info.Id,
           digests: info.RepoDigests ?? [],
-          user: info.Config?.User ?? '',
-          workingDir: info.Config?.WorkingDir ?? '',
         } satisfies ImageInfo;
       } catch {
         return undefined;
@@ -51,7 +50,8 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
     },
 
     async build(contextDir, tag, labels) {
-      const files = await listFiles(contextDir);
+      // Regular files only, as everywhere a submission's files are read: no links followed.
+      const files = (await walkTree(contextDir, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100_000 })).files.map((f) => f.rel);
       // networkmode none: a build step cannot fetch anything.
       const stream = await docker.buildImage(
         { context: contextDir, src: files },
@@ -98,16 +98,6 @@ export class BuildError extends Error {
     this.name = 'BuildError';
     this.log = log;
   }
-}
-
-async function listFiles(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(root, p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
 }
 
 async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {

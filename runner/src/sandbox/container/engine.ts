@@ -51,8 +51,6 @@ export interface ImageInfo {
   id: string;
   /** Repository digests (name@sha256:…), when the image came from a registry. */
   digests: string[];
-  user: string;
-  workingDir: string;
 }
 
 export interface ContainerEngine {

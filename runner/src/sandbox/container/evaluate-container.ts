@@ -115,6 +115,7 @@ export async function predictionsFromContainer(
   }
 
   let image: string;
+  let repoDigest: string | undefined;
   const provenance: Omit<ContainerProvenance, 'image_digest'> = { engine: await engine.describe() };
   if (sub.build !== undefined) {
     const context = path.join(submissionDir, sub.build);
@@ -163,6 +164,8 @@ export async function predictionsFromContainer(
         });
     }
     image = info.id;
+    // A registry digest names the image everywhere; the local id only on this engine.
+    repoDigest = info.digests[0];
     provenance.base_images = undefined;
   }
 
@@ -279,7 +282,7 @@ export async function predictionsFromContainer(
       predictions: loaded.predictions,
       file: `/output/${output}`,
       resources,
-      provenance: { image_digest: image, ...stripUndefined(provenance) },
+      provenance: { image_digest: repoDigest ?? image, ...stripUndefined(provenance) },
       logs,
     };
   } finally {
