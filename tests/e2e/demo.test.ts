@@ -66,7 +66,6 @@ describe('npm run demo', () => {
       expect(html).toMatch(/<td class="num">\d+\.\d{2} ms<\/td>/);
       expect(html).toContain('<td class="num" title="not measured">—</td>');
       expect(html).toContain('2 submission(s) rejected or failed');
-      expect((await fetch(new URL('../../etc/passwd', demo.url!))).status).not.toBe(200);
     } finally {
       await demo.close();
     }
