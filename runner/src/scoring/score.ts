@@ -122,7 +122,8 @@ export function scoreSlices(
 
 /** Scores a predictions file against a truth file: the engine of `podium score` and `podium compare`. */
 export async function scoreFiles(opts: {
-  truthPath: string;
+  /** The truth file, or its table when several predictions files are scored against it. */
+  truth: string | Table;
   predictionsPath: string;
   /** How the predictions file is named in messages. */
   predictionsName: string;
@@ -131,7 +132,7 @@ export async function scoreFiles(opts: {
   bootstrap?: BootstrapSettings;
   keepReplicates?: ReadonlySet<string>;
 }): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
-  const truth = await loadTruth({ path: opts.truthPath }, formatOf(opts.truthPath), opts.spec);
+  const truth = typeof opts.truth === 'string' ? await loadTruth({ path: opts.truth }, formatOf(opts.truth), opts.spec) : opts.truth;
   const reference = { ids: truthIds(truth, opts.spec), visibility: 'public' as const };
   const loaded = await loadPredictions(
     opts.predictionsName,
@@ -141,7 +142,6 @@ export async function scoreFiles(opts: {
     reference,
   );
   if (!loaded.ok) return loaded;
-  const joined = { rowOf: loaded.rowOf! };
-  const input = buildInput(truth, loaded.predictions, joined.rowOf, opts.spec);
+  const input = buildInput(truth, loaded.predictions, loaded.rowOf!, opts.spec);
   return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates), units: input.units };
 }

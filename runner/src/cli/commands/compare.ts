@@ -3,7 +3,7 @@ import { parse, required } from '../args.js';
 import { UsageError } from '../io.js';
 import { compareReplicates, decodeReplicates } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
-import { bootstrapFrom, parseMetrics, scoreOrExit, scoringHelp, scoringOptions, specFrom } from './score.js';
+import { bootstrapFrom, parseMetrics, scoreOrExit, scoringHelp, scoringOptions, specFrom, truthOrExit } from './score.js';
 import type { Command } from './command.js';
 
 export const compare: Command = {
@@ -31,11 +31,12 @@ Example:
     const spec = specFrom('compare', values, metrics);
     const bootstrap = bootstrapFrom('compare', values);
     if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.', 'compare');
-    const truthPath = path.resolve(io.cwd, required('compare', values.truth, '--truth'));
+    // Read once: both files are scored against the same table, on the same resamples.
+    const truth = await truthOrExit(io, 'compare', path.resolve(io.cwd, required('compare', values.truth, '--truth')), spec);
     const [a, b] = await Promise.all(
       positionals.map((file) =>
-        scoreOrExit(io, {
-          truthPath,
+        scoreOrExit(io, 'compare', {
+          truth,
           predictionsPath: path.resolve(io.cwd, file),
           predictionsName: file,
           spec,

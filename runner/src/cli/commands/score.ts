@@ -4,7 +4,8 @@ import { parse, required } from '../args.js';
 import { ExitCode, UsageError, type CliIO } from '../io.js';
 import { didYouMean } from '../../contracts/problems.js';
 import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../../scoring/metrics/registry.js';
-import { TruthError, type ScoringSpec } from '../../scoring/dataset.js';
+import { loadTruth, TruthError, type ScoringSpec } from '../../scoring/dataset.js';
+import { formatOf, type Table } from '../../scoring/table.js';
 import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
@@ -94,9 +95,27 @@ export function bootstrapFrom(command: string, values: Record<string, string | b
   };
 }
 
-/** Runs scoreFiles and turns every fault into a message and exit status 1. */
-export async function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>[0]) {
+/** Runs scoring work; a fault of the files becomes a message and exit status 1 (2 for an unreadable file). */
+async function orExit<T>(io: CliIO, command: string, work: () => Promise<T>): Promise<T> {
   try {
+    return await work();
+  } catch (e: unknown) {
+    if (e instanceof TruthError || e instanceof MetricUndefinedError) {
+      io.stderr(`✗ ${e.message}\n`);
+      throw new ExitCode(1);
+    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${(e as NodeJS.ErrnoException).path}.`, command);
+    throw e;
+  }
+}
+
+/** The truth, read once for scoring several files against it. */
+export function truthOrExit(io: CliIO, command: string, file: string, spec: ScoringSpec): Promise<Table> {
+  return orExit(io, command, () => loadTruth({ path: file }, formatOf(file), spec));
+}
+
+export function scoreOrExit(io: CliIO, command: string, opts: Parameters<typeof scoreFiles>[0]) {
+  return orExit(io, command, async () => {
     const result = await scoreFiles(opts);
     if (!result.ok) {
       io.stderr(`✗ ${opts.predictionsName} cannot be scored:\n`);
@@ -104,15 +123,7 @@ export async function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>
       throw new ExitCode(1);
     }
     return result;
-  } catch (e: unknown) {
-    if (e instanceof TruthError || e instanceof MetricUndefinedError) {
-      io.stderr(`✗ ${e.message}\n`);
-      throw new ExitCode(1);
-    }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new UsageError(`cannot read ${(e as NodeJS.ErrnoException).path}.`, opts.predictionsName);
-    throw e;
-  }
+  });
 }
 
 export const score: Command = {
@@ -155,8 +166,8 @@ Example:
     const metrics = parseMetrics('score', required('score', values.metrics, '--metrics'));
     const spec = specFrom('score', values, metrics);
     const bootstrap = values.ci ? bootstrapFrom('score', values) : undefined;
-    const result = await scoreOrExit(io, {
-      truthPath,
+    const result = await scoreOrExit(io, 'score', {
+      truth: truthPath,
       predictionsPath,
       predictionsName: path.basename(predictionsPath),
       spec,
