@@ -241,6 +241,8 @@ export default function () {
   it('survives a fork bomb, and the next submission scores normally', async () => {
     const bomb = await container('bomb() { bomb | bomb & }\nbomb\nsleep 2\n');
     expect(bomb.record.status).not.toBe('scored');
+    // The process limit is what stopped it: forks started failing inside the container.
+    expect(bomb.logs).toMatch(/can't fork|Resource temporarily unavailable/);
     expect(leftovers()).toBe('');
     const next = await container(`${PREDICT}\n`);
     expect(next.record.status).toBe('scored');
