@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { useTempDirs } from '../helpers/temp.js';
  * case ends in a clear verdict, nothing is left running, and the next submission scores.
  */
 const available = await engineAvailable();
+/** Whether this process can read the engine's cgroup counters (a host, not an unprivileged container). */
+const cgroupsReadable = existsSync('/sys/fs/cgroup/cpuacct/cpuacct.usage') || existsSync('/sys/fs/cgroup/cgroup.controllers');
 const temp = useTempDirs();
 
 const RUNTIME = `runtime:\n  timeout_seconds: 5\n  memory_mb: 64\n  pids: 64\n  max_output_mb: 1\n  max_output_files: 50\n  base_images: [${BASE_IMAGE}]\n`;
@@ -91,7 +93,7 @@ describe.skipIf(!available)('container submissions', () => {
     if (record.status !== 'scored') throw new Error(message(record));
     const r = record.resources!;
     expect(r.wall_time_s).toBeGreaterThanOrEqual(1);
-    if (existsSync('/sys/fs/cgroup/memory/docker')) {
+    if (cgroupsReadable) {
       // A shell spinning for one second on one CPU: about one second of CPU time.
       expect(r.cpu_time_s).toBeGreaterThan(0.7);
       expect(r.cpu_time_s).toBeLessThan(1.5);
@@ -100,6 +102,21 @@ describe.skipIf(!available)('container submissions', () => {
       expect(r.cpu_time_s).toBeUndefined();
       expect(r.peak_memory_bytes).toBeUndefined();
     }
+  });
+
+  it.skipIf(!cgroupsReadable)('measures a run that is over before the first sample, and leaves no cgroup behind', async () => {
+    const { record } = await container(PREDICT);
+    if (record.status !== 'scored') throw new Error(message(record));
+    const r = record.resources!;
+    expect(r.wall_time_s).toBeLessThan(0.2);
+    // Read from the run's own parent cgroup after the exit: a few milliseconds of CPU, some memory.
+    expect(r.cpu_time_s).toBeGreaterThan(0);
+    expect(r.cpu_time_s).toBeLessThan(0.5);
+    expect(r.peak_memory_bytes).toBeGreaterThan(0);
+    const left = ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/cpuacct', '/sys/fs/cgroup'].flatMap((d) =>
+      existsSync(d) ? readdirSync(d).filter((n) => n.startsWith('podium-')) : [],
+    );
+    expect(left).toEqual([]);
   });
 
   it('keeps the network, the runner environment and the labels out', async () => {

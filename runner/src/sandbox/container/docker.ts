@@ -1,8 +1,10 @@
-import { readFile, readdir, lstat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { walkTree } from '../../files/tree.js';
+import { readUsage, removeParent, runParent, sweepParents, type CgroupLayout, type CgroupUsage } from './cgroup.js';
 import type { ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
 
 const WATCH_MS = 200;
@@ -11,6 +13,14 @@ const SYSTEM_DIRS = /^\/(proc|sys|dev)(\/|$)/;
 /** The Docker engine behind the ContainerEngine interface, with every run hardened. */
 export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngine {
   const docker = new Docker(options);
+  let layout: Promise<CgroupLayout> | undefined;
+  // Asked once: how the engine lays out its cgroups decides where the counters are read.
+  const cgroups = () =>
+    (layout ??= docker.info().then((info: { CgroupDriver?: string; CgroupVersion?: string }) => ({
+      version: info.CgroupVersion === '2' ? 2 : 1,
+      driver: info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs',
+      root: '/sys/fs/cgroup',
+    })));
 
   return {
     async ping() {
@@ -74,7 +84,7 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
     },
 
     async run(spec) {
-      return runHardened(docker, spec);
+      return runHardened(docker, spec, await cgroups());
     },
 
     async sweep(label) {
@@ -86,6 +96,7 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
           .catch(() => undefined);
         n++;
       }
+      await sweepParents(await cgroups());
       return n;
     },
   };
@@ -100,11 +111,12 @@ export class BuildError extends Error {
   }
 }
 
-async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
+async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout): Promise<RunResult> {
   const image = await docker.getImage(spec.image).inspect();
   // The image's working folder, unless it points into the kernel's file systems.
   const workingDir = image.Config?.WorkingDir && !SYSTEM_DIRS.test(image.Config.WorkingDir) ? image.Config.WorkingDir : '/';
   const { limits } = spec;
+  const parent = runParent(cgroups, randomBytes(8).toString('hex'));
   const container = await docker.createContainer({
     Image: spec.image,
     // Whatever USER the image names, the code runs as nobody, with no environment of the runner.
@@ -135,6 +147,7 @@ async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
       ],
       LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(1, Math.ceil(limits.logBytes / 1048576))}m`, 'max-file': '1' } },
       IpcMode: 'none',
+      ...(parent ? { CgroupParent: parent } : {}),
       Privileged: false,
       ...(spec.gpus && spec.gpus.length > 0
         ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: spec.gpus, Capabilities: [['gpu']] }] }
@@ -142,8 +155,11 @@ async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
     },
   });
   let verdict: Verdict | undefined;
-  let peakMemoryBytes: number | undefined;
-  let cpuSeconds: number | undefined;
+  const usage: CgroupUsage = {};
+  const note = (u: CgroupUsage) => {
+    if (u.cpuSeconds !== undefined) usage.cpuSeconds = Math.max(usage.cpuSeconds ?? 0, u.cpuSeconds);
+    if (u.peakMemoryBytes !== undefined) usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes ?? 0, u.peakMemoryBytes);
+  };
   let started: number;
   try {
     // 'next-exit', asked before the start: the default condition ('not-running') can answer at
@@ -157,9 +173,7 @@ async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
     const startupSeconds = (started - startCall) / 1000;
     const watch = setInterval(() => {
       void (async () => {
-        const usage = await cgroupUsage(container.id);
-        if (usage.peakMemoryBytes !== undefined) peakMemoryBytes = Math.max(peakMemoryBytes ?? 0, usage.peakMemoryBytes);
-        if (usage.cpuSeconds !== undefined) cpuSeconds = usage.cpuSeconds;
+        note(await readUsage(cgroups, parent, container.id));
         const out = await folderUsage(spec.outputDir, limits.outputFiles);
         if (!verdict && (out.bytes > limits.outputBytes || out.files > limits.outputFiles)) {
           verdict = {
@@ -187,36 +201,19 @@ async function runHardened(docker: Docker, spec: RunSpec): Promise<RunResult> {
     }
     const state = (await container.inspect()).State;
     if (!verdict) verdict = state.OOMKilled ? { kind: 'out-of-memory' } : { kind: 'exited', exitCode: state.ExitCode };
-    const final = await cgroupUsage(container.id);
-    if (final.peakMemoryBytes !== undefined) peakMemoryBytes = Math.max(peakMemoryBytes ?? 0, final.peakMemoryBytes);
-    if (final.cpuSeconds !== undefined) cpuSeconds = final.cpuSeconds;
+    note(await readUsage(cgroups, parent, container.id));
     const logs = await readLogs(container, limits.logBytes);
     return {
       verdict,
       wallSeconds: (ended - started) / 1000,
       startupSeconds,
-      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
-      ...(peakMemoryBytes !== undefined ? { peakMemoryBytes } : {}),
+      ...usage,
       ...logs,
     };
   } finally {
     await container.remove({ force: true, v: true }).catch(() => undefined);
+    if (parent) await removeParent(cgroups, parent);
   }
-}
-
-/** cgroup v1 counters of a running container; absent fields where they cannot be read. */
-async function cgroupUsage(id: string): Promise<{ peakMemoryBytes?: number; cpuSeconds?: number }> {
-  const read = async (p: string) => {
-    try {
-      const v = Number((await readFile(p, 'utf8')).trim());
-      return Number.isFinite(v) ? v : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const mem = await read(`/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`);
-  const cpu = await read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
-  return { ...(mem !== undefined ? { peakMemoryBytes: mem } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu / 1e9 } : {}) };
 }
 
 /** Bytes and files under a folder, stopping early once past the file limit. */
