@@ -6,6 +6,7 @@ import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
+import type { Smi } from '../sandbox/gpu/nvidia.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table } from '../scoring/table.js';
@@ -27,6 +28,8 @@ export interface EvaluateOptions {
   onStep?: (step: string) => void;
   /** The container engine; default: the local Docker engine. */
   engine?: ContainerEngine;
+  /** How GPUs are read; default: nvidia-smi on the PATH (or PODIUM_NVIDIA_SMI). */
+  smi?: Smi;
   /** Receives a container's logs (capped), for the organiser. */
   onLogs?: (logs: string) => void;
 }
@@ -81,7 +84,7 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
   let containerProvenance: ContainerProvenance | undefined;
   if (report.submission.kind === 'container') {
     const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
-    const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step);
+    const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, opts.smi);
     opts.onLogs?.(ran.logs);
     Object.assign(resources, ran.resources);
     if (!ran.ok) {
@@ -152,7 +155,12 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       },
     };
     record.provenance.data_hash = dataHash;
-    if (containerProvenance) Object.assign(record.provenance, containerProvenance);
+    if (containerProvenance) {
+      // The GPUs are part of the runner's description; the rest describes the image.
+      const { gpus, gpu_driver, ...image } = containerProvenance;
+      Object.assign(record.provenance, image);
+      if (gpus) record.provenance.runner = { ...record.provenance.runner, gpus, ...(gpu_driver ? { gpu_driver } : {}) };
+    }
     return record;
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });

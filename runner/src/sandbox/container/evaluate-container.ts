@@ -11,6 +11,7 @@ import type { SubmissionConfig } from '../../submission/schema.js';
 import { BuildError } from './docker.js';
 import type { ContainerEngine, Limits, Verdict } from './engine.js';
 import { loadProbes, readProbes, type ComplexityProbe, type ProbeContext } from './probes.js';
+import { GpuMeter, nvidiaSmi, type GpuMeasurement, type Smi } from '../gpu/nvidia.js';
 
 /** Label on everything Podium creates on the engine, for sweeps after a crash. */
 export const PODIUM_LABEL = 'podium.run';
@@ -25,7 +26,13 @@ export interface ContainerProvenance {
   base_images?: string[];
   build_context_hash?: string;
   engine: string;
+  /** The GPUs the run had, by model, and their driver. */
+  gpus?: string[];
+  gpu_driver?: string;
 }
+
+/** How energy is measured, said in every record that has a figure. */
+export const ENERGY_METHOD = 'NVML total-energy counter (nvidia-smi), read before and after the run, whole devices';
 
 export function limitsOf(c: Competition): Limits {
   const r = c.config.runtime ?? {};
@@ -79,6 +86,7 @@ export async function predictionsFromContainer(
   spec: ScoringSpec,
   engine: ContainerEngine,
   step: (s: string) => void,
+  smi: Smi = nvidiaSmi(),
 ): Promise<ContainerOutcome> {
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): ContainerOutcome => ({
     ok: false,
@@ -197,6 +205,8 @@ export async function predictionsFromContainer(
     }
     const context: ProbeContext = { inputDir, outputDir, engine: provenance.engine };
     for (const p of probes) await p.start(context);
+    const meter = gpus.length > 0 ? new GpuMeter(smi, gpus) : undefined;
+    await meter?.start();
     let run;
     try {
       run = await engine.run({
@@ -210,9 +220,11 @@ export async function predictionsFromContainer(
     } catch (e: unknown) {
       // The engine refused to create or start it: an image without a command, say.
       for (const p of probes) await p.stop(context);
+      await meter?.stop();
       const why = e instanceof Error ? e.message.replace(/^\(HTTP code \d+\) [\w ]+ - /, '') : String(e);
       return failed({ code: 'container-not-started', message: `the container could not start: ${why.trim()}` });
     }
+    const gpu = await meter?.stop();
     for (const p of probes) await p.stop(context);
     const readings = await readProbes(probes);
     const resources: Resources = {
@@ -220,6 +232,7 @@ export async function predictionsFromContainer(
       startup_s: round(run.startupSeconds),
       ...(run.cpuSeconds !== undefined ? { cpu_time_s: round(run.cpuSeconds) } : {}),
       ...(run.peakMemoryBytes !== undefined ? { peak_memory_bytes: run.peakMemoryBytes } : {}),
+      ...gpuResources(gpu),
       ...(probes.length > 0 ? { probes: readings } : {}),
     };
     const logs = run.logs + (run.logsTruncated ? '\n[logs truncated]\n' : '');
@@ -282,12 +295,25 @@ export async function predictionsFromContainer(
       predictions: loaded.predictions,
       file: `/output/${output}`,
       resources,
-      provenance: { image_digest: repoDigest ?? image, ...stripUndefined(provenance) },
+      provenance: {
+        image_digest: repoDigest ?? image,
+        ...stripUndefined(provenance),
+        ...(gpu ? { gpus: Array.from({ length: gpu.count }, () => gpu.name), ...(gpu.driver ? { gpu_driver: gpu.driver } : {}) } : {}),
+      },
       logs,
     };
   } finally {
     await rm(outputDir, { recursive: true, force: true });
   }
+}
+
+/** What a GPU measurement adds to a record: only what was read. */
+function gpuResources(gpu: GpuMeasurement | undefined): Resources {
+  if (!gpu) return {};
+  return {
+    gpu: { name: gpu.name, count: gpu.count, ...(gpu.peakMemoryBytes !== undefined ? { peak_memory_bytes: gpu.peakMemoryBytes } : {}) },
+    ...(gpu.energyJ !== undefined ? { energy_j: round(gpu.energyJ), energy_method: ENERGY_METHOD } : {}),
+  };
 }
 
 /** The images a Dockerfile starts FROM (stage names excluded). */
