@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +104,22 @@ describe('nvidia-smi readings', () => {
     const broken = new GpuMeter(() => Promise.reject(new Error('no driver')), ['0']);
     await broken.start();
     expect(await broken.stop()).toBeUndefined();
+  });
+});
+
+const RECORDED = existsSync(path.join(FIXTURES, 'recorded-before.csv')) && existsSync(path.join(FIXTURES, 'recorded-after.csv'));
+
+describe.skipIf(!RECORDED)('nvidia-smi output recorded on a real GPU (scripts/record-nvidia-smi.sh)', () => {
+  it('reads every device, and an energy figure that is not negative where the counter exists', async () => {
+    const before = parseGpuQuery(await fixture('recorded-before.csv'));
+    const after = parseGpuQuery(await fixture('recorded-after.csv'));
+    const lines = (await fixture('recorded-before.csv')).trim().split('\n');
+    expect(before).toHaveLength(lines.length);
+    expect(after.map((g) => g.index)).toEqual(before.map((g) => g.index));
+    const header = await fixture('recorded-with-header.csv');
+    expect(header).toContain('memory.used [MiB]');
+    expect(header).toContain('total_energy_consumption [mJ]');
+    if (before.every((g) => g.energyMj !== undefined)) expect(energyOf(before, after).energyJ).toBeGreaterThanOrEqual(0);
   });
 });
 
