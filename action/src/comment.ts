@@ -1,0 +1,95 @@
+import type { Competition } from '../../runner/src/competition/load.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { formatValue } from '../../runner/src/results/standings.js';
+
+/** The hidden line that finds Podium's comment on a pull request, so it is updated, never duplicated. */
+export const MARKER = '<!-- podium:report -->';
+/** GitHub refuses comment bodies longer than this. */
+export const COMMENT_LIMIT = 65_536;
+
+export interface Placement {
+  /** Where the submission would rank now, 1-based, under the leaderboard's rule. */
+  rank: number;
+  of: number;
+}
+
+/**
+ * Text a participant controls, made inert for a GitHub comment: no HTML, no @mentions, no
+ * #-references or links that render, no table breaks, no code spans to escape from.
+ */
+export function inert(text: string): string {
+  return text
+    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    .replace(/@(?=\w)/g, '@\u200b')
+    .replace(/#(?=\d)/g, '#\u200b')
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/\r?\n/g, ' ');
+}
+
+function seconds(s: number): string {
+  return s >= 100 ? `${Math.round(s)} s` : `${s.toPrecision(3)} s`;
+}
+
+function bytes(b: number): string {
+  const mib = b / 1048576;
+  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${mib.toFixed(1)} MiB`;
+}
+
+/** The sticky pull-request comment for one evaluation. */
+export function renderComment(c: Competition, record: ResultRecord, placement?: Placement): string {
+  const head = `${MARKER}\n### Podium: ${inert(record.submission.team)}/${inert(record.submission.name)}\n\n`;
+  const sha = record.provenance.commit ? ` at \`${record.provenance.commit.slice(0, 12)}\`` : '';
+  const lines: string[] = [];
+  if (record.status === 'scored') {
+    lines.push(`**Scored**${sha} in phase ${inert(record.phase)}.`, '');
+    if (placement) lines.push(`Would rank **${placement.rank}** of ${placement.of} on the public leaderboard now.`, '');
+    lines.push('| metric | value | 95% interval |', '|---|---:|---|');
+    for (const m of c.metrics) {
+      const v = record.scores.public[m.name];
+      if (!v) continue;
+      const arrow = m.direction === 'maximize' ? '↑' : '↓';
+      const ci = v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : '—';
+      lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatValue(v.value)} | ${ci} |`);
+    }
+    lines.push('');
+  } else {
+    const what = record.status === 'rejected' ? 'Rejected' : record.error.platform_fault ? 'Failed (platform fault)' : 'Failed';
+    lines.push(`**${what}**${sha}: ${inert(record.error.message)}`, '');
+    const problems = record.error.problems ?? [];
+    for (const p of problems.slice(0, 50)) {
+      const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
+      lines.push(`- \`${where.replace(/`/g, "'")}\` ${inert(p.message)}`);
+    }
+    if (problems.length > 50) lines.push(`- … and ${problems.length - 50} more`);
+    if (problems.length > 0) lines.push('');
+    lines.push(
+      record.error.platform_fault
+        ? 'This was the platform, not your submission, and does not count against your limits; the organisers have been told by the failed run.'
+        : 'Fix what is listed and push again: every push to this pull request is evaluated anew. Run `npx podium validate` on your folder first to catch most problems locally.',
+      '',
+    );
+  }
+  const r = record.resources ?? {};
+  const res: string[] = [];
+  if (r.wall_time_s !== undefined) res.push(`time ${seconds(r.wall_time_s)}`);
+  if (r.per_sample_ms !== undefined) res.push(`${r.per_sample_ms.toPrecision(3)} ms per item`);
+  if (r.cpu_time_s !== undefined) res.push(`CPU ${seconds(r.cpu_time_s)}`);
+  if (r.peak_memory_bytes !== undefined) res.push(`peak memory ${bytes(r.peak_memory_bytes)}`);
+  if (r.gpu)
+    res.push(
+      `${r.gpu.count} × ${inert(r.gpu.name)}${r.gpu.peak_memory_bytes !== undefined ? `, ${bytes(r.gpu.peak_memory_bytes)} GPU memory` : ''}`,
+    );
+  if (r.energy_j !== undefined) res.push(`energy ${r.energy_j.toPrecision(3)} J`);
+  if (r.latency_ms) res.push(`latency p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms`);
+  if (res.length > 0) lines.push(`Measured by the runner: ${res.join(' · ')}.`, '');
+  lines.push(`<sub>record \`${record.id.replace(/`/g, "'")}\` · Podium ${record.provenance.scorer.version}</sub>`);
+  return fit(head + lines.join('\n'));
+}
+
+/** Cuts a body to GitHub's limit, saying so. */
+export function fit(body: string): string {
+  if (body.length <= COMMENT_LIMIT) return body;
+  const note = '\n\n… cut to fit GitHub’s comment limit; the full record is in the job summary.';
+  return body.slice(0, COMMENT_LIMIT - note.length) + note;
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GitHub, Repo } from './github.js';
+
+export class FetchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FetchError';
+  }
+}
+
+export interface FetchLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+}
+
+/**
+ * Copies one folder of a commit out of the repository through the Git data API, as data:
+ * nothing is checked out, no hook or attribute of the pull request's tree applies, and every
+ * blob is checked against its Git hash. Only regular files come through; a symbolic link or
+ * a submodule in the folder is refused.
+ */
+export async function fetchFolder(
+  gh: GitHub,
+  repo: Repo,
+  sha: string,
+  folder: string,
+  outRoot: string,
+  limits: FetchLimits,
+): Promise<string[]> {
+  // Walk down to the folder's own tree, so a large repository never needs one huge listing.
+  let tree = sha;
+  for (const part of folder.split('/')) {
+    const { data } = await gh.rest.git.getTree({ ...repo, tree_sha: tree });
+    const entry = data.tree.find((e) => e.path === part);
+    if (!entry || entry.type !== 'tree' || !entry.sha) throw new FetchError(`${folder} does not exist at commit ${sha}.`);
+    tree = entry.sha;
+  }
+  const { data } = await gh.rest.git.getTree({ ...repo, tree_sha: tree, recursive: 'true' });
+  if (data.truncated) throw new FetchError(`${folder} holds too many files to read; a submission may hold ${limits.maxFiles}.`);
+  const blobs = data.tree.filter((e) => e.type !== 'tree');
+  if (blobs.length > limits.maxFiles)
+    throw new FetchError(`${folder} holds ${blobs.length} files; a submission may hold ${limits.maxFiles}.`);
+  const written: string[] = [];
+  for (const e of blobs) {
+    const rel = e.path ?? '';
+    if (e.type !== 'blob' || !e.sha) throw new FetchError(`${folder}/${rel} is a submodule; submissions hold regular files only.`);
+    if (e.mode === '120000') throw new FetchError(`${folder}/${rel} is a symbolic link; submissions hold regular files only.`);
+    if (!rel || rel.split('/').some((p) => p === '' || p === '.' || p === '..'))
+      throw new FetchError(`${folder} holds a file with an unusable name.`);
+    if ((e.size ?? 0) > limits.maxFileBytes)
+      throw new FetchError(`${folder}/${rel} is ${e.size} bytes, over the limit of ${limits.maxFileBytes} per file.`);
+    const { data: blob } = await gh.rest.git.getBlob({ ...repo, file_sha: e.sha });
+    const content = Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8');
+    const hash = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+    if (hash !== e.sha)
+      throw new FetchError(`${folder}/${rel} did not arrive intact (Git hash ${hash}, expected ${e.sha}); run the evaluation again.`);
+    const target = path.join(outRoot, folder, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content, { mode: e.mode === '100755' ? 0o755 : 0o644 });
+    written.push(`${folder}/${rel}`);
+  }
+  return written;
+}

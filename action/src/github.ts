@@ -1,0 +1,36 @@
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+
+const PodiumOctokit = Octokit.plugin(retry, throttling);
+export type GitHub = InstanceType<typeof PodiumOctokit>;
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+/**
+ * The API client: retries server errors a few times, waits out rate limits (at most twice per
+ * request), and talks to GITHUB_API_URL, so it works on GitHub Enterprise and against a local
+ * emulator alike.
+ */
+export function github(token: string, env: NodeJS.ProcessEnv = process.env): GitHub {
+  return new PodiumOctokit({
+    auth: token || undefined,
+    baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    userAgent: 'podium-action',
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
+    throttle: {
+      onRateLimit: (_after: number, _options: object, _octokit: unknown, retryCount: number) => retryCount < 2,
+      onSecondaryRateLimit: (_after: number, _options: object, _octokit: unknown, retryCount: number) => retryCount < 2,
+    },
+  });
+}
+
+export function repoOf(env: NodeJS.ProcessEnv = process.env): Repo {
+  const full = env.GITHUB_REPOSITORY ?? '';
+  const [owner, repo] = full.split('/');
+  if (!owner || !repo) throw new Error('GITHUB_REPOSITORY is not set: run this action inside a GitHub Actions workflow.');
+  return { owner, repo };
+}

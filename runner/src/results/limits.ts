@@ -1,0 +1,53 @@
+import type { Competition } from '../competition/load.js';
+import type { ResultRecord } from './schema.js';
+
+/** How many submissions a team has used in a phase, counted from the results history. */
+export interface Usage {
+  today: number;
+  total: number;
+}
+
+/**
+ * Every record of the team in the phase counts, scored or not, except failures the platform
+ * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
+ * are under way and have no record yet.
+ */
+export function usageOf(records: readonly ResultRecord[], team: string, phase: string, now: Date, pending = 0): Usage {
+  const day = now.toISOString().slice(0, 10);
+  let today = 0;
+  let total = 0;
+  for (const r of records) {
+    if (r.phase !== phase || r.submission.team !== team) continue;
+    if (r.status === 'failed' && r.error.platform_fault) continue;
+    total++;
+    if (r.created_at.slice(0, 10) === day) today++;
+  }
+  return { today: today + pending, total: total + pending };
+}
+
+export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
+
+/** Whether one more submission fits the phase's limits (competition.yml `limits`). */
+export function checkLimits(
+  c: Competition,
+  records: readonly ResultRecord[],
+  team: string,
+  phase: string,
+  now: Date,
+  pending = 0,
+): LimitCheck {
+  const usage = usageOf(records, team, phase, now, pending);
+  const { per_day: perDay, total } = c.config.limits ?? {};
+  if (total !== undefined && usage.total >= total)
+    return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
+  if (perDay !== undefined && usage.today >= perDay) {
+    const next = new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    return {
+      ok: false,
+      usage,
+      why: `team ${team} has used its ${perDay} submission(s) for today (UTC) in phase ${phase}; submit again from ${next.toISOString().replace('.000Z', 'Z')}.`,
+    };
+  }
+  return { ok: true, usage };
+}
