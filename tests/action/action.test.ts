@@ -49,9 +49,10 @@ async function action(
   workspace: string,
   mode: string,
   event: { name: string; payload: unknown },
-  api: Emulator,
+  w: { api: Emulator; bundle: string },
   inputs: Record<string, string> = {},
 ): Promise<Run> {
+  const { api } = w;
   const dir = path.join(workspace, '..', `runner-${mode}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   await mkdir(dir, { recursive: true });
   const files = { event: path.join(dir, 'event.json'), output: path.join(dir, 'output'), summary: path.join(dir, 'summary.md') };
@@ -74,7 +75,7 @@ async function action(
     INPUT_TOKEN: 'ghs_test_token',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
-  const child = spawn(process.execPath, [BUNDLE], { cwd: workspace, env });
+  const child = spawn(process.execPath, [w.bundle], { cwd: workspace, env });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -118,6 +119,8 @@ interface World {
   origin: string;
   hidden: string;
   api: Emulator;
+  /** The competition's own copy of the Action (.podium/action), from a checkout of the default branch. */
+  bundle: string;
   /** A fresh clone of the default branch: the trusted checkout a privileged job makes. */
   checkout(name: string, ref?: string): Promise<string>;
   /** Pushes a participant's branch adding files under submissions/<team>/<name>/ and opens a pull request. */
@@ -143,6 +146,9 @@ async function world(edit: (yml: string) => string = (y) => y): Promise<World> {
   git(organiser, 'push', '-q', origin, 'main');
   const api = await startEmulator(OWNER, REPO, origin);
   emulators.push(api);
+  const trusted = path.join(root, 'trusted');
+  git(root, 'clone', '-q', origin, trusted);
+  const bundle = path.join(trusted, '.podium', 'action', 'dist', 'index.js');
   const baseline = await readFile(path.join(organiser, 'submissions', 'baseline', 'nearest-centroid', 'predictions.csv'), 'utf8');
   let n = 0;
   return {
@@ -150,6 +156,7 @@ async function world(edit: (yml: string) => string = (y) => y): Promise<World> {
     origin,
     hidden,
     api,
+    bundle,
     baseline,
     async checkout(name, ref = 'main') {
       const dir = path.join(root, name);
@@ -197,19 +204,19 @@ async function pipeline(w: World, pr: { number: number; sha: string; base: strin
     await w.checkout(`validate-${pr.number}`, pr.sha),
     'validate',
     pullRequestPayload(pr.number, pr.sha, pr.base, author),
-    w.api,
+    w,
   );
   const prepWs = await w.checkout(`prepare-${pr.number}`);
   // The artifact of the validate run, downloaded by the evaluation workflow.
   if (v.outputs['request-dir']) await cp(v.outputs['request-dir'], path.join(prepWs, 'podium-request'), { recursive: true });
-  const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, v.code === 0 ? 'success' : 'failure'), w.api);
+  const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, v.code === 0 ? 'success' : 'failure'), w);
   if (p.outputs.ready !== 'true') return { v, p };
   const evalWs = await w.checkout(`evaluate-${pr.number}`);
   await cp(path.join(prepWs, 'podium-submission'), path.join(evalWs, 'podium-submission'), { recursive: true });
-  const e = await action(evalWs, 'evaluate', { name: 'workflow_run', payload: {} }, w.api, { hidden: w.hidden });
+  const e = await action(evalWs, 'evaluate', { name: 'workflow_run', payload: {} }, w, { hidden: w.hidden });
   const reportWs = await w.checkout(`report-${pr.number}`);
   await cp(path.join(evalWs, 'podium-record'), path.join(reportWs, 'podium-record'), { recursive: true });
-  const r = await action(reportWs, 'report', { name: 'workflow_run', payload: {} }, w.api);
+  const r = await action(reportWs, 'report', { name: 'workflow_run', payload: {} }, w);
   return { v, p, e, r, reportWs };
 }
 
@@ -222,7 +229,16 @@ describe('the GitHub API emulator', () => {
 
 describe('the Action, bundled, against the API emulator and a bare remote', () => {
   beforeAll(() => {
-    if (!existsSync(BUNDLE)) throw new Error('action/dist/index.js is missing: run node scripts/bundle-action.mjs');
+    if (!existsSync(BUNDLE)) throw new Error('action/dist/index.js is missing: run npm run bundle:action');
+  });
+
+  it('is copied into every new competition, as the local action its workflows use', async () => {
+    const w = await world();
+    expect(existsSync(w.bundle)).toBe(true);
+    expect((await readFile(w.bundle)).equals(await readFile(BUNDLE))).toBe(true);
+    const manifest = await readFile(path.join(path.dirname(w.bundle), '..', 'action.yml'), 'utf8');
+    expect(manifest).toContain('main: dist/index.js');
+    expect(existsSync(path.join(w.root, 'trusted', '.github', 'workflows', 'podium-evaluate.yml'))).toBe(true);
   });
 
   it('a good submission: validated, fetched at its commit, scored, commented, published; a re-run updates the comment', async () => {
@@ -247,7 +263,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     expect(w.api.statuses).toEqual([expect.objectContaining({ sha: pr.sha, state: 'success', context: 'podium/evaluation' })]);
     expect(r!.summary).toContain('accuracy');
 
-    const pub = await action(reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w.api);
+    const pub = await action(reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w);
     expect(pub.code, pub.stdout).toBe(0);
     expect(git(w.root, '--git-dir', w.origin, 'ls-tree', '-r', '--name-only', 'results')).toMatch(
       new RegExp(`^results/main/alpha/first/${pr.sha.slice(0, 12)}\\.json$`),
@@ -255,7 +271,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     expect(await readFile(path.join(reportWs!, '_site', 'index.html'), 'utf8')).toContain('alpha');
 
     // The same evaluation reported again: the one comment is updated, never duplicated.
-    const again = await action(reportWs!, 'report', { name: 'workflow_run', payload: {} }, w.api);
+    const again = await action(reportWs!, 'report', { name: 'workflow_run', payload: {} }, w);
     expect(again.outputs.comment).toBe('updated');
     expect(w.api.comments).toHaveLength(1);
     expect(w.api.comments[0]!.updates).toBe(1);
@@ -296,7 +312,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const w = await world((y) => y.replace('per_day: 5', 'per_day: 1'));
     const first = await w.openPull('delta', 'one', { 'submission.yml': submissionYml('delta', 'one'), 'predictions.csv': w.baseline });
     const ran = await pipeline(w, first, 'delta');
-    expect((await action(ran.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w.api)).code).toBe(0);
+    expect((await action(ran.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w)).code).toBe(0);
     const second = await w.openPull('delta', 'two', { 'submission.yml': submissionYml('delta', 'two'), 'predictions.csv': w.baseline });
     const { v, p } = await pipeline(w, second, 'delta');
     expect(v.code).toBe(1);
@@ -309,7 +325,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const pr = await w.openPull('eps', 'moved', { 'submission.yml': submissionYml('eps', 'moved'), 'predictions.csv': w.baseline });
     w.api.pulls[0]!.headSha = 'f'.repeat(40);
     const prepWs = await w.checkout('prepare');
-    const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha), w.api);
+    const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha), w);
     expect(p.code).toBe(0);
     expect(p.outputs.ready).toBe('false');
     expect(p.stdout).toContain('No open pull request has');
@@ -325,7 +341,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
       path.join(prepWs, 'podium-request', 'request.json'),
       JSON.stringify({ pull_request: other.number, head_sha: other.sha, folder: 'submissions/eta/other', team: 'eta', name: 'other' }),
     );
-    const p = await action(prepWs, 'prepare', workflowRunPayload(good.sha), w.api);
+    const p = await action(prepWs, 'prepare', workflowRunPayload(good.sha), w);
     expect(p.outputs).toMatchObject({ ready: 'true', 'pull-request': String(good.number), 'head-sha': good.sha });
     expect(JSON.parse(await readFile(path.join(prepWs, 'podium-submission', 'request.json'), 'utf8'))).toMatchObject({
       folder: 'submissions/zeta/real',
@@ -337,7 +353,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const a = await w.openPull('ka', 'sub', { 'submission.yml': submissionYml('ka', 'sub'), 'predictions.csv': w.baseline });
     const b = await w.openPull('kb', 'sub', { 'submission.yml': submissionYml('kb', 'sub'), 'predictions.csv': w.baseline });
     const [ra, rb] = await Promise.all([pipeline(w, a, 'ka'), pipeline(w, b, 'kb')]);
-    const pubs = await Promise.all([ra, rb].map((r) => action(r.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w.api)));
+    const pubs = await Promise.all([ra, rb].map((r) => action(r.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w)));
     expect(pubs.map((x) => x.code)).toEqual([0, 0]);
     const files = git(w.root, '--git-dir', w.origin, 'ls-tree', '-r', '--name-only', 'results').split('\n');
     expect(files).toEqual(

@@ -51,6 +51,24 @@ export async function templateDir(): Promise<string> {
 
 const DAY = 24 * 3600 * 1000;
 
+/**
+ * The Podium Action, copied into the competition (`.podium/action`): the workflows use it as a
+ * local action, so it is pinned by the competition's own commits and reviewed with them, and
+ * no job depends on another repository.
+ */
+async function copyAction(podiumRoot: string, target: string): Promise<void> {
+  let manifest: string;
+  try {
+    manifest = await readFile(path.join(podiumRoot, 'action.yml'), 'utf8');
+    await access(path.join(podiumRoot, 'action', 'dist', 'index.js'));
+  } catch {
+    throw new InitError('this Podium installation has no bundled action (action/dist); run npm run bundle:action in the Podium repository');
+  }
+  await mkdir(target, { recursive: true });
+  await writeFile(path.join(target, 'action.yml'), manifest.replace('main: action/dist/index.js', 'main: dist/index.js'));
+  await cp(path.join(podiumRoot, 'action', 'dist'), path.join(target, 'dist'), { recursive: true });
+}
+
 /** Creates a competition repository from the template. */
 export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   const dir = path.resolve(opts.dir);
@@ -69,6 +87,8 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   for (const [name, schema] of Object.entries(publishedSchemas())) {
     await writeFile(path.join(schemaDir, name), `${JSON.stringify(schema, null, 2)}\n`);
   }
+
+  await copyAction(path.dirname(path.dirname(await templateDir())), path.join(dir, '.podium', 'action'));
 
   // A fresh competition's phase opens today and runs for twelve weeks.
   const now = opts.now ?? new Date();
