@@ -37,6 +37,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/evaluate.js')).evaluate,
   },
   {
+    name: 'merge',
+    summary: 'join the shards of a sharded evaluation and score the whole',
+    load: async () => (await import('./commands/merge.js')).merge,
+  },
+  {
     name: 'publish',
     summary: 'commit result records to the results branch and push them',
     load: async () => (await import('./commands/publish.js')).publish,

@@ -1,15 +1,19 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { PodiumError } from '../contracts/problems.js';
 import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import { buildInput, joinIds, loadTruth, truthIds, TruthError } from '../scoring/dataset.js';
+import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError, type LoadedPredictions } from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import type { Smi } from '../sandbox/gpu/nvidia.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
-import { formatOf, type Table } from '../scoring/table.js';
+import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
+import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
 import { hashFile, sha256Hex } from '../files/tree.js';
 import { recordKey, runnerInfo, SCORER } from '../results/record.js';
 import type { ErrorInfo, Resources, ResultRecord, SubmissionInfo } from '../results/schema.js';
@@ -34,28 +38,56 @@ export interface EvaluateOptions {
   onLogs?: (logs: string) => void;
 }
 
+/** A submission run up to its predictions, or the record that ends it early. */
+type Ran =
+  | { ok: false; record: ResultRecord }
+  | {
+      ok: true;
+      ctx: RecordContext;
+      predictions: LoadedPredictions;
+      file: string;
+      /** The predictions as text, for a shard to hand on. */
+      text?: { text: string; format: TableFormat };
+      items: number;
+      resources: Resources;
+      containerProvenance?: ContainerProvenance;
+    };
+
+/** What every record of one submission shares, and how to end it early. */
+interface RecordContext {
+  report: ValidationReport;
+  phaseId: string;
+  started: number;
+  base(): Omit<ResultRecord, 'status' | 'error' | 'scores'>;
+  reject(error: ErrorInfo): ResultRecord;
+  fail(error: ErrorInfo, extra?: object): ResultRecord;
+}
+
 /**
  * Validate, score and describe one submission. Always returns a record, never throws for a
  * fault of the submission: the record's status and error say what went wrong.
  */
 export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultRecord> {
+  const ran = await runSubmission(opts);
+  return ran.ok ? scoreRun(opts, ran) : ran.record;
+}
+
+async function recordContext(opts: EvaluateOptions, step: (s: string) => void): Promise<RecordContext & { phaseWhy?: string }> {
   const now = opts.now ?? new Date();
   const { competition: c } = opts;
-  const step = opts.onStep ?? (() => {});
   const started = performance.now();
-
   step('validating the submission');
   const report = await validateSubmission(c, opts.submissionDir);
   const phase = findPhase(c, now, opts.phase);
-  const base = (hash: string | undefined, identity: SubmissionIdentity) => {
-    const submissionHash = hash ?? `sha256:${sha256Hex('')}`;
-    const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+  const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+  const base = () => {
+    const submissionHash = report.hash ?? `sha256:${sha256Hex('')}`;
     return {
       schema_version: 1 as const,
-      id: `${phaseId}/${identity.team}/${identity.name}/${recordKey(opts.commit, submissionHash)}`,
+      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${recordKey(opts.commit, submissionHash)}`,
       competition: c.config.slug,
       phase: phaseId,
-      submission: submissionInfo(report, identity),
+      submission: submissionInfo(report, report.identity),
       created_at: now.toISOString(),
       provenance: {
         ...(opts.commit ? { commit: opts.commit } : {}),
@@ -65,48 +97,117 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       },
     };
   };
-  const reject = (error: ErrorInfo): ResultRecord => ({ ...base(report.hash, report.identity), status: 'rejected', error });
-  const fail = (error: ErrorInfo, extra: object = {}): ResultRecord => ({
-    ...base(report.hash, report.identity),
-    ...extra,
-    status: 'failed',
-    error,
-  });
+  return {
+    report,
+    phaseId,
+    started,
+    base,
+    reject: (error) => ({ ...base(), status: 'rejected', error }),
+    fail: (error, extra = {}) => ({ ...base(), ...extra, status: 'failed', error }),
+    ...(phase.ok ? {} : { phaseWhy: phase.why }),
+  };
+}
 
-  if (!phase.ok) return reject({ code: 'outside-phase', message: phase.why });
+/** Validates the submission and obtains its predictions: read them, run the container, or call the API. */
+async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran> {
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const ctx = await recordContext(opts, step);
+  const { report, reject, fail } = ctx;
+  const end = (record: ResultRecord): Ran => ({ ok: false, record });
+  if (ctx.phaseWhy) return end(reject({ code: 'outside-phase', message: ctx.phaseWhy }));
   if (!report.ok || !report.submission) {
-    return reject({ code: 'invalid-submission', message: summary(report), problems: report.problems });
+    return end(reject({ code: 'invalid-submission', message: summary(report), problems: report.problems }));
   }
   const spec = scoringSpec(c);
-  let predictions = report.predictions;
-  let file = `${report.identity.path}/${report.submission.predictions ?? ''}`;
   const resources: Resources = {};
-  let containerProvenance: ContainerProvenance | undefined;
   if (report.submission.kind === 'container') {
     const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
-    const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, opts.smi);
-    opts.onLogs?.(ran.logs);
-    Object.assign(resources, ran.resources);
-    if (!ran.ok) {
-      // Logs of runs on hidden data stay with the organiser unless competition.yml says otherwise.
-      const error =
-        c.config.runtime?.show_logs && ran.logs
-          ? { ...ran.error, message: `${ran.error.message}\n--- logs ---\n${ran.logs.slice(-4000)}` }
-          : ran.error;
-      return ran.status === 'failed' ? fail(error, { resources }) : reject(error);
+    let shardDir: string | undefined;
+    try {
+      let inputDir: string | undefined;
+      if (shard && c.config.data.inputs) {
+        step(`preparing the inputs of shard ${shard.index}/${shard.count}`);
+        shardDir = await mkdtemp(path.join(os.tmpdir(), 'podium-shard-'));
+        inputDir = path.join(shardDir, 'inputs');
+        await shardInputs(path.join(opts.hiddenDir, c.config.data.inputs), inputDir, spec.id, shard);
+      }
+      const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, {
+        ...(opts.smi ? { smi: opts.smi } : {}),
+        ...(inputDir ? { inputDir } : {}),
+        keepText: shard !== undefined,
+      });
+      opts.onLogs?.(ran.logs);
+      Object.assign(resources, ran.resources);
+      if (!ran.ok) {
+        // Logs of runs on hidden data stay with the organiser unless competition.yml says otherwise.
+        const error =
+          c.config.runtime?.show_logs && ran.logs
+            ? { ...ran.error, message: `${ran.error.message}\n--- logs ---\n${ran.logs.slice(-4000)}` }
+            : ran.error;
+        return end(ran.status === 'failed' ? fail(error, { resources }) : reject(error));
+      }
+      return {
+        ok: true,
+        ctx,
+        predictions: ran.predictions,
+        file: ran.file,
+        ...(ran.text !== undefined ? { text: { text: ran.text, format: formatOf(ran.file) } } : {}),
+        items: ran.predictions.ids.length,
+        resources,
+        containerProvenance: ran.provenance,
+      };
+    } finally {
+      if (shardDir) await rm(shardDir, { recursive: true, force: true });
     }
-    predictions = ran.predictions;
-    file = ran.file;
-    containerProvenance = ran.provenance;
   }
   if (report.submission.kind === 'api') {
-    const called = await predictionsFromEndpoint(c, opts.hiddenDir, report.submission.endpoint!, spec, step);
+    const called = await predictionsFromEndpoint(
+      c,
+      opts.hiddenDir,
+      report.submission.endpoint!,
+      spec,
+      step,
+      shard ? (id) => inShard(id, shard) : undefined,
+    );
     Object.assign(resources, called.resources);
-    if (!called.ok) return called.status === 'failed' ? fail(called.error, { resources }) : reject(called.error);
-    predictions = called.predictions;
-    file = called.file;
+    if (!called.ok) return end(called.status === 'failed' ? fail(called.error, { resources }) : reject(called.error));
+    return {
+      ok: true,
+      ctx,
+      predictions: called.predictions,
+      file: called.file,
+      text: { text: called.text, format: 'jsonl' },
+      items: called.predictions.ids.length,
+      resources,
+    };
   }
+  if (shard) {
+    return end(
+      reject({
+        code: 'shard-not-supported',
+        message: 'a predictions submission runs nothing, so there is nothing to shard; evaluate it without --shard.',
+      }),
+    );
+  }
+  if (!report.predictions) throw new Error('a valid submission has predictions');
+  return {
+    ok: true,
+    ctx,
+    predictions: report.predictions,
+    file: `${report.identity.path}/${report.submission.predictions ?? ''}`,
+    items: report.predictions.ids.length,
+    resources,
+  };
+}
 
+/** Reads the truth, joins, scores with intervals and slices, and writes the record. */
+async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const { ctx, predictions, file, resources, containerProvenance } = ran;
+  const { reject, fail } = ctx;
+  const spec = scoringSpec(c);
   step('reading the hidden truth');
   const truthFile = path.join(opts.hiddenDir, c.config.data.truth);
   let truth: Table;
@@ -129,7 +230,6 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
 
   step('scoring');
   const scoringStart = performance.now();
-  if (!predictions) throw new Error('a valid submission has predictions');
   const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' });
   if (!joined.ok) {
     return reject({
@@ -145,11 +245,11 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
     const slices = c.config.data.slices ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices) : undefined;
     const record: ResultRecord = {
-      ...base(report.hash, report.identity),
+      ...ctx.base(),
       status: 'scored',
       scores: { public: values, ...(slices ? { slices } : {}) },
       resources: {
-        wall_time_s: round((performance.now() - started) / 1000),
+        wall_time_s: round((performance.now() - ctx.started) / 1000),
         ...resources,
         scoring_time_s: round((performance.now() - scoringStart) / 1000),
       },
@@ -168,6 +268,180 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
       return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
     throw e;
   }
+}
+
+/**
+ * One shard of an evaluation: the submission runs on the shard's share of the inputs and its
+ * predictions are kept for `mergeShards`; nothing is scored, the truth is not read.
+ */
+export async function evaluateShard(opts: EvaluateOptions, shard: Shard): Promise<ShardFile> {
+  const ran = await runSubmission(opts, shard);
+  const c = opts.competition;
+  const common = {
+    schema: 'podium-shard/1' as const,
+    competition: c.config.slug,
+    shard,
+    created_at: (opts.now ?? new Date()).toISOString(),
+    ...(opts.commit ? { commit: opts.commit } : {}),
+  };
+  if (!ran.ok) {
+    const r = ran.record;
+    return {
+      ...common,
+      phase: r.phase,
+      team: r.submission.team,
+      name: r.submission.name,
+      submission_hash: r.provenance.submission_hash,
+      status: r.status === 'scored' ? 'failed' : r.status,
+      items: 0,
+      ...(r.status !== 'scored' ? { error: r.error } : {}),
+      resources: r.resources ?? {},
+    };
+  }
+  const base = ran.ctx.base();
+  return {
+    ...common,
+    phase: base.phase,
+    team: base.submission.team,
+    name: base.submission.name,
+    submission_hash: base.provenance.submission_hash,
+    status: 'predicted',
+    items: ran.items,
+    predictions: { file: ran.file, format: ran.text!.format, text: ran.text!.text },
+    resources: ran.resources,
+    ...(ran.containerProvenance ? { provenance: { ...ran.containerProvenance } } : {}),
+  };
+}
+
+export class MergeError extends PodiumError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MergeError';
+  }
+}
+
+/**
+ * Joins the shards of one evaluation and scores the whole: the same predictions, truth and
+ * bootstrap as an unsharded run, so the same scores. The shards must be of this submission (its
+ * files hash the same), at one commit, in one phase, and all N of them, each once.
+ */
+export async function mergeShards(opts: EvaluateOptions, shards: readonly ShardFile[]): Promise<ResultRecord> {
+  const step = opts.onStep ?? (() => {});
+  const ctx = await recordContext(opts, step);
+  if (!ctx.report.ok || !ctx.report.hash)
+    return ctx.reject({ code: 'invalid-submission', message: summary(ctx.report), problems: ctx.report.problems });
+  if (shards.length === 0) throw new MergeError('give the shard files to merge.');
+  const count = shards[0]!.shard.count;
+  const seen = new Set<number>();
+  for (const s of shards) {
+    const what = `shard ${s.shard.index}/${s.shard.count}`;
+    if (s.shard.count !== count) throw new MergeError(`${what} is one of ${s.shard.count} shards, the others of ${count}.`);
+    if (seen.has(s.shard.index)) throw new MergeError(`${what} is given twice.`);
+    seen.add(s.shard.index);
+    if (s.submission_hash !== ctx.report.hash)
+      throw new MergeError(`${what} was run on other files than ${ctx.report.identity.path} (submission hash ${s.submission_hash}).`);
+    if ((s.commit ?? '') !== (opts.commit ?? ''))
+      throw new MergeError(`${what} is of commit ${s.commit ?? 'none'}, not ${opts.commit ?? 'none'}.`);
+    if (s.phase !== ctx.phaseId) throw new MergeError(`${what} is of phase ${s.phase}, not ${ctx.phaseId}.`);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0)
+    throw new MergeError(`shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} missing; merge needs all ${count}.`);
+
+  const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index);
+  const resources = mergeResources(ordered);
+  const failedShard = ordered.find((s) => s.status !== 'predicted');
+  if (failedShard) {
+    const error: ErrorInfo = {
+      code: failedShard.error?.code ?? 'shard-failed',
+      message: `shard ${failedShard.shard.index}/${count}: ${failedShard.error?.message ?? 'failed'}`,
+      ...(failedShard.error?.platform_fault ? { platform_fault: true } : {}),
+    };
+    return failedShard.status === 'rejected' ? ctx.reject(error) : ctx.fail(error, { resources });
+  }
+  const formats = new Set(ordered.map((s) => s.predictions!.format));
+  if (formats.size !== 1)
+    throw new MergeError('the shards wrote predictions in different formats; they must all be CSV or all JSON Lines.');
+  const format = [...formats][0]!;
+  let text: string;
+  if (format === 'csv') {
+    const split = ordered.map((s) => {
+      const t = s.predictions!.text.replace(/^\uFEFF/, '');
+      const nl = t.indexOf('\n');
+      return { header: (nl < 0 ? t : t.slice(0, nl)).replace(/\r$/, ''), body: nl < 0 ? '' : t.slice(nl + 1) };
+    });
+    if (new Set(split.map((x) => x.header)).size !== 1)
+      return ctx.reject({ code: 'invalid-predictions', message: 'the shards wrote predictions with different header lines.' });
+    text = `${split[0]!.header}\n${split.map((x) => (x.body && !x.body.endsWith('\n') ? `${x.body}\n` : x.body)).join('')}`;
+  } else {
+    text = ordered
+      .map((s) => (s.predictions!.text.endsWith('\n') || !s.predictions!.text ? s.predictions!.text : `${s.predictions!.text}\n`))
+      .join('');
+  }
+  const file = ordered[0]!.predictions!.file;
+  const loaded = await loadPredictions(file, { text }, format, scoringSpec(opts.competition));
+  if (!loaded.ok)
+    return ctx.reject({
+      code: 'invalid-predictions',
+      message: `the shards' predictions together are not valid: ${loaded.problems.length} problem(s).`,
+      problems: loaded.problems,
+    });
+  const provenance = ordered[0]!.provenance as ContainerProvenance | undefined;
+  return scoreRun(opts, {
+    ok: true,
+    ctx,
+    predictions: loaded.predictions,
+    file,
+    items: loaded.predictions.ids.length,
+    resources,
+    ...(provenance ? { containerProvenance: provenance } : {}),
+  });
+}
+
+/**
+ * The resources of a sharded run: compute adds up over shards (time, CPU, energy, requests),
+ * peaks are the largest shard's, per-item time is the total time over all items, and the
+ * latency percentiles, which cannot be merged exactly, are the worst shard's.
+ */
+function mergeResources(shards: readonly ShardFile[]): Resources {
+  const rs = shards.map((s) => s.resources as Resources);
+  const sum = (k: 'wall_time_s' | 'startup_s' | 'cpu_time_s' | 'energy_j' | 'requests' | 'retries') =>
+    rs.every((r) => r[k] !== undefined) ? { [k]: round(rs.reduce((t, r) => t + r[k]!, 0)) } : {};
+  const max = (k: 'peak_memory_bytes') => (rs.every((r) => r[k] !== undefined) ? { [k]: Math.max(...rs.map((r) => r[k]!)) } : {});
+  const items = shards.reduce((t, s) => t + s.items, 0);
+  const wall = rs.every((r) => r.wall_time_s !== undefined) ? rs.reduce((t, r) => t + r.wall_time_s!, 0) : undefined;
+  const latency = rs.every((r) => r.latency_ms)
+    ? {
+        latency_ms: {
+          p50: Math.max(...rs.map((r) => r.latency_ms!.p50)),
+          p95: Math.max(...rs.map((r) => r.latency_ms!.p95)),
+          p99: Math.max(...rs.map((r) => r.latency_ms!.p99)),
+        },
+      }
+    : {};
+  const gpu = rs.every((r) => r.gpu)
+    ? {
+        gpu: {
+          ...rs[0]!.gpu!,
+          ...(rs.every((r) => r.gpu!.peak_memory_bytes !== undefined)
+            ? { peak_memory_bytes: Math.max(...rs.map((r) => r.gpu!.peak_memory_bytes!)) }
+            : {}),
+        },
+      }
+    : {};
+  return {
+    ...sum('wall_time_s'),
+    ...sum('startup_s'),
+    ...(wall !== undefined && items > 0 ? { per_sample_ms: round((wall * 1000) / items) } : {}),
+    ...sum('cpu_time_s'),
+    ...max('peak_memory_bytes'),
+    ...gpu,
+    ...sum('energy_j'),
+    ...(rs.every((r) => r.energy_j !== undefined) && rs[0]!.energy_method ? { energy_method: rs[0]!.energy_method } : {}),
+    ...sum('requests'),
+    ...sum('retries'),
+    ...latency,
+  };
 }
 
 function round(x: number): number {

@@ -1,12 +1,13 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
 import { progress, UsageError } from '../io.js';
 import { hiddenDir } from '../../competition/load.js';
-import { evaluateSubmission } from '../../evaluate/evaluate.js';
+import { evaluateShard, evaluateSubmission } from '../../evaluate/evaluate.js';
+import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
-import { openCompetition, printProblems } from './shared.js';
+import { openCompetition, printProblems, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -24,6 +25,8 @@ Options:
   --commit SHA       the git commit the submission was taken from, for provenance
   --phase ID         score for this phase (default: the phase open now)
   --logs FILE        write a container submission's logs here (kept for organisers)
+  --shard I/N        run shard I of N only (container and API submissions) and write its
+                     predictions to --out, for podium merge (see docs/runners.md)
   --json             print the record on stdout
 
 Example:
@@ -37,6 +40,7 @@ Example:
       commit: { type: 'string' },
       phase: { type: 'string' },
       logs: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
@@ -55,6 +59,31 @@ Example:
       throw new UsageError(e instanceof Error ? e.message : String(e), 'evaluate');
     }
     let logs = '';
+    if (values.shard !== undefined) {
+      const shard = parseShard(values.shard);
+      if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
+      if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
+      const part = await evaluateShard(
+        {
+          competition,
+          hiddenDir: hidden,
+          submissionDir: path.resolve(io.cwd, positionals[0]!),
+          ...(values.commit ? { commit: values.commit } : {}),
+          ...(values.phase ? { phase: values.phase } : {}),
+          ...(deps.now ? { now: deps.now() } : {}),
+          onStep: (s) => bar.step(s),
+          ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
+        },
+        shard,
+      );
+      if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
+      bar.done();
+      await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
+      const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
+      if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
+      else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
+      return part.status === 'predicted' ? 0 : 1;
+    }
     const record = await evaluateSubmission({
       competition,
       hiddenDir: hidden,
@@ -69,18 +98,7 @@ Example:
     bar.done();
     const text = serializeRecord(record);
     if (values.out) {
-      // Write beside the target and rename, so a crash never leaves half a record.
-      const out = path.resolve(io.cwd, values.out);
-      await mkdir(path.dirname(out), { recursive: true });
-      const tmp = `${out}.${process.pid}.tmp`;
-      await writeFile(tmp, text);
-      try {
-        await rename(tmp, out);
-      } catch (e: unknown) {
-        await rm(tmp, { force: true });
-        const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; give a file name such as record.json' : String(e);
-        throw new UsageError(`cannot write the record to ${values.out}: ${why}.`, 'evaluate');
-      }
+      await writeAtomically(io, values.out, text, 'the record', 'evaluate');
     }
     if (json) io.stdout(text);
     else if (record.status === 'scored') {

@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COMPETITION_FILE, loadCompetition, type Competition } from '../../competition/load.js';
 import { formatProblem, type Problem } from '../../contracts/problems.js';
-import type { CliIO } from '../io.js';
+import { UsageError, type CliIO } from '../io.js';
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
@@ -26,4 +26,20 @@ export async function openCompetition(io: CliIO, given: string | undefined, from
 
 export function printProblems(io: CliIO, problems: readonly Problem[]): void {
   for (const p of problems) io.stderr(`  ${formatProblem(p)}\n`);
+}
+
+/** Writes beside the target and renames, so a crash never leaves half a file. */
+export async function writeAtomically(io: CliIO, file: string, text: string, what: string, command: string): Promise<string> {
+  const out = path.resolve(io.cwd, file);
+  await mkdir(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  try {
+    await rename(tmp, out);
+  } catch (e: unknown) {
+    await rm(tmp, { force: true });
+    const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; give a file name such as record.json' : String(e);
+    throw new UsageError(`cannot write ${what} to ${file}: ${why}.`, command);
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { readInputs } from './inputs.js';
 import { runApi } from './run.js';
 
 export type EndpointOutcome =
-  | { ok: true; predictions: LoadedPredictions; file: string; resources: Resources }
+  | { ok: true; predictions: LoadedPredictions; file: string; text: string; resources: Resources }
   | { ok: false; status: 'failed' | 'rejected'; error: ErrorInfo; resources: Resources };
 
 /** Calls an API submission for every test input and checks its answers as a predictions file. */
@@ -16,6 +16,8 @@ export async function predictionsFromEndpoint(
   endpoint: string,
   spec: ScoringSpec,
   step: (s: string) => void,
+  /** Only the items this keeps (a shard's share), by id. */
+  keep?: (id: string) => boolean,
 ): Promise<EndpointOutcome> {
   const api = c.config.api;
   if (!api)
@@ -30,6 +32,7 @@ export async function predictionsFromEndpoint(
   let items: Record<string, string>[];
   try {
     items = await readInputs(inputsFile);
+    if (keep) items = items.filter((item) => keep(item[spec.id] ?? ''));
   } catch (e: unknown) {
     const why = e instanceof Error ? e.message : String(e);
     return {
@@ -85,5 +88,5 @@ export async function predictionsFromEndpoint(
       resources,
     };
   }
-  return { ok: true, predictions: loaded.predictions, file, resources };
+  return { ok: true, predictions: loaded.predictions, file, text, resources };
 }

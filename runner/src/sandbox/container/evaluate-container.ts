@@ -17,7 +17,16 @@ import { GpuMeter, nvidiaSmi, type GpuMeasurement, type Smi } from '../gpu/nvidi
 export const PODIUM_LABEL = 'podium.run';
 
 export type ContainerOutcome =
-  | { ok: true; predictions: LoadedPredictions; file: string; resources: Resources; provenance: ContainerProvenance; logs: string }
+  | {
+      ok: true;
+      predictions: LoadedPredictions;
+      file: string;
+      /** The predictions file as the container wrote it, when asked for (shards keep it). */
+      text?: string;
+      resources: Resources;
+      provenance: ContainerProvenance;
+      logs: string;
+    }
   | { ok: false; status: 'failed' | 'rejected'; error: ErrorInfo; resources: Resources; logs: string };
 
 /** What a record says about the image and the engine that ran it. */
@@ -86,8 +95,9 @@ export async function predictionsFromContainer(
   spec: ScoringSpec,
   engine: ContainerEngine,
   step: (s: string) => void,
-  smi: Smi = nvidiaSmi(),
+  options: { smi?: Smi; inputDir?: string; keepText?: boolean } = {},
 ): Promise<ContainerOutcome> {
+  const smi = options.smi ?? nvidiaSmi();
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): ContainerOutcome => ({
     ok: false,
     status: 'failed',
@@ -111,7 +121,8 @@ export async function predictionsFromContainer(
       message: 'competition.yml names no "data.inputs" folder for containers; tell the organisers.',
       platform_fault: true,
     });
-  const inputDir = path.join(hiddenDir, inputs);
+  // A shard runs on its own share of the inputs, prepared by the caller.
+  const inputDir = options.inputDir ?? path.join(hiddenDir, inputs);
   try {
     if (!(await lstat(inputDir)).isDirectory()) throw new Error('not a folder');
   } catch {
@@ -289,11 +300,13 @@ export async function predictionsFromContainer(
         logs,
       );
     }
+    const text = options.keepText ? await readFile(file, 'utf8') : undefined;
     if (loaded.predictions.ids.length > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / loaded.predictions.ids.length);
     return {
       ok: true,
       predictions: loaded.predictions,
       file: `/output/${output}`,
+      ...(text !== undefined ? { text } : {}),
       resources,
       provenance: {
         image_digest: repoDigest ?? image,

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, required } from '../args.js';
+import { progress, UsageError } from '../io.js';
+import { hiddenDir } from '../../competition/load.js';
+import { mergeShards, MergeError } from '../../evaluate/evaluate.js';
+import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
+import { serializeRecord } from '../../results/record.js';
+import { formatValue } from '../../results/standings.js';
+import { openCompetition, printProblems, writeAtomically } from './shared.js';
+import type { Command } from './command.js';
+import type { CliDeps } from '../io.js';
+
+export const merge: Command = {
+  name: 'merge',
+  help: `Usage: podium merge --competition DIR --submission DIR --out FILE SHARD.json...
+
+Joins the shard files that "podium evaluate --shard I/N" wrote for one submission and scores
+the whole against the hidden truth: the same scores and intervals as one unsharded run. All N
+shards must be given, each once, of the same submission files, commit and phase.
+
+Options:
+  --competition DIR  the competition repository
+  --submission DIR   the submission folder the shards ran (its files must hash the same)
+  --hidden DIR       the hidden data folder (default: from competition.yml data.hidden)
+  --commit SHA       the commit the shards were run at (must match theirs)
+  --phase ID         the phase (default: the phase open now)
+  --out FILE         write the record here
+  --json             print the record on stdout
+
+Example:
+  podium merge --competition . --submission submissions/a/x --out record.json part-*.json
+`,
+  async run(argv, io, deps: CliDeps) {
+    const { values, positionals } = parse('merge', argv, {
+      competition: { type: 'string' },
+      submission: { type: 'string' },
+      hidden: { type: 'string' },
+      commit: { type: 'string' },
+      phase: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length === 0) throw new UsageError('give the shard files to merge.', 'merge');
+    if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit))
+      throw new UsageError('--commit takes a full 40-character commit id.', 'merge');
+    const competition = await openCompetition(io, required('merge', values.competition, '--competition'));
+    const submission = required('merge', values.submission, '--submission');
+    let hidden: string;
+    try {
+      hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
+    } catch (e: unknown) {
+      throw new UsageError(e instanceof Error ? e.message : String(e), 'merge');
+    }
+    const shards: ShardFile[] = [];
+    for (const f of positionals) {
+      let text: string;
+      try {
+        text = await readFile(path.resolve(io.cwd, f), 'utf8');
+      } catch {
+        throw new UsageError(`cannot read the shard file ${f}.`, 'merge');
+      }
+      try {
+        shards.push(parseShardFile(f, text));
+      } catch (e: unknown) {
+        throw new UsageError(e instanceof Error ? e.message : String(e), 'merge');
+      }
+    }
+    const json = values.json === true;
+    const bar = progress(io, json);
+    let record;
+    try {
+      record = await mergeShards(
+        {
+          competition,
+          hiddenDir: hidden,
+          submissionDir: path.resolve(io.cwd, submission),
+          ...(values.commit ? { commit: values.commit } : {}),
+          ...(values.phase ? { phase: values.phase } : {}),
+          ...(deps.now ? { now: deps.now() } : {}),
+          onStep: (s) => bar.step(s),
+        },
+        shards,
+      );
+    } catch (e: unknown) {
+      if (e instanceof MergeError) throw new UsageError(e.message, 'merge');
+      throw e;
+    }
+    bar.done();
+    const text = serializeRecord(record);
+    if (values.out) await writeAtomically(io, values.out, text, 'the record', 'merge');
+    if (json) io.stdout(text);
+    else if (record.status === 'scored') {
+      const scores = competition.metrics.map((m) => `${m.label} ${formatValue(record.scores.public[m.name]!.value)}`).join(', ');
+      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: ${shards.length} shards merged and scored — ${scores}\n`);
+    } else {
+      io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
+      printProblems(io, record.error.problems ?? []);
+    }
+    return record.status === 'scored' ? 0 : 1;
+  },
+};
