@@ -55,6 +55,7 @@ export async function run(): Promise<void> {
     case 'evaluate':
       return evaluate(x);
     case 'report':
+      gitAuth(token, process.env);
       return report(x, github(token), repoOf());
     case 'publish':
       gitAuth(token, process.env);

@@ -256,7 +256,16 @@ export function placement(c: Competition, records: readonly ResultRecord[], reco
 export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const { record, request } = await readEvaluation(io);
   const c = await competitionAt(io);
-  const body = renderComment(c, record, placement(c, await history(c.dir), record));
+  let records: ResultRecord[] = [];
+  try {
+    records = await history(c.dir);
+  } catch (e: unknown) {
+    // The ranking line is a courtesy: the comment goes out without it.
+    io.info(
+      `The results history cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the comment leaves out the rank.`,
+    );
+  }
+  const body = renderComment(c, record, placement(c, records, record));
   const bot = io.input('bot-login') || 'github-actions[bot]';
   const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: request.pull_request, per_page: 100 });
   const mine = comments.find((x) => x.user?.login === bot && (x.body ?? '').startsWith(MARKER));
