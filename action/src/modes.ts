@@ -10,6 +10,7 @@ import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
+import { loadTeams, mayEnter } from '../../runner/src/competition/teams.js';
 import { checkChanges, type ChangedFile } from './changes.js';
 import { MARKER, renderComment, type Placement } from './comment.js';
 import { pullRequestEvent, workflowRunEvent } from './event.js';
@@ -79,8 +80,10 @@ async function changedFiles(gh: GitHub, repo: Repo, pr: number): Promise<Changed
   }));
 }
 
-/** Phase and limits for one more submission of a team, from the results history. */
-async function admissible(c: Competition, team: string, io: Io): Promise<string | undefined> {
+/** Membership, phase and limits for one more submission of a team, from teams.yml and the results history. */
+async function admissible(c: Competition, team: string, login: string, io: Io): Promise<string | undefined> {
+  const member = mayEnter(await loadTeams(c.dir), login, team);
+  if (!member.ok) return member.why;
   const phase = findPhase(c, io.now());
   if (!phase.ok) return phase.why;
   const limit = checkLimits(c, await history(c.dir), team, phase.phase.id, io.now());
@@ -106,7 +109,7 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const repoRel = (f: string) => path.relative(io.workspace, path.join(c.dir, f)).split(path.sep).join('/');
   for (const p of report.problems)
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
-  const refused = report.ok ? await admissible(c, changes.team, io) : undefined;
+  const refused = report.ok ? await admissible(c, changes.team, pr.author, io) : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const valid = report.ok && !refused;
   const lines = [
@@ -153,23 +156,25 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   } catch {
     // No usable hint: the pull request is looked up by its head SHA alone.
   }
-  let number: number | undefined;
+  let found: { number: number; author: string } | undefined;
   if (hint !== undefined) {
     const { data } = await gh.rest.pulls.get({ ...repo, pull_number: hint }).catch(() => ({ data: undefined }));
-    if (data && data.state === 'open' && data.head.sha === run.headSha) number = data.number;
+    if (data && data.state === 'open' && data.head.sha === run.headSha) found = { number: data.number, author: data.user.login };
   }
-  if (number === undefined) {
+  if (found === undefined) {
     const open = await gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
-    number = open.find((p) => p.head.sha === run.headSha)?.number;
+    const pr = open.find((p) => p.head.sha === run.headSha);
+    if (pr) found = { number: pr.number, author: pr.user?.login ?? '' };
   }
-  if (number === undefined) {
+  if (found === undefined) {
     io.info(`No open pull request has ${run.headSha} as its head (it was pushed to or closed since): nothing to evaluate.`);
     return;
   }
+  const { number } = found;
   const changes = checkChanges(await changedFiles(gh, repo, number));
   if (!changes.ok) return io.fail(changes.why);
   const c = await competitionAt(io);
-  const refused = await admissible(c, changes.team, io);
+  const refused = await admissible(c, changes.team, found.author, io);
   if (refused) return io.fail(refused);
   const out = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
   await rm(out, { recursive: true, force: true });

@@ -133,7 +133,7 @@ interface World {
   baseline: string;
 }
 
-async function world(edit: (yml: string) => string = (y) => y): Promise<World> {
+async function world(edit: (yml: string) => string = (y) => y, files: Record<string, string> = {}): Promise<World> {
   const root = await temp();
   const origin = path.join(root, 'origin.git');
   const hidden = path.join(root, 'hidden');
@@ -141,6 +141,8 @@ async function world(edit: (yml: string) => string = (y) => y): Promise<World> {
   await initCompetition({ dir: organiser, example: true, hiddenDir: hidden, git: true });
   const yml = path.join(organiser, 'competition.yml');
   await writeFile(yml, edit(await readFile(yml, 'utf8')));
+  for (const [f, text] of Object.entries(files)) await writeFile(path.join(organiser, f), text);
+  git(organiser, 'add', '-A');
   git(organiser, 'commit', '-q', '-am', 'organiser settings', '--allow-empty');
   git(root, 'init', '-q', '--bare', '--initial-branch=main', origin);
   git(organiser, 'push', '-q', origin, 'main');
@@ -317,6 +319,32 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const { v, p } = await pipeline(w, second, 'delta');
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/::error file=submissions\/delta\/two\/submission\.yml::team delta has used its 1 submission\(s\) for today/);
+    expect(p.outputs.ready).toBe('false');
+  });
+
+  it('only members may submit for a team: teams.yml, or a team of one named by the login', async () => {
+    const w = await world(undefined, { 'teams.yml': 'teams:\n  alpha: [octocat]\n' });
+    const files = { 'submission.yml': submissionYml('alpha', 'mine'), 'predictions.csv': w.baseline };
+    const byStranger = await w.openPull('alpha', 'mine', files);
+    const refused = await action(
+      await w.checkout('v1', byStranger.sha),
+      'validate',
+      pullRequestPayload(byStranger.number, byStranger.sha, byStranger.base, 'mallory'),
+      w,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('mallory is not a member of any team in teams.yml');
+    const byMember = await action(
+      await w.checkout('v2', byStranger.sha),
+      'validate',
+      pullRequestPayload(byStranger.number, byStranger.sha, byStranger.base, 'Octocat'),
+      w,
+    );
+    expect(byMember.code, byMember.stdout).toBe(0);
+    // prepare takes the author from the API, not from the event or the artifact.
+    w.api.pulls[0]!.author = 'mallory';
+    const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(byStranger.sha), w);
+    expect(p.code).toBe(1);
     expect(p.outputs.ready).toBe('false');
   });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CompetitionSchema, type CompetitionConfig } from './schema.js';
 import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
 import { ContractError, didYouMean, type Problem } from '../contracts/problems.js';
+import { loadTeams } from './teams.js';
 import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
 import type { ScoringSpec } from '../scoring/dataset.js';
@@ -67,7 +68,16 @@ export async function checkCompetition(
       );
     }
   }
-  if (dir !== undefined) await checkDataFiles(config, dir, source, problems);
+  if (dir !== undefined) {
+    await checkDataFiles(config, dir, source, problems);
+    // teams.yml travels with competition.yml: an invalid one is reported with it.
+    try {
+      await loadTeams(dir);
+    } catch (e: unknown) {
+      if (!(e instanceof ContractError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
 
   const primary = metrics.find((m) => m.primary);
   if (problems.length > 0 || !primary) return { ok: false, problems };
