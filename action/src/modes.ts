@@ -9,7 +9,8 @@ import { checkRecord, serializeRecord } from '../../runner/src/results/record.js
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
-import { buildSite } from '../../leaderboard-site/src/build.js';
+import { buildSite, escapeHtml } from '../../leaderboard-site/src/build.js';
+import { dryRun } from '../../runner/src/evaluate/dry-run.js';
 import { loadTeams, mayEnter } from '../../runner/src/competition/teams.js';
 import { checkChanges, type ChangedFile } from './changes.js';
 import { MARKER, renderComment, type Placement } from './comment.js';
@@ -111,13 +112,30 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
   const refused = report.ok ? await admissible(c, changes.team, pr.author, io) : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
-  const valid = report.ok && !refused;
+  const notes: string[] = [];
+  let dryFailed: string | undefined;
+  if (report.ok && !refused && report.submission?.kind === 'container') {
+    const engine = (await import('../../runner/src/sandbox/container/docker.js')).dockerEngine();
+    const dry = await dryRun(c, path.join(c.dir, changes.folder), report.submission, engine, (s) => io.info(s));
+    if (!dry.ran) notes.push(`No dry run: ${dry.why}.`);
+    else if (dry.ok) notes.push(`Dry run on the public sample inputs: ${dry.items} predictions in ${dry.seconds.toFixed(1)} s.`);
+    else {
+      dryFailed = `dry run on the public sample inputs: ${dry.error.message}`;
+      io.annotate(dryFailed, { file: repoRel(`${changes.folder}/submission.yml`) });
+      for (const p of dry.error.problems ?? [])
+        io.annotate(`dry run: ${p.file} ${p.message}`, { file: repoRel(`${changes.folder}/submission.yml`) });
+      // The sample is public, so the container's own output may be shown, as inert text.
+      if (dry.logs) notes.push(`Dry run failed; the last lines it printed:\n\n<pre>${escapeHtml(dry.logs.slice(-2000))}</pre>`);
+    }
+  }
+  const valid = report.ok && !refused && !dryFailed;
   const lines = [
     `### Podium: ${changes.folder}`,
     '',
     valid
       ? `Valid ${report.submission?.kind ?? ''} submission; it will be evaluated once an organiser approves the run.`
-      : `Not valid: ${report.problems.length + (refused ? 1 : 0)} problem(s), shown as annotations on the files.`,
+      : `Not valid: ${report.problems.length + (refused ? 1 : 0) + (dryFailed ? 1 : 0)} problem(s), shown as annotations on the files.`,
+    ...notes.flatMap((n) => ['', n]),
   ];
   await io.summary(lines.join('\n') + '\n');
   io.output('team', changes.team);
@@ -131,7 +149,7 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
     `${JSON.stringify({ pull_request: pr.number, head_sha: pr.headSha, folder: changes.folder, team: changes.team, name: changes.name })}\n`,
   );
   io.output('request-dir', dir);
-  if (!valid) return io.fail(refused ?? `the submission in ${changes.folder} is not valid; see the annotations.`);
+  if (!valid) return io.fail(refused ?? dryFailed ?? `the submission in ${changes.folder} is not valid; see the annotations.`);
   io.output('valid', 'true');
 }
 

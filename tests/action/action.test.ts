@@ -141,7 +141,10 @@ async function world(edit: (yml: string) => string = (y) => y, files: Record<str
   await initCompetition({ dir: organiser, example: true, hiddenDir: hidden, git: true });
   const yml = path.join(organiser, 'competition.yml');
   await writeFile(yml, edit(await readFile(yml, 'utf8')));
-  for (const [f, text] of Object.entries(files)) await writeFile(path.join(organiser, f), text);
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(organiser, f)), { recursive: true });
+    await writeFile(path.join(organiser, f), text);
+  }
   git(organiser, 'add', '-A');
   git(organiser, 'commit', '-q', '-am', 'organiser settings', '--allow-empty');
   git(root, 'init', '-q', '--bare', '--initial-branch=main', origin);
@@ -396,6 +399,46 @@ describe.skipIf(!engine)('the Action with a container submission on the real eng
   beforeAll(async () => {
     await ensureBaseImage();
   }, 120_000);
+
+  const sampleWorld = async () => {
+    const w = await world(
+      (y) =>
+        y
+          .replace(/kinds: \[.*\]/, 'kinds: [predictions, container]')
+          .replace('  inputs: inputs ', '  sample_inputs: sample\n  inputs: inputs ')
+          .replace('leaderboard:', `runtime:\n  timeout_seconds: 10\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\nleaderboard:`),
+      { 'data/public/sample/test.csv': 'id,loudness,centroid,zcr,flux\nsample-1,-20,0.5,0.1,0.2\nsample-2,-30,0.4,0.2,0.1\n' },
+    );
+    return w;
+  };
+  const PREDICT = `awk -F, 'NR==1{print "id,label"; next} {print $1 "," ($2 > -21 ? "music" : "speech")}' /input/test.csv > /output/predictions.csv`;
+
+  it('validation runs a container on the public sample: a good one passes and says so', async () => {
+    const w = await sampleWorld();
+    const pr = await w.openPull('iota', 'box', {
+      'submission.yml': 'team: iota\nname: box\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+      'run.sh': `${PREDICT}\n`,
+    });
+    const v = await action(await w.checkout('v', pr.sha), 'validate', pullRequestPayload(pr.number, pr.sha, pr.base, 'iota'), w);
+    expect(v.code, v.stdout).toBe(0);
+    expect(v.summary).toContain('Dry run on the public sample inputs: 2 predictions');
+  });
+
+  it('validation runs a container on the public sample: a broken one is stopped before any approval', async () => {
+    const w = await sampleWorld();
+    const pr = await w.openPull('kappa', 'box', {
+      'submission.yml': 'team: kappa\nname: box\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCMD ["/bin/sh", "-c", "echo '<b>missing model</b>'; exit 2"]\n`,
+    });
+    const { v, p } = await pipeline(w, pr, 'kappa');
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(
+      /::error file=submissions\/kappa\/box\/submission\.yml::dry run on the public sample inputs: the container exited with code 2/,
+    );
+    expect(v.summary).toContain('&lt;b&gt;missing model&lt;/b&gt;');
+    expect(p.outputs.ready).toBe('false');
+  });
 
   it('a failing container: a failed record, a comment that says so, a failure status', async () => {
     const w = await world((y) =>

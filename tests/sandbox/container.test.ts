@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
@@ -117,6 +117,40 @@ describe.skipIf(!available)('container submissions', () => {
       existsSync(d) ? readdirSync(d).filter((n) => n.startsWith('podium-')) : [],
     );
     expect(left).toEqual([]);
+  });
+
+  it('podium validate --dry-run runs the container on the public sample inputs', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root);
+    await mkdir(path.join(ex.dir, 'data', 'public', 'sample'), { recursive: true });
+    await writeFile(path.join(ex.dir, 'data', 'public', 'sample', 'test.csv'), 'id,loudness\ns1,-10\ns2,-40\ns3,-5\n');
+    const yml = path.join(ex.dir, 'competition.yml');
+    await writeFile(
+      yml,
+      (await readFile(yml, 'utf8'))
+        .replace(/kinds: \[.*\]/, 'kinds: [predictions, container]')
+        .replace('  inputs: inputs ', '  sample_inputs: sample\n  inputs: inputs ')
+        .replace('leaderboard:', `${RUNTIME}leaderboard:`),
+    );
+    const good = await ex.submit('t', 'good', {
+      'submission.yml': 'team: t\nname: good\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+      'run.sh': `${PREDICT}\n`,
+    });
+    const ok = await runCli(ex.dir, ['validate', '--dry-run', good]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/is valid \(dry run: 3 predictions in [\d.]+ s\)/);
+    const bad = await ex.submit('t', 'bad', {
+      'submission.yml': 'team: t\nname: bad\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCMD ["/bin/sh", "-c", "echo cannot find the model; exit 4"]\n`,
+    });
+    const no = await runCli(ex.dir, ['validate', '--dry-run', bad]);
+    expect(no.code).toBe(1);
+    expect(no.err).toContain('dry run on the public sample inputs: the container exited with code 4');
+    expect(no.err).toContain('cannot find the model');
+    // Without --dry-run nothing runs: the same folder is valid as files.
+    expect((await runCli(ex.dir, ['validate', bad])).code).toBe(0);
+    expect(leftovers()).toBe('');
   });
 
   it('keeps the network, the runner environment and the labels out', async () => {

@@ -228,6 +228,11 @@ async function checkDataFiles(config: CompetitionConfig, dir: string, source: Ya
   if (config.data.ids !== undefined && !(await isKind(path.join(publicDir, config.data.ids), 'file'))) {
     problems.push(source.problem(['data', 'ids'], `the file "${config.data.ids}" does not exist in "${config.data.public}".`));
   }
+  if (config.data.sample_inputs !== undefined && !(await isKind(path.join(publicDir, config.data.sample_inputs), 'dir'))) {
+    problems.push(
+      source.problem(['data', 'sample_inputs'], `the folder "${config.data.sample_inputs}" does not exist in "${config.data.public}".`),
+    );
+  }
 }
 
 async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {

@@ -29,6 +29,12 @@ const Data = Type.Object(
     inputs: Type.Optional(
       Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' }),
     ),
+    sample_inputs: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'folder in the public folder shaped like the inputs, on which container submissions get a dry run at validation',
+      }),
+    ),
     id_column: Type.Optional(Type.String({ minLength: 1, description: 'default id' })),
     target_column: Type.Optional(Type.String({ minLength: 1, description: 'default label' })),
     score_column: Type.Optional(

@@ -11,7 +11,7 @@ import type { Command } from './command.js';
 
 export const validate: Command = {
   name: 'validate',
-  help: `Usage: podium validate [--competition DIR] [SUBMISSION_DIR ...] [--json]
+  help: `Usage: podium validate [--competition DIR] [SUBMISSION_DIR ...] [--dry-run] [--json]
 
 Checks competition.yml and each submission folder (submission.yml, its files, the
 predictions against the published test ids) and lists every problem with file, line and
@@ -20,6 +20,8 @@ column. Exit status 1 when anything is wrong.
 Options:
   --competition DIR  the competition repository (default: the nearest folder above the
                      submission, or the current folder, that holds competition.yml)
+  --dry-run          also run container submissions on the public sample inputs
+                     (data.sample_inputs) in the sandbox, as the pull-request check does
   --json             print a JSON report on stdout instead of text
 
 Examples:
@@ -27,7 +29,11 @@ Examples:
   podium validate --competition . --json submissions/a/x submissions/b/y
 `,
   async run(argv, io) {
-    const { values, positionals } = parse('validate', argv, { competition: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parse('validate', argv, {
+      competition: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
     const json = values.json === true;
     const bar = progress(io, json);
     const dir = await findCompetitionDir(io, values.competition, positionals[0]);
@@ -45,16 +51,38 @@ Examples:
             problems: [{ file: COMPETITION_FILE, line: 0, column: 0, path: '', message: `not found in ${dir}; pass --competition DIR.` }],
           }
         : await checkCompetition(text, dir);
-    const report: { competition: { ok: boolean; problems: Problem[] }; submissions: { path: string; ok: boolean; problems: Problem[] }[] } =
-      {
-        competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
-        submissions: [],
-      };
+    const report: {
+      competition: { ok: boolean; problems: Problem[] };
+      submissions: { path: string; ok: boolean; problems: Problem[]; dryRun?: string; logs?: string }[];
+    } = {
+      competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
+      submissions: [],
+    };
     if (comp.ok) {
       for (const sub of positionals) {
         bar.step(`checking ${sub}`);
         const r = await validateSubmission(comp.competition, path.resolve(io.cwd, sub));
-        report.submissions.push({ path: r.identity.path, ok: r.ok, problems: r.problems });
+        const entry: (typeof report.submissions)[number] = { path: r.identity.path, ok: r.ok, problems: r.problems };
+        if (values['dry-run'] && r.ok && r.submission?.kind === 'container') {
+          const { dryRun } = await import('../../evaluate/dry-run.js');
+          const { dockerEngine } = await import('../../sandbox/container/docker.js');
+          const dry = await dryRun(comp.competition, path.resolve(io.cwd, sub), r.submission, dockerEngine(), (x) => bar.step(x));
+          entry.dryRun = !dry.ran
+            ? `not run: ${dry.why}`
+            : dry.ok
+              ? `${dry.items} predictions in ${dry.seconds.toFixed(1)} s`
+              : `failed: ${dry.error.message}`;
+          if (dry.ran && !dry.ok) {
+            entry.ok = false;
+            entry.problems = [
+              ...entry.problems,
+              { file: entry.path, line: 0, column: 0, path: '', message: `dry run on the public sample inputs: ${dry.error.message}` },
+              ...(dry.error.problems ?? []),
+            ];
+            entry.logs = dry.logs;
+          }
+        }
+        report.submissions.push(entry);
       }
     }
     bar.done();
@@ -71,10 +99,11 @@ Examples:
       io.stdout(`✓ competition.yml is valid (${comp.competition.config.title})\n`);
     }
     for (const s of report.submissions) {
-      if (s.ok) io.stdout(`✓ ${s.path} is valid\n`);
+      if (s.ok) io.stdout(`✓ ${s.path} is valid${s.dryRun ? ` (dry run: ${s.dryRun})` : ''}\n`);
       else {
         io.stderr(`✗ ${s.path}: ${plural(s.problems.length, 'problem')}\n`);
         printProblems(io, s.problems);
+        if (s.logs) io.stderr(`--- what the container printed (last lines) ---\n${s.logs.slice(-2000)}\n`);
       }
     }
     return ok ? 0 : 1;
