@@ -229,7 +229,7 @@ describe('podium init, publish and leaderboard', () => {
     expect(built.code).toBe(0);
     expect(built.out).toMatch(/\| +1 \| baseline \| nearest-centroid \| +0\.8850 \|/);
     const html = await readFile(path.join(root, 'site/index.html'), 'utf8');
-    expect(html).toContain('<title>My &lt;Bench&gt; — leaderboard</title>');
+    expect(html).toContain('<title>Leaderboard — My &lt;Bench&gt;</title>');
     expect(html).toContain('nearest-centroid');
   });
 

@@ -29,8 +29,12 @@ export interface PhaseStandings {
  * (competition ranking "1, 2, 2, 4"), listed earliest first. The leaderboard is always
  * recomputed from records like this, never stored.
  */
-export function computeStandings(c: Competition, records: readonly ResultRecord[]): PhaseStandings[] {
-  const rule = c.config.leaderboard?.rule ?? 'best-per-team';
+export function computeStandings(
+  c: Competition,
+  records: readonly ResultRecord[],
+  opts: { rule?: 'best-per-team' | 'all' } = {},
+): PhaseStandings[] {
+  const rule = opts.rule ?? c.config.leaderboard?.rule ?? 'best-per-team';
   const columns = c.config.leaderboard?.columns;
   const metrics = columns ? columns.map((name) => c.metrics.find((m) => m.name === name)!) : c.metrics;
   const primary = c.primary;
