@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../scripts/demo.js';
 import { captureIO } from '../helpers/competition.js';
@@ -57,15 +58,19 @@ describe('npm run demo', () => {
       const html = await res.text();
       expect(html).toBe(await readFile(demo.site, 'utf8'));
       expect(html).toContain('gaussian-bayes');
-      expect(html).toMatch(
-        /<td class="num primary">0\.9133<span class="ci" title="95% bootstrap interval">0\.\d{4}–0\.\d{4}<\/span><\/td>/,
-      );
+      expect(html).toMatch(/<td class="num primary">0\.9133<span class="ci">0\.\d{4}–0\.\d{4}<\/span><\/td>/);
       expect(html).toContain('title="statistically tied with the leader (paired bootstrap)"');
       // The API submission was timed by the runner; file submissions have no such cost.
-      expect(html).toContain('<th scope="col" class="num">Time per item</th>');
+      expect(html).toMatch(/<th scope="col" class="num" data-key="c0"[^>]*><button type="button">Time per item<\/button><\/th>/);
       expect(html).toMatch(/<td class="num">\d+\.\d{2} ms<\/td>/);
       expect(html).toContain('<td class="num" title="not measured">—</td>');
-      expect(html).toContain('2 submission(s) rejected or failed');
+      expect(html).toContain('2 rejected or failed');
+      // A light page: the demo's index well under 100 KB compressed, and every page it links to is there.
+      expect(gzipSync(html, { level: 9 }).length).toBeLessThan(100 * 1024);
+      for (const href of html.matchAll(/href="([^"#:]+)"/g)) {
+        const linked = await fetch(new URL(href[1]!, demo.url!));
+        expect(linked.status, href[1]).toBe(200);
+      }
     } finally {
       await demo.close();
     }
