@@ -8,6 +8,8 @@ import { buildSite } from '../../leaderboard-site/src/build.js';
 import { serveSite } from '../../leaderboard-site/src/serve.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { syntheticRecords } from '../../scripts/synthetic-records.js';
+import { runDemo } from '../../scripts/demo.js';
+import { processIO } from '../../runner/src/cli/main.js';
 import { chromiumAvailable, launchChromium } from '../../scripts/chromium.js';
 import { exampleCompetition } from '../helpers/competition.js';
 
@@ -153,4 +155,45 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('the leaderboar
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
   });
+});
+
+describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')("the demo's own site in Chromium", () => {
+  it('works from a sub-path: sorts, opens a submission, draws its charts, no errors, nothing from elsewhere', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'podium-demo-site-'));
+    const quiet = { ...processIO(), stdout: () => {}, stderr: () => {} };
+    const demo = await runDemo({ workDir: path.join(dir, 'demo'), serve: false, io: quiet });
+    const pages = path.join(dir, 'pages');
+    await cp(path.dirname(demo.site), path.join(pages, 'broadcast'), { recursive: true });
+    const served = await serveSite(pages);
+    const b = await launchChromium();
+    try {
+      const page = await b.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('request', (r) => requests.push(r.url()));
+      const home = `${served.url}broadcast/`;
+      await page.goto(home);
+      expect(await page.locator('section.phase tbody tr').count()).toBeGreaterThanOrEqual(5);
+      expect(await page.locator('figure.chart svg').count()).toBeGreaterThanOrEqual(1);
+      await page.locator('th[data-key="name"] button').click();
+      await expect.poll(() => page.locator('th[data-key="name"]').getAttribute('aria-sort')).toBe('ascending');
+      const names = await page.locator('section.phase tbody tr td:nth-child(3)').allInnerTexts();
+      expect(names).toEqual([...names].sort((x, y) => x.localeCompare(y)));
+      await page.locator('section.phase tbody a', { hasText: 'gaussian-bayes' }).click();
+      await page.waitForLoadState();
+      expect(await page.locator('h1').innerText()).toBe('aurora/gaussian-bayes');
+      expect(await page.locator('main').innerText()).toContain('Gaussian naive Bayes on the four features.');
+      expect(errors).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(home))).toEqual([]);
+    } finally {
+      await b.close();
+      served.server.close();
+      await demo.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
