@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
-import { computeStandings, formatValue, type PhaseStandings, type Standing } from '../../runner/src/results/standings.js';
+import { computeStandings, formatValue, privateStandings, type PhaseStandings, type Standing } from '../../runner/src/results/standings.js';
+import { checkReveal, type Reveal } from '../../runner/src/results/seal.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { costChart, progressChart, type Point } from './charts.js';
 import { escapeHtml, safeUrl } from './html.js';
@@ -15,6 +16,8 @@ export interface SiteInput {
   outDir: string;
   /** Shown in the footer; defaults to now. */
   generatedAt?: Date;
+  /** Published reveals of phases whose private scores were sealed (reveals/<phase>.json). */
+  reveals?: readonly Reveal[];
 }
 
 export interface SiteOutput {
@@ -82,7 +85,12 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
     return { phase, b, a, costs, rows };
   });
 
-  const sections = phases.map((p) => phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule)).join('\n');
+  const sections = phases
+    .map((p) => {
+      const reveal = input.reveals?.find((r) => r.phase === p.phase.id);
+      return phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule) + (reveal ? privateSection(c, input.records, reveal, p.b) : '');
+    })
+    .join('\n');
   files.set(
     'index.html',
     page(c, '', 'Leaderboard', `${sections}`, generated, input.records.length, {
@@ -119,6 +127,7 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   files.set('site.js', SCRIPT);
   files.set('leaderboard.json', `${JSON.stringify(exportJson(c, standings, generated), null, 2)}\n`);
   files.set('leaderboard.csv', exportCsv(c, all));
+  for (const r of input.reveals ?? []) files.set(`reveals/${r.phase}.json`, `${JSON.stringify(r, null, 2)}\n`);
   for (const [team, badge] of badges(c, best)) files.set(`badges/${team}.json`, `${JSON.stringify(badge)}\n`);
 
   // Synchronous on purpose: ten thousand small files go out several times faster than through
@@ -281,6 +290,36 @@ ${first}
 <button type="button" class="more" hidden>Show ${FIRST_ROWS} more</button>
 ${charts.length ? `<div class="charts">${charts.join('\n')}</div>` : ''}`
 }
+</section>`;
+}
+
+/**
+ * A revealed phase's private leaderboard: ranked on the private part, each score checked
+ * against the commitment its record carried all along; the public rank beside it.
+ */
+function privateSection(c: Competition, records: readonly ResultRecord[], reveal: Reveal, publicBoard: PhaseStandings): string {
+  const problems = checkReveal(reveal, records);
+  const id = escapeHtml(reveal.phase);
+  if (problems.length > 0)
+    return `<section aria-labelledby="private-${id}"><h2 id="private-${id}">Private leaderboard</h2><p class="status bad">The published reveal does not match the records' commitments (${problems.length} problem(s)); it is not shown.</p></section>`;
+  const board = privateStandings(c, records, reveal).find((s) => s.phase === reveal.phase);
+  if (!board || board.rows.length === 0) return '';
+  const publicRank = new Map(publicBoard.rows.map((r) => [r.record.submission.team, r.rank]));
+  const rows = board.rows
+    .map((r) => {
+      const v = r.record.scores.public[c.primary.name]!;
+      const ci = v.ci ? `<span class="ci">${formatValue(v.ci.low)}–${formatValue(v.ci.high)}</span>` : '';
+      const tie = r.versusLeader === 'tied' ? ' <abbr class="tie" title="statistically tied with the leader">≈</abbr>' : '';
+      return `<tr><td class="num">${r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatValue(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
+    })
+    .join('\n');
+  return `<section aria-labelledby="private-${id}">
+<h2 id="private-${id}">Private leaderboard</h2>
+<p class="meta">Scored on the private part of the test set, sealed during the phase and revealed ${escapeHtml(reveal.revealed_at.slice(0, 10))}; every score matches the commitment published with its record (<a href="reveals/${id}.json">the reveal</a>).</p>
+<div class="scroll"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th><th scope="col" class="num">Public rank</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></div>
 </section>`;
 }
 

@@ -1,3 +1,4 @@
+import type { Reveal } from '../results/seal.js';
 import type { Competition } from '../competition/load.js';
 import type { ResultRecord } from '../results/schema.js';
 
@@ -16,6 +17,7 @@ export type SiteBuilder = (input: {
   competition: Competition;
   records: readonly ResultRecord[];
   outDir: string;
+  reveals?: readonly Reveal[];
 }) => Promise<{ index: string }>;
 
 export interface CliDeps {

@@ -52,6 +52,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/reproduce.js')).reproduce,
   },
   {
+    name: 'reveal',
+    summary: 'open the sealed private scores of a phase, check them, publish the private board',
+    load: async () => (await import('./commands/reveal.js')).reveal,
+  },
+  {
     name: 'sweep',
     summary: 'remove containers left behind by a crashed runner',
     load: async () => (await import('./commands/sweep.js')).sweep,

@@ -47,6 +47,14 @@ export async function checkCompetition(
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
   checkReads(config, metrics, source, problems);
+  if (config.private && (config.private.fraction === undefined) === (config.private.split_column === undefined)) {
+    problems.push(
+      source.problem(
+        ['private'],
+        'give the private part either as "fraction" (a seeded split by id) or as "split_column" (a truth column), not both or neither.',
+      ),
+    );
+  }
   if (config.submissions.kinds.includes('api') && !config.api) {
     problems.push(
       source.problem(

@@ -157,6 +157,32 @@ const Scoring = Type.Object(
   { additionalProperties: false },
 );
 
+const PrivateSplit = Type.Object(
+  {
+    fraction: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        description: 'share of test ids in the private part, chosen by a seeded hash of the id',
+      }),
+    ),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'seed of the split by id (default 1)' })),
+    split_column: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'or: a truth column whose value is "public" or "private" for each id, as the organiser chose',
+      }),
+    ),
+    key_env: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "environment variable holding the runners' 32-byte sealing key, hex or base64 (default PODIUM_SEAL_KEY)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
@@ -179,6 +205,7 @@ export const CompetitionSchema = Type.Object(
     limits: Type.Optional(Limits),
     runtime: Type.Optional(Runtime),
     scoring: Type.Optional(Scoring),
+    private: Type.Optional(PrivateSplit),
     api: Type.Optional(Api),
     leaderboard: Type.Optional(Leaderboard),
   },

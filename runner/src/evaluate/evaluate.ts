@@ -14,6 +14,9 @@ import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
 import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
+import { DEFAULT_KEY_ENV, seal, sealingKey, type Sealed } from '../results/seal.js';
+import type { ScoringSpec } from '../scoring/dataset.js';
+import { createHash } from 'node:crypto';
 import { hashFile, sha256Hex } from '../files/tree.js';
 import { recordKey, runnerInfo, SCORER } from '../results/record.js';
 import type { ErrorInfo, Resources, ResultRecord, SubmissionInfo } from '../results/schema.js';
@@ -34,6 +37,8 @@ export interface EvaluateOptions {
   engine?: ContainerEngine;
   /** How GPUs are read; default: nvidia-smi on the PATH (or PODIUM_NVIDIA_SMI). */
   smi?: Smi;
+  /** Where the sealing key is read from (competition.yml private.key_env); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Receives a container's logs (capped), for the organiser. */
   onLogs?: (logs: string) => void;
 }
@@ -214,7 +219,8 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
   let dataHash: string;
   try {
     dataHash = await hashFile(truthFile);
-    truth = await loadTruth({ path: truthFile }, formatOf(truthFile), spec, c.config.data.slices ?? []);
+    const split = c.config.private?.split_column;
+    truth = await loadTruth({ path: truthFile }, formatOf(truthFile), spec, [...(c.config.data.slices ?? []), ...(split ? [split] : [])]);
   } catch (e: unknown) {
     if (e instanceof TruthError)
       return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
@@ -239,15 +245,43 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     });
   }
   try {
-    const input = buildInput(truth, predictions, joined.rowOf, spec);
+    // With a private part, everything shown is computed on the public rows only; the private
+    // scores are computed now, from the same predictions, and sealed.
+    const parts = splitRows(c, truth, spec);
+    let key: Buffer | undefined;
+    if (parts) {
+      try {
+        key = sealingKey(opts.env ?? process.env, c.config.private?.key_env ?? DEFAULT_KEY_ENV);
+      } catch (e: unknown) {
+        return fail({
+          code: 'no-seal-key',
+          message: `${e instanceof Error ? e.message : String(e)} Tell the organisers.`,
+          platform_fault: true,
+        });
+      }
+    }
+    const input = buildInput(truth, predictions, joined.rowOf, spec, parts?.public);
     const metrics = c.metrics.map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
     step('bootstrap confidence intervals');
     const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
-    const slices = c.config.data.slices ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices) : undefined;
+    const slices = c.config.data.slices
+      ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices, parts?.public)
+      : undefined;
+    const base = ctx.base();
+    let sealed: Sealed | undefined;
+    if (parts && key) {
+      const hidden = scoreInput(
+        buildInput(truth, predictions, joined.rowOf, spec, parts.private),
+        metrics,
+        bootstrapSettings(c),
+        new Set(),
+      );
+      sealed = seal(base.id, hidden, key);
+    }
     const record: ResultRecord = {
-      ...ctx.base(),
+      ...base,
       status: 'scored',
-      scores: { public: values, ...(slices ? { slices } : {}) },
+      scores: { public: values, ...(sealed ? { private: sealed } : {}), ...(slices ? { slices } : {}) },
       resources: {
         wall_time_s: round((performance.now() - ctx.started) / 1000),
         ...resources,
@@ -268,6 +302,44 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
     throw e;
   }
+}
+
+/**
+ * The truth rows of the public and the private part, when competition.yml has a private part:
+ * by a seeded hash of each id (`private.fraction`), or by a truth column (`private.split_column`).
+ */
+export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): { public: Int32Array; private: Int32Array } | undefined {
+  const p = c.config.private;
+  if (!p) return undefined;
+  const pub: number[] = [];
+  const priv: number[] = [];
+  if (p.split_column) {
+    const col = truth.columns.get(p.split_column);
+    if (!col || col.kind !== 'category') throw new TruthError(`the truth has no column "${p.split_column}" (private.split_column)`);
+    const bad = col.values.filter((v) => v !== 'public' && v !== 'private');
+    if (bad.length > 0)
+      throw new TruthError(
+        `the truth column "${p.split_column}" holds ${bad.map((b) => `"${b}"`).join(', ')}; only "public" and "private" are allowed`,
+      );
+    const privateCode = col.values.indexOf('private');
+    for (let i = 0; i < truth.n; i++) (col.codes[i] === privateCode ? priv : pub).push(i);
+  } else {
+    const ids = truth.columns.get(spec.id);
+    if (!ids || ids.kind !== 'key') throw new TruthError(`the truth has no id column "${spec.id}"`);
+    const seed = p.seed ?? 1;
+    for (let i = 0; i < truth.n; i++) {
+      const h = createHash('sha256')
+        .update(`${seed}:${ids.keys.get(i)}`)
+        .digest()
+        .readUInt32BE(0);
+      (h / 2 ** 32 < p.fraction! ? priv : pub).push(i);
+    }
+  }
+  if (pub.length === 0 || priv.length === 0)
+    throw new TruthError(
+      `the split leaves the ${pub.length === 0 ? 'public' : 'private'} part empty; change private.fraction or the split column`,
+    );
+  return { public: Int32Array.from(pub), private: Int32Array.from(priv) };
 }
 
 /**

@@ -55,12 +55,25 @@ const AUTHOR = ['-c', 'user.name=Podium', '-c', 'user.email=podium@users.noreply
  * added), and the push is retried with jittered exponential back-off.
  */
 export async function publishRecords(records: readonly ResultRecord[], opts: PublishOptions): Promise<PublishOutcome> {
+  return publishFiles(
+    records.map((r) => ({ id: r.id, path: recordPath(r), text: serializeRecord(r) })),
+    opts,
+  );
+}
+
+/**
+ * Commits immutable files to the results branch, as publishRecords does for records: a file
+ * already there is left as it is and reported as existing. Used for records and reveals.
+ */
+export async function publishFiles(
+  files: readonly { id: string; path: string; text: string }[],
+  opts: PublishOptions,
+): Promise<PublishOutcome> {
   const branch = opts.branch ?? RESULTS_BRANCH;
   const attempts = opts.attempts ?? 20;
   const backoff = opts.backoffMs ?? 100;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const files = records.map((r) => ({ id: r.id, path: recordPath(r), text: serializeRecord(r) }));
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'podium-publish-'));
   try {
@@ -93,7 +106,7 @@ export async function publishRecords(records: readonly ResultRecord[], opts: Pub
       }
       if (added.length === 0) return { added, existing, attempts: attempt };
       await git.add(files.filter((f) => added.includes(f.id)).map((f) => f.path));
-      const message = added.length === 1 ? `Record ${added[0]}` : `Record ${added.length} results\n\n${added.join('\n')}`;
+      const message = added.length === 1 ? `Record ${added[0]}` : `Record ${added.length} files\n\n${added.join('\n')}`;
       await git.raw([...AUTHOR, 'commit', '--quiet', '--no-verify', '-m', message]);
       try {
         // No --force, ever: the remote accepts this only as a fast-forward of what we fetched.
@@ -240,4 +253,28 @@ export async function resultsRef(repoDir: string, branch = RESULTS_BRANCH): Prom
   } catch {
     return undefined;
   }
+}
+
+/** A file on a ref, or undefined when it is not there. */
+export async function readFileFromRef(repoDir: string, ref: string, file: string): Promise<string | undefined> {
+  try {
+    return await simpleGit(repoDir).raw(['show', `${ref}:${file}`]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Record files that a commit on the ref changed or deleted after adding them: publishing only
+ * ever adds, so any such change is tampering, and names the commit that did it.
+ */
+export async function rewrittenRecords(repoDir: string, ref: string): Promise<{ commit: string; file: string }[]> {
+  const log = await simpleGit(repoDir).raw(['log', '--format=@%H', '--diff-filter=MDR', '--name-only', ref, '--', 'results']);
+  const out: { commit: string; file: string }[] = [];
+  let commit = '';
+  for (const line of log.split('\n')) {
+    if (line.startsWith('@')) commit = line.slice(1);
+    else if (line.trim()) out.push({ commit, file: line.trim() });
+  }
+  return out;
 }

@@ -86,3 +86,21 @@ export function formatValue(v: number): string {
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
   return v.toFixed(4);
 }
+
+/**
+ * The standings on the private part, from a phase's reveal: each sealed record ranked by its
+ * revealed scores, with the same rules as the public board.
+ */
+export function privateStandings(
+  c: Competition,
+  records: readonly ResultRecord[],
+  reveal: { phase: string; records: { id: string; scores: ScoredResult['scores']['public'] }[] },
+): PhaseStandings[] {
+  const revealed = new Map(reveal.records.map((r) => [r.id, r.scores]));
+  const swapped = records.flatMap((r): ResultRecord[] => {
+    if (r.phase !== reveal.phase || r.status !== 'scored') return [];
+    const scores = revealed.get(r.id);
+    return scores ? [{ ...r, scores: { public: scores } }] : [];
+  });
+  return computeStandings(c, swapped);
+}

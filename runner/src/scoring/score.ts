@@ -80,13 +80,16 @@ export function scoreSlices(
   spec: ScoringSpec,
   metrics: readonly NamedMetric[],
   sliceColumns: readonly string[],
+  /** Only these truth rows (the public part, when a private part is sealed). */
+  within?: Int32Array,
 ): Record<string, SliceReport> {
   const out: Record<string, SliceReport> = {};
   for (const column of sliceColumns) {
     const col = truth.columns.get(column);
     if (!col || col.kind !== 'category') continue;
     const members = col.values.map(() => [] as number[]);
-    for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
+    if (within) for (const i of within) members[col.codes[i]!]!.push(i);
+    else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
     const report: SliceReport = { groups: {}, worst: {}, gap: {} };
     col.values.forEach((group, g) => {
       const input = buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!));

@@ -87,6 +87,7 @@ Example:
     const record = await evaluateSubmission({
       competition,
       hiddenDir: hidden,
+      env: io.env,
       submissionDir: path.resolve(io.cwd, positionals[0]!),
       ...(values.commit ? { commit: values.commit } : {}),
       ...(values.phase ? { phase: values.phase } : {}),

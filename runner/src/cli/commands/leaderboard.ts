@@ -3,7 +3,8 @@ import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { parse, required } from '../args.js';
 import { UsageError, progress } from '../io.js';
-import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import { parseRecords, readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import type { Reveal } from '../../results/seal.js';
 import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
 import { openCompetition } from './shared.js';
 import type { Command } from './command.js';
@@ -49,10 +50,15 @@ Example:
 
     bar.step('reading result records');
     let loaded: LoadedRecords;
+    const reveals: Reveal[] = [];
     if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results));
     else {
       const ref = values.ref ?? (await resultsRef(competition.dir));
       loaded = ref ? await readRecordsFromRef(competition.dir, ref) : { records: [], invalid: [] };
+      for (const phase of ref ? competition.config.phases : []) {
+        const text = await readFileFromRef(competition.dir, ref!, `reveals/${phase.id}.json`);
+        if (text) reveals.push(JSON.parse(text) as Reveal);
+      }
     }
     for (const bad of loaded.invalid) io.stderr(`! skipped ${bad.path}: ${bad.why}\n`);
 
@@ -60,7 +66,7 @@ Example:
     let index: string | undefined;
     if (deps.buildSite) {
       bar.step('building the site');
-      index = (await deps.buildSite({ competition, records: loaded.records, outDir: out })).index;
+      index = (await deps.buildSite({ competition, records: loaded.records, outDir: out, reveals })).index;
     }
     bar.done();
     if (json) {

@@ -74,6 +74,7 @@ Example:
         {
           competition,
           hiddenDir: hidden,
+          env: io.env,
           submissionDir: path.resolve(io.cwd, submission),
           ...(values.commit ? { commit: values.commit } : {}),
           ...(values.phase ? { phase: values.phase } : {}),

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { parse } from '../args.js';
 import { progress, UsageError, ExitCode } from '../io.js';
 import { checkRecord } from '../../results/record.js';
 import { publishRecords, RESULTS_BRANCH } from '../../results/git-store.js';
-import { findCompetitionDir } from './shared.js';
+import { originRemote, findCompetitionDir } from './shared.js';
 import type { ResultRecord } from '../../results/schema.js';
 import type { Command } from './command.js';
 
@@ -58,14 +57,8 @@ Example:
     let remote = values.remote;
     if (!remote) {
       const dir = await findCompetitionDir(io, values.competition);
-      try {
-        remote = (await simpleGit(dir).remote(['get-url', 'origin']))?.trim();
-      } catch {
-        remote = undefined;
-      }
+      remote = await originRemote(dir);
       if (!remote) throw new UsageError(`${dir} has no "origin" remote; pass --remote URL.`, 'publish');
-      // A relative remote path means relative to the repository, not to where podium runs.
-      if (!/^[a-z][a-z0-9+.-]*:/i.test(remote) && !remote.includes('@') && !path.isAbsolute(remote)) remote = path.resolve(dir, remote);
     }
     const json = values.json === true;
     const bar = progress(io, json);

@@ -1,0 +1,151 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { PodiumError } from '../contracts/problems.js';
+import type { ResultRecord, ScoreValue } from './schema.js';
+
+/**
+ * Sealed private scores. While a phase runs, a record's private scores are stored encrypted
+ * (AES-256-GCM, with the record id as associated data, so a ciphertext cannot be moved to
+ * another record) under a key that only the runners hold, next to a public commitment:
+ * SHA-256 over the record id, a random salt and the plaintext. At the end, `podium reveal`
+ * decrypts, checks each commitment, and publishes the scores with their salts, so anyone can
+ * recompute every commitment from the records as they were committed during the phase.
+ */
+export const SEAL_ALGORITHM = 'aes-256-gcm';
+export const DEFAULT_KEY_ENV = 'PODIUM_SEAL_KEY';
+
+export type ScoreMap = Record<string, ScoreValue>;
+
+export interface Sealed {
+  algorithm: string;
+  key_id: string;
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  commitment: string;
+}
+
+export class SealError extends PodiumError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SealError';
+  }
+}
+
+/** The key from an environment variable: 32 bytes as 64 hex digits or base64. */
+export function sealingKey(env: NodeJS.ProcessEnv, name = DEFAULT_KEY_ENV): Buffer {
+  const text = env[name]?.trim();
+  if (!text) throw new SealError(`${name} is not set: the runner needs the competition's sealing key to keep private scores sealed.`);
+  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new SealError(`${name} must hold 32 bytes, as 64 hex digits or base64 (openssl rand -hex 32 makes one).`);
+  return key;
+}
+
+/** Names a key without revealing it: the first 16 hex digits of its SHA-256. */
+export function keyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+export function commitmentOf(recordId: string, salt: string, plaintext: string): string {
+  return createHash('sha256').update(`podium-seal-v1\n${recordId}\n${salt}\n${plaintext}`).digest('hex');
+}
+
+/** What is encrypted: the scores and the salt of the commitment. */
+interface Payload {
+  salt: string;
+  scores: ScoreMap;
+}
+
+export function seal(recordId: string, scores: ScoreMap, key: Buffer): Sealed {
+  const salt = randomBytes(16).toString('hex');
+  const plaintext = JSON.stringify(scores);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv(SEAL_ALGORITHM, key, iv);
+  cipher.setAAD(Buffer.from(recordId, 'utf8'));
+  const payload: Payload = { salt, scores };
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+  return {
+    algorithm: SEAL_ALGORITHM,
+    key_id: keyId(key),
+    ciphertext: ciphertext.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    commitment: commitmentOf(recordId, salt, plaintext),
+  };
+}
+
+/** Decrypts and checks the commitment; throws when the key is not this seal's or anything was altered. */
+export function unseal(recordId: string, sealed: Sealed, key: Buffer): Payload {
+  if (sealed.algorithm !== SEAL_ALGORITHM) throw new SealError(`${recordId}: sealed with ${sealed.algorithm}, not ${SEAL_ALGORITHM}.`);
+  if (sealed.key_id !== keyId(key))
+    throw new SealError(`${recordId}: sealed with key ${sealed.key_id}, but the key given is ${keyId(key)}.`);
+  let payload: Payload;
+  try {
+    const decipher = createDecipheriv(SEAL_ALGORITHM, key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(recordId, 'utf8'));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    const text = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8');
+    payload = JSON.parse(text) as Payload;
+  } catch {
+    throw new SealError(`${recordId}: the sealed scores do not decrypt: they were altered, or belong to another record.`);
+  }
+  verifyCommitment(recordId, sealed.commitment, payload.salt, payload.scores);
+  return payload;
+}
+
+/** Checks revealed scores against the commitment in the record; needs no key. */
+export function verifyCommitment(recordId: string, commitment: string, salt: string, scores: ScoreMap): void {
+  const want = Buffer.from(commitment, 'hex');
+  const got = Buffer.from(commitmentOf(recordId, salt, JSON.stringify(scores)), 'hex');
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    throw new SealError(`${recordId}: the revealed scores do not match the commitment published with the record.`);
+}
+
+export function isSealed(v: unknown): v is Sealed {
+  return !!v && typeof v === 'object' && typeof (v as Sealed).ciphertext === 'string' && typeof (v as Sealed).commitment === 'string';
+}
+
+/** A phase's revealed private scores: what `podium reveal` publishes as reveals/<phase>.json. */
+export interface Reveal {
+  schema: 'podium-reveal/1';
+  competition: string;
+  phase: string;
+  revealed_at: string;
+  key_id: string;
+  records: { id: string; salt: string; scores: ScoreMap }[];
+}
+
+/** Opens every sealed record of a phase with the key. */
+export function revealPhase(competition: string, phase: string, records: readonly ResultRecord[], key: Buffer, now: Date): Reveal {
+  const out: Reveal['records'] = [];
+  for (const r of records) {
+    if (r.phase !== phase || r.status !== 'scored' || !isSealed(r.scores.private)) continue;
+    const { salt, scores } = unseal(r.id, r.scores.private, key);
+    out.push({ id: r.id, salt, scores });
+  }
+  return { schema: 'podium-reveal/1', competition, phase, revealed_at: now.toISOString(), key_id: keyId(key), records: out };
+}
+
+/**
+ * Anyone's check of a published reveal against the records: every sealed record of the phase
+ * is in it, and every revealed score matches its record's commitment. Returns the problems.
+ */
+export function checkReveal(reveal: Reveal, records: readonly ResultRecord[]): string[] {
+  const problems: string[] = [];
+  const byId = new Map(reveal.records.map((x) => [x.id, x]));
+  for (const r of records) {
+    if (r.phase !== reveal.phase || r.status !== 'scored' || !isSealed(r.scores.private)) continue;
+    const x = byId.get(r.id);
+    if (!x) {
+      problems.push(`${r.id}: sealed, but missing from the reveal.`);
+      continue;
+    }
+    byId.delete(r.id);
+    try {
+      verifyCommitment(r.id, r.scores.private.commitment, x.salt, x.scores);
+    } catch (e: unknown) {
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  for (const id of byId.keys()) problems.push(`${id}: in the reveal, but no sealed record has this id.`);
+  return problems;
+}
