@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * `npm run demo`: one whole competition round on this machine, through the real CLI.
  * It makes a competition repository with a bare "origin" beside it, submits six sample
@@ -9,7 +10,8 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { main, processIO } from '../runner/src/cli/main.js';
-import type { CliIO } from '../runner/src/cli/io.js';
+import type { CliDeps, CliIO } from '../runner/src/cli/io.js';
+import { loadCompetition } from '../runner/src/competition/load.js';
 import { exampleData, FEATURES, gaussianNaiveBayes, loudnessRule, nearestCentroid, toCsv } from '../runner/src/example/data.js';
 import { buildSite } from '../leaderboard-site/src/build.js';
 import { serveSite } from '../leaderboard-site/src/serve.js';
@@ -136,14 +138,16 @@ export async function runDemo(
 ): Promise<{ exitCodes: Record<string, number>; site: string; url?: string; close: () => Promise<void> }> {
   // One stream for the whole story, so messages appear in the order they happen.
   const base = opts.io ?? processIO();
-  const io: CliIO = { ...base, stderr: base.stdout };
+  // The runners' sealing key for the private half of the test set (a real competition keeps
+  // it in each runner's environment, and offline).
+  const io: CliIO = { ...base, stderr: base.stdout, env: { ...base.env, PODIUM_SEAL_KEY: randomBytes(32).toString('hex') } };
   const work = path.resolve(opts.workDir);
   const rel = (p: string) => path.relative(io.cwd, p) || '.';
   const say = (t: string) => io.stdout(`${t}\n`);
   const heading = (t: string) => say(`\n── ${t} ${'─'.repeat(Math.max(0, 70 - t.length))}`);
-  const podium = async (argv: string[]) => {
+  const podium = async (argv: string[], deps: CliDeps = {}) => {
     say(`$ podium ${argv.join(' ')}`);
-    return main(argv, io, { buildSite });
+    return main(argv, io, { buildSite, ...deps });
   };
 
   await rm(work, { recursive: true, force: true });
@@ -163,7 +167,8 @@ export async function runDemo(
   await writeFile(
     yml,
     text.replace(/kinds: \[.*\]/, 'kinds: [predictions, api]') +
-      '\napi:\n  inputs: test.csv\n  inputs_from: public\n  allow_http: true          # the demo endpoint is local\n  allow_hosts: [127.0.0.1]\n',
+      '\napi:\n  inputs: test.csv\n  inputs_from: public\n  allow_http: true          # the demo endpoint is local\n  allow_hosts: [127.0.0.1]\n' +
+      '\n# Half of the test ids are private: their scores are sealed until the phase ends.\nprivate:\n  fraction: 0.5\n  seed: 20260101\n',
   );
   await simpleGit().raw(['init', '--quiet', '--bare', '--initial-branch=main', origin]);
   const git = simpleGit(repo);
@@ -172,7 +177,7 @@ export async function runDemo(
     await git.add('competition.yml');
     await git.raw(['-c', 'user.name=Organiser', '-c', 'user.email=organiser@users.noreply.localhost', 'commit', '--quiet', '-m', message]);
   };
-  await organiserCommit('Accept API submissions from the local demo endpoint');
+  await organiserCommit('Accept API submissions from the local demo endpoint; seal a private half of the test set');
   await git.addRemote('origin', '../origin.git');
   await git.push('origin', 'main');
   say(`Pushed to the bare remote ${rel(origin)}; the hidden truth stays in ${rel(hidden)}.`);
@@ -275,7 +280,14 @@ export async function runDemo(
   const files = subs.map((s) => rel(path.join(records, `${s.team}-${s.name}.json`)));
   await podium(['publish', '--competition', rel(repo), ...files]);
 
-  heading('5. The leaderboard is rebuilt from the records');
+  heading('5. The phase ends: the organisers reveal the sealed private scores');
+  // The demo moves the clock to the end of the phase; a real reveal waits for it.
+  const end = Date.parse((await loadCompetition(repo)).config.phases[0]!.end);
+  await podium(['reveal', '--competition', rel(repo), '--phase', 'main'], { now: () => new Date(end + 1000) });
+  say('Anyone can check the reveal against the commitments in the records, without the key:');
+  await podium(['reveal', '--competition', rel(repo), '--phase', 'main', '--check']);
+
+  heading('6. The leaderboard is rebuilt from the records');
   await podium(['leaderboard', 'build', '--competition', rel(repo), '--out', rel(site)]);
 
   let close = async () => {};
@@ -284,7 +296,7 @@ export async function runDemo(
     const served = await serveSite(site, opts.port ?? 0);
     url = served.url;
     close = () => new Promise((r) => served.server.close(() => r()));
-    heading('6. The site');
+    heading('7. The site');
     say(`Serving ${rel(site)} on ${url} — press Ctrl-C to stop.`);
   } else {
     say(`\nSite written to ${rel(path.join(site, 'index.html'))}`);

@@ -270,11 +270,12 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     const base = ctx.base();
     let sealed: Sealed | undefined;
     if (parts && key) {
+      // Replicates of the primary metric too, so the revealed board can mark ties with the leader.
       const hidden = scoreInput(
         buildInput(truth, predictions, joined.rowOf, spec, parts.private),
         metrics,
         bootstrapSettings(c),
-        new Set(),
+        new Set([c.primary.name]),
       );
       sealed = seal(base.id, hidden, key);
     }
