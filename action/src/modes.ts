@@ -269,7 +269,8 @@ export function placement(c: Competition, records: readonly ResultRecord[], reco
   const others = records.filter((r) => r.submission.team !== record.submission.team && r.id !== record.id);
   const phase = computeStandings(c, [...others, record]).find((s) => s.phase === record.phase);
   const row = phase?.rows.find((r) => r.record.id === record.id);
-  return row && phase ? { rank: row.rank, of: phase.rows.length } : undefined;
+  if (!row || !phase || row.baseline) return undefined;
+  return { rank: row.rank, of: phase.rows.filter((r) => !r.baseline).length };
 }
 
 /**

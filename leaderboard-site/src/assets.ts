@@ -108,16 +108,16 @@ export const SCRIPT = `(() => {
     };
     const render = () => {
       const q = state.q.toLowerCase();
-      const rows = data.rows.filter((r) => (state.view === 'all' || r.r !== undefined) &&
+      const rows = data.rows.filter((r) => (state.view === 'all' || r.p) &&
         (!q || r.t.toLowerCase().includes(q) || r.n.toLowerCase().includes(q)));
       const k = state.key;
       rows.sort((a, b) => {
         const x = value(a, k);
         const y = value(b, k);
-        if (x === y) return a.ra - b.ra;
+        if (x === y) return (a.ra ?? 1e9) - (b.ra ?? 1e9);
         if (x === null || x === undefined) return 1;
         if (y === null || y === undefined) return -1;
-        return (typeof x === 'string' ? x.localeCompare(y) : x - y) * state.dir || a.ra - b.ra;
+        return (typeof x === 'string' ? x.localeCompare(y) : x - y) * state.dir || (a.ra ?? 1e9) - (b.ra ?? 1e9);
       });
       tbody.innerHTML = rows.slice(0, state.shown).map(rowHtml).join('');
       count.textContent = 'Showing ' + Math.min(state.shown, rows.length) + ' of ' + rows.length + '.';

@@ -43,9 +43,10 @@ export const COSTS: {
 
 /** One row of a phase's table, as the page's script reads it from data/<phase>.json. */
 interface Row {
-  /** Rank in the best-per-team view (absent when not the team's best) and in the all view. */
+  /** In the one-row-per-team view; its rank there (absent for baselines) and in the all view. */
+  p?: 1;
   r?: number;
-  ra: number;
+  ra?: number;
   t: string;
   n: string;
   /** The record's key: its page is s/<phase>/<t>/<n>.<k>.html. */
@@ -68,7 +69,9 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   const { competition: c } = input;
   const generated = (input.generatedAt ?? new Date()).toISOString();
   const defaultRule = c.config.leaderboard?.rule ?? 'best-per-team';
-  const best = computeStandings(c, input.records, { rule: 'best-per-team' });
+  // The one-row-per-team view is the team's best or its last, as competition.yml says.
+  const teamRule = defaultRule === 'all' ? 'best-per-team' : defaultRule;
+  const best = computeStandings(c, input.records, { rule: teamRule });
   const all = computeStandings(c, input.records, { rule: 'all' });
   const standings = defaultRule === 'all' ? all : best;
   const files = new Map<string, string>();
@@ -166,13 +169,14 @@ function tableRows(b: PhaseStandings, a: PhaseStandings, costs: typeof COSTS): R
       hi.push(s?.ci ? digits(s.ci.high) : null);
     }
     return {
-      ...(inBest ? { r: inBest.rank } : {}),
-      ra: row.rank,
+      ...(inBest ? { p: 1 as const } : {}),
+      ...(inBest && !inBest.baseline ? { r: inBest.rank } : {}),
+      ...(row.baseline ? {} : { ra: row.rank }),
       t: rec.submission.team,
       n: rec.submission.name,
       k: rec.id.split('/')[3]!,
       d: rec.created_at.slice(0, 10),
-      ...(rec.submission.baseline ? { b: 1 as const } : {}),
+      ...(row.baseline ? { b: 1 as const } : {}),
       ...((inBest ?? row).versusLeader === 'tied' ? { tie: 1 as const } : {}),
       v,
       lo,
@@ -211,7 +215,7 @@ function rowHtml(row: Row, phase: string, rank: number | undefined, metrics: Com
 
 function phaseSection(c: Competition, b: PhaseStandings, a: PhaseStandings, costs: typeof COSTS, rows: Row[], rule: string): string {
   const id = escapeHtml(a.phase);
-  const view = rule === 'all' ? rows : rows.filter((r) => r.r !== undefined);
+  const view = rule === 'all' ? rows : rows.filter((r) => r.p);
   const first = view
     .slice(0, FIRST_ROWS)
     .map((r) => rowHtml(r, a.phase, rule === 'all' ? r.ra : r.r, a.metrics, costs))
@@ -272,13 +276,13 @@ function phaseSection(c: Competition, b: PhaseStandings, a: PhaseStandings, cost
   ].filter(Boolean);
   return `<section class="phase" aria-labelledby="phase-${id}" data-phase="${id}" data-rule="${rule}">
 <h2 id="phase-${id}">${escapeHtml(a.phaseName)}</h2>
-<p class="meta">Ranked by ${escapeHtml(primary.label)} (${maximize ? 'higher' : 'lower'} is better)${rule === 'all' ? '' : ', best submission per team'}; ties share a rank, earlier first. ≈ marks entries statistically tied with the leader. ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
+<p class="meta">${escapeHtml(rankingRule(c, rule))} ≈ marks entries statistically tied with the leader. ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
 ${
   rows.length === 0
     ? '<p>No scored submissions yet.</p>'
     : `<div class="controls" hidden>
 <label>Find <input type="search" class="filter" placeholder="team or submission" aria-controls="table-${id}"></label>
-<label>Show <select class="view" aria-controls="table-${id}"><option value="best"${rule === 'all' ? '' : ' selected'}>best per team</option><option value="all"${rule === 'all' ? ' selected' : ''}>all submissions</option></select></label>
+<label>Show <select class="view" aria-controls="table-${id}"><option value="best"${rule === 'all' ? '' : ' selected'}>${rule === 'last-per-team' ? 'last' : 'best'} per team</option><option value="all"${rule === 'all' ? ' selected' : ''}>all submissions</option></select></label>
 </div>
 <div class="scroll"><table id="table-${id}">
 <thead><tr>${heads}</tr></thead>
@@ -304,13 +308,13 @@ function privateSection(c: Competition, records: readonly ResultRecord[], reveal
     return `<section aria-labelledby="private-${id}"><h2 id="private-${id}">Private leaderboard</h2><p class="status bad">The published reveal does not match the records' commitments (${problems.length} problem(s)); it is not shown.</p></section>`;
   const board = privateStandings(c, records, reveal).find((s) => s.phase === reveal.phase);
   if (!board || board.rows.length === 0) return '';
-  const publicRank = new Map(publicBoard.rows.map((r) => [r.record.submission.team, r.rank]));
+  const publicRank = new Map(publicBoard.rows.filter((r) => !r.baseline).map((r) => [r.record.submission.team, r.rank]));
   const rows = board.rows
     .map((r) => {
       const v = r.record.scores.public[c.primary.name]!;
       const ci = v.ci ? `<span class="ci">${formatValue(v.ci.low)}–${formatValue(v.ci.high)}</span>` : '';
       const tie = r.versusLeader === 'tied' ? ' <abbr class="tie" title="statistically tied with the leader">≈</abbr>' : '';
-      return `<tr><td class="num">${r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatValue(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
+      return `<tr><td class="num">${r.baseline ? '' : r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}${r.baseline ? ' <span class="baseline">baseline</span>' : ''}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatValue(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
     })
     .join('\n');
   return `<section aria-labelledby="private-${id}">
@@ -321,6 +325,22 @@ function privateSection(c: Competition, records: readonly ResultRecord[], reveal
 ${rows}
 </tbody></table></div>
 </section>`;
+}
+
+/** How the board is ranked, in a sentence. */
+export function rankingRule(c: Competition, rule: string): string {
+  const b = c.config.leaderboard;
+  const primary = c.primary;
+  const by =
+    b?.rank_by === 'average-rank'
+      ? `Ranked by the average of each metric's rank`
+      : `Ranked by ${primary.label} (${primary.direction === 'maximize' ? 'higher' : 'lower'} is better)${
+          b?.tie_breakers?.length
+            ? `, then ${b.tie_breakers.map((t) => c.metrics.find((m) => m.name === t)?.label ?? t).join(', then ')}`
+            : ''
+        }`;
+  const per = rule === 'all' ? '' : rule === 'last-per-team' ? ", each team's last submission" : ', best submission per team';
+  return `${by}${per}; ties share a rank, earlier first.${b?.baselines?.length ? ' Baselines are shown but not ranked.' : ''}`;
 }
 
 function page(
@@ -516,7 +536,9 @@ function exportJson(c: Competition, standings: PhaseStandings[], generated: stri
       phase: s.phase,
       primary: c.primary.name,
       rows: s.rows.map((r) => ({
-        rank: r.rank,
+        rank: r.baseline ? null : r.rank,
+        ...(r.baseline ? { baseline: true } : {}),
+        ...(r.averageRank !== undefined ? { average_rank: r.averageRank } : {}),
         ...(r.versusLeader ? { versus_leader: r.versusLeader } : {}),
         team: r.record.submission.team,
         submission: r.record.submission.name,
@@ -563,7 +585,7 @@ function exportCsv(c: Competition, all: PhaseStandings[]): string {
       lines.push(
         [
           s.phase,
-          r.rank,
+          r.baseline ? '' : r.rank,
           rec.submission.team,
           rec.submission.name,
           ...metrics.flatMap((m) => {
@@ -588,7 +610,7 @@ function badges(c: Competition, best: PhaseStandings[]): Map<string, { schemaVer
   for (const s of [...best].reverse()) {
     for (const r of s.rows) {
       const team = r.record.submission.team;
-      if (out.has(team)) continue;
+      if (out.has(team) || r.baseline) continue;
       out.set(team, {
         schemaVersion: 1,
         label: c.config.slug,

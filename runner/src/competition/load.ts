@@ -63,6 +63,18 @@ export async function checkCompetition(
       ),
     );
   }
+  for (const [i, col] of (config.leaderboard?.tie_breakers ?? []).entries()) {
+    if (!config.metrics.some((m) => m.name === col))
+      problems.push(
+        source.problem(
+          ['leaderboard', 'tie_breakers', i],
+          `"${col}" is not one of this competition's metrics.${didYouMean(
+            col,
+            config.metrics.map((m) => m.name),
+          )}`,
+        ),
+      );
+  }
   for (const [i, col] of (config.leaderboard?.columns ?? []).entries()) {
     if (!config.metrics.some((m) => m.name === col)) {
       problems.push(

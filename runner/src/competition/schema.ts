@@ -186,7 +186,14 @@ const PrivateSplit = Type.Object(
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
-    rule: Type.Optional(StringEnum(['best-per-team', 'all'] as const)),
+    rule: Type.Optional(StringEnum(['best-per-team', 'last-per-team', 'all'] as const)),
+    rank_by: Type.Optional(StringEnum(['primary', 'average-rank'] as const)),
+    tie_breakers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'metrics that order equal primary scores, in turn; then the earlier submission',
+      }),
+    ),
+    baselines: Type.Optional(Type.Array(Slug, { description: 'teams whose submissions are shown as baselines, not ranked' })),
   },
   { additionalProperties: false },
 );

@@ -3,10 +3,15 @@ import { compareReplicates, decodeReplicates } from '../scoring/bootstrap.js';
 import type { ResultRecord, ScoredResult } from './schema.js';
 
 export interface Standing {
+  /** Competition ranking ("1, 2, 2, 4"); baselines take none and do not move the others. */
   rank: number;
   record: ScoredResult;
   /** Primary metric value. */
   value: number;
+  /** Average of the per-metric ranks, when the leaderboard ranks by average rank. */
+  averageRank?: number;
+  /** A baseline named in leaderboard.baselines: shown in its place, not ranked. */
+  baseline?: true;
   /**
    * Against the leader, by a paired bootstrap on the primary metric: `tied` when the leader
    * is not better at the records' confidence level, `behind` when it is; absent for the
@@ -24,47 +29,107 @@ export interface PhaseStandings {
   unscored: number;
 }
 
+export type TeamRule = 'best-per-team' | 'last-per-team' | 'all';
+
 /**
- * Ranks the scored records of each phase by the primary metric. Equal values share a rank
- * (competition ranking "1, 2, 2, 4"), listed earliest first. The leaderboard is always
- * recomputed from records like this, never stored.
+ * Ranks the scored records of each phase, by the rules of competition.yml's leaderboard:
+ * by the primary metric then each tie-breaker in turn (each in its own direction), or by the
+ * average of the per-metric ranks; then the earlier submission. Records equal on every key
+ * share a rank. One row per team (its best or its last) or every submission. Baselines are
+ * listed where their scores put them but take no rank. The leaderboard is always recomputed
+ * from records like this, never stored.
  */
-export function computeStandings(
-  c: Competition,
-  records: readonly ResultRecord[],
-  opts: { rule?: 'best-per-team' | 'all' } = {},
-): PhaseStandings[] {
-  const rule = opts.rule ?? c.config.leaderboard?.rule ?? 'best-per-team';
-  const columns = c.config.leaderboard?.columns;
+export function computeStandings(c: Competition, records: readonly ResultRecord[], opts: { rule?: TeamRule } = {}): PhaseStandings[] {
+  const board = c.config.leaderboard;
+  const rule = opts.rule ?? board?.rule ?? 'best-per-team';
+  const columns = board?.columns;
   const metrics = columns ? columns.map((name) => c.metrics.find((m) => m.name === name)!) : c.metrics;
   const primary = c.primary;
-  const sign = primary.direction === 'maximize' ? -1 : 1;
+  const baselines = new Set(board?.baselines ?? []);
+  const keys = [primary, ...(board?.tie_breakers ?? []).map((n) => c.metrics.find((m) => m.name === n)!).filter((m) => m !== primary)];
+  const byAverage = board?.rank_by === 'average-rank';
 
   return c.config.phases.map((phase) => {
     const inPhase = records.filter((r) => r.phase === phase.id);
     const scored = inPhase.filter((r): r is ScoredResult => r.status === 'scored' && Number.isFinite(r.scores.public[primary.name]?.value));
-    const value = (r: ScoredResult) => r.scores.public[primary.name]!.value;
-    const order = (a: ScoredResult, b: ScoredResult) =>
-      sign * (value(a) - value(b)) || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
-    scored.sort(order);
-    let kept = scored;
+    const value = (r: ScoredResult, m: CompetitionMetric) => {
+      const v = r.scores.public[m.name]?.value;
+      return v === undefined || !Number.isFinite(v) ? undefined : v;
+    };
+    // A missing tie-breaker value sorts after any value.
+    const byKeys = (a: ScoredResult, b: ScoredResult) => {
+      for (const m of keys) {
+        const x = value(a, m);
+        const y = value(b, m);
+        if (x === y) continue;
+        if (x === undefined) return 1;
+        if (y === undefined) return -1;
+        return m.direction === 'maximize' ? y - x : x - y;
+      }
+      return 0;
+    };
+    const earlier = (a: ScoredResult, b: ScoredResult) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+    let kept = [...scored];
     if (rule === 'best-per-team') {
+      kept.sort((a, b) => byKeys(a, b) || earlier(a, b));
       const seen = new Set<string>();
-      kept = scored.filter((r) => (seen.has(r.submission.team) ? false : (seen.add(r.submission.team), true)));
+      kept = kept.filter((r) => (seen.has(r.submission.team) ? false : (seen.add(r.submission.team), true)));
+    } else if (rule === 'last-per-team') {
+      const last = new Map<string, ScoredResult>();
+      for (const r of kept) {
+        const prev = last.get(r.submission.team);
+        if (!prev || earlier(prev, r) < 0) last.set(r.submission.team, r);
+      }
+      kept = [...last.values()];
     }
+    const average = byAverage ? averageRanks(kept, metrics) : undefined;
+    const order = (a: ScoredResult, b: ScoredResult) => (average ? average.get(a)! - average.get(b)! : byKeys(a, b)) || earlier(a, b);
+    kept.sort(order);
+    const same = (a: ScoredResult, b: ScoredResult) => (average ? average.get(a) === average.get(b) : byKeys(a, b) === 0);
+
     const rows: Standing[] = [];
-    kept.forEach((record, i) => {
-      const prev = rows[i - 1];
-      const rank = prev && prev.value === value(record) ? prev.rank : i + 1;
-      const row: Standing = { rank, record, value: value(record) };
-      if (i > 0) {
-        const verdict = versus(kept[0]!, record, primary);
+    let ranked = 0;
+    let prevRanked: Standing | undefined;
+    const leader = kept.find((r) => !baselines.has(r.submission.team));
+    for (const record of kept) {
+      const row: Standing = { rank: 0, record, value: value(record, primary)! };
+      if (average) row.averageRank = average.get(record)!;
+      if (baselines.has(record.submission.team)) {
+        row.baseline = true;
+      } else {
+        ranked++;
+        row.rank = prevRanked && same(prevRanked.record, record) ? prevRanked.rank : ranked;
+        prevRanked = row;
+      }
+      if (leader && record !== leader) {
+        const verdict = versus(leader, record, primary);
         if (verdict) row.versusLeader = verdict;
       }
       rows.push(row);
-    });
+    }
     return { phase: phase.id, phaseName: phase.name, metrics, rows, unscored: inPhase.length - scored.length };
   });
+}
+
+/** Each record's mean over the metrics of its rank among the records (equal values share the better rank). */
+function averageRanks(records: readonly ScoredResult[], metrics: readonly CompetitionMetric[]): Map<ScoredResult, number> {
+  const sum = new Map<ScoredResult, number>(records.map((r) => [r, 0]));
+  for (const m of metrics) {
+    const v = (r: ScoredResult) => r.scores.public[m.name]?.value;
+    const sorted = [...records].sort((a, b) => {
+      const x = v(a);
+      const y = v(b);
+      if (x === y) return 0;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      return m.direction === 'maximize' ? y - x : x - y;
+    });
+    sorted.forEach((r, i) => {
+      const rank = i > 0 && v(sorted[i - 1]!) === v(r) ? sorted.findIndex((q) => v(q) === v(r)) + 1 : i + 1;
+      sum.set(r, sum.get(r)! + rank);
+    });
+  }
+  return new Map([...sum].map(([r, s]) => [r, Math.round((s / metrics.length) * 1e9) / 1e9]));
 }
 
 /** Paired bootstrap of a record against the leader, when both carry replicates of the same resamples. */

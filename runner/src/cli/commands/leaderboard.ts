@@ -83,7 +83,7 @@ export function standingsTable(s: PhaseStandings): string {
   if (s.rows.length === 0) return '(no scored submissions yet)';
   const head = ['rank', 'team', 'submission', ...s.metrics.map((m) => `${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}`)];
   const rows = s.rows.map((r) => [
-    `${r.rank}${r.versusLeader === 'tied' ? ' ≈' : ''}`,
+    r.baseline ? 'baseline' : `${r.rank}${r.versusLeader === 'tied' ? ' ≈' : ''}`,
     r.record.submission.team,
     r.record.submission.name,
     ...s.metrics.map((m) => {
@@ -103,7 +103,7 @@ function plainStandings(s: PhaseStandings) {
     phase: s.phase,
     unscored: s.unscored,
     rows: s.rows.map((r) => ({
-      rank: r.rank,
+      rank: r.baseline ? null : r.rank,
       ...(r.versusLeader ? { versus_leader: r.versusLeader } : {}),
       id: r.record.id,
       team: r.record.submission.team,
