@@ -13,6 +13,7 @@ function io(): Io {
     input: (name) => core.getInput(name),
     output: (name, value) => core.setOutput(name, value),
     info: (text) => core.info(text),
+    warn: (text) => core.warning(text),
     annotate: (message, where) =>
       core.error(
         message,

@@ -23,6 +23,8 @@ export interface Io {
   input(name: string): string;
   output(name: string, value: string): void;
   info(text: string): void;
+  /** A warning for the organisers, shown on the workflow run. */
+  warn(text: string): void;
   /** An error annotation on a file, line and column of the repository. */
   annotate(message: string, where?: { file: string; line?: number; column?: number }): void;
   summary(markdown: string): Promise<void>;
@@ -82,13 +84,37 @@ async function changedFiles(gh: GitHub, repo: Repo, pr: number): Promise<Changed
 }
 
 /** Membership, phase and limits for one more submission of a team, from teams.yml and the results history. */
-async function admissible(c: Competition, team: string, login: string, io: Io): Promise<string | undefined> {
+async function admissible(
+  c: Competition,
+  team: string,
+  login: string,
+  io: Io,
+  pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
+): Promise<string | undefined> {
   const member = mayEnter(await loadTeams(c.dir), login, team);
   if (!member.ok) return member.why;
   const phase = findPhase(c, io.now());
   if (!phase.ok) return phase.why;
-  const limit = checkLimits(c, await history(c.dir), team, phase.phase.id, io.now());
+  const records = await history(c.dir);
+  const limit = checkLimits(c, records, team, phase.phase.id, io.now(), await pending(records));
   return limit.ok ? undefined : limit.why;
+}
+
+/**
+ * Evaluations of a team still under way: its open pull requests opened before this one whose
+ * head commit has no record yet. Counting them keeps a team that opens many pull requests at
+ * once within its limits; counting only the earlier ones lets the first of them through.
+ */
+async function pendingOf(gh: GitHub, repo: Repo, team: string, before: number, records: readonly ResultRecord[]): Promise<number> {
+  const recorded = new Set(records.flatMap((r) => (r.provenance.commit ? [r.provenance.commit] : [])));
+  const open = await gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
+  let n = 0;
+  for (const p of open) {
+    if (p.number >= before || recorded.has(p.head.sha)) continue;
+    const changes = checkChanges(await changedFiles(gh, repo, p.number));
+    if (changes.ok && changes.team === team) n++;
+  }
+  return n;
 }
 
 /**
@@ -192,7 +218,7 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const changes = checkChanges(await changedFiles(gh, repo, number));
   if (!changes.ok) return io.fail(changes.why);
   const c = await competitionAt(io);
-  const refused = await admissible(c, changes.team, found.author, io);
+  const refused = await admissible(c, changes.team, found.author, io, (records) => pendingOf(gh, repo, changes.team, number, records));
   if (refused) return io.fail(refused);
   const out = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
   await rm(out, { recursive: true, force: true });
@@ -290,6 +316,15 @@ export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
     );
   }
   const body = renderComment(c, record, placement(c, records, record));
+  // The same image from two teams is for the organisers to look at, not for the comment.
+  const digest = record.provenance.image_digest;
+  const shared = digest ? records.filter((r) => r.provenance.image_digest === digest && r.submission.team !== record.submission.team) : [];
+  if (shared.length > 0) {
+    const others = [...new Set(shared.map((r) => `${r.submission.team}/${r.submission.name}`))].join(', ');
+    io.warn(
+      `${record.submission.team}/${record.submission.name} ran the image ${digest}, which ${others} also submitted: check whether the teams share code.`,
+    );
+  }
   const bot = io.input('bot-login') || 'github-actions[bot]';
   const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: request.pull_request, per_page: 100 });
   const mine = comments.find((x) => x.user?.login === bot && (x.body ?? '').startsWith(MARKER));

@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initCompetition } from '../../runner/src/init/init.js';
+import { publishRecords } from '../../runner/src/results/git-store.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { responseProblems, startEmulator, type Emulator } from '../helpers/github-emulator.js';
 import { useTempDirs } from '../helpers/temp.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
@@ -323,6 +325,43 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/::error file=submissions\/delta\/two\/submission\.yml::team delta has used its 1 submission\(s\) for today/);
     expect(p.outputs.ready).toBe('false');
+  });
+
+  it('pull requests opened at once count against the limit: the first is evaluated, the next is held', async () => {
+    const w = await world((y) => y.replace('per_day: 5', 'per_day: 1'));
+    const first = await w.openPull('zulu', 'one', { 'submission.yml': submissionYml('zulu', 'one'), 'predictions.csv': w.baseline });
+    const second = await w.openPull('zulu', 'two', { 'submission.yml': submissionYml('zulu', 'two'), 'predictions.csv': w.baseline });
+    // Neither has a record yet; both passed validation.
+    const p2 = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(second.sha), w);
+    expect(p2.code).toBe(1);
+    expect(p2.stdout).toContain('team zulu has used its 1 submission(s) for today');
+    const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha), w);
+    expect(p1.code, p1.stdout).toBe(0);
+    expect(p1.outputs.ready).toBe('true');
+  });
+
+  it('the same image from two teams is flagged to the organisers on the run, not in the comment', async () => {
+    const w = await world();
+    const pr = await w.openPull('psi', 'copy', { 'submission.yml': submissionYml('psi', 'copy'), 'predictions.csv': w.baseline });
+    const ran = await pipeline(w, pr, 'psi');
+    // Another team's record, already published, with the image this one will claim.
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const theirs = JSON.parse(await readFile(path.join(ran.reportWs!, 'podium-record', 'record.json'), 'utf8')) as ResultRecord;
+    const other: ResultRecord = {
+      ...theirs,
+      id: theirs.id.replace('/psi/copy/', '/omega/orig/'),
+      submission: { ...theirs.submission, team: 'omega', name: 'orig', path: 'submissions/omega/orig' },
+      provenance: { ...theirs.provenance, image_digest: digest },
+    };
+    await publishRecords([other], { remote: w.origin });
+    const mine = { ...theirs, provenance: { ...theirs.provenance, image_digest: digest } };
+    await writeFile(path.join(ran.reportWs!, 'podium-record', 'record.json'), JSON.stringify(mine));
+    const r = await action(ran.reportWs!, 'report', { name: 'workflow_run', payload: {} }, w);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(
+      `::warning::psi/copy ran the image ${digest}, which omega/orig also submitted: check whether the teams share code.`,
+    );
+    expect(w.api.comments.at(-1)!.body).not.toContain('omega');
   });
 
   it('only members may submit for a team: teams.yml, or a team of one named by the login', async () => {
