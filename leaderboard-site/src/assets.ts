@@ -7,7 +7,7 @@ header .site { margin: 0; font-weight: 600; }
 header .site a { color: var(--fg); text-decoration: none; }
 nav a { margin-right: 1rem; }
 h1 { margin: .5rem 0 .25rem; }
-.meta, footer, .count { color: var(--muted); font-size: .9rem; }
+.meta, footer, .count, .local { color: var(--muted); font-size: .9rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: .35rem .5rem; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; vertical-align: top; }
@@ -63,6 +63,13 @@ export const SCRIPT = `(() => {
     peak_memory_bytes: (v) => (v / 1048576).toFixed(v < 10 * 1048576 ? 1 : 0) + ' MiB',
     energy_j: (v) => (v < 10 ? v.toFixed(2) : v.toFixed(0)) + ' J',
   };
+  // Dates are written in UTC; each reader also sees them in their own time zone.
+  for (const t of document.querySelectorAll('time[data-local]')) {
+    const d = new Date(t.dateTime);
+    if (Number.isNaN(d.getTime())) continue;
+    const local = d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    t.insertAdjacentHTML('afterend', ' <span class="local">(' + local.replace(/[&<>]/g, '') + ' your time)</span>');
+  }
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
   for (const section of document.querySelectorAll('section.phase')) {
     const table = section.querySelector('table');

@@ -100,7 +100,7 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
       script: true,
     }),
   );
-  files.set('competition.html', page(c, '', 'Competition', competitionPage(c), generated, input.records.length));
+  files.set('competition.html', page(c, '', 'Competition', competitionPage(c), generated, input.records.length, { script: true }));
 
   // A page per record, and the status history of each submission across its commits.
   const history = new Map<string, ResultRecord[]>();
@@ -391,7 +391,7 @@ function competitionPage(c: Competition): string {
   const phases = cfg.phases
     .map(
       (p) =>
-        `<tr><td>${escapeHtml(p.name)}</td><td><time datetime="${escapeHtml(p.start)}">${escapeHtml(p.start)}</time></td><td><time datetime="${escapeHtml(p.end)}">${escapeHtml(p.end)}</time></td><td>${escapeHtml(p.description ?? '')}</td></tr>`,
+        `<tr><td>${escapeHtml(p.name)}</td><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${escapeHtml(p.description ?? '')}</td></tr>`,
     )
     .join('');
   const limits = cfg.limits
@@ -420,6 +420,13 @@ ${concepts ? `<section><h2>Concepts</h2><dl>${concepts}</dl></section>` : ''}
 <p>Ranked by ${escapeHtml(c.primary.label)}; ${rule}. Equal scores share a rank, the earlier submission first. Every score has a 95% bootstrap confidence interval, and entries whose difference from the leader is not significant by a paired bootstrap are marked ≈.</p></section>
 <section><h2>Phases</h2><table><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col"></th></tr></thead><tbody>${phases}</tbody></table></section>
 <section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${escapeHtml(kinds)}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits ? ` Limits: ${escapeHtml(limits)}.` : ''}</p></section>`;
+}
+
+/** A UTC date-time people read, which the page's script also gives in the reader's own time zone. */
+function utcTime(iso: string): string {
+  const d = new Date(iso);
+  const text = Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<time datetime="${escapeHtml(iso)}" data-local>${escapeHtml(text)}</time>`;
 }
 
 function dl(items: [string, string | undefined][]): string {

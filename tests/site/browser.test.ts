@@ -123,6 +123,9 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('the leaderboar
     await page.waitForLoadState();
     expect(await page.locator('h1').innerText()).toBe('Competition');
     expect(await page.locator('main').innerText()).toContain('How to submit');
+    // Phase dates in UTC, and in the reader's own time zone beside them.
+    expect(await page.locator('main time[data-local]').first().innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(await page.locator('main .local').first().innerText()).toMatch(/your time\)$/);
     expect(errors).toEqual([]);
     await page.close();
   });
