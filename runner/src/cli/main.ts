@@ -17,6 +17,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/init.js')).init,
   },
   {
+    name: 'import',
+    summary: 'make a competition from a Codabench or CodaLab competition bundle',
+    load: async () => (await import('./commands/import.js')).importCommand,
+  },
+  {
     name: 'validate',
     summary: 'check a competition or submission folders and report every problem',
     load: async () => (await import('./commands/validate.js')).validate,
