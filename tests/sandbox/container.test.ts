@@ -94,9 +94,10 @@ describe.skipIf(!available)('container submissions', () => {
     const r = record.resources!;
     expect(r.wall_time_s).toBeGreaterThanOrEqual(1);
     if (cgroupsReadable) {
-      // A shell spinning for one second on one CPU: about one second of CPU time.
-      expect(r.cpu_time_s).toBeGreaterThan(0.7);
-      expect(r.cpu_time_s).toBeLessThan(1.5);
+      // A shell spinning for one second of wall time on one CPU: up to a second of CPU time,
+      // less when the machine is busy with other tests, never more than the wall time allows.
+      expect(r.cpu_time_s).toBeGreaterThan(0.2);
+      expect(r.cpu_time_s).toBeLessThanOrEqual(r.wall_time_s! + 0.1);
       expect(r.peak_memory_bytes).toBeGreaterThan(0);
     } else {
       expect(r.cpu_time_s).toBeUndefined();
