@@ -42,6 +42,9 @@ dl:not(.facts) dt { font-weight: 600; } dl:not(.facts) dd { margin: 0 0 .5rem 1r
 .status.ok { color: #1a7f37; } .status.bad { color: #cf222e; }
 @media (prefers-color-scheme: dark) { .status.ok { color: #3fb950; } .status.bad { color: #ff7b72; } }
 tr[aria-current] td { font-weight: 600; }
+article.submission { border-top: 2px solid var(--line); margin-top: 2rem; }
+article.submission:target { border-top-color: var(--accent); }
+article.submission h2 small { font-weight: 400; }
 code { overflow-wrap: anywhere; }
 `;
 
@@ -109,7 +112,7 @@ export const SCRIPT = `(() => {
       }).join('');
       const costs = data.costs.map((c, i) =>
         row.c[i] === null ? '<td class="num" title="not measured">—</td>' : '<td class="num">' + costFmt[c.key](row.c[i]) + '</td>').join('');
-      const href = 's/' + section.dataset.phase + '/' + row.t + '/' + row.n + '.' + row.k + '.html';
+      const href = 's/' + section.dataset.phase + '/' + row.t + '.html#' + row.n + '.' + row.k;
       return '<tr><td class="num">' + (rank ?? '') + tie + '</td><td>' + esc(row.t) + base + '</td><td><a href="' + esc(href) + '">' +
         esc(row.n) + '</a></td>' + cells + costs + '<td><time>' + esc(row.d) + '</time></td></tr>';
     };

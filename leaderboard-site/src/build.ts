@@ -49,7 +49,7 @@ interface Row {
   ra?: number;
   t: string;
   n: string;
-  /** The record's key: its page is s/<phase>/<t>/<n>.<k>.html. */
+  /** The record's key: it is shown at s/<phase>/<t>.html#<n>.<k>. */
   k: string;
   d: string;
   b?: 1;
@@ -102,28 +102,36 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   );
   files.set('competition.html', page(c, '', 'Competition', competitionPage(c), generated, input.records.length, { script: true }));
 
-  // A page per record, and the status history of each submission across its commits.
+  // A page per team and phase, with a section per record (linked as page#name.key), and
+  // the status history of each submission across its commits. One file per team rather than
+  // per record keeps a large site to hundreds of files, not tens of thousands.
   const history = new Map<string, ResultRecord[]>();
+  const teams = new Map<string, ResultRecord[]>();
   for (const r of input.records) {
     const key = `${r.phase}/${r.submission.team}/${r.submission.name}`;
     (history.get(key) ?? history.set(key, []).get(key)!).push(r);
+    const team = teamPage(r.phase, r.submission.team);
+    (teams.get(team) ?? teams.set(team, []).get(team)!).push(r);
   }
   const rankOf = new Map<string, Standing>();
   for (const s of standings) for (const row of s.rows) rankOf.set(row.record.id, row);
-  for (const r of input.records) {
-    const root = '../'.repeat(recordPage(r).split('/').length - 1);
-    const siblings = history.get(`${r.phase}/${r.submission.team}/${r.submission.name}`)!;
-    files.set(
-      recordPage(r),
-      page(
-        c,
-        root,
-        `${r.submission.team}/${r.submission.name}`,
-        submissionPage(c, r, siblings, rankOf.get(r.id), root),
-        generated,
-        input.records.length,
-      ),
-    );
+  for (const [file, recs] of teams) {
+    const root = '../'.repeat(file.split('/').length - 1);
+    const first = recs[0]!;
+    const phaseName = c.config.phases.find((p) => p.id === first.phase)?.name ?? first.phase;
+    const sections = [...recs]
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id))
+      .map((r) => {
+        const siblings = history.get(`${r.phase}/${r.submission.team}/${r.submission.name}`)!;
+        const anchor = recordPage(r).split('#')[1]!;
+        return `<article class="submission" id="${escapeHtml(anchor)}">
+<h2>${escapeHtml(`${r.submission.team}/${r.submission.name}`)} <small class="meta">${escapeHtml(r.provenance.commit?.slice(0, 12) ?? anchor)} · ${escapeHtml(r.created_at.slice(0, 10))}</small></h2>
+${submissionPage(c, r, siblings, rankOf.get(r.id), root)}
+</article>`;
+      })
+      .join('\n');
+    const intro = `<p class="meta">${recs.length} submission record(s) of team ${escapeHtml(first.submission.team)} in ${escapeHtml(phaseName)}, newest first.</p>`;
+    files.set(file, page(c, root, `Team ${first.submission.team}`, `${intro}\n${sections}`, generated, input.records.length));
   }
 
   files.set('style.css', STYLE);
@@ -141,13 +149,15 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   return { index: path.join(input.outDir, 'index.html'), files: [...files.keys()], standings };
 }
 
-/**
- * Where a record's page is, relative to the site root: one folder per phase and team, so a
- * large competition has hundreds of folders, not one per submission.
- */
+/** A team's page in a phase, relative to the site root. */
+export function teamPage(phase: string, team: string): string {
+  return `s/${phase}/${team}.html`;
+}
+
+/** Where a record is shown: its section on its team's page. */
 export function recordPage(r: Pick<ResultRecord, 'id'>): string {
   const [phase, team, name, key] = r.id.split('/') as [string, string, string, string];
-  return `s/${phase}/${team}/${name}.${key}.html`;
+  return `${teamPage(phase, team)}#${name}.${key}`;
 }
 
 function metricInfo(m: CompetitionMetric) {
@@ -459,7 +469,7 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
         }`;
   const scores =
     r.status === 'scored'
-      ? `<section><h2>Scores</h2><table><thead><tr><th scope="col">Metric</th><th scope="col" class="num">Value</th><th scope="col" class="num">95% interval</th></tr></thead><tbody>${c.metrics
+      ? `<section><h3>Scores</h3><table><thead><tr><th scope="col">Metric</th><th scope="col" class="num">Value</th><th scope="col" class="num">95% interval</th></tr></thead><tbody>${c.metrics
           .map((m) => {
             const v = r.scores.public[m.name];
             if (!v) return '';
@@ -530,9 +540,9 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
   return `${status}
 ${about}
 ${scores}
-<section><h2>Resources</h2>${resources.includes('<dt>') ? resources : '<p>None measured.</p>'}</section>
-<section><h2>Provenance</h2>${provenance}<p class="meta">Record <code>${escapeHtml(r.id)}</code>, phase ${escapeHtml(r.phase)}, ${escapeHtml(r.created_at)}.</p></section>
-<section><h2>History</h2><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Status</th><th scope="col">${escapeHtml(c.primary.label)}</th><th scope="col">Record</th></tr></thead><tbody>${hist}</tbody></table></section>`;
+<section><h3>Resources</h3>${resources.includes('<dt>') ? resources : '<p>None measured.</p>'}</section>
+<section><h3>Provenance</h3>${provenance}<p class="meta">Record <code>${escapeHtml(r.id)}</code>, phase ${escapeHtml(r.phase)}, ${escapeHtml(r.created_at)}.</p></section>
+<section><h3>History</h3><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Status</th><th scope="col">${escapeHtml(c.primary.label)}</th><th scope="col">Record</th></tr></thead><tbody>${hist}</tbody></table></section>`;
 }
 
 function exportJson(c: Competition, standings: PhaseStandings[], generated: string) {

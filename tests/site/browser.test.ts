@@ -110,9 +110,12 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('the leaderboar
     await expect.poll(() => page.locator('section.phase tbody tr').count()).toBe(1);
     await page.locator('section.phase tbody a').first().click();
     await page.waitForLoadState();
-    expect(page.url()).toMatch(/\/sound-events\/s\/main\/mallory\/run-\d\.[0-9a-f]{12}\.html$/);
-    expect(await page.locator('h1').innerText()).toMatch(/^mallory\/run-\d$/);
-    const body = await page.locator('main').innerText();
+    expect(page.url()).toMatch(/\/sound-events\/s\/main\/mallory\.html#run-\d\.[0-9a-f]{12}$/);
+    expect(await page.locator('h1').innerText()).toBe('Team mallory');
+    // The link lands on that submission's own section of the team's page.
+    const section = page.locator('article.submission:target');
+    expect(await section.locator('h2').innerText()).toMatch(/^mallory\/run-\d /);
+    const body = await section.innerText();
     expect(body).toContain('<script>alert("owned")</script>');
     expect(body).toMatch(/95% interval/);
     expect(body).toContain('Provenance');
@@ -188,8 +191,9 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')("the demo's own
       expect(names).toEqual([...names].sort((x, y) => x.localeCompare(y)));
       await page.locator('section.phase tbody a', { hasText: 'gaussian-bayes' }).click();
       await page.waitForLoadState();
-      expect(await page.locator('h1').innerText()).toBe('aurora/gaussian-bayes');
-      expect(await page.locator('main').innerText()).toContain('Gaussian naive Bayes on the four features.');
+      expect(await page.locator('h1').innerText()).toBe('Team aurora');
+      expect(await page.locator('article.submission:target h2').innerText()).toMatch(/^aurora\/gaussian-bayes /);
+      expect(await page.locator('article.submission:target').innerText()).toContain('Gaussian naive Bayes on the four features.');
       expect(errors).toEqual([]);
       expect(requests.filter((u) => !u.startsWith(home))).toEqual([]);
     } finally {

@@ -48,12 +48,17 @@ describe('the built site', () => {
     const records = syntheticRecords(ex.competition, { teams: 12, perTeam: 4, seed: 11 });
     const rejected = records.filter((r) => r.status === 'rejected');
     const { out, read } = await site(records);
-    for (const r of records) expect(await read(recordPage(r))).toContain(`${r.submission.team}/${r.submission.name}`);
-    if (rejected[0]) expect(await read(recordPage(rejected[0]))).toContain('Rejected: the predictions miss 12 ids.');
+    for (const r of records) {
+      const [page, id] = recordPage(r).split('#') as [string, string];
+      expect(await read(page)).toContain(`<article class="submission" id="${id}">\n<h2>${r.submission.team}/${r.submission.name} `);
+    }
+    if (rejected[0]) expect(await read(recordPage(rejected[0]).split('#')[0]!)).toContain('Rejected: the predictions miss 12 ids.');
+    // One page per team, not per record.
+    expect((await readdir(path.join(out, 's', 'main'))).length).toBe(12);
     const pages = (await readdir(out, { recursive: true })).filter((f) => f.endsWith('.html'));
     for (const p of pages) {
       const html = await read(p);
-      for (const m of html.matchAll(/(?:href|src)="([^"#:]+)"/g)) {
+      for (const m of html.matchAll(/(?:href|src)="([^"#:]+)(#[^"]*)?"/g)) {
         const target = path.normalize(path.join(path.dirname(p), m[1]!));
         expect(
           pages.includes(target) || ['style.css', 'site.js', 'leaderboard.csv', 'leaderboard.json'].includes(target),

@@ -63,29 +63,12 @@ export async function checkCompetition(
       ),
     );
   }
-  for (const [i, col] of (config.leaderboard?.tie_breakers ?? []).entries()) {
-    if (!config.metrics.some((m) => m.name === col))
-      problems.push(
-        source.problem(
-          ['leaderboard', 'tie_breakers', i],
-          `"${col}" is not one of this competition's metrics.${didYouMean(
-            col,
-            config.metrics.map((m) => m.name),
-          )}`,
-        ),
-      );
-  }
-  for (const [i, col] of (config.leaderboard?.columns ?? []).entries()) {
-    if (!config.metrics.some((m) => m.name === col)) {
-      problems.push(
-        source.problem(
-          ['leaderboard', 'columns', i],
-          `"${col}" is not one of this competition's metrics.${didYouMean(
-            col,
-            config.metrics.map((m) => m.name),
-          )}`,
-        ),
-      );
+  // Metric names in the leaderboard settings must be the competition's own.
+  for (const key of ['tie_breakers', 'columns'] as const) {
+    for (const [i, col] of (config.leaderboard?.[key] ?? []).entries()) {
+      if (config.metrics.some((m) => m.name === col)) continue;
+      const known = config.metrics.map((m) => m.name);
+      problems.push(source.problem(['leaderboard', key, i], `"${col}" is not one of this competition's metrics.${didYouMean(col, known)}`));
     }
   }
   if (dir !== undefined) {

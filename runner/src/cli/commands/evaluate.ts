@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse, required } from '../args.js';
 import { progress, UsageError } from '../io.js';
 import { hiddenDir } from '../../competition/load.js';
-import { evaluateShard, evaluateSubmission } from '../../evaluate/evaluate.js';
+import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
@@ -59,32 +59,7 @@ Example:
       throw new UsageError(e instanceof Error ? e.message : String(e), 'evaluate');
     }
     let logs = '';
-    if (values.shard !== undefined) {
-      const shard = parseShard(values.shard);
-      if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
-      if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
-      const part = await evaluateShard(
-        {
-          competition,
-          hiddenDir: hidden,
-          submissionDir: path.resolve(io.cwd, positionals[0]!),
-          ...(values.commit ? { commit: values.commit } : {}),
-          ...(values.phase ? { phase: values.phase } : {}),
-          ...(deps.now ? { now: deps.now() } : {}),
-          onStep: (s) => bar.step(s),
-          ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
-        },
-        shard,
-      );
-      if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
-      bar.done();
-      await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
-      const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
-      if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
-      else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
-      return part.status === 'predicted' ? 0 : 1;
-    }
-    const record = await evaluateSubmission({
+    const options: EvaluateOptions = {
       competition,
       hiddenDir: hidden,
       env: io.env,
@@ -94,7 +69,21 @@ Example:
       ...(deps.now ? { now: deps.now() } : {}),
       onStep: (s) => bar.step(s),
       ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
-    });
+    };
+    if (values.shard !== undefined) {
+      const shard = parseShard(values.shard);
+      if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
+      if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
+      const part = await evaluateShard(options, shard);
+      if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
+      bar.done();
+      await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
+      const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
+      if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
+      else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
+      return part.status === 'predicted' ? 0 : 1;
+    }
+    const record = await evaluateSubmission(options);
     if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
     bar.done();
     const text = serializeRecord(record);
