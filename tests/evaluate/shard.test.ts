@@ -91,13 +91,7 @@ async function apiSetup() {
           `api:\n  inputs: test.csv\n  inputs_from: public\n  batch_size: 25\n  allow_http: true\n  allow_hosts: ['127.0.0.1']\nruntime:\n  timeout_seconds: 20\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\nleaderboard:`,
         ),
   });
-  const answers = new Map(
-    (await ex.baselinePredictions())
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(',') as [string, string]),
-  );
+  const answers = await ex.baselineAnswers();
   const asked: string[] = [];
   const server = createServer((req, res) => {
     let text = '';

@@ -13,6 +13,8 @@ export interface ExampleCompetition {
   submit(team: string, name: string, files: Record<string, string>): Promise<string>;
   /** The example's valid predictions file (the baseline's). */
   baselinePredictions(): Promise<string>;
+  /** The baseline's answer for each test id, as a participant's system would give it. */
+  baselineAnswers(): Promise<Map<string, string>>;
 }
 
 /** The bundled example competition in a temp folder (no git unless asked). */
@@ -42,6 +44,16 @@ export async function exampleCompetition(
       return sub;
     },
     baselinePredictions: () => readFile(path.join(dir, 'submissions', 'baseline', 'nearest-centroid', 'predictions.csv'), 'utf8'),
+    async baselineAnswers() {
+      const text = await readFile(path.join(dir, 'submissions', 'baseline', 'nearest-centroid', 'predictions.csv'), 'utf8');
+      return new Map(
+        text
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',') as [string, string]),
+      );
+    },
   };
 }
 

@@ -55,13 +55,7 @@ async function apiCompetition(overrides: Record<string, string> = {}) {
         .replace(/kinds: \[.*\]/, 'kinds: [predictions, api]')
         .replace('leaderboard:', `${apiSection(overrides)}scoring:\n  bootstrap:\n    resamples: 50\nleaderboard:`),
   });
-  const answers = new Map(
-    (await ex.baselinePredictions())
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(',') as [string, string]),
-  );
+  const answers = await ex.baselineAnswers();
   const submit = (endpoint: string) =>
     ex.submit('t', 'api', { 'submission.yml': `team: t\nname: api\nkind: api\nendpoint: ${endpoint}\n` });
   const evaluate = async (endpoint: string) =>
