@@ -42,6 +42,7 @@ dl:not(.facts) dt { font-weight: 600; } dl:not(.facts) dd { margin: 0 0 .5rem 1r
 .status.ok { color: #1a7f37; } .status.bad { color: #cf222e; }
 @media (prefers-color-scheme: dark) { .status.ok { color: #3fb950; } .status.bad { color: #ff7b72; } }
 tr[aria-current] td { font-weight: 600; }
+iframe.detailed { width: 100%; min-height: 16rem; border: 1px solid var(--line); background: #fff; }
 article.submission { border-top: 2px solid var(--line); margin-top: 2rem; }
 article.submission:target { border-top-color: var(--accent); }
 article.submission h2 small { font-weight: 400; }

@@ -540,9 +540,19 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
   return `${status}
 ${about}
 ${scores}
+${r.status === 'scored' && r.detailed_results !== undefined ? detailedResults(r.detailed_results) : ''}
 <section><h3>Resources</h3>${resources.includes('<dt>') ? resources : '<p>None measured.</p>'}</section>
 <section><h3>Provenance</h3>${provenance}<p class="meta">Record <code>${escapeHtml(r.id)}</code>, phase ${escapeHtml(r.phase)}, ${escapeHtml(r.created_at)}.</p></section>
 <section><h3>History</h3><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Status</th><th scope="col">${escapeHtml(c.primary.label)}</th><th scope="col">Record</th></tr></thead><tbody>${hist}</tbody></table></section>`;
+}
+
+/**
+ * The scoring program's detailed_results.html, in a sandboxed frame: no script, no form, its
+ * own origin, and a content policy that lets nothing be fetched from elsewhere.
+ */
+function detailedResults(html: string): string {
+  const policy = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+  return `<section><h3>Detailed results</h3><p class="meta">Written by the organisers' scoring program.</p><iframe class="detailed" sandbox="" title="Detailed results" srcdoc="${escapeHtml(policy + html)}"></iframe></section>`;
 }
 
 function exportJson(c: Competition, standings: PhaseStandings[], generated: string) {

@@ -16,7 +16,9 @@ export interface CompetitionMetric {
   label: string;
   direction: Direction;
   primary: boolean;
-  metric: Metric;
+  /** The built-in metric; absent for a score the organiser's scoring program writes. */
+  metric?: Metric;
+  program?: true;
 }
 
 export interface Competition {
@@ -47,6 +49,13 @@ export async function checkCompetition(
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
   checkReads(config, metrics, source, problems);
+  if (config.private && config.metrics.some((m) => m.from === 'program'))
+    problems.push(
+      source.problem(
+        ['private'],
+        'a sealed private part and scores from a scoring program cannot be combined yet; use built-in metrics, or no private part.',
+      ),
+    );
   if (config.private && (config.private.fraction === undefined) === (config.private.split_column === undefined)) {
     problems.push(
       source.problem(
@@ -121,6 +130,24 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
   }
   let primarySeen = false;
   for (const [i, m] of config.metrics.entries()) {
+    if (m.from === 'program') {
+      if (!config.scoring?.program)
+        problems.push(
+          source.problem(
+            ['metrics', i, 'from'],
+            'a metric from the scoring program needs scoring.program, the folder with its Dockerfile.',
+          ),
+        );
+      if (!m.direction)
+        problems.push(
+          source.problem(['metrics', i], `say whether ${m.name} is better higher or lower: direction: maximize or minimize.`, true),
+        );
+      const primary = m.primary === true || (primaries === 0 && config.metrics.length === 1);
+      if (primary && primarySeen) problems.push(source.problem(['metrics', i, 'primary'], 'only one metric can be primary.'));
+      primarySeen ||= primary;
+      out.push({ name: m.name, label: m.label ?? m.name, direction: m.direction ?? 'maximize', primary, program: true });
+      continue;
+    }
     const metric = findMetric(m.name);
     if (!metric) {
       problems.push(
@@ -156,7 +183,8 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
 }
 
 /** The metrics must agree on how to read the files. */
-function checkReads(config: CompetitionConfig, metrics: CompetitionMetric[], source: YamlSource, problems: Problem[]): void {
+function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source: YamlSource, problems: Problem[]): void {
+  const metrics = builtIn(all);
   const reads = new Set(metrics.map((m) => m.metric.reads));
   const byRead = (r: Reads) => metrics.filter((m) => m.metric.reads === r).map((m) => m.name);
   if (reads.has('label') && reads.has('number')) {
@@ -247,10 +275,15 @@ async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {
   }
 }
 
+/** The metrics Podium computes itself, as opposed to those the organiser's scoring program writes. */
+export function builtIn(metrics: readonly CompetitionMetric[]): (CompetitionMetric & { metric: Metric })[] {
+  return metrics.filter((m): m is CompetitionMetric & { metric: Metric } => m.metric !== undefined);
+}
+
 /** The columns a predictions file must have for this competition's metrics, and how they are read. */
 export function scoringSpec(c: Competition): ScoringSpec {
   const d = c.config.data;
-  const reads = new Set(c.metrics.map((m) => m.metric.reads));
+  const reads = new Set(builtIn(c.metrics).map((m) => m.metric.reads));
   const labels = c.config.concepts && !reads.has('number') && !reads.has('ranking') ? c.config.concepts.map((x) => x.id) : undefined;
   return {
     id: d.id_column ?? 'id',

@@ -62,6 +62,9 @@ const Metric = Type.Object(
     primary: Type.Optional(Type.Boolean({ description: 'the one metric that ranks the leaderboard' })),
     direction: Type.Optional(Direction),
     label: Type.Optional(Type.String({ minLength: 1, description: 'column heading on the leaderboard' })),
+    from: Type.Optional(
+      StringEnum(['program'] as const, { description: "a score the organiser's scoring program writes under this name (scoring.program)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -139,8 +142,22 @@ const Api = Type.Object(
   { additionalProperties: false },
 );
 
+const ScoringProgram = Type.Object(
+  {
+    build: Type.String({
+      minLength: 1,
+      description:
+        'folder in the competition repository with a Dockerfile; the image reads /input/ref and /input/res and writes /output/scores.json',
+    }),
+    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    memory_mb: Type.Optional(Type.Integer({ minimum: 16 })),
+  },
+  { additionalProperties: false },
+);
+
 const Scoring = Type.Object(
   {
+    program: Type.Optional(ScoringProgram),
     bootstrap: Type.Optional(
       Type.Object(
         {

@@ -1,13 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PodiumError } from '../contracts/problems.js';
-import { bootstrapSettings, findPhase, scoringSpec, type Competition } from '../competition/load.js';
+import { bootstrapSettings, builtIn, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError, type LoadedPredictions } from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
+import { runScoringProgram } from '../sandbox/container/scoring-program.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import type { Smi } from '../sandbox/gpu/nvidia.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
@@ -140,7 +141,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
       const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, {
         ...(opts.smi ? { smi: opts.smi } : {}),
         ...(inputDir ? { inputDir } : {}),
-        keepText: shard !== undefined,
+        keepText: shard !== undefined || c.metrics.some((m) => m.program),
       });
       opts.onLogs?.(ran.logs);
       Object.assign(resources, ran.resources);
@@ -261,12 +262,27 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       }
     }
     const input = buildInput(truth, predictions, joined.rowOf, spec, parts?.public);
-    const metrics = c.metrics.map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
+    const metrics = builtIn(c.metrics).map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
     step('bootstrap confidence intervals');
     const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
     const slices = c.config.data.slices
       ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices, parts?.public)
       : undefined;
+    // Scores the organiser's scoring program writes, next to Podium's own (no interval: the
+    // program gives one number per metric).
+    let detailed: string | undefined;
+    const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
+    if (fromProgram.length > 0) {
+      const sub = ctx.report.submission!;
+      const text = ran.text?.text ?? (await readFile(path.join(opts.submissionDir, sub.predictions ?? ''), 'utf8'));
+      const name = ran.text ? `predictions.${ran.text.format}` : path.basename(sub.predictions ?? 'predictions.csv');
+      const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
+      const program = await runScoringProgram(c, engine, truthFile, { name, text }, fromProgram, step);
+      opts.onLogs?.(program.logs);
+      if (!program.ok) return fail(program.error, { resources });
+      for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };
+      detailed = program.detailed;
+    }
     const base = ctx.base();
     let sealed: Sealed | undefined;
     if (parts && key) {
@@ -283,6 +299,7 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       ...base,
       status: 'scored',
       scores: { public: values, ...(sealed ? { private: sealed } : {}), ...(slices ? { slices } : {}) },
+      ...(detailed !== undefined ? { detailed_results: detailed } : {}),
       resources: {
         wall_time_s: round((performance.now() - ctx.started) / 1000),
         ...resources,

@@ -376,7 +376,7 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
     const where = path.join('codabench', 'scoring_program', path.basename(prog, '.zip'));
     await unpack(files, prog, path.join(hidden, where));
     dropped.push(
-      `The scoring program ${prog} is not run: Podium scores with its built-in metrics (with bootstrap intervals). It was kept in the hidden folder under ${where}/ for reference.`,
+      `The scoring program ${prog} is not run as it is: Podium scores with its built-in metrics (with bootstrap intervals). It was kept in the hidden folder under ${where}/; to run it, put it in a folder with a Dockerfile and name that folder in scoring.program.build, with a "from: program" metric for each score it writes (the contract is the same: /input/ref, /input/res, /output/scores.json or scores.txt).`,
     );
   }
 

@@ -190,7 +190,17 @@ const common = {
   resources: Type.Optional(Resources),
 };
 
-export const ScoredRecord = Type.Object({ ...common, status: Type.Literal('scored'), scores: Scores }, { additionalProperties: false });
+export const ScoredRecord = Type.Object(
+  {
+    ...common,
+    status: Type.Literal('scored'),
+    scores: Scores,
+    detailed_results: Type.Optional(
+      Type.String({ maxLength: 262144, description: "the organiser's scoring program's detailed_results.html" }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const FailedRecord = Type.Object({ ...common, status: Type.Literal('failed'), error: ErrorInfo }, { additionalProperties: false });
 export const RejectedRecord = Type.Object(
   { ...common, status: Type.Literal('rejected'), error: ErrorInfo },

@@ -1,0 +1,136 @@
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Competition } from '../../competition/load.js';
+import type { ErrorInfo } from '../../results/schema.js';
+import type { ContainerEngine } from './engine.js';
+import { PODIUM_LABEL } from './evaluate-container.js';
+
+/**
+ * An organiser's scoring program, run the way CodaLab and Codabench organisers know: the truth
+ * at /input/ref, the participant's predictions at /input/res, scores written to
+ * /output/scores.json (or scores.txt as "key: value" lines), and optionally
+ * /output/detailed_results.html. It sees the truth, so it runs in the same sandbox as
+ * submissions: no network, read-only inputs, no runner environment. Its logs stay with the
+ * organisers.
+ */
+export type ProgramOutcome =
+  { ok: true; scores: Record<string, number>; detailed?: string; logs: string } | { ok: false; error: ErrorInfo; logs: string };
+
+const DETAILED_LIMIT = 256 * 1024;
+
+/** scores.json (an object of numbers) or scores.txt ("key: value" lines). */
+export function parseScores(json: string | undefined, txt: string | undefined): Record<string, number> | string {
+  if (json !== undefined) {
+    let v: unknown;
+    try {
+      v = JSON.parse(json);
+    } catch {
+      return 'scores.json is not JSON';
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return 'scores.json is not an object of scores';
+    const out: Record<string, number> = {};
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+    return out;
+  }
+  if (txt !== undefined) {
+    const out: Record<string, number> = {};
+    for (const line of txt.split(/\r?\n/)) {
+      const m = /^\s*([^:#]+?)\s*:\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(line);
+      if (m) out[m[1]!] = Number(m[2]);
+    }
+    return out;
+  }
+  return 'it wrote neither /output/scores.json nor /output/scores.txt';
+}
+
+async function maybeRead(file: string, limit = 16 * 1024 * 1024): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).size > limit) return undefined;
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runScoringProgram(
+  c: Competition,
+  engine: ContainerEngine,
+  truthFile: string,
+  predictions: { name: string; text: string },
+  wanted: readonly string[],
+  step: (s: string) => void,
+): Promise<ProgramOutcome> {
+  const program = c.config.scoring!.program!;
+  const failed = (message: string, logs = '', platform = true): ProgramOutcome => ({
+    ok: false,
+    error: { code: 'scoring-program-failed', message, ...(platform ? { platform_fault: true } : {}) },
+    logs,
+  });
+  if (!(await engine.ping())) return failed('the runner has no container engine for the scoring program; tell the organisers.');
+  step('building the scoring program');
+  let image: string;
+  try {
+    image = (await engine.build(path.join(c.dir, program.build), `podium-scoring/${c.config.slug}:latest`, { [PODIUM_LABEL]: 'build' })).id;
+  } catch (e: unknown) {
+    return failed(`the scoring program did not build (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); tell the organisers.`);
+  }
+  const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
+  const output = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-out-'));
+  try {
+    await mkdir(path.join(input, 'ref'));
+    await mkdir(path.join(input, 'res'));
+    await copyFile(truthFile, path.join(input, 'ref', path.basename(truthFile)));
+    await writeFile(path.join(input, 'res', path.basename(predictions.name)), predictions.text);
+    // The program runs as nobody: it may read the inputs and write the output, nothing else.
+    for (const d of [input, path.join(input, 'ref'), path.join(input, 'res')]) await chmod(d, 0o755);
+    await chmod(output, 0o777);
+    step('running the scoring program');
+    const run = await engine.run({
+      image,
+      inputDir: input,
+      outputDir: output,
+      limits: {
+        memoryBytes: (program.memory_mb ?? 1024) * 1024 * 1024,
+        nanoCpus: 1e9,
+        pids: 256,
+        timeoutMs: (program.timeout_seconds ?? 600) * 1000,
+        outputBytes: 32 * 1024 * 1024,
+        outputFiles: 100,
+        logBytes: 64 * 1024,
+      },
+      labels: { [PODIUM_LABEL]: 'scoring' },
+    });
+    const logs = run.logs;
+    if (run.verdict.kind !== 'exited' || run.verdict.exitCode !== 0) {
+      const why =
+        run.verdict.kind === 'exited'
+          ? `exited with code ${run.verdict.exitCode}`
+          : run.verdict.kind === 'timed-out'
+            ? `timed out after ${run.verdict.afterSeconds} s`
+            : run.verdict.kind === 'out-of-memory'
+              ? 'ran out of memory'
+              : `wrote ${run.verdict.what}`;
+      // Most often the predictions are not what the program expects; the organisers have its logs.
+      return failed(`the scoring program ${why} on these predictions.`, logs, false);
+    }
+    const parsed = parseScores(await maybeRead(path.join(output, 'scores.json')), await maybeRead(path.join(output, 'scores.txt')));
+    if (typeof parsed === 'string') return failed(`the scoring program's output cannot be read: ${parsed}; tell the organisers.`, logs);
+    const missing = wanted.filter((k) => parsed[k] === undefined);
+    if (missing.length > 0)
+      return failed(
+        `the scoring program wrote no score for ${missing.join(', ')} (it wrote ${Object.keys(parsed).join(', ') || 'none'}); tell the organisers.`,
+        logs,
+      );
+    const detailed = await maybeRead(path.join(output, 'detailed_results.html'), DETAILED_LIMIT);
+    return {
+      ok: true,
+      scores: Object.fromEntries(wanted.map((k) => [k, parsed[k]!])),
+      ...(detailed !== undefined ? { detailed } : {}),
+      logs,
+    };
+  } finally {
+    await rm(input, { recursive: true, force: true });
+    await rm(output, { recursive: true, force: true });
+  }
+}
