@@ -205,8 +205,11 @@ describe('podium import codabench', () => {
     );
     const dropped = result.dropped.join('\n');
     expect(dropped).toContain('The ingestion program ingestion_program.zip is not carried over');
-    expect(dropped).toContain('Reference data reference_data_2.zip');
-    expect(dropped).toContain('different submission limits');
+    // The final phase has its own truth and its own limits.
+    expect(await readFile(path.join(root, 'secret', 'final', 'solution.csv'), 'utf8')).toBe('id,species\ni1,virginica\n');
+    expect(yml).toMatch(/name: Final[\s\S]*truth: final\/solution\.csv/);
+    expect(yml).toMatch(/name: Final[\s\S]*limits:\s*\n\s*per_day: 1/);
+    expect(result.carried.join('\n')).toContain('Phase "Final" keeps its own limits: 1 per day');
     expect(dropped).toContain('The leaderboard column "Duration" (Duration) is not a built-in metric');
     expect(dropped).toContain('The setting "admin_names"');
     expect(result.carried.join('\n')).toContain('The truth file is solution.csv (id column "id", target column "species")');

@@ -69,6 +69,14 @@ const Metric = Type.Object(
   { additionalProperties: false },
 );
 
+const PhaseLimits = Type.Object(
+  {
+    per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per UTC day in this phase' })),
+    total: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team in this phase' })),
+  },
+  { additionalProperties: false },
+);
+
 const Phase = Type.Object(
   {
     id: Slug,
@@ -76,6 +84,11 @@ const Phase = Type.Object(
     start: Type.String({ format: 'date-time' }),
     end: Type.String({ format: 'date-time' }),
     description: Type.Optional(Type.String()),
+    truth: Type.Optional(Type.String({ minLength: 1, description: "this phase's truth file in the hidden folder, instead of data.truth" })),
+    inputs: Type.Optional(
+      Type.String({ minLength: 1, description: "this phase's inputs folder in the hidden folder, instead of data.inputs" }),
+    ),
+    limits: Type.Optional(PhaseLimits),
   },
   { additionalProperties: false },
 );

@@ -131,12 +131,15 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
     const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
     let shardDir: string | undefined;
     try {
-      let inputDir: string | undefined;
-      if (shard && c.config.data.inputs) {
+      // A phase may have inputs of its own.
+      const phaseInputs = c.config.phases.find((p) => p.id === ctx.phaseId)?.inputs;
+      let inputDir: string | undefined = phaseInputs ? path.join(opts.hiddenDir, phaseInputs) : undefined;
+      const inputs = phaseInputs ?? c.config.data.inputs;
+      if (shard && inputs) {
         step(`preparing the inputs of shard ${shard.index}/${shard.count}`);
         shardDir = await mkdtemp(path.join(os.tmpdir(), 'podium-shard-'));
         inputDir = path.join(shardDir, 'inputs');
-        await shardInputs(path.join(opts.hiddenDir, c.config.data.inputs), inputDir, spec.id, shard);
+        await shardInputs(path.join(opts.hiddenDir, inputs), inputDir, spec.id, shard);
       }
       const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, {
         ...(opts.smi ? { smi: opts.smi } : {}),
@@ -215,7 +218,9 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
   const { reject, fail } = ctx;
   const spec = scoringSpec(c);
   step('reading the hidden truth');
-  const truthFile = path.join(opts.hiddenDir, c.config.data.truth);
+  const phase = c.config.phases.find((p) => p.id === ctx.phaseId);
+  const truthName = phase?.truth ?? c.config.data.truth;
+  const truthFile = path.join(opts.hiddenDir, truthName);
   let truth: Table;
   let dataHash: string;
   try {
@@ -228,7 +233,7 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       return fail({
         code: 'truth-unavailable',
-        message: `the runner has no truth file at ${c.config.data.truth} in its hidden data folder; tell the organisers.`,
+        message: `the runner has no truth file at ${truthName} in its hidden data folder; tell the organisers.`,
         platform_fault: true,
       });
     }

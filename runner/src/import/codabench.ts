@@ -334,10 +334,14 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
   const first = m.phases[0]!;
   const limits = { ...(first.perDay ? { per_day: first.perDay } : {}), ...(first.total ? { total: first.total } : {}) };
   if (Object.keys(limits).length) carried.push(`Submission limits: ${first.perDay ?? '—'} per day, ${first.total ?? '—'} per phase.`);
-  if (m.phases.some((p) => p.perDay !== first.perDay || p.total !== first.total))
-    dropped.push("The phases have different submission limits; Podium's limits hold for every phase, and the first phase's were taken.");
+  const phaseExtra: Record<string, unknown>[] = phases.map(() => ({}));
+  m.phases.forEach((p, i) => {
+    if (i === 0 || (p.perDay === first.perDay && p.total === first.total)) return;
+    phaseExtra[i]!.limits = { ...(p.perDay ? { per_day: p.perDay } : {}), ...(p.total ? { total: p.total } : {}) };
+    carried.push(`Phase "${p.name}" keeps its own limits: ${p.perDay ?? '—'} per day, ${p.total ?? '—'} in the phase.`);
+  });
 
-  // Reference data: hidden, never in the repository. Podium's phases share one hidden folder.
+  // Reference data: hidden, never in the repository; the first phase's is data.truth.
   await mkdir(hidden, { recursive: true });
   const refs = [...new Set(m.phases.flatMap((p) => (p.reference ? [p.reference] : [])))];
   let truth: string | undefined;
@@ -361,10 +365,19 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
         `The reference data holds ${tables.length === 0 ? 'no CSV or JSON Lines file' : `${tables.length} tables`}; Podium scores one truth table with an id column. Name it in data.truth.`,
       );
     }
-    for (const other of refs.slice(1)) {
-      dropped.push(
-        `Reference data ${other} (a later phase's) is not carried over: Podium's phases share one hidden truth. It stays in the bundle.`,
-      );
+    // Later phases with reference data of their own get a folder of the hidden data each.
+    for (const [i, p] of m.phases.entries()) {
+      if (!p.reference || p.reference === refs[0]) continue;
+      const id = phases[i]!.id;
+      const own = (await unpack(files, p.reference, path.join(hidden, id))).filter((f) => /\.(csv|jsonl)$/i.test(f));
+      if (own.length === 1) {
+        phaseExtra[i]!.truth = `${id}/${own[0]}`;
+        carried.push(`Reference data ${p.reference} → the hidden folder's ${id}/, the truth of phase "${p.name}".`);
+      } else {
+        dropped.push(
+          `Reference data ${p.reference} of phase "${p.name}" was unpacked to the hidden folder's ${id}/, but holds ${own.length} tables; name the truth in that phase's "truth".`,
+        );
+      }
     }
   } else {
     dropped.push('No phase names reference data; put the truth in the hidden folder and name it in data.truth.');
@@ -448,7 +461,10 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
   doc.setIn(['data', 'id_column'], idColumn ?? 'id');
   doc.setIn(['data', 'target_column'], targetColumn ?? 'label');
   doc.set('metrics', metrics);
-  doc.set('phases', phases);
+  doc.set(
+    'phases',
+    phases.map((p, i) => ({ ...p, ...phaseExtra[i] })),
+  );
   doc.setIn(['submissions', 'kinds'], code ? ['container'] : ['predictions']);
   if (Object.keys(limits).length) doc.set('limits', limits);
   else doc.delete('limits');

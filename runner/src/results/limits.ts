@@ -37,7 +37,10 @@ export function checkLimits(
   pending = 0,
 ): LimitCheck {
   const usage = usageOf(records, team, phase, now, pending);
-  const { per_day: perDay, total } = c.config.limits ?? {};
+  // A phase's own limits stand in for the competition's, each on its own.
+  const own = c.config.phases.find((p) => p.id === phase)?.limits;
+  const perDay = own?.per_day ?? c.config.limits?.per_day;
+  const total = own?.total ?? c.config.limits?.total;
   if (total !== undefined && usage.total >= total)
     return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
   if (perDay !== undefined && usage.today >= perDay) {

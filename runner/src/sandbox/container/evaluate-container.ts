@@ -115,20 +115,20 @@ export async function predictionsFromContainer(
   if (!(await engine.ping()))
     return failed({ code: 'no-engine', message: 'the runner has no container engine running; tell the organisers.', platform_fault: true });
   const inputs = c.config.data.inputs;
-  if (!inputs)
+  if (!inputs && !options.inputDir)
     return failed({
       code: 'no-inputs',
       message: 'competition.yml names no "data.inputs" folder for containers; tell the organisers.',
       platform_fault: true,
     });
-  // A shard runs on its own share of the inputs, prepared by the caller.
-  const inputDir = options.inputDir ?? path.join(hiddenDir, inputs);
+  // A phase's own inputs, or a shard's share of them, prepared by the caller.
+  const inputDir = options.inputDir ?? path.join(hiddenDir, inputs!);
   try {
     if (!(await lstat(inputDir)).isDirectory()) throw new Error('not a folder');
   } catch {
     return failed({
       code: 'inputs-unavailable',
-      message: `the runner has no test inputs folder ${inputs}; tell the organisers.`,
+      message: `the runner has no test inputs folder ${path.relative(hiddenDir, inputDir) || inputDir}; tell the organisers.`,
       platform_fault: true,
     });
   }
