@@ -292,7 +292,7 @@ ${
     ? '<p>No scored submissions yet.</p>'
     : `<div class="controls" hidden>
 <label>Find <input type="search" class="filter" placeholder="team or submission" aria-controls="table-${id}"></label>
-<label>Show <select class="view" aria-controls="table-${id}"><option value="best"${rule === 'all' ? '' : ' selected'}>${rule === 'last-per-team' ? 'last' : 'best'} per team</option><option value="all"${rule === 'all' ? ' selected' : ''}>all submissions</option></select></label>
+<label>Show <select class="view" aria-controls="table-${id}"><option value="best"${rule === 'all' ? '' : ' selected'}>${rule === 'last-per-team' ? 'last' : rule === 'chosen-per-team' ? 'chosen' : 'best'} per team</option><option value="all"${rule === 'all' ? ' selected' : ''}>all submissions</option></select></label>
 </div>
 <div class="scroll"><table id="table-${id}">
 <thead><tr>${heads}</tr></thead>
@@ -349,7 +349,14 @@ export function rankingRule(c: Competition, rule: string): string {
             ? `, then ${b.tie_breakers.map((t) => c.metrics.find((m) => m.name === t)?.label ?? t).join(', then ')}`
             : ''
         }`;
-  const per = rule === 'all' ? '' : rule === 'last-per-team' ? ", each team's last submission" : ', best submission per team';
+  const per =
+    rule === 'all'
+      ? ''
+      : rule === 'last-per-team'
+        ? ", each team's last submission"
+        : rule === 'chosen-per-team'
+          ? `, each team's best among the (up to ${b?.choose ?? 2}) submissions it chose for the final ranking, or among all when it chose none`
+          : ', best submission per team';
   return `${by}${per}; ties share a rank, earlier first.${b?.baselines?.length ? ' Baselines are shown but not ranked.' : ''}`;
 }
 

@@ -34,4 +34,15 @@ describe('a phase with data and limits of its own', () => {
       why: expect.stringContaining('its 1 submission(s) for today'),
     });
   });
+
+  it("carries a submission's choice for the final ranking (final: true) into its record", async () => {
+    const ex = await exampleCompetition(await temp());
+    const predictions = await ex.baselinePredictions();
+    const dir = await ex.submit('t', 'pick', {
+      'submission.yml': 'team: t\nname: pick\nkind: predictions\npredictions: p.csv\nfinal: true\n',
+      'p.csv': predictions,
+    });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.submission.final).toBe(true);
+  });
 });

@@ -52,6 +52,23 @@ describe('ranking rules', () => {
     expect(await board('  rule: last-per-team\n', [a, b, c, a2])).toEqual(['1 beta/one', '2 alpha/two', '3 gamma/one']);
   });
 
+  it("chosen per team: a team's best among the submissions it chose, or among all when it chose none", async () => {
+    const chosen = (r: ResultRecord) => ({ ...r, submission: { ...r.submission, final: true } }) as ResultRecord;
+    // alpha chose "two" (0.85) over its better "one" (0.9); beta and gamma chose nothing.
+    expect(await board('  rule: chosen-per-team\n', [a, b, c, chosen(a2)])).toEqual(['1 beta/one', '2 alpha/two', '3 gamma/one']);
+    // Only the latest N choices count: with choose 1, alpha's later choice "two" stands, not "one".
+    expect(await board('  rule: chosen-per-team\n  choose: 1\n', [chosen(a), b, c, chosen(a2)])).toEqual([
+      '1 beta/one',
+      '2 alpha/two',
+      '3 gamma/one',
+    ]);
+    expect(await board('  rule: chosen-per-team\n  choose: 2\n', [chosen(a), b, c, chosen(a2)])).toEqual([
+      '1 alpha/one',
+      '1 beta/one',
+      '3 gamma/one',
+    ]);
+  });
+
   it('average rank over the metrics', async () => {
     // accuracy: a,b 1; a2 3; c 4 — f1: a2 1; c 2; b 3; a 4 — balanced: a2 1; c 2; a 3; b 4
     // means: a 8/3, b 8/3, c 8/3, a2 5/3 — a2 first; a, b, c equal, so they share rank 2, earliest first.

@@ -216,7 +216,10 @@ const PrivateSplit = Type.Object(
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
-    rule: Type.Optional(StringEnum(['best-per-team', 'last-per-team', 'all'] as const)),
+    rule: Type.Optional(StringEnum(['best-per-team', 'last-per-team', 'chosen-per-team', 'all'] as const)),
+    choose: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 20, description: 'with chosen-per-team: how many submissions a team may choose (default 2)' }),
+    ),
     rank_by: Type.Optional(StringEnum(['primary', 'average-rank'] as const)),
     tie_breakers: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {

@@ -559,5 +559,6 @@ function submissionInfo(report: ValidationReport, identity: SubmissionIdentity):
     ...(s?.authors ? { authors: s.authors } : {}),
     ...(s?.paper ? { paper: s.paper } : {}),
     ...(s?.code ? { code: s.code } : {}),
+    ...(s?.final ? { final: true } : {}),
   };
 }

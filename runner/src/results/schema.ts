@@ -175,6 +175,7 @@ const SubmissionInfo = Type.Object(
     paper: Type.Optional(Type.String()),
     code: Type.Optional(Type.String()),
     baseline: Type.Optional(Type.Boolean()),
+    final: Type.Optional(Type.Boolean({ description: 'chosen by the team for the final ranking' })),
   },
   { additionalProperties: false },
 );

@@ -29,7 +29,7 @@ export interface PhaseStandings {
   unscored: number;
 }
 
-export type TeamRule = 'best-per-team' | 'last-per-team' | 'all';
+export type TeamRule = 'best-per-team' | 'last-per-team' | 'chosen-per-team' | 'all';
 
 /**
  * Ranks the scored records of each phase, by the rules of competition.yml's leaderboard:
@@ -70,7 +70,21 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
     };
     const earlier = (a: ScoredResult, b: ScoredResult) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
     let kept = [...scored];
-    if (rule === 'best-per-team') {
+    if (rule === 'chosen-per-team') {
+      // Kaggle's model: each team's best among the submissions it chose (final: true in
+      // submission.yml; the latest N count), or among all of them when it chose none.
+      const n = board?.choose ?? 2;
+      const byTeam = new Map<string, ScoredResult[]>();
+      for (const r of kept) (byTeam.get(r.submission.team) ?? byTeam.set(r.submission.team, []).get(r.submission.team)!).push(r);
+      kept = [...byTeam.values()].flatMap((rs) => {
+        const chosen = rs
+          .filter((r) => r.submission.final)
+          .sort((a, b) => earlier(b, a))
+          .slice(0, n);
+        return chosen.length > 0 ? chosen : rs;
+      });
+    }
+    if (rule === 'best-per-team' || rule === 'chosen-per-team') {
       kept.sort((a, b) => byKeys(a, b) || earlier(a, b));
       const seen = new Set<string>();
       kept = kept.filter((r) => (seen.has(r.submission.team) ? false : (seen.add(r.submission.team), true)));

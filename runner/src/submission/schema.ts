@@ -21,6 +21,9 @@ export const SubmissionSchema = Type.Object(
     authors: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
     paper: Type.Optional(Type.String({ format: 'uri' })),
     code: Type.Optional(Type.String({ format: 'uri' })),
+    final: Type.Optional(
+      Type.Boolean({ description: "choose this submission for the final ranking, where the leaderboard's rule is chosen-per-team" }),
+    ),
   },
   {
     $id: 'urn:podium:schema:submission:1',
