@@ -1,9 +1,8 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { hiddenDir, loadCompetition, findPhase, type Competition } from '../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
-import { publishRecords, readRecordsFromRef, resultsRef } from '../../runner/src/results/git-store.js';
+import { originRemote, publishRecords, readRecordsFromRef, resultsRef } from '../../runner/src/results/git-store.js';
 import { checkLimits } from '../../runner/src/results/limits.js';
 import { checkRecord, serializeRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
@@ -105,9 +104,15 @@ async function admissible(
  * head commit has no record yet. Counting them keeps a team that opens many pull requests at
  * once within its limits; counting only the earlier ones lets the first of them through.
  */
-async function pendingOf(gh: GitHub, repo: Repo, team: string, before: number, records: readonly ResultRecord[]): Promise<number> {
+async function pendingOf(
+  gh: GitHub,
+  repo: Repo,
+  open: readonly { number: number; head: { sha: string } }[],
+  team: string,
+  before: number,
+  records: readonly ResultRecord[],
+): Promise<number> {
   const recorded = new Set(records.flatMap((r) => (r.provenance.commit ? [r.provenance.commit] : [])));
-  const open = await gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
   let n = 0;
   for (const p of open) {
     if (p.number >= before || recorded.has(p.head.sha)) continue;
@@ -200,14 +205,18 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   } catch {
     // No usable hint: the pull request is looked up by its head SHA alone.
   }
+  // The open pull requests, listed once: to find this one by its head, and to count the
+  // team's evaluations under way.
+  let listed: Awaited<ReturnType<typeof listOpen>> | undefined;
+  const listOpen = () => gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
+  const openPulls = async () => (listed ??= await listOpen());
   let found: { number: number; author: string } | undefined;
   if (hint !== undefined) {
     const { data } = await gh.rest.pulls.get({ ...repo, pull_number: hint }).catch(() => ({ data: undefined }));
     if (data && data.state === 'open' && data.head.sha === run.headSha) found = { number: data.number, author: data.user.login };
   }
   if (found === undefined) {
-    const open = await gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
-    const pr = open.find((p) => p.head.sha === run.headSha);
+    const pr = (await openPulls()).find((p) => p.head.sha === run.headSha);
     if (pr) found = { number: pr.number, author: pr.user?.login ?? '' };
   }
   if (found === undefined) {
@@ -218,7 +227,9 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const changes = checkChanges(await changedFiles(gh, repo, number));
   if (!changes.ok) return io.fail(changes.why);
   const c = await competitionAt(io);
-  const refused = await admissible(c, changes.team, found.author, io, (records) => pendingOf(gh, repo, changes.team, number, records));
+  const refused = await admissible(c, changes.team, found.author, io, async (records) =>
+    pendingOf(gh, repo, await openPulls(), changes.team, number, records),
+  );
   if (refused) return io.fail(refused);
   const out = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
   await rm(out, { recursive: true, force: true });
@@ -346,7 +357,7 @@ export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
 export async function publish(io: Io): Promise<void> {
   const { record } = await readEvaluation(io);
   const c = await competitionAt(io);
-  const remote = io.input('remote') || (await simpleGit(c.dir).remote(['get-url', 'origin']))?.trim();
+  const remote = io.input('remote') || (await originRemote(c.dir));
   if (!remote) throw new Error('no remote to publish to: check out the competition repository first (actions/checkout).');
   const outcome = await publishRecords([record], { remote, onRetry: (n, why) => io.info(`push ${n} lost a race (${why}); retrying`) });
   io.info(outcome.added.length > 0 ? `Committed ${record.id} to the results branch.` : `${record.id} was already on the results branch.`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import { computeStandings, formatValue, privateStandings, type PhaseStandings, type Standing } from '../../runner/src/results/standings.js';
-import { checkReveal, type Reveal } from '../../runner/src/results/seal.js';
+import { checkReveal, revealPath, type Reveal } from '../../runner/src/results/seal.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { costChart, progressChart, type Point } from './charts.js';
 import { escapeHtml, safeUrl } from './html.js';
@@ -138,7 +138,7 @@ ${submissionPage(c, r, siblings, rankOf.get(r.id), root)}
   files.set('site.js', SCRIPT);
   files.set('leaderboard.json', `${JSON.stringify(exportJson(c, standings, generated), null, 2)}\n`);
   files.set('leaderboard.csv', exportCsv(c, all));
-  for (const r of input.reveals ?? []) files.set(`reveals/${r.phase}.json`, `${JSON.stringify(r, null, 2)}\n`);
+  for (const r of input.reveals ?? []) files.set(revealPath(r.phase), `${JSON.stringify(r, null, 2)}\n`);
   for (const [team, badge] of badges(c, best)) files.set(`badges/${team}.json`, `${JSON.stringify(badge)}\n`);
 
   // Synchronous on purpose: ten thousand small files go out several times faster than through
@@ -329,7 +329,7 @@ function privateSection(c: Competition, records: readonly ResultRecord[], reveal
     .join('\n');
   return `<section aria-labelledby="private-${id}">
 <h2 id="private-${id}">Private leaderboard</h2>
-<p class="meta">Scored on the private part of the test set, sealed during the phase and revealed ${escapeHtml(reveal.revealed_at.slice(0, 10))}; every score matches the commitment published with its record (<a href="reveals/${id}.json">the reveal</a>).</p>
+<p class="meta">Scored on the private part of the test set, sealed during the phase and revealed ${escapeHtml(reveal.revealed_at.slice(0, 10))}; every score matches the commitment published with its record (<a href="${escapeHtml(revealPath(reveal.phase))}">the reveal</a>).</p>
 <div class="scroll"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th><th scope="col" class="num">Public rank</th></tr></thead>
 <tbody>
 ${rows}

@@ -278,3 +278,15 @@ export async function rewrittenRecords(repoDir: string, ref: string): Promise<{ 
   }
   return out;
 }
+
+/** A repository's origin, with a relative path taken relative to the repository, not to where Podium runs. */
+export async function originRemote(dir: string): Promise<string | undefined> {
+  let remote: string | undefined;
+  try {
+    remote = (await simpleGit(dir).remote(['get-url', 'origin']))?.trim();
+  } catch {
+    return undefined;
+  }
+  if (!remote) return undefined;
+  return !/^[a-z][a-z0-9+.-]*:/i.test(remote) && !remote.includes('@') && !path.isAbsolute(remote) ? path.resolve(dir, remote) : remote;
+}

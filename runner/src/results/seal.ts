@@ -104,6 +104,11 @@ export function isSealed(v: unknown): v is Sealed {
   return !!v && typeof v === 'object' && typeof (v as Sealed).ciphertext === 'string' && typeof (v as Sealed).commitment === 'string';
 }
 
+/** Where a phase's reveal lives, on the results branch and on the site. */
+export function revealPath(phase: string): string {
+  return `reveals/${phase}.json`;
+}
+
 /** A phase's revealed private scores: what `podium reveal` publishes as reveals/<phase>.json. */
 export interface Reveal {
   schema: 'podium-reveal/1';

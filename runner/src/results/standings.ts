@@ -52,19 +52,10 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
   return c.config.phases.map((phase) => {
     const inPhase = records.filter((r) => r.phase === phase.id);
     const scored = inPhase.filter((r): r is ScoredResult => r.status === 'scored' && Number.isFinite(r.scores.public[primary.name]?.value));
-    const value = (r: ScoredResult, m: CompetitionMetric) => {
-      const v = r.scores.public[m.name]?.value;
-      return v === undefined || !Number.isFinite(v) ? undefined : v;
-    };
-    // A missing tie-breaker value sorts after any value.
     const byKeys = (a: ScoredResult, b: ScoredResult) => {
       for (const m of keys) {
-        const x = value(a, m);
-        const y = value(b, m);
-        if (x === y) continue;
-        if (x === undefined) return 1;
-        if (y === undefined) return -1;
-        return m.direction === 'maximize' ? y - x : x - y;
+        const d = betterFirst(m)(a, b);
+        if (d !== 0) return d;
       }
       return 0;
     };
@@ -106,7 +97,7 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
     let prevRanked: Standing | undefined;
     const leader = kept.find((r) => !baselines.has(r.submission.team));
     for (const record of kept) {
-      const row: Standing = { rank: 0, record, value: value(record, primary)! };
+      const row: Standing = { rank: 0, record, value: valueOf(record, primary)! };
       if (average) row.averageRank = average.get(record)!;
       if (baselines.has(record.submission.team)) {
         row.baseline = true;
@@ -125,21 +116,33 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
   });
 }
 
+/** A metric's value in a record, or undefined where it is missing or not finite. */
+function valueOf(r: ScoredResult, m: CompetitionMetric): number | undefined {
+  const v = r.scores.public[m.name]?.value;
+  return v === undefined || !Number.isFinite(v) ? undefined : v;
+}
+
+/** Orders records better first on one metric, in its direction; a missing value sorts last. */
+function betterFirst(m: CompetitionMetric): (a: ScoredResult, b: ScoredResult) => number {
+  return (a, b) => {
+    const x = valueOf(a, m);
+    const y = valueOf(b, m);
+    if (x === y) return 0;
+    if (x === undefined) return 1;
+    if (y === undefined) return -1;
+    return m.direction === 'maximize' ? y - x : x - y;
+  };
+}
+
 /** Each record's mean over the metrics of its rank among the records (equal values share the better rank). */
 function averageRanks(records: readonly ScoredResult[], metrics: readonly CompetitionMetric[]): Map<ScoredResult, number> {
   const sum = new Map<ScoredResult, number>(records.map((r) => [r, 0]));
   for (const m of metrics) {
-    const v = (r: ScoredResult) => r.scores.public[m.name]?.value;
-    const sorted = [...records].sort((a, b) => {
-      const x = v(a);
-      const y = v(b);
-      if (x === y) return 0;
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      return m.direction === 'maximize' ? y - x : x - y;
-    });
+    const sorted = [...records].sort(betterFirst(m));
+    let rank = 0;
     sorted.forEach((r, i) => {
-      const rank = i > 0 && v(sorted[i - 1]!) === v(r) ? sorted.findIndex((q) => v(q) === v(r)) + 1 : i + 1;
+      // Equal values keep the rank of the first of them.
+      if (i === 0 || valueOf(sorted[i - 1]!, m) !== valueOf(r, m)) rank = i + 1;
       sum.set(r, sum.get(r)! + rank);
     });
   }

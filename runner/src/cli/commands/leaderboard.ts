@@ -4,7 +4,7 @@ import { markdownTable } from 'markdown-table';
 import { parse, required } from '../args.js';
 import { UsageError, progress } from '../io.js';
 import { parseRecords, readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
-import type { Reveal } from '../../results/seal.js';
+import { revealPath, type Reveal } from '../../results/seal.js';
 import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
 import { openCompetition } from './shared.js';
 import type { Command } from './command.js';
@@ -56,7 +56,7 @@ Example:
       const ref = values.ref ?? (await resultsRef(competition.dir));
       loaded = ref ? await readRecordsFromRef(competition.dir, ref) : { records: [], invalid: [] };
       for (const phase of ref ? competition.config.phases : []) {
-        const text = await readFileFromRef(competition.dir, ref!, `reveals/${phase.id}.json`);
+        const text = await readFileFromRef(competition.dir, ref!, revealPath(phase.id));
         if (text) reveals.push(JSON.parse(text) as Reveal);
       }
     }

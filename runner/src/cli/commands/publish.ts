@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parse } from '../args.js';
 import { progress, UsageError, ExitCode } from '../io.js';
 import { checkRecord } from '../../results/record.js';
-import { publishRecords, RESULTS_BRANCH } from '../../results/git-store.js';
-import { originRemote, findCompetitionDir } from './shared.js';
+import { originRemote, publishRecords, RESULTS_BRANCH } from '../../results/git-store.js';
+import { findCompetitionDir } from './shared.js';
 import type { ResultRecord } from '../../results/schema.js';
 import type { Command } from './command.js';
 

@@ -2,17 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
 import { UsageError, progress } from '../io.js';
-import { publishFiles, readFileFromRef, readRecordsFromRef, resultsRef, rewrittenRecords } from '../../results/git-store.js';
-import { checkReveal, DEFAULT_KEY_ENV, revealPhase, sealingKey, SealError, type Reveal } from '../../results/seal.js';
+import { originRemote, publishFiles, readFileFromRef, readRecordsFromRef, resultsRef, rewrittenRecords } from '../../results/git-store.js';
+import { checkReveal, DEFAULT_KEY_ENV, revealPath, revealPhase, sealingKey, SealError, type Reveal } from '../../results/seal.js';
 import { privateStandings } from '../../results/standings.js';
-import { openCompetition, originRemote, writeAtomically } from './shared.js';
+import { openCompetition, writeAtomically } from './shared.js';
 import { standingsTable } from './leaderboard.js';
 import type { Command } from './command.js';
-
-/** Where a phase's reveal lives on the results branch. */
-export function revealPath(phase: string): string {
-  return `reveals/${phase}.json`;
-}
 
 export const reveal: Command = {
   name: 'reveal',

@@ -43,17 +43,3 @@ export async function writeAtomically(io: CliIO, file: string, text: string, wha
   }
   return out;
 }
-
-/** The competition repository's origin, with a relative path taken relative to the repository. */
-export async function originRemote(dir: string): Promise<string | undefined> {
-  const { simpleGit } = await import('simple-git');
-  let remote: string | undefined;
-  try {
-    remote = (await simpleGit(dir).remote(['get-url', 'origin']))?.trim();
-  } catch {
-    return undefined;
-  }
-  if (!remote) return undefined;
-  // A relative remote path means relative to the repository, not to where podium runs.
-  return !/^[a-z][a-z0-9+.-]*:/i.test(remote) && !remote.includes('@') && !path.isAbsolute(remote) ? path.resolve(dir, remote) : remote;
-}

@@ -288,7 +288,9 @@ export async function predictionsFromContainer(
       );
 
     const file = path.join(outputDir, output);
-    const loaded = await loadPredictions(`/output/${output}`, { path: file }, formatOf(file), spec);
+    // Read once: kept as text for a shard or a scoring program, parsed from that text.
+    const text = options.keepText ? await readFile(file, 'utf8') : undefined;
+    const loaded = await loadPredictions(`/output/${output}`, text !== undefined ? { text } : { path: file }, formatOf(file), spec);
     if (!loaded.ok) {
       return rejected(
         {
@@ -300,7 +302,6 @@ export async function predictionsFromContainer(
         logs,
       );
     }
-    const text = options.keepText ? await readFile(file, 'utf8') : undefined;
     if (loaded.predictions.ids.length > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / loaded.predictions.ids.length);
     return {
       ok: true,
