@@ -96,7 +96,7 @@ export function syntheticRecords(c: Competition, o: SyntheticOptions): ResultRec
           ...(measured < 0.4
             ? {
                 energy_j: 10 ** (1 + rnd() * 3),
-                energy_method: 'NVML total-energy counter (nvidia-smi), read before and after the run, whole devices',
+                energy_method: 'GPU board power (nvidia-smi power.draw) sampled every 0.5 s and integrated over the run, whole devices',
               }
             : {}),
         },

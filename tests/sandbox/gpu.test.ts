@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +6,14 @@ import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ContainerEngine, RunSpec } from '../../runner/src/sandbox/container/engine.js';
 import { ENERGY_METHOD } from '../../runner/src/sandbox/container/evaluate-container.js';
-import { energyOf, GpuMeter, nvidiaSmi, parseGpuQuery, readGpus, type Smi } from '../../runner/src/sandbox/gpu/nvidia.js';
+import { GPU_FIELDS, GpuMeter, integratePower, nvidiaSmi, parseGpuQuery, readGpus, type Smi } from '../../runner/src/sandbox/gpu/nvidia.js';
 import { exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 /**
- * The GPU paths, on nvidia-smi output in the documented query format (see the fixtures'
- * README: written to the format, not recorded on a GPU). The engine is a fake here; the real
- * engine's GPU device requests cannot run without an NVIDIA runtime.
+ * The GPU paths, on nvidia-smi output recorded on an H200 and on hand-written output in the
+ * same format for situations no GPU at hand shows (the fixtures' README says which is which).
+ * The engine is a fake here; the real engine's GPU device requests need an NVIDIA runtime.
  */
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'nvidia-smi');
 const fixture = (name: string) => readFile(path.join(FIXTURES, name), 'utf8');
@@ -32,7 +31,7 @@ function scripted(texts: string[]): Smi & { calls: string[][] } {
 }
 
 describe('nvidia-smi readings', () => {
-  it('parses devices, memory in MiB and the energy counter in millijoules', async () => {
+  it('parses devices, memory in MiB and power in watts', async () => {
     const gpus = parseGpuQuery(await fixture('two-h100-before.csv'));
     expect(gpus).toHaveLength(2);
     expect(gpus[0]).toEqual({
@@ -42,31 +41,45 @@ describe('nvidia-smi readings', () => {
       driver: '550.54.15',
       memoryTotalBytes: 81559 * MIB,
       memoryUsedBytes: 2 * MIB,
-      energyMj: 123456789,
+      powerW: 69.52,
     });
   });
 
   it('records "[N/A]" and "[Not Supported]" as not measured, never zero', async () => {
-    const [p100] = parseGpuQuery(await fixture('no-energy-counter.csv'));
-    expect(p100!.energyMj).toBeUndefined();
-    expect(p100!.memoryUsedBytes).toBe(0);
+    const [old] = parseGpuQuery(await fixture('no-power-reading.csv'));
+    expect(old!.powerW).toBeUndefined();
+    expect(old!.memoryUsedBytes).toBe(0);
     const [vgpu] = parseGpuQuery(await fixture('not-supported.csv'));
     expect(vgpu).toEqual({ index: '0', uuid: 'GPU-9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff', name: 'GRID A100D-8C', driver: '535.161.08' });
     // Lines that are not the query's shape (an error message, a header) are not devices.
     expect(parseGpuQuery('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.\n')).toEqual([]);
-    expect(
-      parseGpuQuery('index, uuid, name, driver_version, memory.total [MiB], memory.used [MiB], total_energy_consumption [mJ]\n'),
-    ).toEqual([]);
+    expect(parseGpuQuery('Field "total_energy_consumption" is not a valid field to query.\n')).toEqual([]);
+    expect(parseGpuQuery((await fixture('recorded-with-header.csv')).split('\n')[0]!)).toEqual([]);
   });
 
-  it('adds up energy between two readings, and refuses a counter that went back or is missing', async () => {
-    const before = parseGpuQuery(await fixture('two-h100-before.csv'));
-    const after = parseGpuQuery(await fixture('two-h100-after.csv'));
-    // (123906789 - 123456789) + (98865432 - 98765432) mJ = 450000 + 100000 mJ = 550 J
-    expect(energyOf(before, after)).toEqual({ energyJ: 550 });
-    expect(energyOf(after, before)).toEqual({});
-    expect(energyOf(before, after.slice(0, 1))).toEqual({});
-    expect(energyOf(before, undefined)).toEqual({});
+  it('integrates power over the samples by trapezoids, and refuses a partial figure', () => {
+    // 100 W to 300 W over 2 s, then 300 W for 1 s: 400 J + 300 J.
+    expect(
+      integratePower([
+        { atMs: 0, watts: 100 },
+        { atMs: 2000, watts: 300 },
+        { atMs: 3000, watts: 300 },
+      ]),
+    ).toBe(700);
+    expect(integratePower([{ atMs: 0, watts: 100 }])).toBeUndefined();
+    expect(integratePower([{ atMs: 0, watts: 100 }, { atMs: 500 }, { atMs: 1000, watts: 100 }])).toBeUndefined();
+    // A clock that went back adds nothing rather than taking energy away.
+    expect(
+      integratePower([
+        { atMs: 1000, watts: 100 },
+        { atMs: 500, watts: 100 },
+      ]),
+    ).toBe(0);
+  });
+
+  it('asks for the same fields as the recording script, so recordings stay fixtures of this query', async () => {
+    const script = await readFile(path.join(FIXTURES, '..', '..', '..', 'scripts', 'record-nvidia-smi.sh'), 'utf8');
+    expect(script).toMatch(new RegExp(`^query=${GPU_FIELDS.join(',').replace(/\./g, '\\.')}$`, 'm'));
   });
 
   it('asks nvidia-smi for the named devices only, through the real executable path', async () => {
@@ -83,7 +96,7 @@ describe('nvidia-smi readings', () => {
     expect(gpus?.map((g) => g.index)).toEqual(['0', '1']);
     const args = JSON.parse((await readFile(log, 'utf8')).trim()) as string[];
     expect(args).toEqual([
-      '--query-gpu=index,uuid,name,driver_version,memory.total,memory.used,total_energy_consumption',
+      '--query-gpu=index,uuid,name,driver_version,memory.total,memory.used,power.draw',
       '--format=csv,noheader,nounits',
       '--id=0,1',
     ]);
@@ -91,46 +104,93 @@ describe('nvidia-smi readings', () => {
     expect(await readGpus(nvidiaSmi(path.join(dir, 'missing')))).toBeUndefined();
   });
 
-  it('meters a run: energy before and after, peak memory from the samples', async () => {
+  it('meters a run: energy integrated over the samples, peak memory from the samples', async () => {
     const [before, after] = [await fixture('two-h100-before.csv'), await fixture('two-h100-after.csv')];
     // Memory is high only while the run goes on: the peak can come from the samples alone,
     // not from the readings at start and stop.
     const low = after.replace(/, 40960, /, ', 2, ').replace(/, 512, /, ', 2, ');
     let phase: 'before' | 'during' | 'after' = 'before';
+    let clock = 0;
     const calls: string[][] = [];
     const smi: Smi = async (args) => {
       calls.push(args);
+      // The clock says when each reading was taken: 0 s, 1 s for every sample while the run
+      // goes on, 2 s at the end — so the figure is the same however many samples were taken.
+      clock = { before: 0, during: 1000, after: 2000 }[phase];
       const text = phase === 'before' ? before : phase === 'during' ? after : low;
       if (phase === 'before') phase = 'during';
       return text;
     };
-    const meter = new GpuMeter(smi, ['0', '1'], 10);
+    const meter = new GpuMeter(smi, ['0', '1'], 10, () => clock);
     await meter.start();
     await new Promise((r) => setTimeout(r, 60));
     phase = 'after';
     const m = await meter.stop();
-    expect(m).toEqual({ name: 'NVIDIA H100 80GB HBM3', count: 2, driver: '550.54.15', peakMemoryBytes: (40960 + 512) * MIB, energyJ: 550 });
+    const [idle, busy] = [69.52 + 71.1, 612.4 + 118.98];
+    // From 0 s to 1 s power rises from idle to busy, then stays busy until 2 s. Without a
+    // sample during the run it would be (idle + busy) / 2 * 2 s instead.
+    const energyJ = (idle + busy) / 2 + busy;
+    expect(m).toEqual({
+      name: 'NVIDIA H100 80GB HBM3',
+      count: 2,
+      driver: '550.54.15',
+      peakMemoryBytes: (40960 + 512) * MIB,
+      energyJ: expect.closeTo(energyJ, 9),
+    });
     expect(calls.length).toBeGreaterThanOrEqual(3);
     // A machine where nvidia-smi fails: no measurement at all.
     const broken = new GpuMeter(() => Promise.reject(new Error('no driver')), ['0']);
     await broken.start();
     expect(await broken.stop()).toBeUndefined();
+    // A device without a power reading: memory still measured, energy left out.
+    const noPower = new GpuMeter(scripted([await fixture('no-power-reading.csv')]), ['0'], 10);
+    await noPower.start();
+    expect(await noPower.stop()).toEqual({ name: 'Example GPU without power reading', count: 1, driver: '470.256.02', peakMemoryBytes: 0 });
   });
 });
 
-const RECORDED = existsSync(path.join(FIXTURES, 'recorded-before.csv')) && existsSync(path.join(FIXTURES, 'recorded-after.csv'));
-
-describe.skipIf(!RECORDED)('nvidia-smi output recorded on a real GPU (scripts/record-nvidia-smi.sh)', () => {
-  it('reads every device, and an energy figure that is not negative where the counter exists', async () => {
-    const before = parseGpuQuery(await fixture('recorded-before.csv'));
-    const after = parseGpuQuery(await fixture('recorded-after.csv'));
-    const lines = (await fixture('recorded-before.csv')).trim().split('\n');
-    expect(before).toHaveLength(lines.length);
-    expect(after.map((g) => g.index)).toEqual(before.map((g) => g.index));
+describe('nvidia-smi output recorded on an H200 under load (scripts/record-nvidia-smi.sh)', () => {
+  it('reads the device in every line, with the units the header names', async () => {
     const header = await fixture('recorded-with-header.csv');
     expect(header).toContain('memory.used [MiB]');
-    expect(header).toContain('total_energy_consumption [mJ]');
-    if (before.every((g) => g.energyMj !== undefined)) expect(energyOf(before, after).energyJ).toBeGreaterThanOrEqual(0);
+    expect(header).toContain('power.draw [W]');
+    for (const name of ['recorded-before.csv', 'recorded-during.csv', 'recorded-after.csv']) {
+      const text = await fixture(name);
+      const gpus = parseGpuQuery(text);
+      expect(gpus, name).toHaveLength(text.trim().split('\n').length);
+      for (const g of gpus)
+        expect(g, name).toMatchObject({ index: '0', name: 'NVIDIA H200', driver: '580.159.04', memoryTotalBytes: 143771 * MIB });
+      for (const g of gpus) expect(g.powerW, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('meters the recorded run: the memory of the load as peak, energy between idle and the power limit', async () => {
+    const lines = ['recorded-before.csv', 'recorded-during.csv', 'recorded-after.csv'];
+    const readings = (await Promise.all(lines.map(fixture))).flatMap((t) =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => `${l}\n`),
+    );
+    // Replayed one reading a second, as they were taken.
+    let clock = -1000;
+    const replay = scripted(readings);
+    const smi: Smi = (args) => {
+      clock += 1000;
+      return replay(args);
+    };
+    const meter = new GpuMeter(smi, ['0'], 1, () => clock);
+    await meter.start();
+    while (replay.calls.length < readings.length - 1) await new Promise((r) => setTimeout(r, 2));
+    const m = await meter.stop();
+    expect(m!.peakMemoryBytes).toBe(17613 * MIB);
+    const seconds = (readings.length - 1) * 1;
+    const powers = parseGpuQuery(readings.join('')).map((g) => g.powerW!);
+    const idle = Math.min(...powers);
+    expect(idle).toBeLessThan(100);
+    // Under load the card ran near its 700 W limit: the energy is far above idle, below the limit.
+    expect(m!.energyJ).toBeGreaterThan(3 * idle * seconds);
+    expect(m!.energyJ).toBeLessThan(700 * seconds);
   });
 });
 
@@ -182,14 +242,15 @@ describe('GPU readings in the record', () => {
   }
 
   it('records the model, peak memory, energy and how it was measured, and the driver in provenance', async () => {
-    const line = (used: number, mj: number) => `1, GPU-x, NVIDIA H100 80GB HBM3, 550.54.15, 81559, ${used}, ${mj}\n`;
-    const smi = scripted([line(2, 1_000_000), line(2, 1_012_500)]);
+    // A steady 250 W over a run that takes at least 30 ms (the fake engine's pause).
+    const smi = scripted(['1, GPU-x, NVIDIA H100 80GB HBM3, 550.54.15, 81559, 2, 250.00\n']);
     const { record, seen } = await gpuRun(smi);
     if (record.status !== 'scored') throw new Error(record.error.message);
     expect(seen[0]!.gpus).toEqual(['1']);
     expect(smi.calls[0]).toContain('--id=1');
     expect(record.resources!.gpu).toEqual({ name: 'NVIDIA H100 80GB HBM3', count: 1, peak_memory_bytes: 2 * MIB });
-    expect(record.resources!.energy_j).toBe(12.5);
+    expect(record.resources!.energy_j).toBeGreaterThanOrEqual(250 * 0.03 - 0.01);
+    expect(record.resources!.energy_j).toBeLessThan(250 * 2);
     expect(record.resources!.energy_method).toBe(ENERGY_METHOD);
     expect(record.provenance.runner.gpus).toEqual(['NVIDIA H100 80GB HBM3']);
     expect(record.provenance.runner.gpu_driver).toBe('550.54.15');

@@ -41,7 +41,7 @@ export interface ContainerProvenance {
 }
 
 /** How energy is measured, said in every record that has a figure. */
-export const ENERGY_METHOD = 'NVML total-energy counter (nvidia-smi), read before and after the run, whole devices';
+export const ENERGY_METHOD = 'GPU board power (nvidia-smi power.draw) sampled every 0.5 s and integrated over the run, whole devices';
 
 export function limitsOf(c: Competition): Limits {
   const r = c.config.runtime ?? {};

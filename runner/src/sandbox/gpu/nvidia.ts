@@ -4,16 +4,18 @@ import { execFile } from 'node:child_process';
  * NVIDIA GPU readings through `nvidia-smi`, which ships with the driver on every runner that
  * has NVIDIA GPUs (no native module to build, nothing to install).
  *
- * Energy comes from NVML's total-energy counter (`total_energy_consumption`: millijoules since
- * the driver was loaded, Volta and newer), read before and after the run; peak memory from
- * `memory.used`, sampled while the run goes on. Both are readings of the whole device, so a
- * runner must give each evaluation its GPUs alone (the runner guide says how). Anything
- * nvidia-smi reports as "[N/A]" or "[Not Supported]", or cannot be read at all, is recorded
- * as not measured, never as zero.
+ * nvidia-smi's query has no energy counter (NVML's total-energy counter is not among its
+ * fields: asking for `total_energy_consumption` fails the whole query, as a recording on an H200
+ * with driver 580 showed). Energy is therefore the board power `power.draw` — on Ampere and newer
+ * the mean over the last second, ±5 W — sampled every half second and integrated over the run
+ * (trapezoids between samples); peak memory is the highest `memory.used` over the same samples.
+ * Both are readings of the whole device, so a runner must give each evaluation its GPUs alone
+ * (the runner guide says how). Anything nvidia-smi reports as "[N/A]" or "[Not Supported]", or
+ * cannot be read at all, is recorded as not measured, never as zero.
  */
 
 /** The fields asked for, in this order, with `--format=csv,noheader,nounits`. */
-export const GPU_FIELDS = ['index', 'uuid', 'name', 'driver_version', 'memory.total', 'memory.used', 'total_energy_consumption'] as const;
+export const GPU_FIELDS = ['index', 'uuid', 'name', 'driver_version', 'memory.total', 'memory.used', 'power.draw'] as const;
 
 export interface GpuReading {
   index: string;
@@ -22,8 +24,8 @@ export interface GpuReading {
   driver?: string;
   memoryTotalBytes?: number;
   memoryUsedBytes?: number;
-  /** NVML's total-energy counter, in millijoules. */
-  energyMj?: number;
+  /** Board power draw in watts (on Ampere and newer, the mean over the last second). */
+  powerW?: number;
 }
 
 /** Runs nvidia-smi with the given arguments and gives its standard output; throws when it cannot. */
@@ -47,7 +49,7 @@ export function parseGpuQuery(text: string): GpuReading[] {
     if (!line.trim()) continue;
     const cells = line.split(',').map((c) => c.trim());
     if (cells.length !== GPU_FIELDS.length) continue;
-    const [index, uuid, name, driver, total, used, energy] = cells as [string, string, string, string, string, string, string];
+    const [index, uuid, name, driver, total, used, power] = cells as [string, string, string, string, string, string, string];
     if (!/^\d+$/.test(index) || !name || unavailable(name)) continue;
     const mib = (v: string) => (isNumber(v) ? Math.round(Number(v) * MIB) : undefined);
     out.push({
@@ -57,7 +59,7 @@ export function parseGpuQuery(text: string): GpuReading[] {
       ...(unavailable(driver) ? {} : { driver }),
       ...(mib(total) !== undefined ? { memoryTotalBytes: mib(total) } : {}),
       ...(mib(used) !== undefined ? { memoryUsedBytes: mib(used) } : {}),
-      ...(isNumber(energy) ? { energyMj: Number(energy) } : {}),
+      ...(isNumber(power) ? { powerW: Number(power) } : {}),
     });
   }
   return out;
@@ -92,14 +94,21 @@ export interface GpuMeasurement {
   energyJ?: number;
 }
 
+/** One sample of the devices' power: when, and their watts together (undefined where one had none). */
+export interface PowerSample {
+  atMs: number;
+  watts?: number;
+}
+
 /**
- * Measures the given devices over one run: `start` reads the energy counters, samples memory
- * every `intervalMs`, `stop` reads the counters again. The result is undefined when no device
- * could be read at all.
+ * Measures the given devices over one run: `start` takes a first reading, then a sample every
+ * `intervalMs` (one at a time), and `stop` a last reading. Energy is the power integrated over
+ * the samples; the result is undefined when no device could be read at all.
  */
 export class GpuMeter {
-  private before?: GpuReading[];
+  private first?: GpuReading[];
   private peak?: number;
+  private readonly samples: PowerSample[] = [];
   private timer?: NodeJS.Timeout;
   private sampling?: Promise<void>;
 
@@ -107,16 +116,17 @@ export class GpuMeter {
     private readonly smi: Smi,
     private readonly devices: readonly string[],
     private readonly intervalMs = 500,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   async start(): Promise<void> {
-    this.before = await readGpus(this.smi, this.devices);
-    this.notePeak(this.before);
-    if (!this.before || this.before.length === 0) return;
+    this.first = await readGpus(this.smi, this.devices);
+    if (!this.first || this.first.length === 0) return;
+    this.note(this.first);
     this.timer = setInterval(() => {
       // One sample at a time: a slow nvidia-smi never piles up processes.
       this.sampling ??= readGpus(this.smi, this.devices).then((r) => {
-        this.notePeak(r);
+        this.note(r);
         this.sampling = undefined;
       });
     }, this.intervalMs);
@@ -125,39 +135,44 @@ export class GpuMeter {
   async stop(): Promise<GpuMeasurement | undefined> {
     clearInterval(this.timer);
     await this.sampling;
-    const before = this.before;
-    if (!before || before.length === 0) return undefined;
-    const after = await readGpus(this.smi, this.devices);
-    this.notePeak(after);
-    const names = [...new Set(before.map((g) => g.name))];
-    const drivers = [...new Set(before.flatMap((g) => (g.driver ? [g.driver] : [])))];
+    const first = this.first;
+    if (!first || first.length === 0) return undefined;
+    this.note(await readGpus(this.smi, this.devices));
+    const names = [...new Set(first.map((g) => g.name))];
+    const drivers = [...new Set(first.flatMap((g) => (g.driver ? [g.driver] : [])))];
+    const energyJ = integratePower(this.samples);
     return {
       name: names.join(' + '),
-      count: before.length,
+      count: first.length,
       ...(drivers.length === 1 ? { driver: drivers[0] } : {}),
       ...(this.peak !== undefined ? { peakMemoryBytes: this.peak } : {}),
-      ...energyOf(before, after),
+      ...(energyJ !== undefined ? { energyJ } : {}),
     };
   }
 
-  private notePeak(readings: GpuReading[] | undefined): void {
-    if (!readings || readings.length === 0 || readings.some((g) => g.memoryUsedBytes === undefined)) return;
+  /** Notes one reading; a reading that failed outright leaves a gap, not a zero. */
+  private note(readings: GpuReading[] | undefined): void {
+    if (!readings || readings.length === 0) return;
+    const sameDevices = readings.length === this.first!.length && readings.every((g, i) => g.index === this.first![i]!.index);
+    const watts = sameDevices && readings.every((g) => g.powerW !== undefined) ? readings.reduce((s, g) => s + g.powerW!, 0) : undefined;
+    this.samples.push({ atMs: this.now(), ...(watts !== undefined ? { watts } : {}) });
+    if (!sameDevices || readings.some((g) => g.memoryUsedBytes === undefined)) return;
     const used = readings.reduce((s, g) => s + g.memoryUsedBytes!, 0);
     this.peak = Math.max(this.peak ?? 0, used);
   }
 }
 
 /**
- * Joules used between two readings of the same devices. Not measured when a device lacks the
- * counter, is missing from one reading, or its counter went backwards (a driver reload).
+ * Joules over the samples, by trapezoids between consecutive samples. Not measured when fewer
+ * than two samples were taken, or any sample lacks a device's power (an old card, a virtual GPU,
+ * a device that went missing): a partial figure would read as a low one.
  */
-export function energyOf(before: readonly GpuReading[], after: readonly GpuReading[] | undefined): { energyJ?: number } {
-  if (!after) return {};
-  let mj = 0;
-  for (const b of before) {
-    const a = after.find((g) => g.index === b.index);
-    if (b.energyMj === undefined || a?.energyMj === undefined || a.energyMj < b.energyMj) return {};
-    mj += a.energyMj - b.energyMj;
+export function integratePower(samples: readonly PowerSample[]): number | undefined {
+  if (samples.length < 2 || samples.some((s) => s.watts === undefined)) return undefined;
+  let joules = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const [a, b] = [samples[i - 1]!, samples[i]!];
+    joules += ((a.watts! + b.watts!) / 2) * (Math.max(0, b.atMs - a.atMs) / 1000);
   }
-  return { energyJ: mj / 1000 };
+  return joules;
 }
