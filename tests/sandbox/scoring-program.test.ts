@@ -1,15 +1,20 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { parseScores } from '../../runner/src/sandbox/container/scoring-program.js';
+import { unseal } from '../../runner/src/results/seal.js';
+import { randomBytes } from 'node:crypto';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+import { ensurePythonImage, PYTHON_IMAGE, pythonImagePossible } from '../../scripts/debian-python-image.js';
 import { exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
+const KEY = randomBytes(32);
 
 describe("the scoring program's output", () => {
   it('reads scores.json, or scores.txt as "key: value" lines', () => {
@@ -40,16 +45,16 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
     await ensureBaseImage();
   }, 120_000);
 
-  async function setup(script: string) {
+  async function setup(script: string, extra = '', moreMetrics = '') {
     const root = await temp();
     const ex = await exampleCompetition(root, {
       edit: (y) =>
         y
           .replace(
             /metrics:\n[\s\S]*?\nphases:/,
-            'metrics:\n  - name: accuracy\n    primary: true\n  - name: program_accuracy\n    from: program\n    direction: maximize\n    label: Accuracy (scoring program)\n\nphases:',
+            `metrics:\n  - name: accuracy\n    primary: true\n  - name: program_accuracy\n    from: program\n    direction: maximize\n    label: Accuracy (scoring program)\n${moreMetrics}\nphases:`,
           )
-          .replace(/leaderboard:[\s\S]*$/, `scoring:\n  program:\n    build: scoring\n    timeout_seconds: 20\n`),
+          .replace(/leaderboard:[\s\S]*$/, `scoring:\n  program:\n    build: scoring\n    timeout_seconds: 20\n${extra}`),
     });
     await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
     await writeFile(
@@ -83,6 +88,36 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
     expect(page).not.toContain('<script>alert(1)</script>');
   });
 
+  it('with a sealed private part, runs on each part apart: public scores shown, private ones sealed', async () => {
+    // The same accuracy, and how many truth rows the program saw.
+    const counting = SCORER.replace('printf "program_accuracy: %.12f\\n", ok/n', 'printf "program_accuracy: %.12f\\nrows: %d\\n", ok/n, n');
+    const { ex, competition } = await setup(
+      counting,
+      '  bootstrap:\n    resamples: 100\nprivate:\n  fraction: 0.5\n  seed: 7\n',
+      '  - name: rows\n    from: program\n    direction: maximize\n',
+    );
+    const record = await evaluateSubmission({
+      competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
+      env: { PODIUM_SEAL_KEY: KEY.toString('hex') },
+    });
+    expect(checkRecord(record).ok).toBe(true);
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const shown = record.scores.public;
+    const hidden = unseal(record.id, record.scores.private as never, KEY).scores;
+    // Each run agrees with Podium's own accuracy on the same part...
+    expect(shown.program_accuracy!.value).toBeCloseTo(shown.accuracy!.value, 10);
+    expect(hidden.program_accuracy!.value).toBeCloseTo(hidden.accuracy!.value, 10);
+    expect(hidden.accuracy!.value).not.toBeCloseTo(shown.accuracy!.value, 6);
+    // ...and saw that part's rows only, the two parts making up the 600 test ids.
+    expect(shown.rows!.value + hidden.rows!.value).toBe(600);
+    expect(shown.rows!.value).toBeGreaterThan(200);
+    expect(hidden.rows!.value).toBeGreaterThan(200);
+    // Nothing of the private part in the record but the sealed box.
+    expect(JSON.stringify(record)).not.toContain(String(hidden.program_accuracy!.value));
+  });
+
   it("a program that fails, or writes no score, fails the record and says so; the participant's fault is not assumed for a missing score", async () => {
     const broken = await setup('exit 3');
     const r1 = await evaluateSubmission({
@@ -103,6 +138,99 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
       expect(r2.error.message).toContain('the scoring program wrote no score for program_accuracy (it wrote other)');
       expect(r2.error.platform_fault).toBe(true);
     }
+  });
+});
+
+/**
+ * The same contract with a program in Python and NumPy, on a Debian image, as most organisers
+ * write them (tests/fixtures/scoring-python/score.py). The image is made offline by
+ * debootstrap from Debian's packages (scripts/debian-python-image.ts); CI installs debootstrap,
+ * so there this never skips.
+ */
+const python = await pythonImagePossible();
+if (!python && process.env.CI && engine)
+  throw new Error('CI needs the Debian Python image for the scoring-program tests: install debootstrap');
+describe.skipIf(!python)('a scoring program in Python on a Debian image', () => {
+  beforeAll(async () => {
+    await ensurePythonImage((line) => console.log(`[python image] ${line}`));
+  }, 600_000);
+
+  async function pythonCompetition(edit: (y: string) => string = (y) => y) {
+    const root = await temp();
+    const ex = await exampleCompetition(root, {
+      edit: (y) =>
+        edit(
+          y
+            .replace(
+              /metrics:\n[\s\S]*?\nphases:/,
+              [
+                'metrics:',
+                '  - name: accuracy',
+                '    primary: true',
+                '  - name: f1_macro',
+                '  - name: py_accuracy',
+                '    from: program',
+                '    direction: maximize',
+                '  - name: py_f1_macro',
+                '    from: program',
+                '    direction: maximize',
+                '',
+                'phases:',
+              ].join('\n'),
+            )
+            .replace(/leaderboard:[\s\S]*$/, 'scoring:\n  program:\n    build: scoring\n    timeout_seconds: 60\n    memory_mb: 512\n'),
+        ),
+    });
+    await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
+    await writeFile(
+      path.join(ex.dir, 'scoring', 'Dockerfile'),
+      `FROM ${PYTHON_IMAGE}\nCOPY score.py /opt/score.py\nCMD ["python3", "/opt/score.py"]\n`,
+    );
+    const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scoring-python');
+    await copyFile(path.join(fixtures, 'score.py'), path.join(ex.dir, 'scoring', 'score.py'));
+    const { loadCompetition } = await import('../../runner/src/competition/load.js');
+    return { ex, competition: await loadCompetition(ex.dir) };
+  }
+
+  it("gives Podium's own accuracy and macro F1 to 1e-10, and its per-class table", async () => {
+    const { ex, competition } = await pythonCompetition();
+    const record = await evaluateSubmission({
+      competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
+    });
+    expect(checkRecord(record).ok).toBe(true);
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const s = record.scores.public;
+    expect(s.py_accuracy!.value).toBeCloseTo(s.accuracy!.value, 10);
+    expect(s.py_f1_macro!.value).toBeCloseTo(s.f1_macro!.value, 10);
+    // The program wrote a third number nobody asked for: it is not in the record.
+    expect(Object.keys(s).sort()).toEqual(['accuracy', 'f1_macro', 'py_accuracy', 'py_f1_macro']);
+    expect(record.detailed_results).toMatch(/^<h1>Per class<\/h1><table>.*<td>music<\/td>/);
+  });
+
+  it('runs as nobody, without network, able to read the truth but to write only its output', async () => {
+    const { ex, competition } = await pythonCompetition((y) =>
+      y.replace(
+        / {2}- name: py_accuracy[\s\S]*?\n\nphases:/,
+        ['network', 'write_truth', 'write_outside_output', 'uid', 'read_truth']
+          .map((n) => `  - name: ${n}\n    from: program\n    direction: minimize\n`)
+          .join('')
+          .concat('\nphases:'),
+      ),
+    );
+    await copyFile(
+      path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scoring-python', 'probe.py'),
+      path.join(ex.dir, 'scoring', 'score.py'),
+    );
+    const record = await evaluateSubmission({
+      competition,
+      hiddenDir: ex.hidden,
+      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
+    });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const got = Object.fromEntries(Object.entries(record.scores.public).map(([k, v]) => [k, v.value]));
+    expect(got).toMatchObject({ network: 0, write_truth: 0, write_outside_output: 0, uid: 65534, read_truth: 1 });
   });
 });
 

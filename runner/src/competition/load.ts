@@ -49,13 +49,6 @@ export async function checkCompetition(
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
   checkReads(config, metrics, source, problems);
-  if (config.private && config.metrics.some((m) => m.from === 'program'))
-    problems.push(
-      source.problem(
-        ['private'],
-        'a sealed private part and scores from a scoring program cannot be combined yet; use built-in metrics, or no private part.',
-      ),
-    );
   if (config.private && (config.private.fraction === undefined) === (config.private.split_column === undefined)) {
     problems.push(
       source.problem(

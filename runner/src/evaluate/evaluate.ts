@@ -8,12 +8,13 @@ import { validateSubmission, type SubmissionIdentity, type ValidationReport } fr
 import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError, type LoadedPredictions } from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
-import { runScoringProgram } from '../sandbox/container/scoring-program.js';
+import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import type { Smi } from '../sandbox/gpu/nvidia.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
+import { subsetRows } from '../scoring/subset.js';
 import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
 import { DEFAULT_KEY_ENV, seal, sealingKey, type Sealed } from '../results/seal.js';
 import type { ScoringSpec } from '../scoring/dataset.js';
@@ -274,19 +275,35 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices, parts?.public)
       : undefined;
     // Scores the organiser's scoring program writes, next to Podium's own (no interval: the
-    // program gives one number per metric).
+    // program gives one number per metric). With a private part it runs on each part apart, so
+    // that what is shown comes from the public rows only; the private run's scores are sealed.
     let detailed: string | undefined;
+    let privateFromProgram: Record<string, number> | undefined;
     const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
     if (fromProgram.length > 0) {
       const sub = ctx.report.submission!;
       const text = ran.text?.text ?? (await readFile(path.join(opts.submissionDir, sub.predictions ?? ''), 'utf8'));
       const name = ran.text ? `predictions.${ran.text.format}` : path.basename(sub.predictions ?? 'predictions.csv');
+      let inputs: ProgramInput[] = [{ truth: { file: truthFile }, predictions: { name, text } }];
+      if (parts) {
+        const ids = truth.columns.get(spec.id);
+        if (ids?.kind !== 'key') throw new TruthError(`the truth has no id column "${spec.id}"`);
+        const truthText = await readFile(truthFile, 'utf8');
+        inputs = [parts.public, parts.private].map((rows) => {
+          const keep = new Set(Array.from(rows, (i) => ids.keys.get(i)));
+          return {
+            truth: { name: path.basename(truthFile), text: subsetRows(truthText, formatOf(truthFile), spec.id, keep) },
+            predictions: { name, text: subsetRows(text, ran.text?.format ?? formatOf(name), spec.id, keep) },
+          };
+        });
+      }
       const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
-      const program = await runScoringProgram(c, engine, truthFile, { name, text }, fromProgram, step);
+      const program = await runScoringProgram(c, engine, inputs, fromProgram, step);
       opts.onLogs?.(program.logs);
       if (!program.ok) return fail(program.error, { resources });
-      for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };
-      detailed = program.detailed;
+      for (const [k, v] of Object.entries(program.runs[0]!.scores)) values[k] = { value: v };
+      detailed = program.runs[0]!.detailed;
+      privateFromProgram = program.runs[1]?.scores;
     }
     const base = ctx.base();
     let sealed: Sealed | undefined;
@@ -298,6 +315,7 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
         bootstrapSettings(c),
         new Set([c.primary.name]),
       );
+      for (const [k, v] of Object.entries(privateFromProgram ?? {})) hidden[k] = { value: v };
       sealed = seal(base.id, hidden, key);
     }
     const record: ResultRecord = {

@@ -13,9 +13,22 @@ import { PODIUM_LABEL } from './evaluate-container.js';
  * /output/detailed_results.html. It sees the truth, so it runs in the same sandbox as
  * submissions: no network, read-only inputs, no runner environment. Its logs stay with the
  * organisers.
+ *
+ * It runs once per input: once in all, or, with a sealed private part, once on the public rows
+ * and once on the private rows, each run seeing that part's truth and predictions only.
  */
-export type ProgramOutcome =
-  { ok: true; scores: Record<string, number>; detailed?: string; logs: string } | { ok: false; error: ErrorInfo; logs: string };
+export type ProgramOutcome = { ok: true; runs: ProgramRun[]; logs: string } | { ok: false; error: ErrorInfo; logs: string };
+
+export interface ProgramRun {
+  scores: Record<string, number>;
+  detailed?: string;
+}
+
+/** One run's files: the truth (a file of the hidden folder, or a part of it) and the predictions. */
+export interface ProgramInput {
+  truth: { file: string } | { name: string; text: string };
+  predictions: { name: string; text: string };
+}
 
 const DETAILED_LIMIT = 256 * 1024;
 
@@ -56,8 +69,7 @@ async function maybeRead(file: string, limit = 16 * 1024 * 1024): Promise<string
 export async function runScoringProgram(
   c: Competition,
   engine: ContainerEngine,
-  truthFile: string,
-  predictions: { name: string; text: string },
+  inputs: readonly ProgramInput[],
   wanted: readonly string[],
   step: (s: string) => void,
 ): Promise<ProgramOutcome> {
@@ -75,17 +87,38 @@ export async function runScoringProgram(
   } catch (e: unknown) {
     return failed(`the scoring program did not build (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); tell the organisers.`);
   }
+  const runs: ProgramRun[] = [];
+  let logs = '';
+  for (const [i, input] of inputs.entries()) {
+    step(inputs.length > 1 ? `running the scoring program (${i + 1} of ${inputs.length})` : 'running the scoring program');
+    const one = await runOnce(image, program, input, wanted, engine);
+    logs += one.logs;
+    if (!one.ok) return failed(one.message, logs, one.platform);
+    runs.push(one.run);
+  }
+  return { ok: true, runs, logs };
+}
+
+type Once = { ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string };
+
+async function runOnce(
+  image: string,
+  program: NonNullable<NonNullable<Competition['config']['scoring']>['program']>,
+  { truth, predictions }: ProgramInput,
+  wanted: readonly string[],
+  engine: ContainerEngine,
+): Promise<Once> {
   const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
   const output = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-out-'));
   try {
     await mkdir(path.join(input, 'ref'));
     await mkdir(path.join(input, 'res'));
-    await copyFile(truthFile, path.join(input, 'ref', path.basename(truthFile)));
+    if ('file' in truth) await copyFile(truth.file, path.join(input, 'ref', path.basename(truth.file)));
+    else await writeFile(path.join(input, 'ref', path.basename(truth.name)), truth.text);
     await writeFile(path.join(input, 'res', path.basename(predictions.name)), predictions.text);
     // The program runs as nobody: it may read the inputs and write the output, nothing else.
     for (const d of [input, path.join(input, 'ref'), path.join(input, 'res')]) await chmod(d, 0o755);
     await chmod(output, 0o777);
-    step('running the scoring program');
     const run = await engine.run({
       image,
       inputDir: input,
@@ -112,21 +145,23 @@ export async function runScoringProgram(
               ? 'ran out of memory'
               : `wrote ${run.verdict.what}`;
       // Most often the predictions are not what the program expects; the organisers have its logs.
-      return failed(`the scoring program ${why} on these predictions.`, logs, false);
+      return { ok: false, message: `the scoring program ${why} on these predictions.`, platform: false, logs };
     }
     const parsed = parseScores(await maybeRead(path.join(output, 'scores.json')), await maybeRead(path.join(output, 'scores.txt')));
-    if (typeof parsed === 'string') return failed(`the scoring program's output cannot be read: ${parsed}; tell the organisers.`, logs);
+    if (typeof parsed === 'string')
+      return { ok: false, message: `the scoring program's output cannot be read: ${parsed}; tell the organisers.`, platform: true, logs };
     const missing = wanted.filter((k) => parsed[k] === undefined);
     if (missing.length > 0)
-      return failed(
-        `the scoring program wrote no score for ${missing.join(', ')} (it wrote ${Object.keys(parsed).join(', ') || 'none'}); tell the organisers.`,
+      return {
+        ok: false,
+        message: `the scoring program wrote no score for ${missing.join(', ')} (it wrote ${Object.keys(parsed).join(', ') || 'none'}); tell the organisers.`,
+        platform: true,
         logs,
-      );
+      };
     const detailed = await maybeRead(path.join(output, 'detailed_results.html'), DETAILED_LIMIT);
     return {
       ok: true,
-      scores: Object.fromEntries(wanted.map((k) => [k, parsed[k]!])),
-      ...(detailed !== undefined ? { detailed } : {}),
+      run: { scores: Object.fromEntries(wanted.map((k) => [k, parsed[k]!])), ...(detailed !== undefined ? { detailed } : {}) },
       logs,
     };
   } finally {

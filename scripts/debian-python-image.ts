@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
+
+/**
+ * A Debian image with Python 3 and NumPy, made offline from Debian's own packages, for the
+ * tests of organiser scoring programs written the way most organisers write them (Python).
+ * Podium itself never needs Python; only these tests do.
+ */
+export const PYTHON_IMAGE = 'podium/debian-python:bookworm';
+
+/** Where the root file system is kept between runs, as a tar (about 330 MB unpacked). */
+export function pythonRootCache(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'podium', 'debian-bookworm-python3-numpy.tar');
+}
+
+/** Whether the image is there or can be made here: cached, or debootstrap run as root. */
+export async function pythonImagePossible(): Promise<boolean> {
+  if (!(await dockerEngine().ping())) return false;
+  if (await dockerEngine().image(PYTHON_IMAGE)) return true;
+  if (existsSync(pythonRootCache())) return true;
+  return debootstrapPath() !== undefined && process.getuid?.() === 0;
+}
+
+function debootstrapPath(): string | undefined {
+  return ['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].find((p) => existsSync(p));
+}
+
+/** The Debian mirror apt uses on this machine, so that debootstrap goes where apt may go. */
+export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PODIUM_DEBIAN_MIRROR) return env.PODIUM_DEBIAN_MIRROR;
+  const sources = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
+  for (const file of sources) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const deb822 = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text);
+    if (deb822) return deb822[1]!;
+    const oneLine = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+bookworm\s/m.exec(text);
+    if (oneLine) return oneLine[1]!;
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+/**
+ * The image, made once per engine: from the cached root when there is one, else by
+ * `debootstrap --variant=minbase --include=python3,python3-numpy bookworm` (about a minute).
+ */
+export async function ensurePythonImage(log: (line: string) => void = () => {}): Promise<string> {
+  const engine = dockerEngine();
+  if (await engine.image(PYTHON_IMAGE)) return PYTHON_IMAGE;
+  const cache = pythonRootCache();
+  if (!existsSync(cache)) {
+    const debootstrap = debootstrapPath();
+    if (!debootstrap || process.getuid?.() !== 0)
+      throw new Error(`making ${PYTHON_IMAGE} needs debootstrap run as root (apt-get install debootstrap), or a cached root at ${cache}`);
+    const root = await mkdtemp(path.join(os.tmpdir(), 'podium-debian-'));
+    try {
+      const mirror = debianMirror();
+      log(`debootstrap bookworm from ${mirror} (about a minute)`);
+      execFileSync(debootstrap, ['--variant=minbase', '--include=python3,python3-numpy', 'bookworm', path.join(root, 'fs'), mirror], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 16 << 20,
+      });
+      // Package lists and the apt cache are of no use in the image.
+      await rm(path.join(root, 'fs', 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
+      await mkdir(path.dirname(cache), { recursive: true });
+      execFileSync('tar', ['-C', path.join(root, 'fs'), '-cf', `${cache}.part`, '.']);
+      await rename(`${cache}.part`, cache);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+  log(`importing ${PYTHON_IMAGE}`);
+  execFileSync('docker', ['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', cache, PYTHON_IMAGE]);
+  return PYTHON_IMAGE;
+}
