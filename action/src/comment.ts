@@ -53,6 +53,14 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatValue(v.value)} | ${ci} |`);
     }
     lines.push('');
+    const ladder = record.scores.ladder;
+    if (ladder)
+      lines.push(
+        ladder.improved
+          ? `This competition uses the Ladder: the board shows your best score rounded to ${ladder.step}, and it moved with this submission. Exact scores are sealed until the phase ends.`
+          : `This competition uses the Ladder: this submission did not beat your best by more than ${ladder.step}, so the board still shows your best, ${formatValue(record.scores.public[ladder.metric]?.value ?? NaN)}. Exact scores are sealed until the phase ends.`,
+        '',
+      );
   } else {
     const what = record.status === 'rejected' ? 'Rejected' : record.error.platform_fault ? 'Failed (platform fault)' : 'Failed';
     lines.push(`**${what}**${sha}: ${inert(record.error.message)}`, '');

@@ -4,6 +4,7 @@ import { hiddenDir, loadCompetition, findPhase, type Competition } from '../../r
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { originRemote, publishRecords, readRecordsFromRef, resultsRef } from '../../runner/src/results/git-store.js';
 import { checkLimits } from '../../runner/src/results/limits.js';
+import { ladderBest } from '../../runner/src/results/ladder.js';
 import { checkRecord, serializeRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
@@ -40,6 +41,8 @@ export interface Request {
   folder: string;
   team: string;
   name: string;
+  /** Under the Ladder: the team's best shown score in the phase when prepare read the history. */
+  ladder?: { phase: string; best?: number };
 }
 
 export const REQUEST_FILE = 'request.json';
@@ -60,7 +63,11 @@ export function parseRequest(text: string): Request {
     typeof v.team === 'string' &&
     typeof v.name === 'string' &&
     v.folder === `submissions/${v.team}/${v.name}` &&
-    checkChanges([{ filename: `${v.folder}/x`, status: 'added' }]).ok;
+    checkChanges([{ filename: `${v.folder}/x`, status: 'added' }]).ok &&
+    (v.ladder === undefined ||
+      (typeof v.ladder === 'object' &&
+        typeof v.ladder.phase === 'string' &&
+        (v.ladder.best === undefined || (typeof v.ladder.best === 'number' && Number.isFinite(v.ladder.best)))));
   if (!ok) throw new Error(`${REQUEST_FILE} does not describe one submission at one commit.`);
   return v as Request;
 }
@@ -236,6 +243,14 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const maxMb = c.config.limits?.max_file_mb ?? 100;
   const files = await fetchFolder(gh, repo, run.headSha, changes.folder, out, { maxFiles: 1000, maxFileBytes: maxMb * 1024 * 1024 });
   const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
+  if (c.config.leaderboard?.ladder) {
+    // The evaluation runs with no token and no history; the Ladder needs the team's best so far.
+    const phase = findPhase(c, io.now());
+    if (phase.ok) {
+      const best = ladderBest(c, await history(c.dir), changes.team, phase.phase.id);
+      request.ladder = { phase: phase.phase.id, ...(best !== undefined ? { best } : {}) };
+    }
+  }
   await writeFile(path.join(out, REQUEST_FILE), `${JSON.stringify(request)}\n`);
   io.info(`Pull request #${number} at ${run.headSha}: ${files.length} file(s) of ${changes.folder}.`);
   io.output('pull-request', String(number));
@@ -265,6 +280,9 @@ export async function evaluate(io: Io): Promise<void> {
     submissionDir: target,
     commit: request.head_sha,
     onStep: (s) => io.info(s),
+    ...(request.ladder
+      ? { ladder: { best: (team, phase) => (team === request.team && phase === request.ladder!.phase ? request.ladder!.best : undefined) } }
+      : {}),
     ...(logsDir
       ? {
           onLogs: (logs: string) =>

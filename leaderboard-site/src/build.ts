@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
-import { computeStandings, formatValue, privateStandings, type PhaseStandings, type Standing } from '../../runner/src/results/standings.js';
+import {
+  computeStandings,
+  formatValue,
+  revealedStandings,
+  type PhaseStandings,
+  type Standing,
+} from '../../runner/src/results/standings.js';
 import { checkReveal, revealPath, type Reveal } from '../../runner/src/results/seal.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { costChart, progressChart, type Point } from './charts.js';
@@ -91,7 +97,10 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   const sections = phases
     .map((p) => {
       const reveal = input.reveals?.find((r) => r.phase === p.phase.id);
-      return phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule) + (reveal ? privateSection(c, input.records, reveal, p.b) : '');
+      return (
+        phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule) +
+        (reveal ? revealedSection(c, input.records, reveal, p.b, 'private') + revealedSection(c, input.records, reveal, p.b, 'exact') : '')
+      );
     })
     .join('\n');
   files.set(
@@ -308,15 +317,25 @@ ${charts.length ? `<div class="charts">${charts.join('\n')}</div>` : ''}`
 }
 
 /**
- * A revealed phase's private leaderboard: ranked on the private part, each score checked
- * against the commitment its record carried all along; the public rank beside it.
+ * A revealed phase's board on revealed scores: the private part's, or under the Ladder the exact
+ * public scores; each score checked against the commitment its record carried all along, and
+ * the rank on the board shown during the phase beside it.
  */
-function privateSection(c: Competition, records: readonly ResultRecord[], reveal: Reveal, publicBoard: PhaseStandings): string {
+function revealedSection(
+  c: Competition,
+  records: readonly ResultRecord[],
+  reveal: Reveal,
+  publicBoard: PhaseStandings,
+  kind: 'private' | 'exact',
+): string {
+  const list = kind === 'private' ? reveal.records : reveal.exact;
+  if (!list || list.length === 0) return '';
+  const id = `${kind}-${escapeHtml(reveal.phase)}`;
+  const title = kind === 'private' ? 'Private leaderboard' : 'Public leaderboard, exact scores';
   const problems = checkReveal(reveal, records);
-  const id = escapeHtml(reveal.phase);
   if (problems.length > 0)
-    return `<section aria-labelledby="private-${id}"><h2 id="private-${id}">Private leaderboard</h2><p class="status bad">The published reveal does not match the records' commitments (${problems.length} problem(s)); it is not shown.</p></section>`;
-  const board = privateStandings(c, records, reveal).find((s) => s.phase === reveal.phase);
+    return `<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2><p class="status bad">The published reveal does not match the records' commitments (${problems.length} problem(s)); it is not shown.</p></section>`;
+  const board = revealedStandings(c, records, { phase: reveal.phase, records: list }).find((s) => s.phase === reveal.phase);
   if (!board || board.rows.length === 0) return '';
   const publicRank = new Map(publicBoard.rows.filter((r) => !r.baseline).map((r) => [r.record.submission.team, r.rank]));
   const rows = board.rows
@@ -327,10 +346,14 @@ function privateSection(c: Competition, records: readonly ResultRecord[], reveal
       return `<tr><td class="num">${r.baseline ? '' : r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}${r.baseline ? ' <span class="baseline">baseline</span>' : ''}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatValue(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
     })
     .join('\n');
-  return `<section aria-labelledby="private-${id}">
-<h2 id="private-${id}">Private leaderboard</h2>
-<p class="meta">Scored on the private part of the test set, sealed during the phase and revealed ${escapeHtml(reveal.revealed_at.slice(0, 10))}; every score matches the commitment published with its record (<a href="${escapeHtml(revealPath(reveal.phase))}">the reveal</a>).</p>
-<div class="scroll"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th><th scope="col" class="num">Public rank</th></tr></thead>
+  const what =
+    kind === 'private'
+      ? 'Scored on the private part of the test set, sealed during the phase'
+      : "Exact scores on the public part, sealed during the phase while the board showed the Ladder's rounded best scores,";
+  return `<section aria-labelledby="${id}">
+<h2 id="${id}">${title}</h2>
+<p class="meta">${what} and revealed ${escapeHtml(reveal.revealed_at.slice(0, 10))}; every score matches the commitment published with its record (<a href="${escapeHtml(revealPath(reveal.phase))}">the reveal</a>).</p>
+<div class="scroll"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th><th scope="col" class="num">Rank during the phase</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>
@@ -357,7 +380,10 @@ export function rankingRule(c: Competition, rule: string): string {
         : rule === 'chosen-per-team'
           ? `, each team's best among the (up to ${b?.choose ?? 2}) submissions it chose for the final ranking, or among all when it chose none`
           : ', best submission per team';
-  return `${by}${per}; ties share a rank, earlier first.${b?.baselines?.length ? ' Baselines are shown but not ranked.' : ''}`;
+  const ladder = b?.ladder
+    ? ` Under the Ladder (Blum & Hardt, 2015), a team's shown score changes only when a submission beats its best by more than ${b.ladder.step}, and is shown rounded to ${b.ladder.step}; exact scores are sealed until the phase ends.`
+    : '';
+  return `${by}${per}; ties share a rank, earlier first.${b?.baselines?.length ? ' Baselines are shown but not ranked.' : ''}${ladder}`;
 }
 
 function page(

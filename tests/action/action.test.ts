@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -53,6 +54,7 @@ async function action(
   event: { name: string; payload: unknown },
   w: { api: Emulator; bundle: string },
   inputs: Record<string, string> = {},
+  extraEnv: Record<string, string> = {},
 ): Promise<Run> {
   const { api } = w;
   const dir = path.join(workspace, '..', `runner-${mode}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
@@ -76,6 +78,7 @@ async function action(
     INPUT_MODE: mode,
     INPUT_TOKEN: 'ghs_test_token',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [w.bundle], { cwd: workspace, env });
   let stdout = '';
@@ -206,7 +209,12 @@ async function world(edit: (yml: string) => string = (y) => y, files: Record<str
 const submissionYml = (team: string, name: string) => `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\n`;
 
 /** validate → prepare → evaluate → report → publish, as the template's workflows run them. */
-async function pipeline(w: World, pr: { number: number; sha: string; base: string }, author: string) {
+async function pipeline(
+  w: World,
+  pr: { number: number; sha: string; base: string },
+  author: string,
+  runnerEnv: Record<string, string> = {},
+) {
   const v = await action(
     await w.checkout(`validate-${pr.number}`, pr.sha),
     'validate',
@@ -220,7 +228,7 @@ async function pipeline(w: World, pr: { number: number; sha: string; base: strin
   if (p.outputs.ready !== 'true') return { v, p };
   const evalWs = await w.checkout(`evaluate-${pr.number}`);
   await cp(path.join(prepWs, 'podium-submission'), path.join(evalWs, 'podium-submission'), { recursive: true });
-  const e = await action(evalWs, 'evaluate', { name: 'workflow_run', payload: {} }, w, { hidden: w.hidden });
+  const e = await action(evalWs, 'evaluate', { name: 'workflow_run', payload: {} }, w, { hidden: w.hidden }, runnerEnv);
   const reportWs = await w.checkout(`report-${pr.number}`);
   await cp(path.join(evalWs, 'podium-record'), path.join(reportWs, 'podium-record'), { recursive: true });
   const r = await action(reportWs, 'report', { name: 'workflow_run', payload: {} }, w);
@@ -325,6 +333,40 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/::error file=submissions\/delta\/two\/submission\.yml::team delta has used its 1 submission\(s\) for today/);
     expect(p.outputs.ready).toBe('false');
+  });
+
+  it('under the Ladder: prepare hands the team’s best to the runner, and the comment says the board did not move', async () => {
+    const w = await world((y) => y.replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n'));
+    const runnerEnv = { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') };
+    const first = await w.openPull('eta', 'one', { 'submission.yml': submissionYml('eta', 'one'), 'predictions.csv': w.baseline });
+    const ran = await pipeline(w, first, 'eta', runnerEnv);
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    expect((await action(ran.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w)).code).toBe(0);
+    // Three more right answers: better by 3/600, less than the step.
+    const truth = new Map(
+      (await readFile(path.join(w.hidden, 'truth.csv'), 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',') as [string, string]),
+    );
+    let fixes = 3;
+    const better = w.baseline.replace(/^([^,\n]+),([^\n]+)$/gm, (line, id: string, label: string) => {
+      const right = truth.get(id);
+      if (fixes === 0 || right === undefined || right === label) return line;
+      fixes--;
+      return `${id},${right}`;
+    });
+    const second = await w.openPull('eta', 'two', { 'submission.yml': submissionYml('eta', 'two'), 'predictions.csv': better });
+    const { p, e, r } = await pipeline(w, second, 'eta', runnerEnv);
+    expect(p.code, p.stdout).toBe(0);
+    expect(e!.outputs.status, e!.stdout).toBe('scored');
+    const body = w.api.comments.find((c) => c.issue === second.number)!.body;
+    expect(body).toContain('did not beat your best by more than 0.01, so the board still shows your best, 0.8900');
+    expect(body).toMatch(/\| accuracy ↑ \(primary\) \| 0\.8900 \| — \|/);
+    expect(body).not.toContain('f1_macro');
+    expect(r!.code).toBe(0);
+    expect(w.api.violations).toEqual([]);
   });
 
   it('pull requests opened at once count against the limit: the first is evaluated, the next is held', async () => {

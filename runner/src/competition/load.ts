@@ -65,6 +65,22 @@ export async function checkCompetition(
       ),
     );
   }
+  // The Ladder shows one number per team: nothing else may order the board or be shown.
+  const ladder = config.leaderboard?.ladder;
+  if (ladder && config.leaderboard?.rank_by === 'average-rank')
+    problems.push(
+      source.problem(
+        ['leaderboard', 'ladder'],
+        'the Ladder shows the primary metric only, so it cannot rank by the average rank over metrics.',
+      ),
+    );
+  if (ladder && (config.leaderboard?.tie_breakers?.length ?? 0) > 0)
+    problems.push(
+      source.problem(
+        ['leaderboard', 'tie_breakers'],
+        'with the Ladder only the primary metric is shown, so no other metric can break ties; remove tie_breakers (ties go to the earlier submission).',
+      ),
+    );
   // Metric names in the leaderboard settings must be the competition's own.
   for (const key of ['tie_breakers', 'columns'] as const) {
     for (const [i, col] of (config.leaderboard?.[key] ?? []).entries()) {

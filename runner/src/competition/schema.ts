@@ -227,6 +227,18 @@ const Leaderboard = Type.Object(
       }),
     ),
     baselines: Type.Optional(Type.Array(Slug, { description: 'teams whose submissions are shown as baselines, not ranked' })),
+    ladder: Type.Optional(
+      Type.Object(
+        {
+          step: Type.Number({
+            exclusiveMinimum: 0,
+            description:
+              "the Ladder's step: a team's shown primary score changes only when a submission beats its best shown score by more than this, and is shown rounded to it",
+          }),
+        },
+        { additionalProperties: false, description: 'the Ladder (Blum & Hardt, 2015) against probing the public board' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,7 +16,8 @@ import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
 import { subsetRows } from '../scoring/subset.js';
 import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
-import { DEFAULT_KEY_ENV, seal, sealingKey, type Sealed } from '../results/seal.js';
+import { DEFAULT_KEY_ENV, exactSealId, seal, sealingKey, type Sealed } from '../results/seal.js';
+import { ladderStep } from '../results/ladder.js';
 import type { ScoringSpec } from '../scoring/dataset.js';
 import { createHash } from 'node:crypto';
 import { hashFile, sha256Hex } from '../files/tree.js';
@@ -43,6 +44,12 @@ export interface EvaluateOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives a container's logs (capped), for the organiser. */
   onLogs?: (logs: string) => void;
+  /**
+   * Under the Ladder (competition.yml leaderboard.ladder): the team's best shown score in a
+   * phase so far, from the results history (ladderBest). Without it every submission is taken
+   * as the team's first; `podium evaluate` and the Action always give it.
+   */
+  ladder?: { best(team: string, phase: string): number | undefined };
 }
 
 /** A submission run up to its predictions, or the record that ends it early. */
@@ -255,8 +262,9 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     // With a private part, everything shown is computed on the public rows only; the private
     // scores are computed now, from the same predictions, and sealed.
     const parts = splitRows(c, truth, spec);
+    const ladder = c.config.leaderboard?.ladder;
     let key: Buffer | undefined;
-    if (parts) {
+    if (parts || ladder) {
       try {
         key = sealingKey(opts.env ?? process.env, c.config.private?.key_env ?? DEFAULT_KEY_ENV);
       } catch (e: unknown) {
@@ -318,10 +326,28 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       for (const [k, v] of Object.entries(privateFromProgram ?? {})) hidden[k] = { value: v };
       sealed = seal(base.id, hidden, key);
     }
+    let shown = values;
+    let laddered: { exact: Sealed; ladder: { metric: string; step: number; improved: boolean } } | undefined;
+    if (ladder && key) {
+      // Only the Ladder's value of the primary metric is shown; the exact public scores, slices
+      // and detailed results would tell what the Ladder hides, so they are sealed or left out.
+      const best = opts.ladder?.best(ctx.report.identity.team, ctx.phaseId);
+      const step = ladderStep(values[c.primary.name]!.value, best, ladder.step, c.primary.direction);
+      shown = { [c.primary.name]: { value: step.shown } };
+      laddered = {
+        exact: seal(exactSealId(base.id), values, key),
+        ladder: { metric: c.primary.name, step: ladder.step, improved: step.improved },
+      };
+      detailed = undefined;
+    }
     const record: ResultRecord = {
       ...base,
       status: 'scored',
-      scores: { public: values, ...(sealed ? { private: sealed } : {}), ...(slices ? { slices } : {}) },
+      scores: {
+        public: shown,
+        ...(sealed ? { private: sealed } : {}),
+        ...(laddered ?? (slices ? { slices } : {})),
+      },
       ...(detailed !== undefined ? { detailed_results: detailed } : {}),
       resources: {
         wall_time_s: round((performance.now() - ctx.started) / 1000),

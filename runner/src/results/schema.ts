@@ -61,6 +61,21 @@ const Scores = Type.Object(
   {
     public: ScoreMap,
     private: Type.Optional(Type.Union([SealedScores, ScoreMap])),
+    /**
+     * With the Ladder: the public part's exact scores (every metric, with intervals), sealed
+     * like the private part until the phase ends; `public` then holds the Ladder's value only.
+     */
+    exact: Type.Optional(SealedScores),
+    ladder: Type.Optional(
+      Type.Object(
+        {
+          metric: Type.String({ minLength: 1 }),
+          step: Type.Number({ exclusiveMinimum: 0 }),
+          improved: Type.Boolean({ description: "whether this submission moved the team's shown score" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Per slice column of the truth (a source, a group, a perturbation): every metric per group. */
     slices: Type.Optional(Type.Record(Type.String(), SliceReport)),
   },

@@ -104,6 +104,14 @@ export function isSealed(v: unknown): v is Sealed {
   return !!v && typeof v === 'object' && typeof (v as Sealed).ciphertext === 'string' && typeof (v as Sealed).commitment === 'string';
 }
 
+/**
+ * The id a record's exact public scores are sealed under (with the Ladder): the record's own id
+ * would let their box and the private part's be swapped without the decryption noticing.
+ */
+export function exactSealId(recordId: string): string {
+  return `${recordId}#exact`;
+}
+
 /** Where a phase's reveal lives, on the results branch and on the site. */
 export function revealPath(phase: string): string {
   return `reveals/${phase}.json`;
@@ -116,41 +124,77 @@ export interface Reveal {
   phase: string;
   revealed_at: string;
   key_id: string;
-  records: { id: string; salt: string; scores: ScoreMap }[];
+  /** The private part's scores of every record that sealed them. */
+  records: RevealedScores[];
+  /** With the Ladder: the exact public scores of every record that sealed them. */
+  exact?: RevealedScores[];
 }
 
-/** Opens every sealed record of a phase with the key. */
+export interface RevealedScores {
+  id: string;
+  salt: string;
+  scores: ScoreMap;
+}
+
+/** The two kinds of sealed box a record can hold, and the id each is sealed under. */
+const BOXES = [
+  { list: 'records', field: 'private', sealId: (id: string) => id, what: 'sealed', none: 'no sealed record has this id' },
+  {
+    list: 'exact',
+    field: 'exact',
+    sealId: exactSealId,
+    what: 'exact public scores sealed',
+    none: 'no record sealed exact public scores under this id',
+  },
+] as const;
+
+function boxOf(r: ResultRecord, field: 'private' | 'exact'): Sealed | undefined {
+  if (r.status !== 'scored') return undefined;
+  const v = r.scores[field];
+  return isSealed(v) ? v : undefined;
+}
+
+/** Opens every sealed box of a phase's records with the key. */
 export function revealPhase(competition: string, phase: string, records: readonly ResultRecord[], key: Buffer, now: Date): Reveal {
-  const out: Reveal['records'] = [];
-  for (const r of records) {
-    if (r.phase !== phase || r.status !== 'scored' || !isSealed(r.scores.private)) continue;
-    const { salt, scores } = unseal(r.id, r.scores.private, key);
-    out.push({ id: r.id, salt, scores });
+  const out: Reveal = { schema: 'podium-reveal/1', competition, phase, revealed_at: now.toISOString(), key_id: keyId(key), records: [] };
+  for (const box of BOXES) {
+    const opened: RevealedScores[] = [];
+    for (const r of records) {
+      const sealed = r.phase === phase ? boxOf(r, box.field) : undefined;
+      if (!sealed) continue;
+      const { salt, scores } = unseal(box.sealId(r.id), sealed, key);
+      opened.push({ id: r.id, salt, scores });
+    }
+    if (box.list === 'records') out.records = opened;
+    else if (opened.length > 0) out.exact = opened;
   }
-  return { schema: 'podium-reveal/1', competition, phase, revealed_at: now.toISOString(), key_id: keyId(key), records: out };
+  return out;
 }
 
 /**
- * Anyone's check of a published reveal against the records: every sealed record of the phase
- * is in it, and every revealed score matches its record's commitment. Returns the problems.
+ * Anyone's check of a published reveal against the records: every sealed box of the phase is
+ * in it, and every revealed score matches its record's commitment. Returns the problems.
  */
 export function checkReveal(reveal: Reveal, records: readonly ResultRecord[]): string[] {
   const problems: string[] = [];
-  const byId = new Map(reveal.records.map((x) => [x.id, x]));
-  for (const r of records) {
-    if (r.phase !== reveal.phase || r.status !== 'scored' || !isSealed(r.scores.private)) continue;
-    const x = byId.get(r.id);
-    if (!x) {
-      problems.push(`${r.id}: sealed, but missing from the reveal.`);
-      continue;
+  for (const box of BOXES) {
+    const byId = new Map((reveal[box.list] ?? []).map((x) => [x.id, x]));
+    for (const r of records) {
+      const sealed = r.phase === reveal.phase ? boxOf(r, box.field) : undefined;
+      if (!sealed) continue;
+      const x = byId.get(r.id);
+      if (!x) {
+        problems.push(`${r.id}: ${box.what}, but missing from the reveal.`);
+        continue;
+      }
+      byId.delete(r.id);
+      try {
+        verifyCommitment(box.sealId(r.id), sealed.commitment, x.salt, x.scores);
+      } catch (e: unknown) {
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
     }
-    byId.delete(r.id);
-    try {
-      verifyCommitment(r.id, r.scores.private.commitment, x.salt, x.scores);
-    } catch (e: unknown) {
-      problems.push(e instanceof Error ? e.message : String(e));
-    }
+    for (const id of byId.keys()) problems.push(`${id}: in the reveal, but ${box.none}.`);
   }
-  for (const id of byId.keys()) problems.push(`${id}: in the reveal, but no sealed record has this id.`);
   return problems;
 }

@@ -170,10 +170,10 @@ export function formatValue(v: number): string {
 }
 
 /**
- * The standings on the private part, from a phase's reveal: each sealed record ranked by its
- * revealed scores, with the same rules as the public board.
+ * The standings on revealed scores (a phase's private part, or its exact public scores under the
+ * Ladder): each sealed record ranked by its revealed scores, with the same rules as the board.
  */
-export function privateStandings(
+export function revealedStandings(
   c: Competition,
   records: readonly ResultRecord[],
   reveal: { phase: string; records: { id: string; scores: ScoredResult['scores']['public'] }[] },

@@ -6,8 +6,10 @@ import { hiddenDir } from '../../competition/load.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
+import { readRecordsFromRef, resultsRef } from '../../results/git-store.js';
+import { ladderBest } from '../../results/ladder.js';
 import { formatValue } from '../../results/standings.js';
-import { openCompetition, printProblems, writeAtomically } from './shared.js';
+import { openCompetition, printProblems, readRecordFolder, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -27,6 +29,8 @@ Options:
   --logs FILE        write a container submission's logs here (kept for organisers)
   --shard I/N        run shard I of N only (container and API submissions) and write its
                      predictions to --out, for podium merge (see docs/runners.md)
+  --results DIR      under the Ladder, the folder of earlier records to take the team's best
+                     from (default: the competition's results branch)
   --json             print the record on stdout
 
 Example:
@@ -41,6 +45,7 @@ Example:
       phase: { type: 'string' },
       logs: { type: 'string' },
       shard: { type: 'string' },
+      results: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
@@ -83,6 +88,21 @@ Example:
       else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
       return part.status === 'predicted' ? 0 : 1;
     }
+    if (competition.config.leaderboard?.ladder) {
+      // The Ladder needs the team's best shown score so far: from the results history.
+      let history;
+      if (values.results) history = (await readRecordFolder(path.resolve(io.cwd, values.results), 'evaluate')).records;
+      else {
+        const ref = await resultsRef(competition.dir).catch((e: unknown) => {
+          throw new UsageError(
+            `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); run in the competition's git repository, or give --results DIR.`,
+            'evaluate',
+          );
+        });
+        history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
+      }
+      options.ladder = { best: (team, phase) => ladderBest(competition, history, team, phase) };
+    }
     const record = await evaluateSubmission(options);
     if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
     bar.done();
@@ -93,12 +113,18 @@ Example:
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
       const scores = competition.metrics
-        .map((m) => {
-          const v = record.scores.public[m.name]!;
-          return `${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`;
+        .flatMap((m) => {
+          const v = record.scores.public[m.name];
+          return v ? [`${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`] : [];
         })
         .join(', ');
-      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scores}\n`);
+      const ladder = record.scores.ladder;
+      const note = ladder
+        ? ladder.improved
+          ? ` (the Ladder: your best, rounded to ${ladder.step}; exact scores sealed)`
+          : ` (the Ladder: not better than your best by more than ${ladder.step}, so your best again; exact scores sealed)`
+        : '';
+      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scores}${note}\n`);
     } else {
       io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
       printProblems(io, record.error.problems ?? []);

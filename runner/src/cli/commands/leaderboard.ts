@@ -1,12 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { parse, required } from '../args.js';
 import { UsageError, progress } from '../io.js';
-import { parseRecords, readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { revealPath, type Reveal } from '../../results/seal.js';
 import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
-import { openCompetition } from './shared.js';
+import { openCompetition, readRecordFolder } from './shared.js';
 import type { Command } from './command.js';
 
 export const leaderboard: Command = {
@@ -51,7 +50,7 @@ Example:
     bar.step('reading result records');
     let loaded: LoadedRecords;
     const reveals: Reveal[] = [];
-    if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results));
+    if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results), 'leaderboard');
     else {
       const ref = values.ref ?? (await resultsRef(competition.dir));
       loaded = ref ? await readRecordsFromRef(competition.dir, ref) : { records: [], invalid: [] };
@@ -111,18 +110,4 @@ function plainStandings(s: PhaseStandings) {
       scores: Object.fromEntries(Object.entries(r.record.scores.public).map(([k, v]) => [k, v.value])),
     })),
   };
-}
-
-async function readRecordFolder(root: string): Promise<LoadedRecords> {
-  const files: { path: string; text: string }[] = [];
-  let entries: string[];
-  try {
-    entries = (await readdir(path.join(root, 'results'), { recursive: true })) as string[];
-  } catch {
-    throw new UsageError(`${root} has no results/ folder.`, 'leaderboard');
-  }
-  for (const rel of entries.filter((e) => e.endsWith('.json')).sort()) {
-    files.push({ path: `results/${rel.split(path.sep).join('/')}`, text: await readFile(path.join(root, 'results', rel), 'utf8') });
-  }
-  return parseRecords(files);
 }

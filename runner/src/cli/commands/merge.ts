@@ -92,7 +92,12 @@ Example:
     if (values.out) await writeAtomically(io, values.out, text, 'the record', 'merge');
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
-      const scores = competition.metrics.map((m) => `${m.label} ${formatValue(record.scores.public[m.name]!.value)}`).join(', ');
+      const scores = competition.metrics
+        .flatMap((m) => {
+          const v = record.scores.public[m.name];
+          return v ? [`${m.label} ${formatValue(v.value)}`] : [];
+        })
+        .join(', ');
       io.stdout(`✓ ${record.submission.team}/${record.submission.name}: ${shards.length} shards merged and scored — ${scores}\n`);
     } else {
       io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);

@@ -7,6 +7,7 @@ import { parse, required } from '../args.js';
 import { ExitCode, progress, UsageError } from '../io.js';
 import { hiddenDir } from '../../competition/load.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
+import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
 import { openCompetition } from './shared.js';
@@ -67,6 +68,7 @@ Example:
         ...(commit ? { commit } : {}),
         phase: original.phase,
         now: new Date(original.created_at),
+        env: io.env,
         onStep: (s) => bar.step(s),
       });
       bar.done();
@@ -74,8 +76,19 @@ Example:
         io.stderr(`✗ the submission did not score this time: ${again.status}, ${again.error.message}\n`);
         throw new ExitCode(1);
       }
-      const rows = Object.entries(original.scores.public).map(([name, s]) => {
-        const now = again.scores.public[name]?.value;
+      // Under the Ladder the shown score depends on the team's earlier submissions: compare the
+      // exact scores, sealed in both records (this run had the key, or it would have failed).
+      let recorded = original.scores.public;
+      let reproduced = again.scores.public;
+      if (original.scores.ladder) {
+        const key = sealingKey(io.env, competition.config.private?.key_env ?? DEFAULT_KEY_ENV);
+        if (!isSealed(original.scores.exact) || !isSealed(again.scores.exact))
+          throw new UsageError('the record is under the Ladder but holds no sealed exact scores to compare.', 'reproduce');
+        recorded = unseal(exactSealId(original.id), original.scores.exact, key).scores;
+        reproduced = unseal(exactSealId(again.id), again.scores.exact, key).scores;
+      }
+      const rows = Object.entries(recorded).map(([name, s]) => {
+        const now = reproduced[name]?.value;
         const agrees = now !== undefined && Math.abs(now - s.value) <= tolerance * Math.max(1, Math.abs(s.value));
         return { name, recorded: s.value, reproduced: now, agrees };
       });

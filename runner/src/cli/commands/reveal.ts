@@ -4,7 +4,7 @@ import { parse, required } from '../args.js';
 import { UsageError, progress } from '../io.js';
 import { originRemote, publishFiles, readFileFromRef, readRecordsFromRef, resultsRef, rewrittenRecords } from '../../results/git-store.js';
 import { checkReveal, DEFAULT_KEY_ENV, revealPath, revealPhase, sealingKey, SealError, type Reveal } from '../../results/seal.js';
-import { privateStandings } from '../../results/standings.js';
+import { revealedStandings } from '../../results/standings.js';
 import { openCompetition, writeAtomically } from './shared.js';
 import { standingsTable } from './leaderboard.js';
 import type { Command } from './command.js';
@@ -13,11 +13,12 @@ export const reveal: Command = {
   name: 'reveal',
   help: `Usage: podium reveal --competition DIR --phase ID [--check] [--out FILE] [--remote URL]
 
-At the end of a phase, decrypts every sealed private score of the phase with the runners'
-key (the variable competition.yml names in private.key_env, default ${DEFAULT_KEY_ENV}),
-checks each against the commitment published in its record, checks that no record was
-changed after it was committed, and publishes the scores with their salts as
-reveals/<phase>.json on the results branch. Prints the private leaderboard.
+At the end of a phase, decrypts every sealed score of the phase with the runners' key (the
+variable competition.yml names in private.key_env, default ${DEFAULT_KEY_ENV}): the private
+part's, and under the Ladder the exact public scores. Checks each against the commitment
+published in its record, checks that no record was changed after it was committed, and
+publishes the scores with their salts as reveals/<phase>.json on the results branch. Prints
+the private leaderboard, and the exact public one under the Ladder.
 
 With --check, needs no key: anyone can verify a published reveal against the records.
 
@@ -89,7 +90,12 @@ Examples:
       if (!values.check) io.stderr('Nothing was published.\n');
       return 1;
     }
-    io.stdout(`✓ ${rev.records.length} sealed record(s) of phase ${phaseId}: every private score matches its commitment.\n`);
+    if (rev.records.length > 0 || !rev.exact)
+      io.stdout(`✓ ${rev.records.length} sealed record(s) of phase ${phaseId}: every private score matches its commitment.\n`);
+    if (rev.exact)
+      io.stdout(
+        `✓ ${rev.exact.length} record(s) of phase ${phaseId} behind the Ladder: every exact public score matches its commitment.\n`,
+      );
     if (!values.check) {
       const text = `${JSON.stringify(rev, null, 2)}\n`;
       if (values.out) {
@@ -106,8 +112,16 @@ Examples:
         );
       }
     }
-    const standings = privateStandings(competition, records, rev).find((s) => s.phase === phaseId)!;
-    io.stdout(`\n${phase.name} — private leaderboard\n\n${standingsTable(standings)}\n`);
+    if (rev.records.length > 0) {
+      const standings = revealedStandings(competition, records, rev).find((s) => s.phase === phaseId)!;
+      io.stdout(`\n${phase.name} — private leaderboard\n\n${standingsTable(standings)}\n`);
+    }
+    if (rev.exact) {
+      const standings = revealedStandings(competition, records, { phase: phaseId, records: rev.exact }).find((s) => s.phase === phaseId)!;
+      io.stdout(
+        `\n${phase.name} — public leaderboard, exact scores (the Ladder's board showed rounded best scores)\n\n${standingsTable(standings)}\n`,
+      );
+    }
     return 0;
   },
 };

@@ -1,8 +1,9 @@
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COMPETITION_FILE, loadCompetition, type Competition } from '../../competition/load.js';
 import { formatProblem, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
+import { parseRecords, type LoadedRecords } from '../../results/git-store.js';
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
@@ -42,4 +43,19 @@ export async function writeAtomically(io: CliIO, file: string, text: string, wha
     throw new UsageError(`cannot write ${what} to ${file}: ${why}.`, command);
   }
   return out;
+}
+
+/** Records from a folder holding results/ (a checkout of the results branch, or a copy). */
+export async function readRecordFolder(root: string, command: string): Promise<LoadedRecords> {
+  const files: { path: string; text: string }[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(path.join(root, 'results'), { recursive: true })) as string[];
+  } catch {
+    throw new UsageError(`${root} has no results/ folder.`, command);
+  }
+  for (const rel of entries.filter((e) => e.endsWith('.json')).sort()) {
+    files.push({ path: `results/${rel.split(path.sep).join('/')}`, text: await readFile(path.join(root, 'results', rel), 'utf8') });
+  }
+  return parseRecords(files);
 }
