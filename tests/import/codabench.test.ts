@@ -5,6 +5,7 @@ import { importCodabench } from '../../runner/src/import/codabench.js';
 import { readZip } from '../../runner/src/import/zip.js';
 import { captureIO, runCli } from '../helpers/competition.js';
 import { makeZip } from '../helpers/zip.js';
+import { ensurePythonImage, PYTHON_IMAGE, pythonImagePossible } from '../../scripts/debian-python-image.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 /**
@@ -14,13 +15,30 @@ import { useTempDirs } from '../helpers/temp.js';
  * code-submission competition in the 1.5 form.
  */
 const temp = useTempDirs();
+const python = await pythonImagePossible();
 const TRUTH = `id,label\n${Array.from({ length: 40 }, (_, i) => `s${i},${i % 3 === 0 ? 'cat' : 'dog'}`).join('\n')}\n`;
 
-function v2Bundle(): Buffer {
+/** A Codabench scoring program in Python, as organisers write them: every column's score. */
+const SCORE_PY = [
+  'import json, os, sys',
+  'inp, out = sys.argv[1], sys.argv[2]',
+  'def read(d):',
+  '    name = [f for f in os.listdir(os.path.join(inp, d)) if f.endswith(".csv")][0]',
+  '    rows = open(os.path.join(inp, d, name)).read().split("\\n")[1:]',
+  '    return dict(r.split(",")[:2] for r in rows if r)',
+  'ref, res = read("ref"), read("res")',
+  'wrong = sum(1 for k, v in ref.items() if res.get(k) != v)',
+  'scores = {"accuracy": 1 - wrong / len(ref), "f1": 0.0, "sauce": wrong / len(ref)}',
+  'json.dump(scores, open(os.path.join(out, "scores.json"), "w"))',
+  '',
+].join('\n');
+
+function v2Bundle(dockerImage?: string): Buffer {
   return makeZip({
     'competition.yaml': [
       'version: 2',
       'title: Cats and dogs',
+      ...(dockerImage ? [`docker_image: ${dockerImage}`] : []),
       'description: Tell cats from dogs.',
       'image: logo.png',
       'terms: terms.md',
@@ -68,7 +86,10 @@ function v2Bundle(): Buffer {
     'overview.md': '# Overview\nCats and dogs.\n',
     'data.md': '# Data\nForty pictures.\n',
     'reference_data.zip': makeZip({ 'truth.csv': TRUTH }),
-    'scoring_program.zip': makeZip({ 'score.py': 'print("scores")\n', 'metadata.yaml': 'command: python3 score.py\n' }),
+    'scoring_program.zip': makeZip({
+      'score.py': SCORE_PY,
+      'metadata.yaml': 'command: python3 /app/program/score.py /app/input /app/output\n',
+    }),
   });
 }
 
@@ -160,8 +181,22 @@ describe('podium import codabench', () => {
     expect(yml).toMatch(/per_day: 3/);
     expect(yml).toContain('start: 2026-01-01T00:00:00Z');
     const report = await readFile(path.join(root, 'cats', 'IMPORT-REPORT.md'), 'utf8');
-    expect(report).toContain('The leaderboard column "Secret sauce" (sauce) is not a built-in metric');
-    expect(report).toContain('The scoring program scoring_program.zip is not run');
+    // The column no built-in metric computes is the scoring program's, run as Codabench ran it.
+    expect(yml).toMatch(/name: sauce\n\s+label: Secret sauce\n\s+from: program\n\s+direction: minimize/);
+    expect(yml).toMatch(/scoring:\n\s+program:\n\s+build: scoring_program/);
+    expect(report).toContain('The leaderboard column "Secret sauce" → sauce, a score the scoring program writes (lower is better).');
+    expect(report).toContain("in codalab/codalab-legacy:py37 (Codabench's default image; the bundle names none)");
+    expect(await readFile(path.join(root, 'cats', 'scoring_program', 'Dockerfile'), 'utf8')).toBe(
+      [
+        '# Written by podium import codabench: the scoring program as Codabench ran it.',
+        'FROM codalab/codalab-legacy:py37',
+        'COPY . /app/program',
+        'RUN ln -sfn /input /app/input && ln -sfn /output /app/output',
+        'WORKDIR /app/program',
+        'CMD ["/bin/sh","-c","python3 /app/program/score.py /app/input /app/output"]',
+        '',
+      ].join('\n'),
+    );
     expect(report).toContain('The setting "registration_auto_approve"');
     expect(report).toMatch(/## Problems podium validate finds now\n\n- None\./);
     // The truth is in the hidden folder and nowhere in the repository.
@@ -173,18 +208,32 @@ describe('podium import codabench', () => {
     expect(await allFiles(path.join(root, 'cats', 'pages'))).toEqual(
       expect.arrayContaining(['overview.md', 'data.md', 'terms.md', 'logo.png']),
     );
-    // A participant's predictions are scored against the imported truth.
-    const sub = path.join(root, 'cats', 'submissions', 'alpha', 'first');
-    await mkdir(sub, { recursive: true });
-    await writeFile(path.join(sub, 'submission.yml'), 'team: alpha\nname: first\nkind: predictions\npredictions: p.csv\n');
-    await writeFile(path.join(sub, 'p.csv'), TRUTH.replace(/s1,dog/, 's1,cat'));
-    const io = captureIO(root, {});
-    const { main } = await import('../../runner/src/cli/main.js');
-    expect(await main(['evaluate', '--competition', 'cats', '--hidden', 'cats-hidden', '--phase', 'development', '--json', sub], io)).toBe(
-      0,
-    );
-    expect(JSON.parse(io.out()).scores.public.accuracy.value).toBeCloseTo(39 / 40, 12);
   });
+
+  it.skipIf(!python)(
+    'the imported competition scores: built-in metrics with intervals, the rest by its own program, unchanged',
+    async () => {
+      await ensurePythonImage();
+      const root = await temp();
+      await writeFile(path.join(root, 'bundle.zip'), v2Bundle(PYTHON_IMAGE));
+      expect((await runCli(root, ['import', 'codabench', 'bundle.zip', 'cats'])).code).toBe(0);
+      // A participant's predictions are scored against the imported truth.
+      const sub = path.join(root, 'cats', 'submissions', 'alpha', 'first');
+      await mkdir(sub, { recursive: true });
+      await writeFile(path.join(sub, 'submission.yml'), 'team: alpha\nname: first\nkind: predictions\npredictions: p.csv\n');
+      await writeFile(path.join(sub, 'p.csv'), TRUTH.replace(/s1,dog/, 's1,cat'));
+      const io = captureIO(root, {});
+      const { main } = await import('../../runner/src/cli/main.js');
+      expect(
+        await main(['evaluate', '--competition', 'cats', '--hidden', 'cats-hidden', '--phase', 'development', '--json', sub], io),
+      ).toBe(0);
+      const scores = JSON.parse(io.out()).scores.public;
+      expect(scores.accuracy.value).toBeCloseTo(39 / 40, 12);
+      expect(scores.accuracy.ci).toBeDefined();
+      expect(scores.sauce).toEqual({ value: 1 / 40 });
+    },
+    600_000,
+  );
 
   it('a CodaLab 1.5 code-submission bundle: containers, phase ends from the next start, inputs hidden, what is left out said', async () => {
     const root = await temp();

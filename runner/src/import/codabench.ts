@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { PodiumError, type Problem } from '../contracts/problems.js';
@@ -383,15 +383,16 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
     dropped.push('No phase names reference data; put the truth in the hidden folder and name it in data.truth.');
   }
 
-  // Scoring programs: kept for the organisers, in the hidden folder (they may hold secrets).
+  // Scoring programs: unpacked in the hidden folder (they may hold secrets); the first phase's
+  // is also made runnable when leaderboard columns need it (below).
   const programs = [...new Set(m.phases.flatMap((p) => (p.scoring ? [p.scoring] : [])))];
+  const programDirs = new Map<string, string>();
   for (const prog of programs) {
     const where = path.join('codabench', 'scoring_program', path.basename(prog, '.zip'));
     await unpack(files, prog, path.join(hidden, where));
-    dropped.push(
-      `The scoring program ${prog} is not run as it is: Podium scores with its built-in metrics (with bootstrap intervals). It was kept in the hidden folder under ${where}/; to run it, put it in a folder with a Dockerfile and name that folder in scoring.program.build, with a "from: program" metric for each score it writes (the contract is the same: /input/ref, /input/res, /output/scores.json or scores.txt).`,
-    );
+    programDirs.set(prog, where);
   }
+  const program = programs[0] ? await programCommand(path.join(hidden, programDirs.get(programs[0])!)) : undefined;
 
   // Code or result submissions.
   const code = m.phases.some((p) => p.ingestion || p.input);
@@ -420,13 +421,27 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
     carried.push(`${what} ${ref} → data/public/${sub ? `${sub}/` : ''} (${written.length} file(s)).`);
   }
 
-  // Leaderboard columns to built-in metrics.
-  const metrics: { name: string; label: string; primary?: boolean }[] = [];
+  // Leaderboard columns to built-in metrics (with intervals); the others to scores the
+  // scoring program writes, when it has a command to run.
+  const metrics: { name: string; label: string; primary?: boolean; from?: 'program'; direction?: 'maximize' | 'minimize' }[] = [];
+  const fromProgram: string[] = [];
   for (const col of m.columns) {
     const name = metricFor(col);
     const metric = name ? findMetric(name) : undefined;
     if (!name || !metric) {
-      dropped.push(`The leaderboard column "${col.title}" (${col.key}) is not a built-in metric; it is left out.`);
+      if (program?.command && /^[\w.-]+$/.test(col.key) && !metrics.some((x) => x.name === col.key)) {
+        metrics.push({
+          name: col.key,
+          label: col.title,
+          from: 'program',
+          direction: col.sorting === 'asc' ? 'minimize' : 'maximize',
+          ...(metrics.length === 0 ? { primary: true } : {}),
+        });
+        fromProgram.push(col.key);
+        carried.push(
+          `The leaderboard column "${col.title}" → ${col.key}, a score the scoring program writes (${col.sorting === 'asc' ? 'lower' : 'higher'} is better)${metrics.length === 1 ? '; primary: the first column' : ''}.`,
+        );
+      } else dropped.push(`The leaderboard column "${col.title}" (${col.key}) is not a built-in metric; it is left out.`);
       continue;
     }
     if ((metric.direction === 'maximize') !== (col.sorting === 'desc'))
@@ -437,6 +452,32 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
     metrics.push({ name, label: col.title, ...(metrics.length === 0 ? { primary: true } : {}) });
     carried.push(
       `The leaderboard column "${col.title}" → the metric ${name}${metrics.length === 1 ? ' (primary: the first column)' : ''}.`,
+    );
+  }
+  // The scoring program: run as it ran on Codabench when a column needs it, else kept aside.
+  let programBuild: string | undefined;
+  for (const prog of programs) {
+    const where = programDirs.get(prog)!;
+    if (prog === programs[0] && fromProgram.length > 0 && program?.command) {
+      programBuild = 'scoring_program';
+      const image = m.dockerImage ?? CODABENCH_DEFAULT_IMAGE;
+      await cp(path.join(hidden, where), path.join(dir, programBuild), { recursive: true });
+      await writeFile(path.join(dir, programBuild, 'Dockerfile'), programDockerfile(image, program.command));
+      carried.push(
+        `The scoring program ${prog} → ${programBuild}/ in the repository, with a Dockerfile that runs its command (${program.command}) in ${image}${m.dockerImage ? '' : " (Codabench's default image; the bundle names none)"}, with Codabench's folders: /app/program, /app/input/ref, /app/input/res, /app/output. It is public there: move out anything secret. Its scores ${fromProgram.join(', ')} have no confidence interval.`,
+      );
+      if (program.unsupported.length > 0)
+        dropped.push(
+          `The scoring program's command uses ${program.unsupported.join(', ')}, which Podium does not provide; check that it runs (podium evaluate on a sample submission).`,
+        );
+      continue;
+    }
+    dropped.push(
+      prog === programs[0] && fromProgram.length === 0
+        ? `The scoring program ${prog} is not run: every leaderboard column is a built-in metric, which Podium computes itself (with bootstrap intervals). It was kept in the hidden folder under ${where}/; to run it as well, see scoring.program in the organiser guide.`
+        : prog === programs[0]
+          ? `The scoring program ${prog} has no command in its metadata, so it cannot be run as it is. It was kept in the hidden folder under ${where}/; put it in a folder with a Dockerfile and name that folder in scoring.program.build.`
+          : `The scoring program ${prog} of a later phase is not run (Podium runs one scoring program per competition). It was kept in the hidden folder under ${where}/.`,
     );
   }
   if (metrics.length === 0) {
@@ -480,6 +521,7 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
     ['leaderboard', 'columns'],
     metrics.map((x) => x.name),
   );
+  if (programBuild) doc.set('scoring', { program: { build: programBuild, ...(timeLimit ? { timeout_seconds: timeLimit } : {}) } });
   await writeFile(ymlPath, doc.toString({ lineWidth: 100 }));
 
   const checked = await checkCompetition(await readFile(ymlPath, 'utf8'), dir);
@@ -504,4 +546,50 @@ export async function importCodabench(opts: ImportOptions): Promise<ImportResult
   ].join('\n');
   await writeFile(path.join(dir, 'IMPORT-REPORT.md'), report);
   return { dir, hiddenDir: hidden, carried, dropped, problems };
+}
+
+/** The image Codabench runs programs in when a bundle names none. */
+export const CODABENCH_DEFAULT_IMAGE = 'codalab/codalab-legacy:py37';
+
+/** A scoring program's command, from its `metadata` or `metadata.yaml` file. */
+async function programCommand(folder: string): Promise<{ command?: string; unsupported: string[] } | undefined> {
+  for (const name of ['metadata.yaml', 'metadata.yml', 'metadata']) {
+    let text: string;
+    try {
+      text = await readFile(path.join(folder, name), 'utf8');
+    } catch {
+      continue;
+    }
+    let meta: unknown;
+    try {
+      meta = parseYaml(text);
+    } catch {
+      return { unsupported: [] };
+    }
+    const command = meta && typeof meta === 'object' ? str((meta as Yaml).command) : undefined;
+    const unsupported = [...new Set(command?.match(/\$(shared|hidden|submission_program|ingestion_program)\b/g) ?? [])];
+    return { ...(command ? { command } : {}), unsupported };
+  }
+  return undefined;
+}
+
+/**
+ * A Dockerfile that runs a Codabench scoring program unchanged: the program at /app/program
+ * (its working folder), and /app/input and /app/output pointing at the folders Podium mounts,
+ * so that $program, $input and $output, and paths written into the program, all resolve.
+ */
+export function programDockerfile(image: string, command: string): string {
+  const cmd = command
+    .replace(/\$program\b/g, '/app/program')
+    .replace(/\$input\b/g, '/app/input')
+    .replace(/\$output\b/g, '/app/output');
+  return [
+    '# Written by podium import codabench: the scoring program as Codabench ran it.',
+    `FROM ${image}`,
+    'COPY . /app/program',
+    'RUN ln -sfn /input /app/input && ln -sfn /output /app/output',
+    'WORKDIR /app/program',
+    `CMD ${JSON.stringify(['/bin/sh', '-c', cmd])}`,
+    '',
+  ].join('\n');
 }

@@ -11,9 +11,11 @@ export const importCommand: Command = {
 
 Makes a Podium competition repository DIR from a Codabench competition bundle
 (competition.yaml version 2) or an older CodaLab 1.5 bundle, as a .zip or a folder: title,
-pages, phases and dates, limits, leaderboard columns as built-in metrics, public data and
-starting kit. Reference data, input data and scoring programs go to the hidden folder, never
-into the repository. IMPORT-REPORT.md lists what was carried over and what was not.
+pages, phases and dates, limits, public data and starting kit, leaderboard columns as
+built-in metrics or, for the others, as scores of the bundle's scoring program, which then
+runs unchanged from scoring_program/ (a Dockerfile is written for it). Reference data and
+input data go to the hidden folder, never into the repository. IMPORT-REPORT.md lists what
+was carried over and what was not.
 
 Options:
   --hidden DIR   where the hidden data goes (default: DIR-hidden)
