@@ -6,10 +6,8 @@ import { hiddenDir } from '../../competition/load.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { readRecordsFromRef, resultsRef } from '../../results/git-store.js';
-import { ladderBest } from '../../results/ladder.js';
 import { formatValue } from '../../results/standings.js';
-import { openCompetition, printProblems, readRecordFolder, writeAtomically } from './shared.js';
+import { ladderHistory, openCompetition, printProblems, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -88,21 +86,8 @@ Example:
       else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
       return part.status === 'predicted' ? 0 : 1;
     }
-    if (competition.config.leaderboard?.ladder) {
-      // The Ladder needs the team's best shown score so far: from the results history.
-      let history;
-      if (values.results) history = (await readRecordFolder(path.resolve(io.cwd, values.results), 'evaluate')).records;
-      else {
-        const ref = await resultsRef(competition.dir).catch((e: unknown) => {
-          throw new UsageError(
-            `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); run in the competition's git repository, or give --results DIR.`,
-            'evaluate',
-          );
-        });
-        history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
-      }
-      options.ladder = { best: (team, phase) => ladderBest(competition, history, team, phase) };
-    }
+    const ladder = await ladderHistory(competition, io, values.results, 'evaluate');
+    if (ladder) options.ladder = ladder;
     const record = await evaluateSubmission(options);
     if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
     bar.done();

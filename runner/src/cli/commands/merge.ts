@@ -7,7 +7,7 @@ import { mergeShards, MergeError } from '../../evaluate/evaluate.js';
 import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
-import { openCompetition, printProblems, writeAtomically } from './shared.js';
+import { openCompetition, printProblems, writeAtomically, ladderHistory } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -26,6 +26,8 @@ Options:
   --commit SHA       the commit the shards were run at (must match theirs)
   --phase ID         the phase (default: the phase open now)
   --out FILE         write the record here
+  --results DIR      under the Ladder, the folder of earlier records to take the team's best
+                     from (default: the competition's results branch)
   --json             print the record on stdout
 
 Example:
@@ -39,6 +41,7 @@ Example:
       commit: { type: 'string' },
       phase: { type: 'string' },
       out: { type: 'string' },
+      results: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('give the shard files to merge.', 'merge');
@@ -66,6 +69,7 @@ Example:
         throw new UsageError(e instanceof Error ? e.message : String(e), 'merge');
       }
     }
+    const ladder = await ladderHistory(competition, io, values.results, 'merge');
     const json = values.json === true;
     const bar = progress(io, json);
     let record;
@@ -80,6 +84,7 @@ Example:
           ...(values.phase ? { phase: values.phase } : {}),
           ...(deps.now ? { now: deps.now() } : {}),
           onStep: (s) => bar.step(s),
+          ...(ladder ? { ladder } : {}),
         },
         shards,
       );

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { COMPETITION_FILE, loadCompetition, type Competition } from '../../competition/load.js';
 import { formatProblem, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
-import { parseRecords, type LoadedRecords } from '../../results/git-store.js';
+import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import { ladderBest } from '../../results/ladder.js';
+import type { ResultRecord } from '../../results/schema.js';
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
@@ -58,4 +60,30 @@ export async function readRecordFolder(root: string, command: string): Promise<L
     files.push({ path: `results/${rel.split(path.sep).join('/')}`, text: await readFile(path.join(root, 'results', rel), 'utf8') });
   }
   return parseRecords(files);
+}
+
+/**
+ * Under the Ladder, where a team's best shown score so far comes from: the records in
+ * `resultsDir` (a checkout of the results branch), else the competition's results branch.
+ * Undefined for a competition without the Ladder.
+ */
+export async function ladderHistory(
+  competition: Competition,
+  io: CliIO,
+  resultsDir: string | undefined,
+  command: string,
+): Promise<{ best(team: string, phase: string): number | undefined } | undefined> {
+  if (!competition.config.leaderboard?.ladder) return undefined;
+  let history: ResultRecord[];
+  if (resultsDir) history = (await readRecordFolder(path.resolve(io.cwd, resultsDir), command)).records;
+  else {
+    const ref = await resultsRef(competition.dir).catch((e: unknown) => {
+      throw new UsageError(
+        `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); run in the competition's git repository, or give --results DIR.`,
+        command,
+      );
+    });
+    history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
+  }
+  return { best: (team, phase) => ladderBest(competition, history, team, phase) };
 }
