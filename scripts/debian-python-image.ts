@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
@@ -53,28 +53,52 @@ export async function ensurePythonImage(log: (line: string) => void = () => {}):
   const engine = dockerEngine();
   if (await engine.image(PYTHON_IMAGE)) return PYTHON_IMAGE;
   const cache = pythonRootCache();
-  if (!existsSync(cache)) {
-    const debootstrap = debootstrapPath();
-    if (!debootstrap || process.getuid?.() !== 0)
-      throw new Error(`making ${PYTHON_IMAGE} needs debootstrap run as root (apt-get install debootstrap), or a cached root at ${cache}`);
-    const root = await mkdtemp(path.join(os.tmpdir(), 'podium-debian-'));
+  await mkdir(path.dirname(cache), { recursive: true });
+  // Test files run in parallel: one makes the image, the others wait for it.
+  const release = await lock(`${cache}.lock`);
+  try {
+    if (await engine.image(PYTHON_IMAGE)) return PYTHON_IMAGE;
+    if (!existsSync(cache)) await makeRoot(cache, log);
+    log(`importing ${PYTHON_IMAGE}`);
+    execFileSync('docker', ['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', cache, PYTHON_IMAGE]);
+    return PYTHON_IMAGE;
+  } finally {
+    await release();
+  }
+}
+
+async function makeRoot(cache: string, log: (line: string) => void): Promise<void> {
+  const debootstrap = debootstrapPath();
+  if (!debootstrap || process.getuid?.() !== 0)
+    throw new Error(`making ${PYTHON_IMAGE} needs debootstrap run as root (apt-get install debootstrap), or a cached root at ${cache}`);
+  const root = await mkdtemp(path.join(os.tmpdir(), 'podium-debian-'));
+  try {
+    const mirror = debianMirror();
+    log(`debootstrap bookworm from ${mirror} (about a minute)`);
+    execFileSync(debootstrap, ['--variant=minbase', '--include=python3,python3-numpy', 'bookworm', path.join(root, 'fs'), mirror], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 16 << 20,
+    });
+    // The downloaded packages are of no use in the image.
+    await rm(path.join(root, 'fs', 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
+    execFileSync('tar', ['-C', path.join(root, 'fs'), '-cf', `${cache}.part`, '.']);
+    await rename(`${cache}.part`, cache);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** A lock between processes: a folder made atomically, taken over when older than 15 minutes. */
+async function lock(dir: string): Promise<() => Promise<void>> {
+  for (;;) {
     try {
-      const mirror = debianMirror();
-      log(`debootstrap bookworm from ${mirror} (about a minute)`);
-      execFileSync(debootstrap, ['--variant=minbase', '--include=python3,python3-numpy', 'bookworm', path.join(root, 'fs'), mirror], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        maxBuffer: 16 << 20,
-      });
-      // Package lists and the apt cache are of no use in the image.
-      await rm(path.join(root, 'fs', 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
-      await mkdir(path.dirname(cache), { recursive: true });
-      execFileSync('tar', ['-C', path.join(root, 'fs'), '-cf', `${cache}.part`, '.']);
-      await rename(`${cache}.part`, cache);
-    } finally {
-      await rm(root, { recursive: true, force: true });
+      await mkdir(dir);
+      return () => rm(dir, { recursive: true, force: true });
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (await stat(dir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 15 * 60_000) await rm(dir, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
     }
   }
-  log(`importing ${PYTHON_IMAGE}`);
-  execFileSync('docker', ['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', cache, PYTHON_IMAGE]);
-  return PYTHON_IMAGE;
 }
