@@ -89,21 +89,24 @@ async function changedFiles(gh: GitHub, repo: Repo, pr: number): Promise<Changed
   }));
 }
 
-/** Membership, phase and limits for one more submission of a team, from teams.yml and the results history. */
+/**
+ * Membership, phase and limits for one more submission of a team, from teams.yml and the
+ * results history; the history read is handed back for what else needs it.
+ */
 async function admissible(
   c: Competition,
   team: string,
   login: string,
   io: Io,
   pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
-): Promise<string | undefined> {
+): Promise<{ refused: string } | { refused?: undefined; phase: string; records: ResultRecord[] }> {
   const member = mayEnter(await loadTeams(c.dir), login, team);
-  if (!member.ok) return member.why;
+  if (!member.ok) return { refused: member.why };
   const phase = findPhase(c, io.now());
-  if (!phase.ok) return phase.why;
+  if (!phase.ok) return { refused: phase.why };
   const records = await history(c.dir);
   const limit = checkLimits(c, records, team, phase.phase.id, io.now(), await pending(records));
-  return limit.ok ? undefined : limit.why;
+  return limit.ok ? { phase: phase.phase.id, records } : { refused: limit.why };
 }
 
 /**
@@ -148,7 +151,7 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const repoRel = (f: string) => path.relative(io.workspace, path.join(c.dir, f)).split(path.sep).join('/');
   for (const p of report.problems)
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
-  const refused = report.ok ? await admissible(c, changes.team, pr.author, io) : undefined;
+  const refused = report.ok ? (await admissible(c, changes.team, pr.author, io)).refused : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const notes: string[] = [];
   let dryFailed: string | undefined;
@@ -234,10 +237,10 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const changes = checkChanges(await changedFiles(gh, repo, number));
   if (!changes.ok) return io.fail(changes.why);
   const c = await competitionAt(io);
-  const refused = await admissible(c, changes.team, found.author, io, async (records) =>
+  const admitted = await admissible(c, changes.team, found.author, io, async (records) =>
     pendingOf(gh, repo, await openPulls(), changes.team, number, records),
   );
-  if (refused) return io.fail(refused);
+  if (admitted.refused !== undefined) return io.fail(admitted.refused);
   const out = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
   await rm(out, { recursive: true, force: true });
   const maxMb = c.config.limits?.max_file_mb ?? 100;
@@ -245,11 +248,8 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
   if (c.config.leaderboard?.ladder) {
     // The evaluation runs with no token and no history; the Ladder needs the team's best so far.
-    const phase = findPhase(c, io.now());
-    if (phase.ok) {
-      const best = ladderBest(c, await history(c.dir), changes.team, phase.phase.id);
-      request.ladder = { phase: phase.phase.id, ...(best !== undefined ? { best } : {}) };
-    }
+    const best = ladderBest(c, admitted.records, changes.team, admitted.phase);
+    request.ladder = { phase: admitted.phase, ...(best !== undefined ? { best } : {}) };
   }
   await writeFile(path.join(out, REQUEST_FILE), `${JSON.stringify(request)}\n`);
   io.info(`Pull request #${number} at ${run.headSha}: ${files.length} file(s) of ${changes.folder}.`);
