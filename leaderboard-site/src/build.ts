@@ -508,7 +508,11 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
             if (!v) return '';
             return `<tr><td>${escapeHtml(m.label)} ${m.direction === 'maximize' ? '↑' : '↓'}</td><td class="num">${formatValue(v.value)}</td><td class="num">${v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : '—'}</td></tr>`;
           })
-          .join('')}</tbody></table></section>`
+          .join('')}</tbody></table>${
+          r.scores.ladder
+            ? `<p class="meta">Under the Ladder: the team's best ${escapeHtml(r.scores.ladder.metric)} rounded to ${r.scores.ladder.step}, ${r.scores.ladder.improved ? 'moved by this submission' : 'not moved by this submission (not better by more than the step)'}; the exact scores are sealed until the phase ends.</p>`
+            : ''
+        }</section>`
       : '';
   const res = r.resources ?? {};
   const resources = dl([

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderComment } from '../../action/src/comment.js';
-import { buildSite } from '../../leaderboard-site/src/build.js';
+import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { main } from '../../runner/src/cli/main.js';
 import { loadCompetition } from '../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
@@ -166,6 +166,8 @@ describe('a phase under the Ladder', () => {
     const index = await readFile(path.join(out, 'index.html'), 'utf8');
     expect(index).toContain('Public leaderboard, exact scores');
     expect(index).toContain('Under the Ladder (Blum &amp; Hardt, 2015)');
+    const teamPage = await readFile(path.join(out, recordPage(records[1]!).split('#')[0]!), 'utf8');
+    expect(teamPage).toContain("Under the Ladder: the team's best accuracy rounded to 0.01, moved by this submission");
     await buildSite({ competition: ex.competition, records, outDir: out, reveals: [forged] });
     expect(await readFile(path.join(out, 'index.html'), 'utf8')).toContain('does not match the records');
   });
