@@ -19,6 +19,13 @@ const ENV = { PODIUM_SEAL_KEY: KEY.toString('hex') };
 describe('sealing', () => {
   const scores = { accuracy: { value: 0.8125, ci: { low: 0.78, high: 0.84, level: 0.95, method: 'percentile-bootstrap' } } };
 
+  it('says nothing of the scores through the length of the box', () => {
+    const round = seal('main/t/n/abc', { accuracy: { value: 0.885 } }, KEY);
+    const long = seal('main/t/n/abc', { accuracy: { value: 0.8833333333333333 } }, KEY);
+    expect(Buffer.from(long.ciphertext, 'base64').length).toBe(Buffer.from(round.ciphertext, 'base64').length);
+    expect(unseal('main/t/n/abc', long, KEY).scores.accuracy!.value).toBe(0.8833333333333333);
+  });
+
   it('round-trips, and the commitment is over the id, the salt and the scores', () => {
     const s = seal('main/t/n/abc', scores, KEY);
     expect(s.key_id).toBe(keyId(KEY));

@@ -62,7 +62,7 @@ export function seal(recordId: string, scores: ScoreMap, key: Buffer): Sealed {
   const cipher = createCipheriv(SEAL_ALGORITHM, key, iv);
   cipher.setAAD(Buffer.from(recordId, 'utf8'));
   const payload: Payload = { salt, scores };
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+  const ciphertext = Buffer.concat([cipher.update(padded(JSON.stringify(payload)), 'utf8'), cipher.final()]);
   return {
     algorithm: SEAL_ALGORITHM,
     key_id: keyId(key),
@@ -71,6 +71,16 @@ export function seal(recordId: string, scores: ScoreMap, key: Buffer): Sealed {
     tag: cipher.getAuthTag().toString('base64'),
     commitment: commitmentOf(recordId, salt, plaintext),
   };
+}
+
+/**
+ * The payload padded with spaces (which JSON ignores) to a multiple of 1 KiB: GCM keeps the
+ * length of what it encrypts, and the length of "0.885" against "0.8833333333333333" would
+ * otherwise tell something of a sealed score.
+ */
+function padded(json: string): string {
+  const block = 1024;
+  return json.padEnd(Math.ceil((json.length + 1) / block) * block, ' ');
 }
 
 /** Decrypts and checks the commitment; throws when the key is not this seal's or anything was altered. */
