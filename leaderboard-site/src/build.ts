@@ -97,10 +97,7 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   const sections = phases
     .map((p) => {
       const reveal = input.reveals?.find((r) => r.phase === p.phase.id);
-      return (
-        phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule) +
-        (reveal ? revealedSection(c, input.records, reveal, p.b, 'private') + revealedSection(c, input.records, reveal, p.b, 'exact') : '')
-      );
+      return phaseSection(c, p.b, p.a, p.costs, p.rows, defaultRule) + (reveal ? revealedSections(c, input.records, reveal, p.b) : '');
     })
     .join('\n');
   files.set(
@@ -321,18 +318,23 @@ ${charts.length ? `<div class="charts">${charts.join('\n')}</div>` : ''}`
  * public scores; each score checked against the commitment its record carried all along, and
  * the rank on the board shown during the phase beside it.
  */
+function revealedSections(c: Competition, records: readonly ResultRecord[], reveal: Reveal, publicBoard: PhaseStandings): string {
+  const problems = checkReveal(reveal, records);
+  return (['private', 'exact'] as const).map((kind) => revealedSection(c, records, reveal, publicBoard, kind, problems)).join('');
+}
+
 function revealedSection(
   c: Competition,
   records: readonly ResultRecord[],
   reveal: Reveal,
   publicBoard: PhaseStandings,
   kind: 'private' | 'exact',
+  problems: readonly string[],
 ): string {
   const list = kind === 'private' ? reveal.records : reveal.exact;
   if (!list || list.length === 0) return '';
   const id = `${kind}-${escapeHtml(reveal.phase)}`;
   const title = kind === 'private' ? 'Private leaderboard' : 'Public leaderboard, exact scores';
-  const problems = checkReveal(reveal, records);
   if (problems.length > 0)
     return `<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2><p class="status bad">The published reveal does not match the records' commitments (${problems.length} problem(s)); it is not shown.</p></section>`;
   const board = revealedStandings(c, records, { phase: reveal.phase, records: list }).find((s) => s.phase === reveal.phase);
