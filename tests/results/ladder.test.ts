@@ -59,13 +59,20 @@ async function ladderCompetition(extra = '') {
   const ex = await exampleCompetition(root, {
     edit: (y) => y.replace('leaderboard:', `scoring:\n  bootstrap:\n    resamples: 100\n${extra}leaderboard:\n  ladder:\n    step: 0.01\n`),
   });
-  const truth = new Map(
-    (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8'))
-      .trim()
-      .split('\n')
+  const truthFile = path.join(ex.hidden, 'truth.csv');
+  const lines = (await readFile(truthFile, 'utf8')).trim().split('\n');
+  const truth = new Map(lines.slice(1).map((l) => l.split(',') as [string, string]));
+  // A slice column, so that per-slice scores would be there to leak were they not left out.
+  await writeFile(
+    truthFile,
+    `${lines[0]},source\n${lines
       .slice(1)
-      .map((l) => l.split(',') as [string, string]),
+      .map((l, i) => `${l},${i % 2 ? 'radio' : 'tv'}`)
+      .join('\n')}\n`,
   );
+  const yml = path.join(ex.dir, 'competition.yml');
+  await writeFile(yml, (await readFile(yml, 'utf8')).replace('  # slices: [source]', '  slices: [source]'));
+  ex.competition = await loadCompetition(ex.dir);
   const answers = await ex.baselineAnswers();
   /** The baseline with `k` wrong answers put right (k > 0) or right answers made wrong (k < 0). */
   async function variant(name: string, k: number): Promise<string> {
@@ -124,11 +131,18 @@ describe('a phase under the Ladder', () => {
       expect(Object.keys(r.scores.public)).toEqual(['accuracy']);
       expect(r.scores.public.accuracy!.ci).toBeUndefined();
       expect(r.scores.slices).toBeUndefined();
+      expect(serializeRecord(r)).not.toContain('radio');
       // The exact scores are sealed with every metric and interval, and appear nowhere else.
       expect(Object.keys(exact[i]!).sort()).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro']);
       expect(exact[i]!.accuracy!.ci).toBeDefined();
       expect(serializeRecord(r)).not.toContain(String(exact[i]!.f1_macro!.value));
     }
+    // The same competition without the Ladder reports the slices.
+    const yml = path.join(ex.dir, 'competition.yml');
+    await writeFile(yml, (await readFile(yml, 'utf8')).replace(/ {2}ladder:\n {4}step: 0.01\n/, ''));
+    const open = await evaluateSubmission({ competition: await loadCompetition(ex.dir), hiddenDir: ex.hidden, submissionDir: dirs[0]! });
+    if (open.status !== 'scored') throw new Error(open.error.message);
+    expect(Object.keys(open.scores.slices!.source!.groups).sort()).toEqual(['radio', 'tv']);
     // The board ranks by the shown score; the comment says what happened.
     const board = computeStandings(ex.competition, records).find((s) => s.phase === 'main')!;
     expect(board.rows[0]!.record.scores.public.accuracy!.value).toBe(0.91);

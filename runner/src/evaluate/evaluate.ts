@@ -279,9 +279,11 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     const metrics = builtIn(c.metrics).map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
     step('bootstrap confidence intervals');
     const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
-    const slices = c.config.data.slices
-      ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices, parts?.public)
-      : undefined;
+    // Per-slice scores would show what the Ladder hides: not computed under it.
+    const slices =
+      c.config.data.slices && !ladder
+        ? scoreSlices(truth, predictions, joined.rowOf, spec, metrics, c.config.data.slices, parts?.public)
+        : undefined;
     // Scores the organiser's scoring program writes, next to Podium's own (no interval: the
     // program gives one number per metric). With a private part it runs on each part apart, so
     // that what is shown comes from the public rows only; the private run's scores are sealed.
@@ -346,7 +348,8 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       scores: {
         public: shown,
         ...(sealed ? { private: sealed } : {}),
-        ...(laddered ?? (slices ? { slices } : {})),
+        ...(laddered ?? {}),
+        ...(slices ? { slices } : {}),
       },
       ...(detailed !== undefined ? { detailed_results: detailed } : {}),
       resources: {
