@@ -1,10 +1,11 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
+import { loadCompetition } from '../../runner/src/competition/load.js';
 import { parseScores } from '../../runner/src/sandbox/container/scoring-program.js';
 import { unseal } from '../../runner/src/results/seal.js';
 import { randomBytes } from 'node:crypto';
@@ -39,40 +40,61 @@ const SCORER = [
   'echo "<h1>Per class</h1><img src=\\"http://tracker.example/x.png\\"><script>alert(1)</script>" > /output/detailed_results.html',
 ].join('\n');
 
+/** A program metric: a score the organiser's program writes. */
+const programMetric = (name: string, direction = 'maximize', label?: string) =>
+  `  - name: ${name}\n    from: program\n    direction: ${direction}\n${label ? `    label: ${label}\n` : ''}`;
+
+/**
+ * The example competition scored by an organiser's program: the built-in metrics and program
+ * metrics given as competition.yml lines, the program's folder (a Dockerfile and its files),
+ * and more `scoring:` lines.
+ */
+async function programCompetition(opts: { metrics: string; files: Record<string, string>; scoring?: string; timeout?: number }) {
+  const ex = await exampleCompetition(await temp(), {
+    edit: (y) =>
+      y
+        .replace(/metrics:\n[\s\S]*?\nphases:/, `metrics:\n${opts.metrics}\nphases:`)
+        .replace(
+          /leaderboard:[\s\S]*$/,
+          `scoring:\n  program:\n    build: scoring\n    timeout_seconds: ${opts.timeout ?? 20}\n${opts.scoring ?? ''}`,
+        ),
+  });
+  await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
+  for (const [name, text] of Object.entries(opts.files)) await writeFile(path.join(ex.dir, 'scoring', name), text);
+  return { ex, competition: await loadCompetition(ex.dir) };
+}
+
+/** The baseline submission of such a competition, evaluated. */
+function evaluateBaseline({ ex, competition }: Awaited<ReturnType<typeof programCompetition>>, env?: NodeJS.ProcessEnv) {
+  return evaluateSubmission({
+    competition,
+    hiddenDir: ex.hidden,
+    submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
+    ...(env ? { env } : {}),
+  });
+}
+
 const engine = await engineAvailable();
 describe.skipIf(!engine)("an organiser's scoring program on the real engine", () => {
   beforeAll(async () => {
     await ensureBaseImage();
   }, 120_000);
 
-  async function setup(script: string, extra = '', moreMetrics = '') {
-    const root = await temp();
-    const ex = await exampleCompetition(root, {
-      edit: (y) =>
-        y
-          .replace(
-            /metrics:\n[\s\S]*?\nphases:/,
-            `metrics:\n  - name: accuracy\n    primary: true\n  - name: program_accuracy\n    from: program\n    direction: maximize\n    label: Accuracy (scoring program)\n${moreMetrics}\nphases:`,
-          )
-          .replace(/leaderboard:[\s\S]*$/, `scoring:\n  program:\n    build: scoring\n    timeout_seconds: 20\n${extra}`),
+  /** The awk program: accuracy as program_accuracy, beside Podium's accuracy, and more metrics. */
+  const setup = (script: string, scoring = '', moreMetrics = '') =>
+    programCompetition({
+      metrics: `  - name: accuracy\n    primary: true\n${programMetric('program_accuracy', 'maximize', 'Accuracy (scoring program)')}${moreMetrics}`,
+      files: {
+        Dockerfile: `FROM ${BASE_IMAGE}\nCOPY score.sh /score.sh\nCMD ["/bin/sh", "/score.sh"]\n`,
+        'score.sh': `${script}\n`,
+      },
+      scoring,
     });
-    await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
-    await writeFile(
-      path.join(ex.dir, 'scoring', 'Dockerfile'),
-      `FROM ${BASE_IMAGE}\nCOPY score.sh /score.sh\nCMD ["/bin/sh", "/score.sh"]\n`,
-    );
-    await writeFile(path.join(ex.dir, 'scoring', 'score.sh'), `${script}\n`);
-    const { loadCompetition } = await import('../../runner/src/competition/load.js');
-    return { ex, competition: await loadCompetition(ex.dir) };
-  }
 
   it('scores with the program beside the built-in metrics, and keeps its detailed results, fenced in on the site', async () => {
-    const { ex, competition } = await setup(SCORER);
-    const record = await evaluateSubmission({
-      competition,
-      hiddenDir: ex.hidden,
-      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-    });
+    const made = await setup(SCORER);
+    const { ex, competition } = made;
+    const record = await evaluateBaseline(made);
     expect(checkRecord(record).ok).toBe(true);
     if (record.status !== 'scored') throw new Error(record.error.message);
     // The same accuracy, computed by the organiser's program and by Podium.
@@ -91,17 +113,8 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
   it('with a sealed private part, runs on each part apart: public scores shown, private ones sealed', async () => {
     // The same accuracy, and how many truth rows the program saw.
     const counting = SCORER.replace('printf "program_accuracy: %.12f\\n", ok/n', 'printf "program_accuracy: %.12f\\nrows: %d\\n", ok/n, n');
-    const { ex, competition } = await setup(
-      counting,
-      '  bootstrap:\n    resamples: 100\nprivate:\n  fraction: 0.5\n  seed: 7\n',
-      '  - name: rows\n    from: program\n    direction: maximize\n',
-    );
-    const record = await evaluateSubmission({
-      competition,
-      hiddenDir: ex.hidden,
-      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-      env: { PODIUM_SEAL_KEY: KEY.toString('hex') },
-    });
+    const sealed = await setup(counting, '  bootstrap:\n    resamples: 100\nprivate:\n  fraction: 0.5\n  seed: 7\n', programMetric('rows'));
+    const record = await evaluateBaseline(sealed, { PODIUM_SEAL_KEY: KEY.toString('hex') });
     expect(checkRecord(record).ok).toBe(true);
     if (record.status !== 'scored') throw new Error(record.error.message);
     const shown = record.scores.public;
@@ -119,20 +132,10 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
   });
 
   it("a program that fails, or writes no score, fails the record and says so; the participant's fault is not assumed for a missing score", async () => {
-    const broken = await setup('exit 3');
-    const r1 = await evaluateSubmission({
-      competition: broken.competition,
-      hiddenDir: broken.ex.hidden,
-      submissionDir: path.join(broken.ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-    });
+    const r1 = await evaluateBaseline(await setup('exit 3'));
     expect(r1.status).toBe('failed');
     if (r1.status === 'failed') expect(r1.error.message).toBe('the scoring program exited with code 3 on these predictions.');
-    const silent = await setup('echo "other: 1" > /output/scores.txt');
-    const r2 = await evaluateSubmission({
-      competition: silent.competition,
-      hiddenDir: silent.ex.hidden,
-      submissionDir: path.join(silent.ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-    });
+    const r2 = await evaluateBaseline(await setup('echo "other: 1" > /output/scores.txt'));
     expect(r2.status).toBe('failed');
     if (r2.status === 'failed') {
       expect(r2.error.message).toContain('the scoring program wrote no score for program_accuracy (it wrote other)');
@@ -155,50 +158,28 @@ describe.skipIf(!python)('a scoring program in Python on a Debian image', () => 
     await ensurePythonImage((line) => console.log(`[python image] ${line}`));
   }, 600_000);
 
-  async function pythonCompetition(edit: (y: string) => string = (y) => y) {
-    const root = await temp();
-    const ex = await exampleCompetition(root, {
-      edit: (y) =>
-        edit(
-          y
-            .replace(
-              /metrics:\n[\s\S]*?\nphases:/,
-              [
-                'metrics:',
-                '  - name: accuracy',
-                '    primary: true',
-                '  - name: f1_macro',
-                '  - name: py_accuracy',
-                '    from: program',
-                '    direction: maximize',
-                '  - name: py_f1_macro',
-                '    from: program',
-                '    direction: maximize',
-                '',
-                'phases:',
-              ].join('\n'),
-            )
-            .replace(/leaderboard:[\s\S]*$/, 'scoring:\n  program:\n    build: scoring\n    timeout_seconds: 60\n    memory_mb: 512\n'),
+  /** A Python program from tests/fixtures/scoring-python, on the Debian image, writing the given metrics. */
+  const pythonCompetition = async (program: string, metrics: string) =>
+    programCompetition({
+      metrics,
+      files: {
+        Dockerfile: `FROM ${PYTHON_IMAGE}\nCOPY score.py /opt/score.py\nCMD ["python3", "/opt/score.py"]\n`,
+        'score.py': await readFile(
+          path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scoring-python', program),
+          'utf8',
         ),
+      },
+      scoring: '    memory_mb: 512\n',
+      timeout: 60,
     });
-    await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
-    await writeFile(
-      path.join(ex.dir, 'scoring', 'Dockerfile'),
-      `FROM ${PYTHON_IMAGE}\nCOPY score.py /opt/score.py\nCMD ["python3", "/opt/score.py"]\n`,
-    );
-    const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scoring-python');
-    await copyFile(path.join(fixtures, 'score.py'), path.join(ex.dir, 'scoring', 'score.py'));
-    const { loadCompetition } = await import('../../runner/src/competition/load.js');
-    return { ex, competition: await loadCompetition(ex.dir) };
-  }
 
   it("gives Podium's own accuracy and macro F1 to 1e-10, and its per-class table", async () => {
-    const { ex, competition } = await pythonCompetition();
-    const record = await evaluateSubmission({
-      competition,
-      hiddenDir: ex.hidden,
-      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-    });
+    const record = await evaluateBaseline(
+      await pythonCompetition(
+        'score.py',
+        `  - name: accuracy\n    primary: true\n  - name: f1_macro\n${programMetric('py_accuracy')}${programMetric('py_f1_macro')}`,
+      ),
+    );
     expect(checkRecord(record).ok).toBe(true);
     if (record.status !== 'scored') throw new Error(record.error.message);
     const s = record.scores.public;
@@ -210,24 +191,13 @@ describe.skipIf(!python)('a scoring program in Python on a Debian image', () => 
   });
 
   it('runs as nobody, without network, able to read the truth but to write only its output', async () => {
-    const { ex, competition } = await pythonCompetition((y) =>
-      y.replace(
-        / {2}- name: py_accuracy[\s\S]*?\n\nphases:/,
-        ['network', 'write_truth', 'write_outside_output', 'uid', 'read_truth']
-          .map((n) => `  - name: ${n}\n    from: program\n    direction: minimize\n`)
-          .join('')
-          .concat('\nphases:'),
+    const probes = ['network', 'write_truth', 'write_outside_output', 'uid', 'read_truth'];
+    const record = await evaluateBaseline(
+      await pythonCompetition(
+        'probe.py',
+        `  - name: accuracy\n    primary: true\n${probes.map((n) => programMetric(n, 'minimize')).join('')}`,
       ),
     );
-    await copyFile(
-      path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scoring-python', 'probe.py'),
-      path.join(ex.dir, 'scoring', 'score.py'),
-    );
-    const record = await evaluateSubmission({
-      competition,
-      hiddenDir: ex.hidden,
-      submissionDir: path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid'),
-    });
     if (record.status !== 'scored') throw new Error(record.error.message);
     const got = Object.fromEntries(Object.entries(record.scores.public).map(([k, v]) => [k, v.value]));
     expect(got).toMatchObject({ network: 0, write_truth: 0, write_outside_output: 0, uid: 65534, read_truth: 1 });
