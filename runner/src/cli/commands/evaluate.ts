@@ -6,8 +6,7 @@ import { hiddenDir } from '../../competition/load.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { formatValue } from '../../results/standings.js';
-import { ladderHistory, openCompetition, printProblems, writeAtomically } from './shared.js';
+import { ladderHistory, openCompetition, printProblems, scoreSummary, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -97,19 +96,7 @@ Example:
     }
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
-      const scores = competition.metrics
-        .flatMap((m) => {
-          const v = record.scores.public[m.name];
-          return v ? [`${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`] : [];
-        })
-        .join(', ');
-      const ladder = record.scores.ladder;
-      const note = ladder
-        ? ladder.improved
-          ? ` (the Ladder: your best, rounded to ${ladder.step}; exact scores sealed)`
-          : ` (the Ladder: not better than your best by more than ${ladder.step}, so your best again; exact scores sealed)`
-        : '';
-      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scores}${note}\n`);
+      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scoreSummary(competition, record)}\n`);
     } else {
       io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
       printProblems(io, record.error.problems ?? []);

@@ -6,8 +6,7 @@ import { hiddenDir } from '../../competition/load.js';
 import { mergeShards, MergeError } from '../../evaluate/evaluate.js';
 import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { formatValue } from '../../results/standings.js';
-import { openCompetition, printProblems, writeAtomically, ladderHistory } from './shared.js';
+import { ladderHistory, openCompetition, printProblems, scoreSummary, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -97,13 +96,9 @@ Example:
     if (values.out) await writeAtomically(io, values.out, text, 'the record', 'merge');
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
-      const scores = competition.metrics
-        .flatMap((m) => {
-          const v = record.scores.public[m.name];
-          return v ? [`${m.label} ${formatValue(v.value)}`] : [];
-        })
-        .join(', ');
-      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: ${shards.length} shards merged and scored — ${scores}\n`);
+      io.stdout(
+        `✓ ${record.submission.team}/${record.submission.name}: ${shards.length} shards merged and scored — ${scoreSummary(competition, record)}\n`,
+      );
     } else {
       io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
       printProblems(io, record.error.problems ?? []);

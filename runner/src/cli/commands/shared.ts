@@ -6,6 +6,7 @@ import { UsageError, type CliIO } from '../io.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { ladderBest } from '../../results/ladder.js';
 import type { ResultRecord } from '../../results/schema.js';
+import { formatValue } from '../../results/standings.js';
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
@@ -86,4 +87,21 @@ export async function ladderHistory(
     history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
   }
   return { best: (team, phase) => ladderBest(competition, history, team, phase) };
+}
+
+/** A scored record's shown scores in one line, with intervals, and what the Ladder did if it applies. */
+export function scoreSummary(competition: Competition, record: ResultRecord): string {
+  const scores = competition.metrics
+    .flatMap((m) => {
+      const v = record.status === 'scored' ? record.scores.public[m.name] : undefined;
+      return v ? [`${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`] : [];
+    })
+    .join(', ');
+  const ladder = record.status === 'scored' ? record.scores.ladder : undefined;
+  if (!ladder) return scores;
+  return `${scores}${
+    ladder.improved
+      ? ` (the Ladder: your best, rounded to ${ladder.step}; exact scores sealed)`
+      : ` (the Ladder: not better than your best by more than ${ladder.step}, so your best again; exact scores sealed)`
+  }`;
 }
