@@ -20,8 +20,9 @@ export function pythonRootCache(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Whether the image is there or can be made here: cached, or debootstrap run as root. */
 export async function pythonImagePossible(): Promise<boolean> {
-  if (!(await dockerEngine().ping())) return false;
-  if (await dockerEngine().image(PYTHON_IMAGE)) return true;
+  const engine = dockerEngine();
+  if (!(await engine.ping())) return false;
+  if (await engine.image(PYTHON_IMAGE)) return true;
   if (existsSync(pythonRootCache())) return true;
   return debootstrapPath() !== undefined && process.getuid?.() === 0;
 }
