@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
-import type { ContainerEngine } from './engine.js';
+import type { ContainerEngine, RunSpec } from './engine.js';
 import { PODIUM_LABEL } from './evaluate-container.js';
 
 /**
@@ -87,11 +87,24 @@ export async function runScoringProgram(
   } catch (e: unknown) {
     return failed(`the scoring program did not build (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); tell the organisers.`);
   }
+  const spec = {
+    image,
+    limits: {
+      memoryBytes: (program.memory_mb ?? 1024) * 1024 * 1024,
+      nanoCpus: 1e9,
+      pids: 256,
+      timeoutMs: (program.timeout_seconds ?? 600) * 1000,
+      outputBytes: 32 * 1024 * 1024,
+      outputFiles: 100,
+      logBytes: 64 * 1024,
+    },
+    labels: { [PODIUM_LABEL]: 'scoring' },
+  };
   const runs: ProgramRun[] = [];
   let logs = '';
   for (const [i, input] of inputs.entries()) {
     step(inputs.length > 1 ? `running the scoring program (${i + 1} of ${inputs.length})` : 'running the scoring program');
-    const one = await runOnce(image, program, input, wanted, engine);
+    const one = await runOnce(engine, spec, input, wanted);
     logs += one.logs;
     if (!one.ok) return failed(one.message, logs, one.platform);
     runs.push(one.run);
@@ -101,12 +114,12 @@ export async function runScoringProgram(
 
 type Once = { ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string };
 
+/** One run of the built program on one input; `spec` is the run less its folders. */
 async function runOnce(
-  image: string,
-  program: NonNullable<NonNullable<Competition['config']['scoring']>['program']>,
+  engine: ContainerEngine,
+  spec: Omit<RunSpec, 'inputDir' | 'outputDir'>,
   { truth, predictions }: ProgramInput,
   wanted: readonly string[],
-  engine: ContainerEngine,
 ): Promise<Once> {
   const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
   const output = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-out-'));
@@ -119,21 +132,7 @@ async function runOnce(
     // The program runs as nobody: it may read the inputs and write the output, nothing else.
     for (const d of [input, path.join(input, 'ref'), path.join(input, 'res')]) await chmod(d, 0o755);
     await chmod(output, 0o777);
-    const run = await engine.run({
-      image,
-      inputDir: input,
-      outputDir: output,
-      limits: {
-        memoryBytes: (program.memory_mb ?? 1024) * 1024 * 1024,
-        nanoCpus: 1e9,
-        pids: 256,
-        timeoutMs: (program.timeout_seconds ?? 600) * 1000,
-        outputBytes: 32 * 1024 * 1024,
-        outputFiles: 100,
-        logBytes: 64 * 1024,
-      },
-      labels: { [PODIUM_LABEL]: 'scoring' },
-    });
+    const run = await engine.run({ ...spec, inputDir: input, outputDir: output });
     const logs = run.logs;
     if (run.verdict.kind !== 'exited' || run.verdict.exitCode !== 0) {
       const why =
