@@ -62,6 +62,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/reveal.js')).reveal,
   },
   {
+    name: 'hidden',
+    summary: 'seal the hidden data into one encrypted file for the runners, or open it again',
+    load: async () => (await import('./commands/hidden.js')).hidden,
+  },
+  {
     name: 'sweep',
     summary: 'remove containers left behind by a crashed runner',
     load: async () => (await import('./commands/sweep.js')).sweep,

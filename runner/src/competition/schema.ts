@@ -16,8 +16,15 @@ const HiddenData = Type.Object(
     env: Type.Optional(
       Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'name of an environment variable that holds the folder' }),
     ),
+    key_env: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z_][A-Z0-9_]*$',
+        description:
+          'environment variable holding the key that opens hidden data sealed with podium hidden seal (default PODIUM_DATA_KEY)',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'where the hidden data is on runners: a folder, or a file sealed by podium hidden seal' },
 );
 
 const Data = Type.Object(
@@ -213,6 +220,24 @@ const PrivateSplit = Type.Object(
   { additionalProperties: false },
 );
 
+const Reason = (what: string) =>
+  Type.String({
+    minLength: 20,
+    description: `${what}; the evaluation job refuses this unless a reason is given here (at least 20 characters)`,
+  });
+
+const Runners = Type.Object(
+  {
+    persistent: Type.Optional(
+      Reason('why the evaluation may run on a self-hosted runner that keeps its machine between jobs (not ephemeral)'),
+    ),
+    plain_hidden_data: Type.Optional(
+      Reason('why the hidden data may be an unencrypted folder on the runner rather than a file sealed by podium hidden seal'),
+    ),
+  },
+  { additionalProperties: false, description: "what the GitHub evaluation job requires of its runner, and the organiser's stated exceptions" },
+);
+
 const Leaderboard = Type.Object(
   {
     columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'metric names to show, in order' })),
@@ -260,6 +285,7 @@ export const CompetitionSchema = Type.Object(
     private: Type.Optional(PrivateSplit),
     api: Type.Optional(Api),
     leaderboard: Type.Optional(Leaderboard),
+    runners: Type.Optional(Runners),
   },
   {
     $id: 'urn:podium:schema:competition:1',

@@ -33,8 +33,13 @@ export class SealError extends PodiumError {
 
 /** The key from an environment variable: 32 bytes as 64 hex digits or base64. */
 export function sealingKey(env: NodeJS.ProcessEnv, name = DEFAULT_KEY_ENV): Buffer {
+  return keyFromEnv(env, name, "the competition's sealing key to keep private scores sealed");
+}
+
+/** A 32-byte key from an environment variable (64 hex digits or base64); `purpose` says what for. */
+export function keyFromEnv(env: NodeJS.ProcessEnv, name: string, purpose: string): Buffer {
   const text = env[name]?.trim();
-  if (!text) throw new SealError(`${name} is not set: the runner needs the competition's sealing key to keep private scores sealed.`);
+  if (!text) throw new SealError(`${name} is not set: the runner needs ${purpose}.`);
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
   if (key.length !== 32) throw new SealError(`${name} must hold 32 bytes, as 64 hex digits or base64 (openssl rand -hex 32 makes one).`);
   return key;

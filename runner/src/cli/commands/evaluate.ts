@@ -2,11 +2,10 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
 import { progress, UsageError } from '../io.js';
-import { hiddenDir } from '../../competition/load.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { ladderHistory, openCompetition, printProblems, scoreSummary, writeAtomically } from './shared.js';
+import { ladderHistory, openCompetition, openHiddenFor, printProblems, scoreSummary, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -19,7 +18,8 @@ Exit status 0 when scored; otherwise 1, with a record whose status and error say
 
 Options:
   --competition DIR  the competition repository
-  --hidden DIR       the hidden data folder (default: from competition.yml data.hidden)
+  --hidden PATH      the hidden data: a folder, or a file sealed by podium hidden seal
+                     (default: from competition.yml data.hidden)
   --out FILE         write the record here (default: print it with --json, else a summary)
   --commit SHA       the git commit the submission was taken from, for provenance
   --phase ID         score for this phase (default: the phase open now)
@@ -54,54 +54,53 @@ Example:
     }
     const bar = progress(io, json);
     const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));
-    let hidden: string;
+    const hidden = await openHiddenFor(competition, io, values.hidden, 'evaluate');
     try {
-      hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
-    } catch (e: unknown) {
-      throw new UsageError(e instanceof Error ? e.message : String(e), 'evaluate');
-    }
-    let logs = '';
-    const options: EvaluateOptions = {
-      competition,
-      hiddenDir: hidden,
-      env: io.env,
-      submissionDir: path.resolve(io.cwd, positionals[0]!),
-      ...(values.commit ? { commit: values.commit } : {}),
-      ...(values.phase ? { phase: values.phase } : {}),
-      ...(deps.now ? { now: deps.now() } : {}),
-      onStep: (s) => bar.step(s),
-      ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
-    };
-    if (values.shard !== undefined) {
-      const shard = parseShard(values.shard);
-      if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
-      if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
-      const part = await evaluateShard(options, shard);
+      let logs = '';
+      const options: EvaluateOptions = {
+        competition,
+        hiddenDir: hidden.dir,
+        env: io.env,
+        submissionDir: path.resolve(io.cwd, positionals[0]!),
+        ...(values.commit ? { commit: values.commit } : {}),
+        ...(values.phase ? { phase: values.phase } : {}),
+        ...(deps.now ? { now: deps.now() } : {}),
+        onStep: (s) => bar.step(s),
+        ...(values.logs ? { onLogs: (text: string) => (logs = text) } : {}),
+      };
+      if (values.shard !== undefined) {
+        const shard = parseShard(values.shard);
+        if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
+        if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
+        const part = await evaluateShard(options, shard);
+        if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
+        bar.done();
+        await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
+        const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
+        if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
+        else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
+        return part.status === 'predicted' ? 0 : 1;
+      }
+      const ladder = await ladderHistory(competition, io, values.results, 'evaluate');
+      if (ladder) options.ladder = ladder;
+      const record = await evaluateSubmission(options);
       if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
       bar.done();
-      await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
-      const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
-      if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
-      else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
-      return part.status === 'predicted' ? 0 : 1;
+      const text = serializeRecord(record);
+      if (values.out) {
+        await writeAtomically(io, values.out, text, 'the record', 'evaluate');
+      }
+      if (json) io.stdout(text);
+      else if (record.status === 'scored') {
+        io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scoreSummary(competition, record)}\n`);
+      } else {
+        io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
+        printProblems(io, record.error.problems ?? []);
+      }
+      if (values.out && !json) io.stdout(`Record written to ${path.relative(io.cwd, path.resolve(io.cwd, values.out))}\n`);
+      return record.status === 'scored' ? 0 : 1;
+    } finally {
+      await hidden.close();
     }
-    const ladder = await ladderHistory(competition, io, values.results, 'evaluate');
-    if (ladder) options.ladder = ladder;
-    const record = await evaluateSubmission(options);
-    if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
-    bar.done();
-    const text = serializeRecord(record);
-    if (values.out) {
-      await writeAtomically(io, values.out, text, 'the record', 'evaluate');
-    }
-    if (json) io.stdout(text);
-    else if (record.status === 'scored') {
-      io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scoreSummary(competition, record)}\n`);
-    } else {
-      io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
-      printProblems(io, record.error.problems ?? []);
-    }
-    if (values.out && !json) io.stdout(`Record written to ${path.relative(io.cwd, path.resolve(io.cwd, values.out))}\n`);
-    return record.status === 'scored' ? 0 : 1;
   },
 };

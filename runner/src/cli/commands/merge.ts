@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
 import { progress, UsageError } from '../io.js';
-import { hiddenDir } from '../../competition/load.js';
 import { mergeShards, MergeError } from '../../evaluate/evaluate.js';
 import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { ladderHistory, openCompetition, printProblems, scoreSummary, writeAtomically } from './shared.js';
+import { ladderHistory, openCompetition, openHiddenFor, printProblems, scoreSummary, writeAtomically } from './shared.js';
 import type { Command } from './command.js';
 import type { CliDeps } from '../io.js';
 
@@ -21,7 +20,8 @@ shards must be given, each once, of the same submission files, commit and phase.
 Options:
   --competition DIR  the competition repository
   --submission DIR   the submission folder the shards ran (its files must hash the same)
-  --hidden DIR       the hidden data folder (default: from competition.yml data.hidden)
+  --hidden PATH      the hidden data folder, or a file sealed by podium hidden seal
+                     (default: from competition.yml data.hidden)
   --commit SHA       the commit the shards were run at (must match theirs)
   --phase ID         the phase (default: the phase open now)
   --out FILE         write the record here
@@ -48,12 +48,6 @@ Example:
       throw new UsageError('--commit takes a full 40-character commit id.', 'merge');
     const competition = await openCompetition(io, required('merge', values.competition, '--competition'));
     const submission = required('merge', values.submission, '--submission');
-    let hidden: string;
-    try {
-      hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
-    } catch (e: unknown) {
-      throw new UsageError(e instanceof Error ? e.message : String(e), 'merge');
-    }
     const shards: ShardFile[] = [];
     for (const f of positionals) {
       let text: string;
@@ -72,11 +66,12 @@ Example:
     const json = values.json === true;
     const bar = progress(io, json);
     let record;
+    const hidden = await openHiddenFor(competition, io, values.hidden, 'merge');
     try {
       record = await mergeShards(
         {
           competition,
-          hiddenDir: hidden,
+          hiddenDir: hidden.dir,
           env: io.env,
           submissionDir: path.resolve(io.cwd, submission),
           ...(values.commit ? { commit: values.commit } : {}),
@@ -90,6 +85,8 @@ Example:
     } catch (e: unknown) {
       if (e instanceof MergeError) throw new UsageError(e.message, 'merge');
       throw e;
+    } finally {
+      await hidden.close();
     }
     bar.done();
     const text = serializeRecord(record);

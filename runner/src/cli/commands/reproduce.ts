@@ -5,12 +5,11 @@ import { markdownTable } from 'markdown-table';
 import { simpleGit } from 'simple-git';
 import { parse, required } from '../args.js';
 import { ExitCode, progress, UsageError } from '../io.js';
-import { hiddenDir } from '../../competition/load.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
 import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
-import { openCompetition } from './shared.js';
+import { openCompetition, openHiddenFor } from './shared.js';
 import type { Command } from './command.js';
 
 export const reproduce: Command = {
@@ -48,7 +47,7 @@ Example:
     if (original.status !== 'scored')
       throw new UsageError(`the record's status is "${original.status}"; only scored records can be reproduced.`, 'reproduce');
     const competition = await openCompetition(io, required('reproduce', values.competition, '--competition'));
-    const hidden = hiddenDir(competition, values.hidden ? path.resolve(io.cwd, values.hidden) : undefined, io.env);
+    const hidden = await openHiddenFor(competition, io, values.hidden, 'reproduce');
     const bar = progress(io, values.json === true);
 
     const commit = original.provenance.commit;
@@ -63,7 +62,7 @@ Example:
       }
       const again = await evaluateSubmission({
         competition,
-        hiddenDir: hidden,
+        hiddenDir: hidden.dir,
         submissionDir,
         ...(commit ? { commit } : {}),
         phase: original.phase,
@@ -111,6 +110,7 @@ Example:
       }
       return ok ? 0 : 1;
     } finally {
+      await hidden.close();
       if (checkout) {
         await simpleGit(competition.dir)
           .raw(['worktree', 'remove', '--force', checkout])

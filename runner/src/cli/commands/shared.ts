@@ -1,6 +1,7 @@
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { COMPETITION_FILE, loadCompetition, type Competition } from '../../competition/load.js';
+import { COMPETITION_FILE, hiddenDir, loadCompetition, type Competition } from '../../competition/load.js';
+import { openHidden, type OpenedHidden } from '../../hidden/sealed.js';
 import { formatProblem, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
@@ -104,4 +105,24 @@ export function scoreSummary(competition: Competition, record: ResultRecord): st
       ? ` (the Ladder: your best, rounded to ${ladder.step}; exact scores sealed)`
       : ` (the Ladder: not better than your best by more than ${ladder.step}, so your best again; exact scores sealed)`
   }`;
+}
+
+/**
+ * The hidden data for a command: the folder given (--hidden) or named by competition.yml, or
+ * a file sealed by `podium hidden seal`, opened into a private temporary folder with the key
+ * in data.hidden.key_env. The caller closes it when done, which removes that folder.
+ */
+export async function openHiddenFor(
+  competition: Competition,
+  io: CliIO,
+  given: string | undefined,
+  command: string,
+): Promise<OpenedHidden> {
+  let where: string;
+  try {
+    where = hiddenDir(competition, given ? path.resolve(io.cwd, given) : undefined, io.env);
+  } catch (e: unknown) {
+    throw new UsageError(e instanceof Error ? e.message : String(e), command);
+  }
+  return openHidden(where, io.env, competition.config.data.hidden.key_env);
 }
