@@ -1,6 +1,7 @@
 import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { formatValue } from '../../runner/src/results/standings.js';
+import { inert } from './inert.js';
 
 /** The hidden line that finds Podium's comment on a pull request, so it is updated, never duplicated. */
 export const MARKER = '<!-- podium:report -->';
@@ -11,20 +12,6 @@ export interface Placement {
   /** Where the submission would rank now, 1-based, under the leaderboard's rule. */
   rank: number;
   of: number;
-}
-
-/**
- * Text a participant controls, made inert for a GitHub comment: no HTML, no @mentions, no
- * #-references or links that render, no table breaks, no code spans to escape from.
- */
-export function inert(text: string): string {
-  return text
-    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
-    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
-    .replace(/@(?=\w)/g, '@\u200b')
-    .replace(/#(?=\d)/g, '#\u200b')
-    .replace(/:\/\//g, ':\u200b//')
-    .replace(/\r?\n/g, ' ');
 }
 
 function seconds(s: number): string {
@@ -63,11 +50,11 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       );
   } else {
     const what = record.status === 'rejected' ? 'Rejected' : record.error.platform_fault ? 'Failed (platform fault)' : 'Failed';
-    lines.push(`**${what}**${sha}: ${inert(record.error.message)}`, '');
+    lines.push(`**${what}**${sha}: ${inert(record.error.message, 2000)}`, '');
     const problems = record.error.problems ?? [];
     for (const p of problems.slice(0, 50)) {
       const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
-      lines.push(`- \`${where.replace(/`/g, "'")}\` ${inert(p.message)}`);
+      lines.push(`- ${inert(where)}: ${inert(p.message)}`);
     }
     if (problems.length > 50) lines.push(`- … and ${problems.length - 50} more`);
     if (problems.length > 0) lines.push('');
@@ -91,8 +78,22 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   if (r.energy_j !== undefined) res.push(`energy ${r.energy_j.toPrecision(3)} J`);
   if (r.latency_ms) res.push(`latency p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms`);
   if (res.length > 0) lines.push(`Measured by the runner: ${res.join(' · ')}.`, '');
-  lines.push(`<sub>record \`${record.id.replace(/`/g, "'")}\` · Podium ${record.provenance.scorer.version}</sub>`);
+  lines.push(`<sub>record ${inert(record.id)} · Podium ${inert(record.provenance.scorer.version)}</sub>`);
   return fit(head + lines.join('\n'));
+}
+
+/** The comment when a run evaluated nothing because the pull request moved on or closed. */
+export function renderNotEvaluated(
+  request: { team: string; name: string; head_sha: string },
+  why: { reason: 'moved' | 'closed'; head_sha?: string },
+): string {
+  const head = `${MARKER}\n### Podium: ${inert(request.team)}/${inert(request.name)}\n\n`;
+  const at = `\`${request.head_sha.slice(0, 12)}\``;
+  const text =
+    why.reason === 'closed'
+      ? `**Not evaluated** at ${at}: the pull request was closed after this run was prepared. Nothing was counted against your limits.`
+      : `**Not evaluated** at ${at}: a newer commit${why.head_sha ? ` (\`${why.head_sha.slice(0, 12)}\`)` : ''} was pushed after this run was prepared, and an approval covers only the commit it was given for. Wait for the next run: the newest commit is evaluated on its own once an organiser approves it. Nothing was counted against your limits.`;
+  return fit(`${head}${text}\n`);
 }
 
 /** Cuts a body to GitHub's limit, saying so. */

@@ -37,11 +37,7 @@ export async function fetchFolder(
     if (!entry || entry.type !== 'tree' || !entry.sha) throw new FetchError(`${folder} does not exist at commit ${sha}.`);
     tree = entry.sha;
   }
-  const { data } = await gh.rest.git.getTree({ ...repo, tree_sha: tree, recursive: 'true' });
-  if (data.truncated) throw new FetchError(`${folder} holds too many files to read; a submission may hold ${limits.maxFiles}.`);
-  const blobs = data.tree.filter((e) => e.type !== 'tree');
-  if (blobs.length > limits.maxFiles)
-    throw new FetchError(`${folder} holds ${blobs.length} files; a submission may hold ${limits.maxFiles}.`);
+  const blobs = await listTree(gh, repo, tree, folder, limits.maxFiles);
   const written: string[] = [];
   for (const e of blobs) {
     const rel = e.path ?? '';
@@ -62,4 +58,40 @@ export async function fetchFolder(
     written.push(`${folder}/${rel}`);
   }
   return written;
+}
+
+interface Entry {
+  path?: string;
+  mode?: string;
+  type?: string;
+  sha?: string;
+  size?: number;
+}
+
+/**
+ * Every entry of a tree that is not itself a tree, with paths relative to it. One recursive
+ * listing when GitHub gives it whole; when GitHub cuts it (`truncated`, past 100,000 entries
+ * or 7 MB), the tree is walked one level at a time instead, stopping past `maxFiles`.
+ */
+async function listTree(gh: GitHub, repo: Repo, sha: string, folder: string, maxFiles: number): Promise<Entry[]> {
+  const tooMany = (n: number) => new FetchError(`${folder} holds ${n} files or more; a submission may hold ${maxFiles}.`);
+  const { data } = await gh.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
+  if (!data.truncated) {
+    const blobs = data.tree.filter((e) => e.type !== 'tree');
+    if (blobs.length > maxFiles) throw tooMany(blobs.length);
+    return blobs;
+  }
+  const out: Entry[] = [];
+  const queue: { sha: string; prefix: string }[] = [{ sha, prefix: '' }];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    const { data: level } = await gh.rest.git.getTree({ ...repo, tree_sha: next.sha });
+    for (const e of level.tree) {
+      const rel = `${next.prefix}${e.path ?? ''}`;
+      if (e.type === 'tree' && e.sha) queue.push({ sha: e.sha, prefix: `${rel}/` });
+      else out.push({ ...e, path: rel });
+      if (out.length > maxFiles) throw tooMany(out.length);
+    }
+  }
+  return out;
 }

@@ -11,20 +11,24 @@ export interface Repo {
 }
 
 /**
- * The API client: retries server errors a few times, waits out rate limits (at most twice per
- * request), and talks to GITHUB_API_URL, so it works on GitHub Enterprise and against a local
- * emulator alike.
+ * The API client: retries server errors a few times, waits out rate limits (GitHub's
+ * retry-after, at most twice per request, each wait said in the log), and talks to
+ * GITHUB_API_URL, so it works on GitHub Enterprise and against a local emulator alike.
  */
-export function github(token: string, env: NodeJS.ProcessEnv = process.env): GitHub {
+export function github(token: string, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => {}): GitHub {
+  const wait = (what: string) => (after: number, options: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
+    const again = retryCount < 2;
+    log(
+      `GitHub answered ${options.method ?? ''} ${options.url ?? ''} with its ${what}: ${again ? `waiting ${after} s, then trying again` : 'giving up'}.`,
+    );
+    return again;
+  };
   return new PodiumOctokit({
     auth: token || undefined,
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'podium-action',
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
-    throttle: {
-      onRateLimit: (_after: number, _options: object, _octokit: unknown, retryCount: number) => retryCount < 2,
-      onSecondaryRateLimit: (_after: number, _options: object, _octokit: unknown, retryCount: number) => retryCount < 2,
-    },
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+    throttle: { onRateLimit: wait('rate limit'), onSecondaryRateLimit: wait('secondary rate limit') },
   });
 }
 

@@ -50,14 +50,30 @@ export async function run(): Promise<void> {
   const x = io();
   switch (mode) {
     case 'validate':
-      return validate(x, github(token), repoOf());
+      return validate(
+        x,
+        github(token, process.env, (line) => core.info(line)),
+        repoOf(),
+      );
     case 'prepare':
-      return prepare(x, github(token), repoOf());
+      return prepare(
+        x,
+        github(token, process.env, (line) => core.info(line)),
+        repoOf(),
+      );
     case 'evaluate':
-      return evaluate(x);
+      return evaluate(
+        x,
+        github(token, process.env, (line) => core.info(line)),
+        repoOf(),
+      );
     case 'report':
       gitAuth(token, process.env);
-      return report(x, github(token), repoOf());
+      return report(
+        x,
+        github(token, process.env, (line) => core.info(line)),
+        repoOf(),
+      );
     case 'publish':
       gitAuth(token, process.env);
       return publish(x);

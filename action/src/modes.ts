@@ -1,6 +1,7 @@
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hiddenDir, loadCompetition, findPhase, type Competition } from '../../runner/src/competition/load.js';
+import { openHidden } from '../../runner/src/hidden/sealed.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { originRemote, publishRecords, readRecordsFromRef, resultsRef } from '../../runner/src/results/git-store.js';
 import { checkLimits } from '../../runner/src/results/limits.js';
@@ -9,14 +10,16 @@ import { checkRecord, serializeRecord } from '../../runner/src/results/record.js
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
-import { buildSite, escapeHtml } from '../../leaderboard-site/src/build.js';
+import { buildSite } from '../../leaderboard-site/src/build.js';
 import { dryRun } from '../../runner/src/evaluate/dry-run.js';
-import { loadTeams, mayEnter } from '../../runner/src/competition/teams.js';
-import { checkChanges, type ChangedFile } from './changes.js';
-import { MARKER, renderComment, type Placement } from './comment.js';
+import { loadTeams, mayEnter, type Teams } from '../../runner/src/competition/teams.js';
+import { checkChanges, type ChangedFile, type ChangeCheck } from './changes.js';
+import { MARKER, renderComment, renderNotEvaluated, type Placement } from './comment.js';
+import { inert, inertBlock } from './inert.js';
 import { pullRequestEvent, workflowRunEvent } from './event.js';
 import { fetchFolder } from './fetch.js';
 import type { GitHub, Repo } from './github.js';
+import { checkRunner } from './runner.js';
 
 /** What the action needs from @actions/core, so the modes can be tested without it. */
 export interface Io {
@@ -46,6 +49,10 @@ export interface Request {
 }
 
 export const REQUEST_FILE = 'request.json';
+/** GitHub lists at most this many files of a pull request. */
+export const MAX_LISTED_FILES = 3000;
+/** The most files a submission folder may hold. */
+export const MAX_SUBMISSION_FILES = 1000;
 export const RECORD_FILE = 'record.json';
 
 export function parseRequest(text: string): Request {
@@ -112,13 +119,16 @@ async function admissible(
 /**
  * Evaluations of a team still under way: its open pull requests opened before this one whose
  * head commit has no record yet. Counting them keeps a team that opens many pull requests at
- * once within its limits; counting only the earlier ones lets the first of them through.
+ * once within its limits; counting only the earlier ones lets the first of them through. Only
+ * pull requests whose author may enter for the team count, so nobody can use up another
+ * team's limits by opening pull requests in its folder.
  */
 async function pendingOf(
   gh: GitHub,
   repo: Repo,
-  open: readonly { number: number; head: { sha: string } }[],
+  open: readonly { number: number; head: { sha: string }; user?: { login: string } | null }[],
   team: string,
+  teams: Teams | undefined,
   before: number,
   records: readonly ResultRecord[],
 ): Promise<number> {
@@ -126,6 +136,7 @@ async function pendingOf(
   let n = 0;
   for (const p of open) {
     if (p.number >= before || recorded.has(p.head.sha)) continue;
+    if (!mayEnter(teams, p.user?.login ?? '', team).ok) continue;
     const changes = checkChanges(await changedFiles(gh, repo, p.number));
     if (changes.ok && changes.team === team) n++;
   }
@@ -139,11 +150,11 @@ async function pendingOf(
  */
 export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const pr = await pullRequestEvent(io.env);
-  const changes = checkChanges(await changedFiles(gh, repo, pr.number));
+  const changes = await checkPullFiles(gh, repo, pr.number);
   io.output('valid', 'false');
   if (!changes.ok) {
     io.annotate(changes.why);
-    await io.summary(`### Podium: not a submission\n\n${changes.why}\n`);
+    await io.summary(`### Podium: not a submission\n\n${inert(changes.why, 2000)}\n`);
     return io.fail(changes.why);
   }
   const c = await competitionAt(io);
@@ -158,7 +169,7 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   if (report.ok && !refused && report.submission?.kind === 'container') {
     const engine = (await import('../../runner/src/sandbox/container/docker.js')).dockerEngine();
     const dry = await dryRun(c, path.join(c.dir, changes.folder), report.submission, engine, (s) => io.info(s));
-    if (!dry.ran) notes.push(`No dry run: ${dry.why}.`);
+    if (!dry.ran) notes.push(`No dry run: ${inert(dry.why, 2000)}.`);
     else if (dry.ok) notes.push(`Dry run on the public sample inputs: ${dry.items} predictions in ${dry.seconds.toFixed(1)} s.`);
     else {
       dryFailed = `dry run on the public sample inputs: ${dry.error.message}`;
@@ -166,12 +177,12 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
       for (const p of dry.error.problems ?? [])
         io.annotate(`dry run: ${p.file} ${p.message}`, { file: repoRel(`${changes.folder}/submission.yml`) });
       // The sample is public, so the container's own output may be shown, as inert text.
-      if (dry.logs) notes.push(`Dry run failed; the last lines it printed:\n\n<pre>${escapeHtml(dry.logs.slice(-2000))}</pre>`);
+      if (dry.logs) notes.push(`Dry run failed; the last lines it printed:\n\n${inertBlock(dry.logs)}`);
     }
   }
   const valid = report.ok && !refused && !dryFailed;
   const lines = [
-    `### Podium: ${changes.folder}`,
+    `### Podium: ${inert(changes.folder)}`,
     '',
     valid
       ? `Valid ${report.submission?.kind ?? ''} submission; it will be evaluated once an organiser approves the run.`
@@ -196,8 +207,10 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
 
 /**
  * prepare — on workflow_run, with read access: the artifact of the validate run is untrusted,
- * so the pull request is found from the head SHA that GitHub reports for the run, its files
- * are checked again, and the submission folder is copied out at that exact commit as data.
+ * so the pull request is found from the head SHA that GitHub reports for the run, its files,
+ * the team's membership and limits are checked again, and the request for the evaluation is
+ * written. Nothing of the submission is fetched here: the evaluation job fetches it after an
+ * organiser's approval, at that commit, once it has checked the pull request is still there.
  */
 export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const run = await workflowRunEvent(io.env);
@@ -234,76 +247,176 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
     return;
   }
   const { number } = found;
-  const changes = checkChanges(await changedFiles(gh, repo, number));
+  const changes = await checkPullFiles(gh, repo, number);
   if (!changes.ok) return io.fail(changes.why);
   const c = await competitionAt(io);
+  const teams = await loadTeams(c.dir);
   const admitted = await admissible(c, changes.team, found.author, io, async (records) =>
-    pendingOf(gh, repo, await openPulls(), changes.team, number, records),
+    pendingOf(gh, repo, await openPulls(), changes.team, teams, number, records),
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
-  const out = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
-  await rm(out, { recursive: true, force: true });
-  const maxMb = c.config.limits?.max_file_mb ?? 100;
-  const files = await fetchFolder(gh, repo, run.headSha, changes.folder, out, { maxFiles: 1000, maxFileBytes: maxMb * 1024 * 1024 });
+  // Reopening a pull request, or re-running the workflow, evaluates the same commit again:
+  // that would be a new score for free, so the earlier record stands instead.
+  const earlier = admitted.records.find(
+    (r) =>
+      r.provenance.commit === run.headSha &&
+      r.submission.team === changes.team &&
+      r.submission.name === changes.name &&
+      !(r.status === 'failed' && r.error.platform_fault),
+  );
+  if (earlier) {
+    const why = `commit ${run.headSha.slice(0, 12)} was evaluated already (record ${earlier.id}, ${earlier.status}); that record stands. Push a new commit to submit again.`;
+    io.info(`Not evaluated again: ${why}`);
+    await io.summary(`### Podium: ${inert(changes.folder)}\n\nNot evaluated again: ${inert(why, 2000)}\n`);
+    return;
+  }
   const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
   if (c.config.leaderboard?.ladder) {
-    // The evaluation runs with no token and no history; the Ladder needs the team's best so far.
+    // The evaluation runs with no history; the Ladder needs the team's best so far.
     const best = ladderBest(c, admitted.records, changes.team, admitted.phase);
     request.ladder = { phase: admitted.phase, ...(best !== undefined ? { best } : {}) };
   }
+  const out = path.resolve(io.workspace, io.input('prepared-dir') || 'podium-prepared');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
   await writeFile(path.join(out, REQUEST_FILE), `${JSON.stringify(request)}\n`);
-  io.info(`Pull request #${number} at ${run.headSha}: ${files.length} file(s) of ${changes.folder}.`);
+  io.info(`Pull request #${number} at ${run.headSha}: ${changes.folder}, waiting for an organiser's approval to be evaluated.`);
   io.output('pull-request', String(number));
   io.output('head-sha', run.headSha);
-  io.output('submission-dir', out);
+  io.output('prepared-dir', out);
   io.output('ready', 'true');
 }
 
-/**
- * evaluate — on the self-hosted runner, with no token and no secrets: puts the fetched
- * submission in place of the folder in the competition checkout, evaluates it in the sandbox
- * and writes the record. Container logs go to a folder on the runner, never to the job log.
- */
-export async function evaluate(io: Io): Promise<void> {
-  const from = path.resolve(io.workspace, io.input('submission-dir') || 'podium-submission');
-  const request = parseRequest(await readFile(path.join(from, REQUEST_FILE), 'utf8'));
-  const c = await competitionAt(io);
-  const target = path.join(c.dir, request.folder);
-  await rm(target, { recursive: true, force: true });
-  await mkdir(path.dirname(target), { recursive: true });
-  await cp(path.join(from, request.folder), target, { recursive: true, verbatimSymlinks: true });
-  const hidden = hiddenDir(c, io.input('hidden') || undefined, io.env);
-  const logsDir = io.input('logs-dir');
-  const record = await evaluateSubmission({
-    competition: c,
-    hiddenDir: hidden,
-    submissionDir: target,
-    commit: request.head_sha,
-    onStep: (s) => io.info(s),
-    ...(request.ladder
-      ? { ladder: { best: (team, phase) => (team === request.team && phase === request.ladder!.phase ? request.ladder!.best : undefined) } }
-      : {}),
-    ...(logsDir
-      ? {
-          onLogs: (logs: string) =>
-            void mkdir(logsDir, { recursive: true }).then(() =>
-              writeFile(path.join(logsDir, `${request.team}-${request.name}-${request.head_sha}.log`), logs),
-            ),
-        }
-      : {}),
-  });
-  const out = path.resolve(io.workspace, io.input('record-dir') || 'podium-record');
-  await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, RECORD_FILE), serializeRecord(record));
-  await writeFile(path.join(out, REQUEST_FILE), `${JSON.stringify(request)}\n`);
-  io.info(`Result: ${record.status}${record.status === 'scored' ? '' : ` (${record.error.code})`}.`);
-  io.output('status', record.status);
-  io.output('record-dir', out);
+/** The files of a pull request, checked: one submission folder, and no more files than GitHub lists. */
+async function checkPullFiles(gh: GitHub, repo: Repo, pr: number, changedCount?: number): Promise<ChangeCheck> {
+  const files = await changedFiles(gh, repo, pr);
+  // GitHub lists at most 3,000 files of a pull request: what it leaves out cannot be checked.
+  const count = changedCount ?? (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.changed_files;
+  if (files.length >= MAX_LISTED_FILES || count > files.length)
+    return {
+      ok: false,
+      why: `this pull request changes ${Math.max(count, files.length)} files, more than GitHub lists (${MAX_LISTED_FILES}); a submission changes one folder of at most ${MAX_SUBMISSION_FILES} files.`,
+    };
+  return checkChanges(files);
 }
 
-async function readEvaluation(io: Io): Promise<{ record: ResultRecord; request: Request }> {
+/** Written by evaluate instead of a record when it evaluates nothing, for report to say why. */
+export const NOT_EVALUATED_FILE = 'not-evaluated.json';
+
+interface NotEvaluated {
+  reason: 'moved' | 'closed';
+  /** The pull request's head when evaluate looked. */
+  head_sha?: string;
+}
+
+/**
+ * evaluate — on the self-hosted runner, after an organiser approved the job: checks the
+ * runner is one that keeps nothing between jobs, checks the pull request is still at the
+ * commit the run was prepared for (so the approval covers what is evaluated), fetches the
+ * submission at that commit through the Git data API, opens the sealed hidden data with the
+ * environment's key, evaluates in the sandbox and writes the record. The token can only read;
+ * container logs go to a folder on the runner, never to the job log.
+ */
+export async function evaluate(io: Io, gh: GitHub, repo: Repo, execPath: string = process.execPath): Promise<void> {
+  const c = await competitionAt(io);
+  const runner = await checkRunner(io.env, execPath);
+  if (!runner.ok) {
+    const reason = c.config.runners?.persistent;
+    if (!reason)
+      throw new Error(
+        `${runner.why} An evaluation runs strangers' code next to the hidden data, so Podium refuses such a runner: register it with --ephemeral or just in time (docs/runners.md), or state why this one may be used in competition.yml runners.persistent.`,
+      );
+    io.warn(`${runner.why} Evaluating anyway, as competition.yml runners.persistent says: ${reason}`);
+  } else io.info(`Runner: ${runner.what}.`);
+
+  const prepared = path.resolve(io.workspace, io.input('prepared-dir') || 'podium-prepared');
+  const request = parseRequest(await readFile(path.join(prepared, REQUEST_FILE), 'utf8'));
+  const out = path.resolve(io.workspace, io.input('record-dir') || 'podium-record');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, REQUEST_FILE), `${JSON.stringify(request)}\n`);
+  io.output('record-dir', out);
+
+  // The approval was given for this run's commit: evaluate it only if the pull request still holds it.
+  const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: request.pull_request });
+  if (pr.state !== 'open' || pr.head.sha !== request.head_sha) {
+    const note: NotEvaluated = pr.state !== 'open' ? { reason: 'closed' } : { reason: 'moved', head_sha: pr.head.sha };
+    await writeFile(path.join(out, NOT_EVALUATED_FILE), `${JSON.stringify(note)}\n`);
+    io.info(
+      pr.state !== 'open'
+        ? `Pull request #${request.pull_request} was closed after this run was prepared: nothing evaluated.`
+        : `Pull request #${request.pull_request} moved from ${request.head_sha} to ${pr.head.sha} after this run was prepared: nothing evaluated; the new commit has a run of its own.`,
+    );
+    io.output('status', 'not-evaluated');
+    return;
+  }
+  const changes = await checkPullFiles(gh, repo, pr.number, pr.changed_files);
+  if (!changes.ok) throw new Error(changes.why);
+  if (changes.folder !== request.folder) throw new Error(`the pull request now changes ${changes.folder}, not ${request.folder}.`);
+
+  const target = path.join(c.dir, request.folder);
+  await rm(target, { recursive: true, force: true });
+  const maxMb = c.config.limits?.max_file_mb ?? 100;
+  const files = await fetchFolder(gh, repo, request.head_sha, request.folder, c.dir, {
+    maxFiles: MAX_SUBMISSION_FILES,
+    maxFileBytes: maxMb * 1024 * 1024,
+  });
+  io.info(`Fetched ${files.length} file(s) of ${request.folder} at ${request.head_sha}.`);
+
+  const where = hiddenDir(c, io.input('hidden') || undefined, io.env);
+  const hidden = await openHidden(where, io.env, c.config.data.hidden.key_env, io.env.RUNNER_TEMP || undefined);
+  try {
+    if (!hidden.sealed) {
+      const reason = c.config.runners?.plain_hidden_data;
+      if (!reason)
+        throw new Error(
+          `the hidden data at ${where} is a plain folder: any job that reaches this runner could read it. Seal it (podium hidden seal) and give the key only to the podium-evaluation environment, or state in competition.yml runners.plain_hidden_data why a plain folder is safe here (for example, an earlier step of this job fetches it).`,
+        );
+      io.info(`Hidden data: a plain folder, as competition.yml runners.plain_hidden_data allows (${reason}).`);
+    } else io.info('Hidden data: opened from the sealed file for this evaluation only.');
+    const logsDir = io.input('logs-dir');
+    const record = await evaluateSubmission({
+      competition: c,
+      hiddenDir: hidden.dir,
+      submissionDir: target,
+      commit: request.head_sha,
+      env: io.env,
+      onStep: (s) => io.info(s),
+      ...(request.ladder
+        ? {
+            ladder: {
+              best: (team, phase) => (team === request.team && phase === request.ladder!.phase ? request.ladder!.best : undefined),
+            },
+          }
+        : {}),
+      ...(logsDir
+        ? {
+            onLogs: (logs: string) =>
+              void mkdir(logsDir, { recursive: true }).then(() =>
+                writeFile(path.join(logsDir, `${request.team}-${request.name}-${request.head_sha}.log`), logs),
+              ),
+          }
+        : {}),
+    });
+    await writeFile(path.join(out, RECORD_FILE), serializeRecord(record));
+    io.info(`Result: ${record.status}${record.status === 'scored' ? '' : ` (${record.error.code})`}.`);
+    io.output('status', record.status);
+  } finally {
+    await hidden.close();
+  }
+}
+
+type Evaluation = { request: Request } & ({ record: ResultRecord; skipped?: undefined } | { record?: undefined; skipped: NotEvaluated });
+
+async function readEvaluation(io: Io): Promise<Evaluation> {
   const dir = path.resolve(io.workspace, io.input('record-dir') || 'podium-record');
   const request = parseRequest(await readFile(path.join(dir, REQUEST_FILE), 'utf8'));
+  const skippedText = await readFile(path.join(dir, NOT_EVALUATED_FILE), 'utf8').catch(() => undefined);
+  if (skippedText !== undefined) {
+    const v = JSON.parse(skippedText) as NotEvaluated;
+    const head = typeof v.head_sha === 'string' && /^[0-9a-f]{40}$/.test(v.head_sha) ? v.head_sha : undefined;
+    return { request, skipped: { reason: v.reason === 'closed' ? 'closed' : 'moved', ...(head ? { head_sha: head } : {}) } };
+  }
   let value: unknown;
   try {
     value = JSON.parse(await readFile(path.join(dir, RECORD_FILE), 'utf8'));
@@ -328,12 +441,38 @@ export function placement(c: Competition, records: readonly ResultRecord[], reco
   return { rank: row.rank, of: phase.rows.filter((r) => !r.baseline).length };
 }
 
+/** Finds the bot's sticky comment on the pull request and updates it, or creates it. */
+async function stickyComment(io: Io, gh: GitHub, repo: Repo, pr: number, body: string): Promise<'created' | 'updated'> {
+  const bot = io.input('bot-login') || 'github-actions[bot]';
+  const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
+  const mine = comments.find((x) => x.user?.login === bot && (x.body ?? '').startsWith(MARKER));
+  if (mine) await gh.rest.issues.updateComment({ ...repo, comment_id: mine.id, body });
+  else await gh.rest.issues.createComment({ ...repo, issue_number: pr, body });
+  return mine ? 'updated' : 'created';
+}
+
 /**
  * report — the sticky comment on the pull request (found by its marker among the bot's own
  * comments and updated in place), a commit status on the head SHA, and the job summary.
  */
 export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
-  const { record, request } = await readEvaluation(io);
+  const evaluation = await readEvaluation(io);
+  const { request } = evaluation;
+  if (evaluation.skipped) {
+    const body = renderNotEvaluated(request, evaluation.skipped);
+    io.output('comment', await stickyComment(io, gh, repo, request.pull_request, body));
+    await gh.rest.repos.createCommitStatus({
+      ...repo,
+      sha: request.head_sha,
+      state: 'error',
+      context: 'podium/evaluation',
+      description:
+        evaluation.skipped.reason === 'closed' ? 'not evaluated: the pull request was closed' : 'not evaluated: a newer commit was pushed',
+    });
+    await io.summary(body.replace(MARKER, '') + '\n');
+    return;
+  }
+  const { record } = evaluation;
   const c = await competitionAt(io);
   let records: ResultRecord[] = [];
   try {
@@ -354,18 +493,14 @@ export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
       `${record.submission.team}/${record.submission.name} ran the image ${digest}, which ${others} also submitted: check whether the teams share code.`,
     );
   }
-  const bot = io.input('bot-login') || 'github-actions[bot]';
-  const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: request.pull_request, per_page: 100 });
-  const mine = comments.find((x) => x.user?.login === bot && (x.body ?? '').startsWith(MARKER));
-  if (mine) await gh.rest.issues.updateComment({ ...repo, comment_id: mine.id, body });
-  else await gh.rest.issues.createComment({ ...repo, issue_number: request.pull_request, body });
+  const made = await stickyComment(io, gh, repo, request.pull_request, body);
   const state = record.status === 'scored' ? 'success' : record.status === 'failed' && record.error.platform_fault ? 'error' : 'failure';
   const primary = record.status === 'scored' ? record.scores.public[c.primary.name]?.value : undefined;
   const description =
     record.status === 'scored' ? `${c.primary.name} ${primary ?? ''}`.trim() : `${record.status}: ${record.error.code}`.slice(0, 140);
   await gh.rest.repos.createCommitStatus({ ...repo, sha: request.head_sha, state, context: 'podium/evaluation', description });
   await io.summary(body.replace(MARKER, '') + '\n');
-  io.output('comment', mine ? 'updated' : 'created');
+  io.output('comment', made);
 }
 
 /**
@@ -375,10 +510,14 @@ export async function report(io: Io, gh: GitHub, repo: Repo): Promise<void> {
 export async function publish(io: Io): Promise<void> {
   const { record } = await readEvaluation(io);
   const c = await competitionAt(io);
-  const remote = io.input('remote') || (await originRemote(c.dir));
-  if (!remote) throw new Error('no remote to publish to: check out the competition repository first (actions/checkout).');
-  const outcome = await publishRecords([record], { remote, onRetry: (n, why) => io.info(`push ${n} lost a race (${why}); retrying`) });
-  io.info(outcome.added.length > 0 ? `Committed ${record.id} to the results branch.` : `${record.id} was already on the results branch.`);
+  let outcome: { commit?: string | undefined } = {};
+  if (record) {
+    const remote = io.input('remote') || (await originRemote(c.dir));
+    if (!remote) throw new Error('no remote to publish to: check out the competition repository first (actions/checkout).');
+    const pushed = await publishRecords([record], { remote, onRetry: (n, why) => io.info(`push ${n} lost a race (${why}); retrying`) });
+    io.info(pushed.added.length > 0 ? `Committed ${record.id} to the results branch.` : `${record.id} was already on the results branch.`);
+    outcome = pushed;
+  } else io.info('Nothing was evaluated, so there is no record to publish; the leaderboard is built as it stands.');
   const site = path.resolve(io.workspace, io.input('site-dir') || '_site');
   const built = await buildSite({ competition: c, records: await history(c.dir), outDir: site, generatedAt: io.now() });
   io.output('site-dir', site);

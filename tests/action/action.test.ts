@@ -1,239 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { spawn, execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { initCompetition } from '../../runner/src/init/init.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { publishRecords } from '../../runner/src/results/git-store.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
-import { responseProblems, startEmulator, type Emulator } from '../helpers/github-emulator.js';
-import { useTempDirs } from '../helpers/temp.js';
+import { responseProblems } from '../helpers/github/emulator.js';
+import {
+  action,
+  BUNDLE,
+  git,
+  pipeline,
+  pullRequestPayload,
+  submissionYml,
+  workflowRunPayload,
+  world as makeWorld,
+  type World,
+} from '../helpers/action-world.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+import { GFM, renderGfm, tagsOf } from '../helpers/gfm.js';
 
 /**
- * The bundled Action (action/dist/index.js), run as a runner runs it: INPUT_* variables, a
- * webhook payload file adapted from @octokit/webhooks-examples, GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files; against the GitHub API emulator and a local bare Git remote.
+ * The bundled Action (action/dist/index.js), run as a runner runs it, job by job with the
+ * token each workflow job declares, against the GitHub API emulator and a bare remote (see
+ * tests/helpers/action-world.ts).
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = path.join(ROOT, 'action', 'dist', 'index.js');
-const require = createRequire(import.meta.url);
-const EXAMPLES = require('@octokit/webhooks-examples/api.github.com/index.json') as {
-  name: string;
-  examples: Record<string, unknown>[];
-}[];
-const temp = useTempDirs();
-const OWNER = 'podium-org';
-const REPO = 'sound-events';
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.org', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
-
-let emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-  emulators = [];
-});
-
-interface Run {
-  code: number;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** Runs the bundle in a child process (asynchronously: the emulator answers from this one). */
-async function action(
-  workspace: string,
-  mode: string,
-  event: { name: string; payload: unknown },
-  w: { api: Emulator; bundle: string },
-  inputs: Record<string, string> = {},
-  extraEnv: Record<string, string> = {},
-): Promise<Run> {
-  const { api } = w;
-  const dir = path.join(workspace, '..', `runner-${mode}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  await mkdir(dir, { recursive: true });
-  const files = { event: path.join(dir, 'event.json'), output: path.join(dir, 'output'), summary: path.join(dir, 'summary.md') };
-  await writeFile(files.event, JSON.stringify(event.payload));
-  await writeFile(files.output, '');
-  await writeFile(files.summary, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
-    GITHUB_API_URL: api.url,
-    GITHUB_SERVER_URL: 'https://github.example',
-    GITHUB_WORKSPACE: workspace,
-    INPUT_MODE: mode,
-    INPUT_TOKEN: 'ghs_test_token',
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    ...extraEnv,
-  };
-  const child = spawn(process.execPath, [w.bundle], { cwd: workspace, env });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-  const outputs: Record<string, string> = {};
-  const text = await readFile(files.output, 'utf8');
-  for (const m of text.matchAll(/^([\w-]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, stdout, outputs, summary: await readFile(files.summary, 'utf8') };
-}
-
-function pullRequestPayload(number: number, head: string, base: string, author: string) {
-  const e = structuredClone(EXAMPLES.find((x) => x.name === 'pull_request')!.examples.find((x) => x.action === 'opened')!) as {
-    number: number;
-    pull_request: { number: number; head: { sha: string }; base: { sha: string }; user: { login: string } };
-    repository: { full_name: string; name: string };
-  };
-  e.number = number;
-  e.pull_request.number = number;
-  e.pull_request.head.sha = head;
-  e.pull_request.base.sha = base;
-  e.pull_request.user.login = author;
-  e.repository.full_name = `${OWNER}/${REPO}`;
-  e.repository.name = REPO;
-  return { name: 'pull_request', payload: e };
-}
-
-function workflowRunPayload(head: string, conclusion = 'success') {
-  const e = structuredClone(EXAMPLES.find((x) => x.name === 'workflow_run')!.examples.find((x) => x.action === 'completed')!) as {
-    workflow_run: { head_sha: string; conclusion: string; event: string; pull_requests: unknown[] };
-  };
-  e.workflow_run.head_sha = head;
-  e.workflow_run.conclusion = conclusion;
-  e.workflow_run.event = 'pull_request';
-  // A pull request from a fork: GitHub lists none here, so Podium must not rely on it.
-  e.workflow_run.pull_requests = [];
-  return { name: 'workflow_run', payload: e };
-}
-
-interface World {
-  root: string;
-  origin: string;
-  hidden: string;
-  api: Emulator;
-  /** The competition's own copy of the Action (.podium/action), from a checkout of the default branch. */
-  bundle: string;
-  /** A fresh clone of the default branch: the trusted checkout a privileged job makes. */
-  checkout(name: string, ref?: string): Promise<string>;
-  /** Pushes a participant's branch adding files under submissions/<team>/<name>/ and opens a pull request. */
-  openPull(
-    team: string,
-    name: string,
-    files: Record<string, string>,
-    extra?: Record<string, string>,
-  ): Promise<{ number: number; sha: string; base: string }>;
-  baseline: string;
-}
-
-async function world(edit: (yml: string) => string = (y) => y, files: Record<string, string> = {}): Promise<World> {
-  const root = await temp();
-  const origin = path.join(root, 'origin.git');
-  const hidden = path.join(root, 'hidden');
-  const organiser = path.join(root, 'organiser');
-  await initCompetition({ dir: organiser, example: true, hiddenDir: hidden, git: true });
-  const yml = path.join(organiser, 'competition.yml');
-  await writeFile(yml, edit(await readFile(yml, 'utf8')));
-  for (const [f, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(organiser, f)), { recursive: true });
-    await writeFile(path.join(organiser, f), text);
-  }
-  git(organiser, 'add', '-A');
-  git(organiser, 'commit', '-q', '-am', 'organiser settings', '--allow-empty');
-  git(root, 'init', '-q', '--bare', '--initial-branch=main', origin);
-  git(organiser, 'push', '-q', origin, 'main');
-  const api = await startEmulator(OWNER, REPO, origin);
-  emulators.push(api);
-  const trusted = path.join(root, 'trusted');
-  git(root, 'clone', '-q', origin, trusted);
-  const bundle = path.join(trusted, '.podium', 'action', 'dist', 'index.js');
-  const baseline = await readFile(path.join(organiser, 'submissions', 'baseline', 'nearest-centroid', 'predictions.csv'), 'utf8');
-  let n = 0;
-  return {
-    root,
-    origin,
-    hidden,
-    api,
-    bundle,
-    baseline,
-    async checkout(name, ref = 'main') {
-      const dir = path.join(root, name);
-      git(root, 'clone', '-q', origin, dir);
-      if (ref !== 'main') git(dir, 'checkout', '-q', ref);
-      return dir;
-    },
-    async openPull(team, name, files, extra = {}) {
-      const number = ++n;
-      const dir = path.join(root, `participant-${number}`);
-      git(root, 'clone', '-q', origin, dir);
-      git(dir, 'checkout', '-q', '-b', `pr-${number}`);
-      for (const [f, text] of Object.entries({
-        ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`submissions/${team}/${name}/${k}`, v])),
-        ...extra,
-      })) {
-        await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
-        await writeFile(path.join(dir, f), text);
-      }
-      git(dir, 'add', '-A');
-      git(dir, 'commit', '-q', '-m', `submission ${team}/${name}`);
-      git(dir, 'push', '-q', 'origin', `pr-${number}`);
-      const sha = git(dir, 'rev-parse', 'HEAD');
-      const base = git(dir, 'rev-parse', 'main');
-      const changed = git(dir, 'diff', '--name-only', 'main', 'HEAD').split('\n');
-      api.pulls.push({
-        number,
-        state: 'open',
-        headSha: sha,
-        headRef: `pr-${number}`,
-        baseSha: base,
-        author: team,
-        files: changed.map((filename) => ({ filename, status: 'added' })),
-      });
-      return { number, sha, base };
-    },
-  };
-}
-
-const submissionYml = (team: string, name: string) => `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\n`;
-
-/** validate → prepare → evaluate → report → publish, as the template's workflows run them. */
-async function pipeline(
-  w: World,
-  pr: { number: number; sha: string; base: string },
-  author: string,
-  runnerEnv: Record<string, string> = {},
-) {
-  const v = await action(
-    await w.checkout(`validate-${pr.number}`, pr.sha),
-    'validate',
-    pullRequestPayload(pr.number, pr.sha, pr.base, author),
-    w,
-  );
-  const prepWs = await w.checkout(`prepare-${pr.number}`);
-  // The artifact of the validate run, downloaded by the evaluation workflow.
-  if (v.outputs['request-dir']) await cp(v.outputs['request-dir'], path.join(prepWs, 'podium-request'), { recursive: true });
-  const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, v.code === 0 ? 'success' : 'failure'), w);
-  if (p.outputs.ready !== 'true') return { v, p };
-  const evalWs = await w.checkout(`evaluate-${pr.number}`);
-  await cp(path.join(prepWs, 'podium-submission'), path.join(evalWs, 'podium-submission'), { recursive: true });
-  const e = await action(evalWs, 'evaluate', { name: 'workflow_run', payload: {} }, w, { hidden: w.hidden }, runnerEnv);
-  const reportWs = await w.checkout(`report-${pr.number}`);
-  await cp(path.join(evalWs, 'podium-record'), path.join(reportWs, 'podium-record'), { recursive: true });
-  const r = await action(reportWs, 'report', { name: 'workflow_run', payload: {} }, w);
-  return { v, p, e, r, reportWs };
-}
+const world = (edit: (yml: string) => string = (y) => y, files: Record<string, string> = {}): Promise<World> => makeWorld({ edit, files });
 
 describe('the GitHub API emulator', () => {
   it("refuses a response that GitHub's OpenAPI description does not allow", () => {
@@ -339,7 +131,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const w = await world((y) => y.replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n'));
     const runnerEnv = { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') };
     const first = await w.openPull('eta', 'one', { 'submission.yml': submissionYml('eta', 'one'), 'predictions.csv': w.baseline });
-    const ran = await pipeline(w, first, 'eta', runnerEnv);
+    const ran = await pipeline(w, first, 'eta', { runnerEnv });
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
     expect((await action(ran.reportWs!, 'publish', { name: 'workflow_run', payload: {} }, w)).code).toBe(0);
     // Three more right answers: better by 3/600, less than the step.
@@ -358,7 +150,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
       return `${id},${right}`;
     });
     const second = await w.openPull('eta', 'two', { 'submission.yml': submissionYml('eta', 'two'), 'predictions.csv': better });
-    const { p, e, r } = await pipeline(w, second, 'eta', runnerEnv);
+    const { p, e, r } = await pipeline(w, second, 'eta', { runnerEnv });
     expect(p.code, p.stdout).toBe(0);
     expect(e!.outputs.status, e!.stdout).toBe('scored');
     const body = w.api.comments.find((c) => c.issue === second.number)!.body;
@@ -455,7 +247,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     );
     const p = await action(prepWs, 'prepare', workflowRunPayload(good.sha), w);
     expect(p.outputs).toMatchObject({ ready: 'true', 'pull-request': String(good.number), 'head-sha': good.sha });
-    expect(JSON.parse(await readFile(path.join(prepWs, 'podium-submission', 'request.json'), 'utf8'))).toMatchObject({
+    expect(JSON.parse(await readFile(path.join(prepWs, 'podium-prepared', 'request.json'), 'utf8'))).toMatchObject({
       folder: 'submissions/zeta/real',
     });
   });
@@ -517,7 +309,13 @@ describe.skipIf(!engine)('the Action with a container submission on the real eng
     expect(v.stdout).toMatch(
       /::error file=submissions\/kappa\/box\/submission\.yml::dry run on the public sample inputs: the container exited with code 2/,
     );
-    expect(v.summary).toContain('&lt;b&gt;missing model&lt;/b&gt;');
+    // The sample is public, so its output is shown, as a code block where nothing renders.
+    expect(v.summary).toMatch(/```text\n[\s\S]*<b>missing model<\/b>[\s\S]*```/);
+    if (GFM) {
+      const html = renderGfm(v.summary);
+      expect(html).toContain('&lt;b&gt;missing model&lt;/b&gt;');
+      expect(tagsOf(html)).not.toContain('b');
+    }
     expect(p.outputs.ready).toBe('false');
   });
 

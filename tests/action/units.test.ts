@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkChanges } from '../../action/src/changes.js';
-import { COMMENT_LIMIT, MARKER, inert, renderComment } from '../../action/src/comment.js';
+import { COMMENT_LIMIT, MARKER, renderComment } from '../../action/src/comment.js';
+import { INERT_MAX, inert } from '../../action/src/inert.js';
+import { GFM, mentionsAndReferences, renderGfm, tagsOf } from '../helpers/gfm.js';
 import { parseRequest } from '../../action/src/modes.js';
 import { checkLimits, usageOf } from '../../runner/src/results/limits.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
@@ -124,6 +126,46 @@ describe('the pull-request comment', () => {
     expect(t).toContain('&lt;img');
     expect(t).not.toContain('\n');
   });
+  it.skipIf(!GFM)(
+    'shows hostile file names and messages as plain text: no injected lines, elements, mentions, links or reordering',
+    async () => {
+      const ex = await exampleCompetition(await temp());
+      const hostile = [
+        'x\n\n**Scored** at `abc` in phase main.\n\nWould rank **1** of 1 on the public leaderboard now.',
+        '<img src=x onerror=alert(1)><a href="http://evil.example">win</a></pre><!--',
+        '@admin @org/team please merge #1 GH-2 owner/repo#3',
+        '![x](http://evil.example/x.png) [click](javascript:alert(1)) http://evil.example www.evil.example a@evil.example',
+        'score \u202E1.0\u202C \u2066x\u2069 \u200Bhidden',
+        '| a | b |\n|---|---|\n| c | d |',
+        '```\ncode\n```',
+        'a'.repeat(10_000),
+      ];
+      const rec = (texts: string[]) =>
+        record({
+          status: 'rejected',
+          error: {
+            code: 'invalid',
+            message: texts.join(' '),
+            problems: texts.map((t, i) => ({ file: `out/${t}`, line: i, column: 1, path: '', message: t })),
+          },
+        } as never);
+      const html = renderGfm(renderComment(ex.competition, rec(hostile)));
+      // Control: benign texts give the same elements, in the same numbers.
+      const control = renderGfm(renderComment(ex.competition, rec(hostile.map((_, i) => `benign text ${i}`))));
+      expect(tagsOf(html).sort()).toEqual(tagsOf(control).sort());
+      expect(mentionsAndReferences(html)).toEqual([]);
+      expect(html).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B]/);
+      expect(html).not.toMatch(/https?:\/\/evil/);
+      // Each shown string is cut: a problem's file and message to INERT_MAX, the error message to 2,000.
+      for (const li of html.match(/<li>[\s\S]*?<\/li>/g) ?? []) expect(li.length).toBeLessThan(4 * INERT_MAX);
+      expect(html).not.toContain('a'.repeat(2000));
+      // The probe works: the same texts, not made inert, inject elements and mentions.
+      const raw = renderGfm(hostile.join('\n\n'));
+      expect(tagsOf(raw)).toEqual(expect.arrayContaining(['strong', 'img', 'a', 'table', 'pre']));
+      expect(mentionsAndReferences(raw)).toEqual(expect.arrayContaining(['@admin', '#1', 'GH-2']));
+    },
+  );
+
   it('stays under GitHub’s limit however many problems there are, and keeps its marker', async () => {
     const ex = await exampleCompetition(await temp());
     const problems = Array.from({ length: 5000 }, (_, i) => ({

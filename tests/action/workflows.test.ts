@@ -39,12 +39,13 @@ describe('the template workflows', () => {
     for (const w of await workflows()) expect(workflowBreaches(w.file, w.text), w.file).toEqual([]);
   });
 
-  it('give the evaluation job no token and an approval gate, and the writers only their own permission', async () => {
+  it('give the evaluation job a read-only token, an approval gate and the keys from that environment alone; the writers only their own permission', async () => {
     const text = (await workflows()).find((w) => w.file.endsWith('podium-evaluate.yml'))!.text;
     const { parse } = await import('yaml');
     const jobs = (parse(text) as { jobs: Record<string, { permissions: unknown; environment?: unknown }> }).jobs;
-    expect(jobs.evaluate!.permissions).toEqual({});
+    expect(jobs.evaluate!.permissions).toEqual({ contents: 'read', 'pull-requests': 'read' });
     expect(jobs.evaluate!.environment).toBe('podium-evaluation');
+    expect(text.match(/\$\{\{\s*secrets\.\w+\s*\}\}/g)).toEqual(['${{ secrets.PODIUM_DATA_KEY }}', '${{ secrets.PODIUM_SEAL_KEY }}']);
     expect(jobs.report!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', statuses: 'write' });
     expect(jobs.publish!.permissions).toEqual({ contents: 'write' });
     expect(jobs.pages!.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
@@ -67,9 +68,19 @@ describe('the security rules catch what they are for', () => {
       /checks out the pull request's head/,
     ],
     [
-      'a self-hosted job with a token and no approval',
-      `on: workflow_run\npermissions: {}\njobs:\n  a:\n    runs-on: [self-hosted, gpu]\n    permissions: { contents: read }\n    steps: []\n`,
-      /self-hosted runner with token permissions[\s\S]*without an environment/,
+      'a self-hosted job with a write token and no approval',
+      `on: workflow_run\npermissions: {}\njobs:\n  a:\n    runs-on: [self-hosted, gpu]\n    permissions: { contents: write }\n    steps: []\n`,
+      /self-hosted runner with token permissions beyond[\s\S]*without an environment/,
+    ],
+    [
+      'a self-hosted job on a pull-request event',
+      `on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: [self-hosted, gpu]\n    permissions: {}\n    environment: e\n    steps: []\n`,
+      /self-hosted runner for a pull-request event/,
+    ],
+    [
+      'a secret outside an approved environment',
+      `on: workflow_run\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: echo\n        env: { K: "\${{ secrets.K }}" }\n`,
+      /uses a secret outside an approved environment/,
     ],
     [
       'a writer that may cancel a pending result',

@@ -13,6 +13,8 @@ type Job = {
 };
 type Workflow = { on?: unknown; permissions?: unknown; jobs?: Record<string, Job> };
 
+/** What a self-hosted job's token may hold: reading the pull request and the repository, nothing else. */
+const SELF_HOSTED_READS = ['contents:read', 'pull-requests:read'];
 const PINNED = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 const PR_HEAD = /github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|refs\/pull\/|workflow_run\.head_(sha|branch)/;
 const UNTRUSTED_IN_RUN = /\$\{\{[^}]*(github\.event|github\.head_ref|inputs\.)[^}]*\}\}/;
@@ -42,9 +44,15 @@ export function workflowBreaches(file: string, text: string): string[] {
     if (on.includes('workflow_run') && job.permissions === undefined) out.push(`${where}: no permissions of its own`);
     const selfHosted = JSON.stringify(job['runs-on'] ?? '').includes('self-hosted');
     if (selfHosted) {
-      if (!(perms && typeof perms === 'object' && Object.keys(perms).length === 0))
-        out.push(`${where}: runs on a self-hosted runner with token permissions; give it "permissions: {}"`);
+      const readOnly =
+        perms && typeof perms === 'object' && Object.entries(perms).every(([k, v]) => SELF_HOSTED_READS.includes(`${k}:${String(v)}`));
+      if (!readOnly)
+        out.push(
+          `${where}: runs on a self-hosted runner with token permissions beyond ${SELF_HOSTED_READS.join(', ')}; give it those or none`,
+        );
       if (!job.environment) out.push(`${where}: runs on a self-hosted runner without an environment that requires approval`);
+      if (on.some((t) => t.startsWith('pull_request')))
+        out.push(`${where}: runs on a self-hosted runner for a pull-request event, with the pull request's own workflow files`);
     }
     if (typeof job.concurrency === 'object' && job.concurrency['cancel-in-progress'] !== false && writes(perms))
       out.push(`${where}: a writer whose concurrency group may cancel a pending result`);
@@ -54,8 +62,10 @@ export function workflowBreaches(file: string, text: string): string[] {
         out.push(`${at}: ${step.uses} is not pinned to a commit SHA`);
       if (step.run && UNTRUSTED_IN_RUN.test(step.run))
         out.push(`${at}: an expression from the event inside run:; pass it through env: instead`);
-      if (JSON.stringify(step).includes('secrets.') && (selfHosted || on.includes('pull_request')))
-        out.push(`${at}: uses a secret in a job that reads or runs pull-request content`);
+      // Secrets only in a job gated by an environment (its secrets come after approval, and
+      // only to a ref its branch policy admits), never where a pull request's files decide.
+      if (JSON.stringify(step).includes('secrets.') && (!job.environment || on.some((t) => t.startsWith('pull_request'))))
+        out.push(`${at}: uses a secret outside an approved environment, or in a pull-request workflow`);
       const ref = step.uses?.startsWith('actions/checkout@') ? String(step.with?.ref ?? '') : '';
       if (ref && PR_HEAD.test(ref) && (privileged || writes(perms) || selfHosted))
         out.push(`${at}: checks out the pull request's head in a privileged job; fetch the submission as data instead`);

@@ -70,7 +70,11 @@ describe('hidden data sealed at rest', () => {
       ['flipped byte', Buffer.from(good).fill(good[headerEnd + 5]! ^ 1, headerEnd + 5, headerEnd + 6), /did not open/],
       ['cut at a chunk boundary', good.subarray(0, headerEnd + 2 * chunk), /did not open/],
       ['cut mid-chunk', good.subarray(0, good.length - 7), /did not open/],
-      ['chunks swapped', Buffer.concat([good.subarray(0, headerEnd), chunks(good)[1]!, chunks(good)[0]!, good.subarray(headerEnd + 2 * chunk)]), /did not open/],
+      [
+        'chunks swapped',
+        Buffer.concat([good.subarray(0, headerEnd), chunks(good)[1]!, chunks(good)[0]!, good.subarray(headerEnd + 2 * chunk)]),
+        /did not open/,
+      ],
       ['a chunk added', Buffer.concat([good, chunks(good)[0]!]), /did not open/],
       ['header edited', Buffer.from(good.toString('latin1').replace('"chunk":1048576', '"chunk":1048577 '), 'latin1'), /did not open/],
     ];
@@ -132,7 +136,7 @@ describe('hidden data sealed at rest', () => {
     const fromFolder = await cli(...args.slice(0, 3), '--hidden', ex.hidden, ...args.slice(3));
     const fromSealed = await cli(...args.slice(0, 3), '--hidden', sealedFile, ...args.slice(3));
     expect(fromSealed.code, fromSealed.err).toBe(0);
-    const scores = (out: string) => (JSON.parse(out) as { scores: { public: unknown }; provenance: { data_hash: string } });
+    const scores = (out: string) => JSON.parse(out) as { scores: { public: unknown }; provenance: { data_hash: string } };
     expect(scores(fromSealed.out).scores.public).toEqual(scores(fromFolder.out).scores.public);
     expect(scores(fromSealed.out).provenance.data_hash).toBe(scores(fromFolder.out).provenance.data_hash);
     const opened = path.join(root, 'opened');
