@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The composition root of the podium CLI: the engine's commands plus the site builder.
+// The composition root of the podium CLI: the engine's commands, the site builder, and the
+// GitHub settings check.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -10,4 +11,6 @@ if (!existsSync(fileURLToPath(new URL('runner/src/cli/main.js', build)))) {
 }
 const { main, processIO } = await import(new URL('runner/src/cli/main.js', build).href);
 const { buildSite } = await import(new URL('leaderboard-site/src/build.js', build).href);
-process.exitCode = await main(process.argv.slice(2), processIO(), { buildSite });
+// The GitHub adapter, loaded only by the command that talks to GitHub.
+const doctor = async (input) => (await import(new URL('action/src/doctor.js', build).href)).doctor(input);
+process.exitCode = await main(process.argv.slice(2), processIO(), { buildSite, doctor });

@@ -20,8 +20,31 @@ export type SiteBuilder = (input: {
   reveals?: readonly Reveal[];
 }) => Promise<{ index: string }>;
 
+/** One finding of `podium doctor` about a competition's GitHub deployment. */
+export interface DeploymentFinding {
+  check: string;
+  status: 'unsafe' | 'fine' | 'unchecked';
+  summary: string;
+  /** What to change, for an unsafe finding. */
+  fix?: string;
+}
+
+/**
+ * Checks a competition's GitHub settings; supplied by the entry point (it lives with the
+ * GitHub adapter, action/src/doctor.ts), so the engine has no GitHub in it.
+ */
+export type DeploymentDoctor = (input: {
+  owner: string;
+  repo: string;
+  token: string;
+  apiUrl?: string;
+  competition?: Competition;
+  label?: string;
+}) => Promise<DeploymentFinding[]>;
+
 export interface CliDeps {
   buildSite?: SiteBuilder;
+  doctor?: DeploymentDoctor;
   now?: () => Date;
 }
 

@@ -67,6 +67,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/hidden.js')).hidden,
   },
   {
+    name: 'doctor',
+    summary: "check the GitHub settings that keep hidden data and keys from strangers' pull requests",
+    load: async () => (await import('./commands/doctor.js')).doctor,
+  },
+  {
     name: 'sweep',
     summary: 'remove containers left behind by a crashed runner',
     load: async () => (await import('./commands/sweep.js')).sweep,

@@ -228,6 +228,8 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
     switch (`${method} ${route}`) {
       case 'get /repos/{owner}/{repo}': {
         const o = example('full-repository-default-response');
+        // GitHub's own example lacks "language", which its schema requires (nullable).
+        for (const r of [o, o.source, o.parent]) if (r && typeof r === 'object') (r as Json).language ??= null;
         Object.assign(o, {
           name: repo,
           full_name: `${owner}/${repo}`,
@@ -456,7 +458,7 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
         if (!s.pages) return notFound;
         const o = example('page');
         Object.assign(o, { build_type: s.pages.buildType, url: `${base(url)}/pages`, html_url: `https://${owner}.github.io/${repo}/` });
-        delete o.cname;
+        o.cname = null;
         return [200, o];
       }
     }
@@ -558,7 +560,7 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
     set settings(v: RepoSettings) {
       state.settings = v;
     },
-    jobToken: (perms) => issue(perms, 'job', 'ghs_'),
+    jobToken: (perms) => issue({ metadata: 'read', ...perms }, 'job', 'ghs_'),
     adminToken: (perms) => issue({ metadata: 'read', ...perms }, 'admin', 'github_pat_'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
