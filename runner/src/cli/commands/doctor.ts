@@ -33,7 +33,7 @@ Options:
   --json             print the findings as JSON
 
 Example:
-  GITHUB_TOKEN=github_pat_... podium doctor --repo my-org/my-benchmark
+  podium doctor --repo my-org/my-benchmark      (with GITHUB_TOKEN set)
 `,
   async run(argv, io, deps) {
     const { values } = parse('doctor', argv, {
