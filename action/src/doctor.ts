@@ -64,8 +64,23 @@ function finding(check: string, ok: boolean, summary: string, fix?: string): Dep
 
 const forkApproval: Check = async (c) => {
   const check = 'fork pull requests';
-  if (c.visibility !== 'public')
-    return { check, status: 'fine', summary: 'the repository is private: only people with access can fork it and open pull requests.' };
+  if (c.visibility !== 'public') {
+    // In a private competition the participants are the people who can fork it.
+    const { data } = await read('the fork pull-request settings of a private repository', 'Administration: read', () =>
+      c.gh.request('GET /repos/{owner}/{repo}/actions/permissions/fork-pr-workflows-private-repos', { owner: c.owner, repo: c.repo }),
+    );
+    const problems: string[] = [];
+    if (data.send_write_tokens_to_workflows) problems.push("forks' workflows get a write token (they could push records)");
+    if (data.send_secrets_and_variables) problems.push("forks' workflows get the repository's secrets");
+    if (data.run_workflows_from_fork_pull_requests && !data.require_approval_for_fork_pr_workflows)
+      problems.push("forks' workflows run without approval");
+    return finding(
+      check,
+      problems.length === 0,
+      problems.length === 0 ? "forks' workflows get a read-only token, no secrets, and wait for approval." : `${problems.join('; ')}.`,
+      'Settings → Actions → General → Fork pull request workflows in private repositories: leave "Send write tokens" and "Send secrets and variables" off, and require approval.',
+    );
+  }
   const { data } = await read('the fork pull-request approval policy', 'Administration: read', () =>
     c.gh.request('GET /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval', { owner: c.owner, repo: c.repo }),
   );
@@ -176,7 +191,10 @@ const environment: Check = async (c) => {
         per_page: 100,
       }),
     );
-    const others = names.map((p) => p.name).filter((n) => n !== c.defaultBranch);
+    // A tag policy of the same name does not admit the branch; anything but the branch is too much.
+    const others = names
+      .filter((p) => p.name !== c.defaultBranch || (p.type ?? 'branch') !== 'branch')
+      .map((p) => `${p.type === 'tag' ? 'tag ' : ''}${p.name}`);
     if (others.length > 0 || names.length === 0)
       problems.push(`branches ${others.join(', ') || '(none)'} may deploy to it; only ${c.defaultBranch} should`);
   }
@@ -231,33 +249,58 @@ async function protection(c: Context, branch: string) {
   }
 }
 
+/** The rules of a branch that rulesets add (pull request reviews, no force push, no deletion). */
+async function rulesOf(c: Context, branch: string): Promise<{ approvals: number; nonFastForward: boolean; deletion: boolean }> {
+  const rules = await read(`the rulesets of ${branch}`, 'Metadata: read', () =>
+    c.gh.paginate(c.gh.rest.repos.getBranchRules, { owner: c.owner, repo: c.repo, branch, per_page: 100 }),
+  );
+  let approvals = 0;
+  for (const r of rules)
+    if (r.type === 'pull_request')
+      approvals = Math.max(
+        approvals,
+        (r.parameters as { required_approving_review_count?: number } | undefined)?.required_approving_review_count ?? 0,
+      );
+  return {
+    approvals,
+    nonFastForward: rules.some((r) => r.type === 'non_fast_forward'),
+    deletion: rules.some((r) => r.type === 'deletion'),
+  };
+}
+
 const defaultBranch: Check = async (c) => {
   const p = await protection(c, c.defaultBranch);
-  const reviews = p?.required_pull_request_reviews !== undefined;
-  const forced = p?.allow_force_pushes?.enabled === true;
-  const ok = !!p && reviews && !forced;
+  const rules = await rulesOf(c, c.defaultBranch);
+  // Branch protection or a ruleset: either may require the review.
+  const approvals = Math.max(p?.required_pull_request_reviews?.required_approving_review_count ?? 0, rules.approvals);
+  const noForce = (!!p && p.allow_force_pushes?.enabled !== true) || rules.nonFastForward;
+  const ok = approvals >= 1 && noForce;
   return finding(
     'default branch',
     ok,
     ok
-      ? `changes to ${c.defaultBranch} (the workflows and competition.yml among them) need a reviewed pull request; no force pushes.`
-      : !p
+      ? `changes to ${c.defaultBranch} (the workflows and competition.yml among them) need ${approvals} approving review(s); no force pushes.`
+      : !p && rules.approvals === 0 && !rules.nonFastForward
         ? `${c.defaultBranch} is not protected: anyone with write access changes the workflows that hold the keys, unreviewed.`
-        : `${reviews ? '' : 'changes need no reviewed pull request'}${!reviews && forced ? '; ' : ''}${forced ? 'force pushes are allowed' : ''}.`,
-    `Settings → Branches → protect ${c.defaultBranch}: require a pull request with an approving review, no force pushes.`,
+        : [approvals < 1 ? 'changes need no approving review' : '', noForce ? '' : 'force pushes are allowed'].filter(Boolean).join('; ') +
+          '.',
+    `Settings → Branches (or Rules): protect ${c.defaultBranch} with a pull request and at least one approving review, and no force pushes.`,
   );
 };
 
 const resultsBranch: Check = async (c) => {
   const p = await protection(c, 'results');
-  const ok = !!p && p.allow_force_pushes?.enabled !== true && p.allow_deletions?.enabled !== true;
+  const rules = await rulesOf(c, 'results');
+  const noForce = (!!p && p.allow_force_pushes?.enabled !== true) || rules.nonFastForward;
+  const noDelete = (!!p && p.allow_deletions?.enabled !== true) || rules.deletion;
+  const ok = noForce && noDelete;
   return finding(
     'branch results',
     ok,
     ok
       ? 'records can be added, never rewritten or deleted.'
       : 'force pushes or deletion are allowed: the history of records could be rewritten.',
-    'Settings → Branches → protect results: no force pushes, no deletion (without required reviews, so the publish job can add records).',
+    'Settings → Branches (or Rules): protect results against force pushes and deletion (without required reviews, so the publish job can add records).',
   );
 };
 

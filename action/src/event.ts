@@ -14,6 +14,9 @@ export interface WorkflowRunEvent {
   /** The event that started the triggering run: "pull_request" for Podium's validate workflow. */
   event: string;
   conclusion: string | null;
+  /** Where the head commit was pushed: the fork (owner/name) and its branch. */
+  headRepository?: string;
+  headBranch?: string;
 }
 
 async function payload(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
@@ -38,7 +41,9 @@ export async function pullRequestEvent(env: NodeJS.ProcessEnv = process.env): Pr
 }
 
 export async function workflowRunEvent(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowRunEvent> {
-  const w = (await payload(env)).workflow_run as { id?: unknown; head_sha?: unknown; event?: unknown; conclusion?: unknown } | undefined;
+  const w = (await payload(env)).workflow_run as
+    | { id?: unknown; head_sha?: unknown; event?: unknown; conclusion?: unknown; head_branch?: unknown; head_repository?: { full_name?: unknown } }
+    | undefined;
   if (!w || typeof w.id !== 'number' || typeof w.head_sha !== 'string' || !SHA.test(w.head_sha))
     throw new Error(`mode "prepare" runs on workflow_run events; this run was started by "${env.GITHUB_EVENT_NAME ?? 'unknown'}".`);
   return {
@@ -46,5 +51,7 @@ export async function workflowRunEvent(env: NodeJS.ProcessEnv = process.env): Pr
     headSha: w.head_sha,
     event: typeof w.event === 'string' ? w.event : '',
     conclusion: typeof w.conclusion === 'string' ? w.conclusion : null,
+    ...(typeof w.head_repository?.full_name === 'string' ? { headRepository: w.head_repository.full_name } : {}),
+    ...(typeof w.head_branch === 'string' ? { headBranch: w.head_branch } : {}),
   };
 }

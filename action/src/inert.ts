@@ -23,14 +23,14 @@ function clean(text: string, max: number): string {
 }
 
 /**
- * One line of participant text, inert in Markdown: HTML escaped, Markdown punctuation
- * backslash-escaped, @mentions, #references and web addresses broken by a zero-width joiner
+ * One line of participant text, inert in Markdown: HTML escaped (`<`, `>`, `&`; quotes need
+ * nothing outside tags), Markdown punctuation and `$` (GitHub's math) backslash-escaped, @mentions, #references and web addresses broken by a zero-width joiner
  * (U+2060, which copies cleanly), line breaks turned into spaces, cut to `max` characters.
  */
 export function inert(text: string, max = INERT_MAX): string {
   return clean(text.replace(/\r\n?|\n/g, ' '), max)
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-    .replace(/[\\`*_[\]()|~!#]/g, (c) => `\\${c}`)
+    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
+    .replace(/[\\`*_[\]()|~!#$]/g, (c) => `\\${c}`)
     .replace(/^[-+=]/, '\\$&')
     .replace(/^(\d+)([.)])/, '$1\\$2')
     .replace(/@/g, '@\u2060')

@@ -193,23 +193,15 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   io.output('team', changes.team);
   io.output('name', changes.name);
   io.output('folder', changes.folder);
-  // Written either way: the evaluation workflow reads nothing from it but a hint (see prepare).
-  const dir = path.resolve(io.workspace, io.input('request-dir') || 'podium-request');
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, REQUEST_FILE),
-    `${JSON.stringify({ pull_request: pr.number, head_sha: pr.headSha, folder: changes.folder, team: changes.team, name: changes.name })}\n`,
-  );
-  io.output('request-dir', dir);
   if (!valid) return io.fail(refused ?? dryFailed ?? `the submission in ${changes.folder} is not valid; see the annotations.`);
   io.output('valid', 'true');
 }
 
 /**
- * prepare — on workflow_run, with read access: the artifact of the validate run is untrusted,
- * so the pull request is found from the head SHA that GitHub reports for the run, its files,
- * the team's membership and limits are checked again, and the request for the evaluation is
- * written. Nothing of the submission is fetched here: the evaluation job fetches it after an
+ * prepare — on workflow_run, with read access: the pull request is found from what GitHub
+ * reports for the run (head SHA, fork and branch; the validate run's artifact is not read), its
+ * files, the team's membership and limits are checked again, and the request for the
+ * evaluation is written. Nothing of the submission is fetched here: the evaluation job fetches it after an
  * organiser's approval, at that commit, once it has checked the pull request is still there.
  */
 export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
@@ -219,29 +211,22 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
     io.info(`The validation run ended "${run.conclusion ?? 'unknown'}": nothing to evaluate.`);
     return;
   }
-  let hint: number | undefined;
-  try {
-    const dir = io.input('request-dir') || 'podium-request';
-    const text = await readFile(path.resolve(io.workspace, dir, REQUEST_FILE), 'utf8');
-    const n = (JSON.parse(text.slice(0, 4096)) as { pull_request?: unknown }).pull_request;
-    if (Number.isInteger(n)) hint = n as number;
-  } catch {
-    // No usable hint: the pull request is looked up by its head SHA alone.
+  // The pull request is the open one whose head is this commit on this fork's branch, as GitHub
+  // reports the run (the validate run's artifact could say anything, and the same commit can be
+  // the head of another pull request too: anyone can push a team's public commit to a fork).
+  const open = await gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
+  const same = open.filter((p) => p.head.sha === run.headSha);
+  const exact = same.filter(
+    (p) =>
+      (run.headRepository === undefined || p.head.repo?.full_name === run.headRepository) &&
+      (run.headBranch === undefined || p.head.ref === run.headBranch),
+  );
+  if (same.length > 0 && exact.length === 0) {
+    io.info(`No open pull request has ${run.headSha} as the head of ${run.headRepository ?? '?'}:${run.headBranch ?? '?'}: nothing to evaluate.`);
+    return;
   }
-  // The open pull requests, listed once: to find this one by its head, and to count the
-  // team's evaluations under way.
-  let listed: Awaited<ReturnType<typeof listOpen>> | undefined;
-  const listOpen = () => gh.paginate(gh.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
-  const openPulls = async () => (listed ??= await listOpen());
-  let found: { number: number; author: string } | undefined;
-  if (hint !== undefined) {
-    const { data } = await gh.rest.pulls.get({ ...repo, pull_number: hint }).catch(() => ({ data: undefined }));
-    if (data && data.state === 'open' && data.head.sha === run.headSha) found = { number: data.number, author: data.user.login };
-  }
-  if (found === undefined) {
-    const pr = (await openPulls()).find((p) => p.head.sha === run.headSha);
-    if (pr) found = { number: pr.number, author: pr.user?.login ?? '' };
-  }
+  const pr = exact.sort((a, b) => a.number - b.number)[0];
+  const found = pr ? { number: pr.number, author: pr.user?.login ?? '' } : undefined;
   if (found === undefined) {
     io.info(`No open pull request has ${run.headSha} as its head (it was pushed to or closed since): nothing to evaluate.`);
     return;
@@ -252,7 +237,7 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const c = await competitionAt(io);
   const teams = await loadTeams(c.dir);
   const admitted = await admissible(c, changes.team, found.author, io, async (records) =>
-    pendingOf(gh, repo, await openPulls(), changes.team, teams, number, records),
+    pendingOf(gh, repo, open, changes.team, teams, number, records),
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
   // Reopening a pull request, or re-running the workflow, evaluates the same commit again:

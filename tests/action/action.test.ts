@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -166,10 +166,10 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const first = await w.openPull('zulu', 'one', { 'submission.yml': submissionYml('zulu', 'one'), 'predictions.csv': w.baseline });
     const second = await w.openPull('zulu', 'two', { 'submission.yml': submissionYml('zulu', 'two'), 'predictions.csv': w.baseline });
     // Neither has a record yet; both passed validation.
-    const p2 = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(second.sha), w);
+    const p2 = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(second.sha, 'success', w.headOf(second.number)), w);
     expect(p2.code).toBe(1);
     expect(p2.stdout).toContain('team zulu has used its 1 submission(s) for today');
-    const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha), w);
+    const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha, 'success', w.headOf(first.number)), w);
     expect(p1.code, p1.stdout).toBe(0);
     expect(p1.outputs.ready).toBe('true');
   });
@@ -219,7 +219,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     expect(byMember.code, byMember.stdout).toBe(0);
     // prepare takes the author from the API, not from the event or the artifact.
     w.api.pulls[0]!.author = 'mallory';
-    const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(byStranger.sha), w);
+    const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(byStranger.sha, 'success', w.headOf(byStranger.number)), w);
     expect(p.code).toBe(1);
     expect(p.outputs.ready).toBe('false');
   });
@@ -229,27 +229,25 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
     const pr = await w.openPull('eps', 'moved', { 'submission.yml': submissionYml('eps', 'moved'), 'predictions.csv': w.baseline });
     w.api.pulls[0]!.headSha = 'f'.repeat(40);
     const prepWs = await w.checkout('prepare');
-    const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha), w);
+    const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
     expect(p.code).toBe(0);
     expect(p.outputs.ready).toBe('false');
     expect(p.stdout).toContain('No open pull request has');
   });
 
-  it('a forged request artifact cannot point the evaluation at another pull request', async () => {
+  it('the same commit in another fork’s pull request is not taken for the team’s own', async () => {
     const w = await world();
-    const good = await w.openPull('zeta', 'real', { 'submission.yml': submissionYml('zeta', 'real'), 'predictions.csv': w.baseline });
-    const other = await w.openPull('eta', 'other', { 'submission.yml': submissionYml('eta', 'other'), 'predictions.csv': w.baseline });
-    const prepWs = await w.checkout('prepare');
-    await mkdir(path.join(prepWs, 'podium-request'), { recursive: true });
-    await writeFile(
-      path.join(prepWs, 'podium-request', 'request.json'),
-      JSON.stringify({ pull_request: other.number, head_sha: other.sha, folder: 'submissions/eta/other', team: 'eta', name: 'other' }),
-    );
-    const p = await action(prepWs, 'prepare', workflowRunPayload(good.sha), w);
-    expect(p.outputs).toMatchObject({ ready: 'true', 'pull-request': String(good.number), 'head-sha': good.sha });
-    expect(JSON.parse(await readFile(path.join(prepWs, 'podium-prepared', 'request.json'), 'utf8'))).toMatchObject({
-      folder: 'submissions/zeta/real',
-    });
+    const mine = await w.openPull('zeta', 'real', { 'submission.yml': submissionYml('zeta', 'real'), 'predictions.csv': w.baseline });
+    // Anyone can push a team's public commit to a fork of their own and open a pull request with it.
+    const victim = w.api.pulls[0]!;
+    w.api.pulls.push({ ...victim, number: 2, headRef: 'copy', headRepo: 'mallory/sound-events', author: 'mallory' });
+    const theirs = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(2)), w);
+    expect(theirs.code).toBe(1);
+    expect(theirs.outputs.ready).toBe('false');
+    expect(theirs.stdout).toContain('without a teams.yml, each participant submits as a team of one named by their GitHub login');
+    // Control: the run of the team's own pull request is prepared, for that pull request.
+    const own = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(1)), w);
+    expect(own.outputs).toMatchObject({ ready: 'true', 'pull-request': '1', 'head-sha': mine.sha });
   });
 
   it('two pull requests finishing together: both records land on the results branch', async () => {

@@ -115,7 +115,54 @@ describe('podium doctor', () => {
     ['an unprotected default branch', 'default branch', (s) => delete s.protection.main],
     ['force pushes to the results branch', 'branch results', (s) => (s.protection.results!.allowForcePushes = true)],
     ['Pages from a branch', 'leaderboard site', (s) => (s.pages = { buildType: 'legacy' })],
+    [
+      'a tag rule named like the default branch',
+      'environment podium-evaluation',
+      (s) => {
+        s.environments[0]!.branchPolicy!.patterns = [];
+        s.environments[0]!.branchPolicy!.tagPatterns = ['main'];
+      },
+    ],
+    ['a pull request needing no approving review', 'default branch', (s) => (s.protection.main!.approvals = 0)],
+    [
+      'a private repository sending write tokens to forks',
+      'fork pull requests',
+      (s) => {
+        s.visibility = 'private';
+        s.forkPrivate.send_write_tokens_to_workflows = true;
+      },
+    ],
+    [
+      'a private repository running forks unasked',
+      'fork pull requests',
+      (s) => {
+        s.visibility = 'private';
+        s.forkPrivate.run_workflows_from_fork_pull_requests = true;
+        s.forkPrivate.require_approval_for_fork_pr_workflows = false;
+      },
+    ],
   ];
+
+  it.each([
+    ['a private repository with GitHub’s defaults for forks', (s: RepoSettings) => (s.visibility = 'private')],
+    [
+      'branches protected by rulesets instead of branch protection',
+      (s: RepoSettings) => {
+        s.protection = {};
+        s.rules = {
+          main: { pullRequestApprovals: 1, nonFastForward: true, deletion: true },
+          results: { nonFastForward: true, deletion: true },
+        };
+      },
+    ],
+  ])('finds %s fine', async (_name, change) => {
+    const settings = settingsNow(OWNER, REPO, keys, '/srv/hidden.sealed');
+    change(settings);
+    const api = await emulator(settings);
+    const findings = await doctor({ owner: OWNER, repo: REPO, token: api.adminToken(ADMIN), apiUrl: api.url });
+    expect(findings.filter((f) => f.status !== 'fine')).toEqual([]);
+    expect(api.violations).toEqual([]);
+  });
 
   it.each(departures)('catches %s, and nothing else', async (_name, check, change) => {
     const settings = settingsNow(OWNER, REPO, keys, '/srv/hidden.sealed');

@@ -161,14 +161,30 @@ describe('a fork’s workflow that asks for the GPU runner', () => {
   it('cannot change what the approved job is by editing podium-evaluate.yml in the pull request', async () => {
     const s = await scene();
     const workflows = await templateWorkflows();
+    // The pull request's copy runs on pull_request, and its evaluate job dumps the environment first.
     const edited = workflows['podium-evaluate.yml']!.replace(
       /on:\n {2}workflow_run:[\s\S]*?types: \[completed\]\n/,
       'on: pull_request\n',
-    ).replace(/( {6}- name: Check out the competition \(default branch\)\n)/, '      - run: env; cat "$PODIUM_HIDDEN_DIR"\n$1');
+    ).replace(/( {6}- name: Fetch the approved commit and evaluate it in the sandbox\n)/, '      - run: env; cat "$PODIUM_HIDDEN_DIR"\n$1');
+    expect(edited).toContain('on: pull_request\n');
+    expect(edited).toContain('- run: env; cat "$PODIUM_HIDDEN_DIR"\n      - name: Fetch the approved commit');
     const jobs = schedule(s.now, OWNER, REPO, forkEvent, { 'podium-evaluate.yml': edited }, approvedByMistake);
-    const evaluate = jobs.find((j) => j.job === 'evaluate')!;
-    expect(evaluate.runs).toBe(false);
-    expect(jobs.filter((j) => j.runs).map((j) => j.job)).not.toContain('evaluate');
+    expect(jobs.find((j) => j.job === 'evaluate')).toMatchObject({
+      runs: false,
+      why: expect.stringMatching(
+        /^queued: no runner .* may take podium-org\/sound-events\/\.github\/workflows\/podium-evaluate\.yml@refs\/pull\/7\/merge$/,
+      ),
+    });
+    // Control: with the group admitting any workflow, the edited job would run there, and its
+    // environment request is what stops it next.
+    const open = structuredClone(s.now);
+    open.runnerGroups.find((g) => g.name === 'podium-gpu')!.restrictedToWorkflows = false;
+    expect(
+      schedule(open, OWNER, REPO, forkEvent, { 'podium-evaluate.yml': edited }, approvedByMistake).find((j) => j.job === 'evaluate'),
+    ).toMatchObject({
+      runs: false,
+      why: expect.stringContaining('not allowed to deploy to podium-evaluation'),
+    });
   });
 
   it('the template’s own evaluation still runs there, after approval, with both keys and nothing else', async () => {

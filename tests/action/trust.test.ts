@@ -76,12 +76,12 @@ describe('limits count only pull requests whose author may enter for the team', 
     const w = await world({ edit: (y) => y.replace('per_day: 5', 'per_day: 1') });
     for (let i = 0; i < 5; i++) await w.openPull('victim', `junk-${i}`, sub(w, 'victim', `junk-${i}`), {}, 'mallory');
     const mine = await w.openPull('victim', 'real', sub(w, 'victim', 'real'));
-    const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(mine.sha), w);
+    const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(mine.number)), w);
     expect(p.code, p.stdout).toBe(0);
     expect(p.outputs.ready).toBe('true');
     // Control: an earlier open pull request of the team's own member does count.
     const later = await w.openPull('victim', 'later', sub(w, 'victim', 'later'));
-    const held = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(later.sha), w);
+    const held = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(later.sha, 'success', w.headOf(later.number)), w);
     expect(held.code).toBe(1);
     expect(held.stdout).toContain('team victim has used its 1 submission(s) for today');
   });
@@ -184,7 +184,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
 });
 
 describe('artifacts between jobs', () => {
-  it('lose file modes and symbolic links, as upload-artifact does, and the evaluation does not need them', async () => {
+  it('lose file modes and symbolic links in the hand-off every pipeline here uses, as upload-artifact does', async () => {
     const w = await world();
     const pr = await w.openPull('phi', 'one', sub(w, 'phi', 'one'));
     const ran = await pipeline(w, pr, 'phi');

@@ -162,11 +162,27 @@ export function pullRequestPayload(number: number, head: string, base: string, a
   return { name: 'pull_request', payload: e };
 }
 
-export function workflowRunPayload(head: string, conclusion = 'success') {
+/**
+ * A completed validate run, as the evaluate workflow receives it. `from` is where the head was
+ * pushed (the fork and its branch); without it, the example's own repository and branch stay,
+ * which match no pull request.
+ */
+export function workflowRunPayload(head: string, conclusion = 'success', from?: { repo: string; branch: string }) {
   const e = structuredClone(EXAMPLES.find((x) => x.name === 'workflow_run')!.examples.find((x) => x.action === 'completed')!) as {
-    workflow_run: { head_sha: string; conclusion: string; event: string; pull_requests: unknown[] };
+    workflow_run: {
+      head_sha: string;
+      conclusion: string;
+      event: string;
+      pull_requests: unknown[];
+      head_branch: string;
+      head_repository: { full_name: string };
+    };
   };
   e.workflow_run.head_sha = head;
+  if (from) {
+    e.workflow_run.head_branch = from.branch;
+    e.workflow_run.head_repository.full_name = from.repo;
+  }
   e.workflow_run.conclusion = conclusion;
   e.workflow_run.event = 'pull_request';
   // A pull request from a fork: GitHub lists none here, so Podium must not rely on it.
@@ -196,6 +212,8 @@ export interface World {
     extra?: Record<string, string>,
     author?: string,
   ): Promise<{ number: number; sha: string; base: string; dir: string }>;
+  /** Where a pull request's head was pushed: its fork and branch, as a workflow_run reports them. */
+  headOf(pr: number): { repo: string; branch: string };
   /** A new commit on the pull request's branch; returns its SHA. */
   push(pr: { number: number; dir: string }, files: Record<string, string>): Promise<string>;
   baseline: string;
@@ -288,6 +306,10 @@ export async function world(opts: WorldOptions = {}): Promise<World> {
       api.pulls.push({ number, state: 'open', headSha: sha, headRef: `pr-${number}`, baseSha: base, author, files: changed(dir) });
       return { number, sha, base, dir };
     },
+    headOf(number) {
+      const p = api.pulls.find((x) => x.number === number)!;
+      return { repo: p.headRepo ?? `${p.author}/${REPO}`, branch: p.headRef };
+    },
     async push(pr, files) {
       await writeFiles(pr.dir, files);
       git(pr.dir, 'add', '-A');
@@ -336,13 +358,12 @@ export async function pipeline(
     w,
   );
   const prepWs = await w.checkout(`prepare-${pr.number}-${Date.now()}`);
-  if (v.outputs['request-dir']) await handOver(v.outputs['request-dir'], prepWs, 'podium-request');
-  const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, v.code === 0 ? 'success' : 'failure'), w);
+  const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, v.code === 0 ? 'success' : 'failure', w.headOf(pr.number)), w);
   if (p.outputs.ready !== 'true') return { v, p };
   await opts.beforeApproval?.();
   const evalWs = await w.checkout(`evaluate-${pr.number}-${Date.now()}`);
   await handOver(path.join(prepWs, 'podium-prepared'), evalWs, 'podium-prepared');
-  const e = await action(evalWs, 'evaluate', workflowRunPayload(pr.sha), w, {
+  const e = await action(evalWs, 'evaluate', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w, {
     inputs: { hidden: opts.hidden ?? w.hiddenOnRunner },
     env: { ...w.evaluateEnv, ...(opts.runnerEnv ?? {}) },
     runner: w.runner,
@@ -350,6 +371,6 @@ export async function pipeline(
   if (e.code !== 0) return { v, p, e };
   const reportWs = await w.checkout(`report-${pr.number}-${Date.now()}`);
   await handOver(path.join(evalWs, 'podium-record'), reportWs, 'podium-record');
-  const r = await action(reportWs, 'report', workflowRunPayload(pr.sha), w);
+  const r = await action(reportWs, 'report', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
   return { v, p, e, r, reportWs };
 }

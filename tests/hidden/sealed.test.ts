@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, symlink, truncate, writeFile, stat } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../runner/src/cli/main.js';
-import { isSealedData, MAGIC, openHidden, sealFolder, unsealInto } from '../../runner/src/hidden/sealed.js';
+import { isSealedData, MAGIC, openHidden, sealEntries, sealFolder, unsealInto } from '../../runner/src/hidden/sealed.js';
 import { captureIO, exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -76,7 +76,8 @@ describe('hidden data sealed at rest', () => {
         /did not open/,
       ],
       ['a chunk added', Buffer.concat([good, chunks(good)[0]!]), /did not open/],
-      ['header edited', Buffer.from(good.toString('latin1').replace('"chunk":1048576', '"chunk":1048577 '), 'latin1'), /did not open/],
+      // Still valid JSON, chunks where they were: only the header's authentication can tell.
+      ['header edited', Buffer.from(good.toString('latin1').replace('{"v":1,', '{"v":1, '), 'latin1'), /did not open/],
     ];
     for (const [name, bytes, why, otherKey] of cases) {
       const bad = path.join(root, `${name.replace(/ /g, '-')}.sealed`);
@@ -87,6 +88,28 @@ describe('hidden data sealed at rest', () => {
     }
     await truncate(file, MAGIC.length + 3);
     await expect(unsealInto(file, path.join(root, 'short'), key)).rejects.toThrow(/header is cut/);
+  });
+
+  it('writes nothing outside the folder it opens into, whatever the archive names', async () => {
+    const root = await temp();
+    const key = randomBytes(32);
+    const hostile = path.join(root, 'hostile.sealed');
+    async function* entries() {
+      yield { rel: 'fine.txt', size: 2, mode: 0o644, data: Buffer.from('ok') };
+      yield { rel: '../escaped.txt', size: 4, mode: 0o644, data: Buffer.from('gone') };
+    }
+    await sealEntries(entries(), hostile, key);
+    const into = path.join(root, 'inside', 'data');
+    await mkdir(path.dirname(into));
+    await expect(unsealInto(hostile, into, key)).rejects.toThrow(/names a file outside its folder/);
+    expect(await readdir(path.join(root, 'inside'))).toEqual([]);
+    // Control: the same archive without the hostile entry opens.
+    async function* benign() {
+      yield { rel: 'fine.txt', size: 2, mode: 0o644, data: Buffer.from('ok') };
+    }
+    const fine = path.join(root, 'fine.sealed');
+    await sealEntries(benign(), fine, key);
+    await expect(unsealInto(fine, into, key)).resolves.toEqual({ files: 1 });
   });
 
   it('holds regular files only: a link in the folder is refused, and nothing is written', async () => {

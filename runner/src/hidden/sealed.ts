@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PodiumError } from '../contracts/problems.js';
@@ -63,7 +63,7 @@ export function dataKey(env: NodeJS.ProcessEnv, name = DEFAULT_DATA_KEY_ENV): Bu
 export async function isSealedData(file: string): Promise<boolean> {
   let fh: FileHandle | undefined;
   try {
-    const st = await lstat(file);
+    const st = await stat(file);
     if (!st.isFile()) return false;
     fh = await open(file, 'r');
     const head = Buffer.alloc(MAGIC.length);
@@ -96,12 +96,31 @@ async function filesOf(root: string): Promise<{ rel: string; size: number; mode:
   return out;
 }
 
+/** One file of the archive: its header, then its bytes. */
+export interface ArchiveEntry {
+  rel: string;
+  size: number;
+  mode: number;
+  /** The bytes, as one buffer or a stream of them. */
+  data: Buffer | AsyncIterable<Buffer>;
+}
+
 /**
  * Seals the folder `dir` into the file `out` under `key`. Written to a temporary name first
  * and renamed, so a failure never leaves half a file under the name a runner reads.
  */
 export async function sealFolder(dir: string, out: string, key: Buffer): Promise<{ files: number; bytes: number }> {
   const files = await filesOf(dir);
+  async function* entries(): AsyncGenerator<ArchiveEntry> {
+    for (const f of files)
+      yield { rel: f.rel, size: f.size, mode: f.mode, data: createReadStream(path.join(dir, f.rel)) as AsyncIterable<Buffer> };
+  }
+  const bytes = await sealEntries(entries(), out, key);
+  return { files: files.length, bytes };
+}
+
+/** Seals archive entries into the file `out` (also what the tests use to make a hostile archive). */
+export async function sealEntries(entries: AsyncIterable<ArchiveEntry>, out: string, key: Buffer): Promise<number> {
   const salt = randomBytes(16);
   const header: Header = { v: 1, cipher: 'aes-256-gcm', kdf: 'hkdf-sha256', salt: salt.toString('hex'), chunk: CHUNK, key_id: keyId(key) };
   const headerLine = Buffer.from(`${JSON.stringify(header)}\n`);
@@ -126,16 +145,15 @@ export async function sealFolder(dir: string, out: string, key: Buffer): Promise
   try {
     await fh.write(Buffer.from(MAGIC, 'latin1'));
     await fh.write(headerLine);
-    for (const f of files) {
-      await push(Buffer.from(`${JSON.stringify({ p: f.rel, s: f.size, m: f.mode })}\n`));
+    for await (const e of entries) {
+      await push(Buffer.from(`${JSON.stringify({ p: e.rel, s: e.size, m: e.mode })}\n`));
       let seen = 0;
-      for await (const piece of createReadStream(path.join(dir, f.rel))) {
-        const b = piece as Buffer;
-        seen += b.length;
-        await push(b);
+      for await (const piece of Buffer.isBuffer(e.data) ? [e.data] : e.data) {
+        seen += piece.length;
+        await push(piece);
       }
-      if (seen !== f.size) throw new SealedDataError(`${f.rel} changed size while it was being sealed; seal the folder again.`);
-      total += f.size;
+      if (seen !== e.size) throw new SealedDataError(`${e.rel} changed size while it was being sealed; seal the folder again.`);
+      total += e.size;
     }
     await emit(pending, true);
     await fh.close();
@@ -145,7 +163,7 @@ export async function sealFolder(dir: string, out: string, key: Buffer): Promise
     await rm(tmp, { force: true });
     throw e;
   }
-  return { files: files.length, bytes: total };
+  return total;
 }
 
 /** Reads exactly `n` bytes at `pos`, or fewer at the end of the file. */
@@ -230,7 +248,12 @@ class Unpacker {
  */
 export async function unsealInto(file: string, dir: string, key: Buffer): Promise<{ files: number }> {
   const fh = await open(file, 'r');
-  await mkdir(dir, { recursive: false, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: false, mode: 0o700 });
+  } catch (e: unknown) {
+    await fh.close();
+    throw e;
+  }
   const unpacker = new Unpacker(dir);
   try {
     const head = await readAt(fh, MAGIC.length + 4096, 0);
@@ -245,7 +268,16 @@ export async function unsealInto(file: string, dir: string, key: Buffer): Promis
     } catch {
       throw new SealedDataError(`${file} is damaged: its header is not JSON.`);
     }
-    if (header.v !== 1 || header.cipher !== 'aes-256-gcm' || header.kdf !== 'hkdf-sha256' || !Number.isInteger(header.chunk))
+    // The header is authenticated only with the first chunk: nothing in it is trusted before
+    // then beyond what sizes a buffer, and that within bounds.
+    if (
+      header.v !== 1 ||
+      header.cipher !== 'aes-256-gcm' ||
+      header.kdf !== 'hkdf-sha256' ||
+      !Number.isInteger(header.chunk) ||
+      header.chunk < 1024 ||
+      header.chunk > 64 * 1024 * 1024
+    )
       throw new SealedDataError(`${file} was sealed by a newer Podium (format ${String(header.v)}); update Podium on this runner.`);
     if (header.key_id !== keyId(key))
       throw new SealedDataError(

@@ -29,6 +29,8 @@ export interface PullState {
   state: 'open' | 'closed';
   headSha: string;
   headRef: string;
+  /** The fork the head was pushed to (owner/name); default the author's fork of the repository. */
+  headRepo?: string;
   baseSha: string;
   author: string;
   files: { filename: string; status: 'added' | 'modified' | 'removed' | 'renamed'; previous_filename?: string }[];
@@ -107,7 +109,9 @@ const ROUTES: { method: string; route: string; needs: Need; re: RegExp }[] = (
     ['post', '/repos/{owner}/{repo}/statuses/{sha}', need('write', 'statuses')],
     // Read by podium doctor with an administrator's token.
     ['get', '/repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval', need('read', 'administration')],
+    ['get', '/repos/{owner}/{repo}/actions/permissions/fork-pr-workflows-private-repos', need('read', 'administration')],
     ['get', '/repos/{owner}/{repo}/actions/permissions/workflow', need('read', 'administration')],
+    ['get', '/repos/{owner}/{repo}/rules/branches/{branch}', need('read', 'metadata')],
     ['get', '/repos/{owner}/{repo}/actions/runners', need('read', 'administration')],
     ['get', '/orgs/{org}/actions/runner-groups', need('read', 'organization_self_hosted_runners')],
     ['get', '/orgs/{org}/actions/runner-groups/{runner_group_id}/runners', need('read', 'organization_self_hosted_runners')],
@@ -183,7 +187,13 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
     // GitHub's own example lists a requested team without the "type" its schema requires;
     // no team review is requested here.
     o.requested_teams = [];
-    Object.assign(head, { sha: p.headSha, ref: p.headRef, label: `${p.author}:${p.headRef}` });
+    const fork = p.headRepo ?? `${p.author}/${repo}`;
+    Object.assign(head, {
+      sha: p.headSha,
+      ref: p.headRef,
+      label: `${fork.split('/')[0]}:${p.headRef}`,
+      repo: { ...(head.repo as Json), full_name: fork, name: fork.split('/')[1], owner: { ...((head.repo as Json).owner as Json), login: fork.split('/')[0] } },
+    });
     Object.assign(baseRef, { sha: p.baseSha, ref: state.settings.defaultBranch });
     return o;
   };
@@ -350,6 +360,36 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
       }
       case 'get /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval':
         return [200, { approval_policy: s.forkApproval }];
+      case 'get /repos/{owner}/{repo}/actions/permissions/fork-pr-workflows-private-repos':
+        // GitHub answers this for private and internal repositories only.
+        if (s.visibility === 'public')
+          return [403, { message: 'Forbidden', documentation_url: 'https://docs.github.com/rest', status: '403' }];
+        return [200, { ...s.forkPrivate }];
+      case 'get /repos/{owner}/{repo}/rules/branches/{branch}': {
+        const r = s.rules[decodeURIComponent(params[2]!)] ?? {};
+        const rule = (type: string, parameters?: Json) => ({
+          type,
+          ruleset_source_type: 'Repository',
+          ruleset_source: `${owner}/${repo}`,
+          ruleset_id: 1,
+          ...(parameters ? { parameters } : {}),
+        });
+        return list([
+          ...(r.pullRequestApprovals !== undefined
+            ? [
+                rule('pull_request', {
+                  required_approving_review_count: r.pullRequestApprovals,
+                  dismiss_stale_reviews_on_push: true,
+                  require_code_owner_review: false,
+                  require_last_push_approval: false,
+                  required_review_thread_resolution: false,
+                }),
+              ]
+            : []),
+          ...(r.nonFastForward ? [rule('non_fast_forward')] : []),
+          ...(r.deletion ? [rule('deletion')] : []),
+        ]);
+      }
       case 'get /repos/{owner}/{repo}/actions/permissions/workflow':
         return [
           200,
@@ -450,7 +490,7 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
             url: `${base(url)}/branches/${name}/protection/required_pull_request_reviews`,
             dismiss_stale_reviews: true,
             require_code_owner_reviews: false,
-            required_approving_review_count: 1,
+            required_approving_review_count: p.approvals ?? 1,
           };
         return [200, o];
       }

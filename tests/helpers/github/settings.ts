@@ -34,14 +34,23 @@ export interface EnvironmentState {
   reviewers: string[];
   preventSelfReview: boolean;
   /** Which refs may deploy: null for any ref (GitHub's default). */
-  branchPolicy: null | { protectedBranches: boolean; customBranchPolicies: boolean; patterns: string[] };
+  branchPolicy: null | { protectedBranches: boolean; customBranchPolicies: boolean; patterns: string[]; tagPatterns?: string[] };
   secrets: Record<string, string>;
 }
 
 export interface ProtectionState {
   requiredReviews: boolean;
+  /** Approving reviews a pull request needs (with requiredReviews); default 1. */
+  approvals?: number;
   allowForcePushes: boolean;
   allowDeletions: boolean;
+}
+
+/** A repository ruleset's rules for one branch, as GET /rules/branches/{branch} lists them. */
+export interface RulesState {
+  pullRequestApprovals?: number;
+  nonFastForward?: boolean;
+  deletion?: boolean;
 }
 
 export interface RepoSettings {
@@ -50,6 +59,13 @@ export interface RepoSettings {
   defaultBranch: string;
   /** Approval for running fork pull request workflows from contributors (public repositories). */
   forkApproval: 'first_time_contributors_new_to_github' | 'first_time_contributors' | 'all_external_contributors';
+  /** Fork pull-request workflows in a private repository. */
+  forkPrivate: {
+    run_workflows_from_fork_pull_requests: boolean;
+    send_write_tokens_to_workflows: boolean;
+    send_secrets_and_variables: boolean;
+    require_approval_for_fork_pr_workflows: boolean;
+  };
   defaultWorkflowPermissions: 'read' | 'write';
   canApprovePullRequestReviews: boolean;
   runnerGroups: RunnerGroupState[];
@@ -60,8 +76,18 @@ export interface RepoSettings {
   /** Organisation secrets this repository can use. */
   orgSecrets: Record<string, string>;
   protection: Record<string, ProtectionState>;
+  /** Rulesets, by branch: protect a branch as classic protection does. */
+  rules: Record<string, RulesState>;
   pages?: { buildType: 'workflow' | 'legacy' };
 }
+
+/** GitHub's defaults for fork pull requests in a private repository. */
+const FORK_PRIVATE_DEFAULTS: RepoSettings['forkPrivate'] = {
+  run_workflows_from_fork_pull_requests: false,
+  send_write_tokens_to_workflows: false,
+  send_secrets_and_variables: false,
+  require_approval_for_fork_pr_workflows: true,
+};
 
 export interface Keys {
   seal: string;
@@ -95,7 +121,9 @@ export function settingsBefore(owner: string, repo: string, keys: Keys, hiddenDi
     environments: [{ name: 'podium-evaluation', reviewers: ['organiser'], preventSelfReview: false, branchPolicy: null, secrets: {} }],
     secrets: {},
     orgSecrets: {},
+    forkPrivate: { ...FORK_PRIVATE_DEFAULTS },
     protection: { main: { requiredReviews: true, allowForcePushes: false, allowDeletions: false } },
+    rules: {},
     pages: { buildType: 'workflow' },
   };
 }
@@ -152,10 +180,12 @@ export function settingsNow(owner: string, repo: string, keys: Keys, sealedHidde
     ],
     secrets: {},
     orgSecrets: {},
+    forkPrivate: { ...FORK_PRIVATE_DEFAULTS },
     protection: {
       main: { requiredReviews: true, allowForcePushes: false, allowDeletions: false },
       results: { requiredReviews: false, allowForcePushes: false, allowDeletions: false },
     },
+    rules: {},
     pages: { buildType: 'workflow' },
   };
 }
