@@ -42,7 +42,14 @@ export async function pullRequestEvent(env: NodeJS.ProcessEnv = process.env): Pr
 
 export async function workflowRunEvent(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowRunEvent> {
   const w = (await payload(env)).workflow_run as
-    | { id?: unknown; head_sha?: unknown; event?: unknown; conclusion?: unknown; head_branch?: unknown; head_repository?: { full_name?: unknown } }
+    | {
+        id?: unknown;
+        head_sha?: unknown;
+        event?: unknown;
+        conclusion?: unknown;
+        head_branch?: unknown;
+        head_repository?: { full_name?: unknown };
+      }
     | undefined;
   if (!w || typeof w.id !== 'number' || typeof w.head_sha !== 'string' || !SHA.test(w.head_sha))
     throw new Error(`mode "prepare" runs on workflow_run events; this run was started by "${env.GITHUB_EVENT_NAME ?? 'unknown'}".`);

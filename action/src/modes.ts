@@ -222,7 +222,9 @@ export async function prepare(io: Io, gh: GitHub, repo: Repo): Promise<void> {
       (run.headBranch === undefined || p.head.ref === run.headBranch),
   );
   if (same.length > 0 && exact.length === 0) {
-    io.info(`No open pull request has ${run.headSha} as the head of ${run.headRepository ?? '?'}:${run.headBranch ?? '?'}: nothing to evaluate.`);
+    io.info(
+      `No open pull request has ${run.headSha} as the head of ${run.headRepository ?? '?'}:${run.headBranch ?? '?'}: nothing to evaluate.`,
+    );
     return;
   }
   const pr = exact.sort((a, b) => a.number - b.number)[0];

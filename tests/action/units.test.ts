@@ -128,7 +128,7 @@ describe('the pull-request comment', () => {
   });
   it.skipIf(!GFM)('keeps ordinary text readable: apostrophes and quotes as written, dollars as dollars', () => {
     const html = renderGfm(`${inert('can\'t say "x" for $a+b$ at 5 $')}\n`);
-    expect(html).toBe('<p>can\'t say &quot;x&quot; for $a+b$ at 5 $</p>\n');
+    expect(html).toBe("<p>can't say &quot;x&quot; for $a+b$ at 5 $</p>\n");
   });
   it.skipIf(!GFM)(
     'shows hostile file names and messages as plain text: no injected lines, elements, mentions, links or reordering',

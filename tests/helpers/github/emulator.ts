@@ -192,7 +192,12 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
       sha: p.headSha,
       ref: p.headRef,
       label: `${fork.split('/')[0]}:${p.headRef}`,
-      repo: { ...(head.repo as Json), full_name: fork, name: fork.split('/')[1], owner: { ...((head.repo as Json).owner as Json), login: fork.split('/')[0] } },
+      repo: {
+        ...(head.repo as Json),
+        full_name: fork,
+        name: fork.split('/')[1],
+        owner: { ...((head.repo as Json).owner as Json), login: fork.split('/')[0] },
+      },
     });
     Object.assign(baseRef, { sha: p.baseSha, ref: state.settings.defaultBranch });
     return o;
