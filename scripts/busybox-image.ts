@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
@@ -13,18 +13,29 @@ export async function engineAvailable(): Promise<boolean> {
   return dockerEngine().ping();
 }
 
+/** Bumped when the image's contents change, so an engine holding an older one makes it again. */
+const LAYOUT = '2';
+
 /**
- * A base image made offline: a root holding Debian's static busybox and its applet links,
- * imported into the engine. Made once per engine.
+ * A base image made offline: a root holding Debian's static busybox and its applet links, and
+ * a world-writable /writable (so that only a read-only root, not file permissions, keeps a
+ * run from writing there), imported into the engine. Made once per engine.
  */
 export async function ensureBaseImage(): Promise<string> {
   const engine = dockerEngine();
-  if (await engine.image(BASE_IMAGE)) return BASE_IMAGE;
+  if (await engine.image(BASE_IMAGE)) {
+    const label = execFileSync('docker', ['image', 'inspect', '--format', '{{ index .Config.Labels "podium.layout" }}', BASE_IMAGE], {
+      encoding: 'utf8',
+    }).trim();
+    if (label === LAYOUT) return BASE_IMAGE;
+  }
   if (!existsSync('/bin/busybox')) throw new Error('the container tests need busybox-static (apt-get install busybox-static)');
   const root = await mkdtemp(path.join(os.tmpdir(), 'podium-rootfs-'));
   try {
     await mkdir(path.join(root, 'bin'), { recursive: true });
     for (const d of ['tmp', 'input', 'output', 'etc']) await mkdir(path.join(root, d));
+    await mkdir(path.join(root, 'writable'));
+    await chmod(path.join(root, 'writable'), 0o1777);
     execFileSync('cp', ['/bin/busybox', path.join(root, 'bin', 'busybox')]);
     // Relative links (bin/sh -> busybox): `busybox --install` would point them at this temp folder.
     const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
@@ -32,7 +43,7 @@ export async function ensureBaseImage(): Promise<string> {
       .filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
     for (const a of applets) await symlink('busybox', path.join(root, 'bin', a));
     const tar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 });
-    execFileSync('docker', ['import', '-', BASE_IMAGE], { input: tar });
+    execFileSync('docker', ['import', '--change', `LABEL podium.layout=${LAYOUT}`, '-', BASE_IMAGE], { input: tar });
   } finally {
     await rm(root, { recursive: true, force: true });
   }

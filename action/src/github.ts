@@ -25,6 +25,8 @@ export function github(token: string, env: NodeJS.ProcessEnv = process.env, log:
   };
   return new PodiumOctokit({
     auth: token || undefined,
+    // Octokit's own request lines say nothing the caller does not say better; warnings stay.
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => log(m), error: (m: string) => log(m) },
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'podium-action',
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { evaluate, prepare, publish, report, validate, type Io } from './modes.js';
 import { github, repoOf } from './github.js';
+import { removeOpenedSync } from '../../runner/src/hidden/sealed.js';
 
 /**
  * The Podium Action: inputs → engine → outputs. Each mode is one job of the competition's
@@ -8,8 +9,29 @@ import { github, repoOf } from './github.js';
  */
 const MODES = ['validate', 'prepare', 'evaluate', 'report', 'publish'] as const;
 
+/**
+ * A cancelled job: GitHub sends SIGINT, then SIGTERM 7.5 s later, then kills. The first stops
+ * the evaluation (its container is removed and the record says it was cancelled); a second
+ * ends the process, with any opened hidden data removed.
+ */
+function cancellation(): AbortSignal {
+  const controller = new AbortController();
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      removeOpenedSync();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    core.info(`${signal}: the job was cancelled; stopping the evaluation and removing its containers.`);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return controller.signal;
+}
+
 function io(): Io {
   return {
+    signal: cancellation(),
     input: (name) => core.getInput(name),
     output: (name, value) => core.setOutput(name, value),
     info: (text) => core.info(text),

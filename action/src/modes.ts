@@ -35,6 +35,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   workspace: string;
   now: () => Date;
+  /** Aborted when the job is cancelled (GitHub sends SIGINT, then SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /** The evaluation request, passed from job to job. Only `prepare` writes it, from the API. */
@@ -368,6 +370,7 @@ export async function evaluate(io: Io, gh: GitHub, repo: Repo, execPath: string 
       submissionDir: target,
       commit: request.head_sha,
       env: io.env,
+      ...(io.signal ? { signal: io.signal } : {}),
       onStep: (s) => io.info(s),
       ...(request.ladder
         ? {

@@ -19,6 +19,7 @@ import {
 } from '../helpers/action-world.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 import { GFM, renderGfm, tagsOf } from '../helpers/gfm.js';
+import { requireTool } from '../helpers/tools.js';
 
 /**
  * The bundled Action (action/dist/index.js), run as a runner runs it, job by job with the
@@ -265,7 +266,7 @@ describe('the Action, bundled, against the API emulator and a bare remote', () =
   });
 });
 
-const engine = await engineAvailable();
+const engine = requireTool('a Docker engine', await engineAvailable());
 describe.skipIf(!engine)('the Action with a container submission on the real engine', () => {
   beforeAll(async () => {
     await ensureBaseImage();

@@ -9,6 +9,7 @@ import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
 
 const temp = useTempDirs();
 const servers: Server[] = [];
@@ -208,7 +209,7 @@ describe('a sharded evaluation', () => {
   });
 });
 
-const engine = await engineAvailable();
+const engine = requireTool('a Docker engine', await engineAvailable());
 describe.skipIf(!engine)('a sharded container evaluation on the real engine', () => {
   beforeAll(async () => {
     await ensureBaseImage();

@@ -7,6 +7,7 @@ import { captureIO, runCli } from '../helpers/competition.js';
 import { makeZip } from '../helpers/zip.js';
 import { ensurePythonImage, PYTHON_IMAGE, pythonImagePossible } from '../../scripts/debian-python-image.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
 
 /**
  * Test bundles written here from Codabench's and CodaLab's published bundle format (the
@@ -15,7 +16,7 @@ import { useTempDirs } from '../helpers/temp.js';
  * code-submission competition in the 1.5 form.
  */
 const temp = useTempDirs();
-const python = await pythonImagePossible();
+const python = requireTool('the Debian Python test image (debootstrap)', await pythonImagePossible());
 const TRUTH = `id,label\n${Array.from({ length: 40 }, (_, i) => `s${i},${i % 3 === 0 ? 'cat' : 'dog'}`).join('\n')}\n`;
 
 /** A Codabench scoring program in Python, as organisers write them: every column's score. */

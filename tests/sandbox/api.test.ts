@@ -1,4 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forbiddenReason } from '../../runner/src/sandbox/api/address.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
@@ -175,7 +177,71 @@ describe('API submissions', () => {
     });
     const record = await evaluate(url);
     expect(record.status).toBe('failed');
-    if (record.status !== 'scored') expect(record.error.message).toContain('no response within 0.2 s');
+    if (record.status !== 'scored') expect(record.error.message).toContain('response within 0.2 s');
+  });
+
+  it('stops an endpoint that trickles its answer, one byte at a time, at the request deadline (control: the same answer at once is scored)', async () => {
+    const { answers, evaluate } = await apiCompetition({ timeout_seconds: '1', retries: '0' });
+    const trickle = await serve((_req, body, res) => {
+      // Never idle for long, never done: the socket's own timeout would wait for ever.
+      const text = JSON.stringify(answer(answers)(body));
+      let i = 0;
+      const t = setInterval(() => {
+        if (res.destroyed || i >= text.length) return clearInterval(t);
+        res.write(text[i++]!);
+      }, 100);
+      res.on('close', () => clearInterval(t));
+    });
+    const started = Date.now();
+    const slow = await evaluate(trickle);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(slow.status).toBe('failed');
+    if (slow.status !== 'scored') expect(slow.error.message).toContain('no complete response within 1 s');
+    const quick = await serve((_req, body, res) => res.end(JSON.stringify(answer(answers)(body))));
+    expect((await evaluate(quick)).status).toBe('scored');
+  });
+
+  it('bounds the whole evaluation in time and in bytes (controls: the same endpoint within the bounds is scored)', async () => {
+    const slowEach = (answers: Map<string, string>) => (_req: IncomingMessage, body: { items: { id: string }[] }, res: ServerResponse) =>
+      setTimeout(() => res.end(JSON.stringify(answer(answers)(body))), 400);
+    const timed = await apiCompetition({ timeout_seconds: '2', retries: '0', concurrency: '1', evaluation_timeout_seconds: '2' });
+    const late = await timed.evaluate(await serve(slowEach(timed.answers)));
+    expect(late.status).toBe('failed');
+    if (late.status !== 'scored') expect(late.error.message).toContain('did not answer every batch within 2 s in all');
+    const roomy = await apiCompetition({ timeout_seconds: '2', retries: '0', concurrency: '1', evaluation_timeout_seconds: '30' });
+    expect((await roomy.evaluate(await serve(slowEach(roomy.answers)))).status).toBe('scored');
+
+    // Every answer padded to 200 KB: 12 batches, 2.4 MB in all, over a budget of 1 MB.
+    const padded = (answers: Map<string, string>) => (_req: IncomingMessage, body: { items: { id: string }[] }, res: ServerResponse) =>
+      res.end(JSON.stringify({ ...answer(answers)(body), pad: 'x'.repeat(200_000) }));
+    const budget = await apiCompetition({ max_total_mb: '1' });
+    const heavy = await budget.evaluate(await serve(padded(budget.answers)));
+    expect(heavy.status).toBe('failed');
+    if (heavy.status !== 'scored') expect(heavy.error.message).toContain('the answers together are larger than the evaluation allows');
+    const wide = await apiCompetition({ max_total_mb: '10' });
+    expect((await wide.evaluate(await serve(padded(wide.answers)))).status).toBe('scored');
+  });
+
+  it('withholds what an endpoint answered from its error when it was sent hidden inputs (control: public inputs are quoted)', async () => {
+    const leaking = (_req: IncomingMessage, body: { items: Record<string, string>[] }, res: ServerResponse) => {
+      res.statusCode = 400;
+      res.end(`echo of a hidden input: ${JSON.stringify(body.items[0])}`);
+    };
+    const hidden = await apiCompetition({ inputs_from: 'hidden', retries: '0' });
+    await writeFile(
+      path.join(hidden.ex.hidden, 'test.csv'),
+      await readFile(path.join(hidden.ex.dir, 'data', 'public', 'test.csv'), 'utf8'),
+    );
+    const refused = await hidden.evaluate(await serve(leaking as Handler));
+    expect(refused.status).toBe('failed');
+    if (refused.status !== 'scored') {
+      expect(refused.error.message).toContain('HTTP 400');
+      expect(refused.error.message).not.toContain('echo of a hidden input');
+    }
+    const open = await apiCompetition({ retries: '0' });
+    const shown = await open.evaluate(await serve(leaking as Handler));
+    if (shown.status !== 'scored') expect(shown.error.message).toContain('echo of a hidden input');
+    else throw new Error('expected a failure');
   });
 
   it('rejects responses that are not JSON, and predictions that miss items', async () => {

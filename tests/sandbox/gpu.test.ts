@@ -232,6 +232,8 @@ describe('GPU readings in the record', () => {
         submissionDir: dir,
         engine: fakeEngine(seen),
         smi,
+        // nvidia-ctk's answer as its source prints it (urfave/cli: "<name> version <v>", then the commit).
+        toolkit: () => Promise.resolve('NVIDIA Container Toolkit CLI version 1.17.8\ncommit: 0000000000000000000000000000000000000000\n'),
       });
       expect(checkRecord(record).ok).toBe(true);
       return { record, seen };

@@ -13,6 +13,7 @@ import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busy
 import { ensurePythonImage, PYTHON_IMAGE, pythonImagePossible } from '../../scripts/debian-python-image.js';
 import { exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
 
 const temp = useTempDirs();
 const KEY = randomBytes(32);
@@ -74,7 +75,7 @@ function evaluateBaseline({ ex, competition }: Awaited<ReturnType<typeof program
   });
 }
 
-const engine = await engineAvailable();
+const engine = requireTool('a Docker engine', await engineAvailable());
 describe.skipIf(!engine)("an organiser's scoring program on the real engine", () => {
   beforeAll(async () => {
     await ensureBaseImage();
@@ -108,6 +109,18 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
       '<iframe class="detailed" sandbox="" title="Detailed results" srcdoc="&lt;meta http-equiv=&quot;Content-Security-Policy&quot; content=&quot;default-src &#39;none&#39;',
     );
     expect(page).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('reads its outputs without following links: a link to the runner’s environment is not published (control: a plain file is)', async () => {
+    const linked = await evaluateBaseline(
+      await setup(`${SCORER}\nrm /output/detailed_results.html; ln -s /proc/1/environ /output/detailed_results.html`),
+    );
+    if (linked.status !== 'scored') throw new Error(linked.error.message);
+    expect(linked.detailed_results).toBeUndefined();
+    expect(JSON.stringify(linked)).not.toContain('PATH=');
+    const plain = await evaluateBaseline(await setup(SCORER));
+    if (plain.status !== 'scored') throw new Error(plain.error.message);
+    expect(plain.detailed_results).toContain('<h1>Per class</h1>');
   });
 
   it('with a sealed private part, runs on each part apart: public scores shown, private ones sealed', async () => {
@@ -150,9 +163,7 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
  * debootstrap from Debian's packages (scripts/debian-python-image.ts); CI installs debootstrap,
  * so there this never skips.
  */
-const python = await pythonImagePossible();
-if (!python && process.env.CI && engine)
-  throw new Error('CI needs the Debian Python image for the scoring-program tests: install debootstrap');
+const python = requireTool('the Debian Python test image (debootstrap)', await pythonImagePossible());
 describe.skipIf(!python)('a scoring program in Python on a Debian image', () => {
   beforeAll(async () => {
     await ensurePythonImage((line) => console.log(`[python image] ${line}`));

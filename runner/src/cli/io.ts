@@ -10,6 +10,17 @@ export interface CliIO {
   cwd: string;
   /** stderr is an interactive terminal (progress lines are shown only then). */
   isTTY: boolean;
+  /**
+   * Calls `stop` on the first SIGINT or SIGTERM (a cancelled job, Ctrl-C) so a long command can
+   * stop its containers and still write what it must; returns how to stop listening. A second
+   * signal ends the process at once. Absent where the CLI runs inside another program.
+   */
+  onInterrupt?: (stop: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+}
+
+/** The exit status of a command stopped by a signal, as shells report it. */
+export function signalExit(signal: 'SIGINT' | 'SIGTERM'): number {
+  return signal === 'SIGINT' ? 130 : 143;
 }
 
 /** Builds the leaderboard site; supplied by the entry point so the engine does not depend on the site. */

@@ -1,5 +1,6 @@
 import { didYouMean, ContractError, formatProblem, PodiumError } from '../contracts/problems.js';
-import { ExitCode, UsageError, type CliDeps, type CliIO } from './io.js';
+import { ExitCode, signalExit, UsageError, type CliDeps, type CliIO } from './io.js';
+import { removeOpenedSync } from '../hidden/sealed.js';
 import type { Command } from './commands/command.js';
 
 interface CommandEntry {
@@ -165,5 +166,23 @@ export function processIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stderr.isTTY === true,
+    onInterrupt(stop) {
+      let seen = false;
+      const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+        if (seen) {
+          // Asked twice: no more waiting. Opened hidden data goes with the process.
+          removeOpenedSync();
+          process.exit(signalExit(signal));
+        }
+        seen = true;
+        stop(signal);
+      };
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
   };
 }

@@ -19,8 +19,7 @@ const HiddenData = Type.Object(
     key_env: Type.Optional(
       Type.String({
         pattern: '^[A-Z_][A-Z0-9_]*$',
-        description:
-          'environment variable holding the key that opens hidden data sealed with podium hidden seal (default PODIUM_DATA_KEY)',
+        description: 'environment variable holding the key that opens hidden data sealed with podium hidden seal (default PODIUM_DATA_KEY)',
       }),
     ),
   },
@@ -130,7 +129,20 @@ const Runtime = Type.Object(
       Type.String({ minLength: 1, description: 'the predictions file the container writes in /output; default predictions.csv' }),
     ),
     max_output_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    max_output_files: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_output_files: Type.Optional(Type.Integer({ minimum: 1, description: 'files and folders together in /output; default 1000' })),
+    max_output_depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'folder levels below /output; default 32' })),
+    build: Type.Optional(
+      Type.Object(
+        {
+          timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, description: 'default 900' })),
+          memory_mb: Type.Optional(Type.Integer({ minimum: 64, description: 'default: the larger of 2048 and runtime.memory_mb' })),
+          cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'default runtime.cpus, else 1' })),
+          pids: Type.Optional(Type.Integer({ minimum: 8, maximum: 32768, description: 'default 512' })),
+          max_image_mb: Type.Optional(Type.Integer({ minimum: 1, description: 'largest image a build may make; default 20480' })),
+        },
+        { additionalProperties: false, description: 'limits of a submission image build (no network in any case)' },
+      ),
+    ),
     show_logs: Type.Optional(Type.Boolean({ description: 'show container logs to participants; default false (runs on hidden data)' })),
     probes: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
@@ -149,9 +161,15 @@ const Api = Type.Object(
     ),
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
-    timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600 })),
+    timeout_seconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 600, description: 'one request, connection to last byte; default 30' }),
+    ),
+    evaluation_timeout_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'every request, retry and wait of one evaluation together; default 3600' }),
+    ),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
     max_response_kb: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_total_mb: Type.Optional(Type.Integer({ minimum: 1, description: 'all answers of one evaluation together; default 512' })),
     allow_http: Type.Optional(Type.Boolean({ description: 'accept plain http:// endpoints (local tests only)' })),
     allow_hosts: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
@@ -235,7 +253,10 @@ const Runners = Type.Object(
       Reason('why the hidden data may be an unencrypted folder on the runner rather than a file sealed by podium hidden seal'),
     ),
   },
-  { additionalProperties: false, description: "what the GitHub evaluation job requires of its runner, and the organiser's stated exceptions" },
+  {
+    additionalProperties: false,
+    description: "what the GitHub evaluation job requires of its runner, and the organiser's stated exceptions",
+  },
 );
 
 const Leaderboard = Type.Object(

@@ -11,6 +11,7 @@ import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/c
 import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import type { Smi } from '../sandbox/gpu/nvidia.js';
+import type { CtkVersion } from '../sandbox/gpu/toolkit.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
@@ -40,6 +41,8 @@ export interface EvaluateOptions {
   engine?: ContainerEngine;
   /** How GPUs are read; default: nvidia-smi on the PATH (or PODIUM_NVIDIA_SMI). */
   smi?: Smi;
+  /** How the NVIDIA Container Toolkit's version is read for GPU runs; default: nvidia-ctk (or PODIUM_NVIDIA_CTK). */
+  toolkit?: CtkVersion;
   /** Where the sealing key is read from (competition.yml private.key_env); default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Receives a container's logs (capped), for the organiser. */
@@ -50,7 +53,19 @@ export interface EvaluateOptions {
    * as the team's first; `podium evaluate` and the Action always give it.
    */
   ladder?: { best(team: string, phase: string): number | undefined };
+  /**
+   * Stops the evaluation (a cancelled job): builds and containers are stopped and removed, and
+   * the record says the evaluation was cancelled, the platform's doing, counting for nothing.
+   */
+  signal?: AbortSignal;
 }
+
+/** The error of a record whose evaluation was cancelled. */
+export const CANCELLED = {
+  code: 'cancelled',
+  message: 'the evaluation was cancelled before it finished (the job was stopped); it does not count against the team.',
+  platform_fault: true,
+} as const;
 
 /** A submission run up to its predictions, or the record that ends it early. */
 type Ran =
@@ -83,6 +98,11 @@ interface RecordContext {
  */
 export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultRecord> {
   const ran = await runSubmission(opts);
+  // A run stopped part way says so, whatever the stage it was stopped in made of it.
+  if (opts.signal?.aborted) {
+    if (!ran.ok) return ran.record.status === 'scored' ? ran.record : { ...ran.record, status: 'failed', error: { ...CANCELLED } };
+    return ran.ctx.fail({ ...CANCELLED }, { resources: ran.resources });
+  }
   return ran.ok ? scoreRun(opts, ran) : ran.record;
 }
 
@@ -151,8 +171,12 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
       }
       const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, {
         ...(opts.smi ? { smi: opts.smi } : {}),
+        ...(opts.toolkit ? { toolkit: opts.toolkit } : {}),
         ...(inputDir ? { inputDir } : {}),
         keepText: shard !== undefined || c.metrics.some((m) => m.program),
+        // The inputs are hidden: messages about the output quote none of it.
+        quote: false,
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
       opts.onLogs?.(ran.logs);
       Object.assign(resources, ran.resources);
@@ -186,6 +210,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
       spec,
       step,
       shard ? (id) => inShard(id, shard) : undefined,
+      opts.signal,
     );
     Object.assign(resources, called.resources);
     if (!called.ok) return end(called.status === 'failed' ? fail(called.error, { resources }) : reject(called.error));
@@ -250,7 +275,11 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
 
   step('scoring');
   const scoringStart = performance.now();
-  const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' });
+  // A participant's own file may be quoted back; what a container or endpoint made from hidden
+  // inputs may not, or it becomes a channel for those inputs.
+  const kind = ctx.report.submission?.kind;
+  const quote = kind === 'predictions' || (kind === 'api' && c.config.api?.inputs_from === 'public');
+  const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' }, { quote });
   if (!joined.ok) {
     return reject({
       code: 'invalid-predictions',
@@ -308,7 +337,8 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
         });
       }
       const engine = opts.engine ?? (await import('../sandbox/container/docker.js')).dockerEngine();
-      const program = await runScoringProgram(c, engine, inputs, fromProgram, step);
+      const program = await runScoringProgram(c, engine, inputs, fromProgram, step, opts.signal);
+      if (opts.signal?.aborted) return fail({ ...CANCELLED }, { resources });
       opts.onLogs?.(program.logs);
       if (!program.ok) return fail(program.error, { resources });
       for (const [k, v] of Object.entries(program.runs[0]!.scores)) values[k] = { value: v };

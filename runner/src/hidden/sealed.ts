@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -315,6 +315,25 @@ export async function unsealInto(file: string, dir: string, key: Buffer): Promis
   }
 }
 
+/** Temporary folders holding opened hidden data, for removal however the process ends. */
+const opened = new Set<string>();
+let exitHook = false;
+
+/**
+ * Removes every opened copy at once, synchronously: for a process that must exit now (a second
+ * interrupt), and on any exit, so that no plain copy of hidden data outlives the process.
+ */
+export function removeOpenedSync(): void {
+  for (const dir of opened) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // nothing more can be done at exit
+    }
+    opened.delete(dir);
+  }
+}
+
 /** Hidden data ready to read: the folder, and how to put it away when the evaluation ends. */
 export interface OpenedHidden {
   dir: string;
@@ -338,12 +357,25 @@ export async function openHidden(
   const key = dataKey(env, keyEnv);
   const parent = await mkdtemp(path.join(tmpRoot, 'podium-hidden-'));
   await chmod(parent, 0o700);
+  opened.add(parent);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', removeOpenedSync);
+  }
   const dir = path.join(parent, 'data');
   try {
     await unsealInto(where, dir, key);
   } catch (e: unknown) {
     await rm(parent, { recursive: true, force: true });
+    opened.delete(parent);
     throw e;
   }
-  return { dir, sealed: true, close: () => rm(parent, { recursive: true, force: true }) };
+  return {
+    dir,
+    sealed: true,
+    close: async () => {
+      await rm(parent, { recursive: true, force: true });
+      opened.delete(parent);
+    },
+  };
 }

@@ -86,8 +86,18 @@ function predictionRequest(spec: ScoringSpec, classes: string[]): ColumnRequest[
   return r;
 }
 
-function examples(t: Tally): string {
-  return t.examples.map((e) => `line ${e.line}: "${e.text}"`).join('; ');
+/** How messages show a participant's rows. */
+export interface QuoteOptions {
+  /**
+   * Whether a message may quote the rows: yes for a participant's own file; no for what a
+   * container or endpoint produced from hidden inputs, which could carry those inputs out.
+   * Without quotes, messages give line numbers and counts only.
+   */
+  quote?: boolean;
+}
+
+function examples(t: Tally, quote = true): string {
+  return t.examples.map((e) => (quote ? `line ${e.line}: "${e.text}"` : `line ${e.line}`)).join('; ');
 }
 
 /** Reads a predictions file and reports everything wrong with it on its own. */
@@ -98,6 +108,7 @@ export async function loadPredictions(
   spec: ScoringSpec,
   /** When given, the predictions are also joined to these ids (and `rowOf` returned). */
   reference?: Reference,
+  { quote = true }: QuoteOptions = {},
 ): Promise<{ ok: true; predictions: LoadedPredictions; rowOf?: Int32Array } | { ok: false; problems: Problem[] }> {
   const problem = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   const header = await headerOf(source, format);
@@ -118,8 +129,10 @@ export async function loadPredictions(
           const near = closest(name, e.header);
           return problem(
             1,
-            `the header has no "${name}" column${near ? ` (found "${near}": rename it to "${name}")` : ''}. ` +
-              `Expected columns: ${request.map((r) => r.name).join(',')}; found "${truncate(e.header.join(','))}".`,
+            quote
+              ? `the header has no "${name}" column${near ? ` (found "${near}": rename it to "${name}")` : ''}. ` +
+                  `Expected columns: ${request.map((r) => r.name).join(',')}; found "${truncate(e.header.join(','))}".`
+              : `the header has no "${name}" column. Expected columns: ${request.map((r) => r.name).join(',')}.`,
           );
         }),
       };
@@ -129,12 +142,21 @@ export async function loadPredictions(
   const problems: Problem[] = [];
   const dupHeader = table.header.filter((h, i) => table.header.indexOf(h) !== i);
   if (dupHeader.length > 0)
-    problems.push(problem(1, `the header repeats the column(s) ${[...new Set(dupHeader)].map((h) => `"${h}"`).join(', ')}.`));
+    problems.push(
+      problem(
+        1,
+        quote
+          ? `the header repeats the column(s) ${[...new Set(dupHeader)].map((h) => `"${h}"`).join(', ')}.`
+          : 'the header repeats a column.',
+      ),
+    );
   if (table.n === 0) return { ok: false, problems: [problem(1, 'the file has a header but no rows.')] };
 
   const report = (t: Tally, what: string, whatOne: string, fix: string) => {
     if (t.count === 0) return;
-    problems.push(problem(t.examples[0]!.line, `${plural(t.count, 'row')} ${t.count === 1 ? whatOne : what} (${examples(t)}). ${fix}`));
+    problems.push(
+      problem(t.examples[0]!.line, `${plural(t.count, 'row')} ${t.count === 1 ? whatOne : what} (${examples(t, quote)}). ${fix}`),
+    );
   };
   report(
     table.empty,
@@ -174,7 +196,7 @@ export async function loadPredictions(
       bad,
       `have a "${spec.target}" that is not one of the competition's labels`,
       `has a "${spec.target}" that is not one of the competition's labels`,
-      `Allowed labels: ${spec.labels.join(', ')}.${didYouMean(firstBad, spec.labels)}`,
+      `Allowed labels: ${spec.labels.join(', ')}.${quote ? didYouMean(firstBad, spec.labels) : ''}`,
     );
   }
 
@@ -191,23 +213,28 @@ export async function loadPredictions(
   const predictions: LoadedPredictions = { table, ids, scoreClasses: classes, ...(queries ? { queries } : {}) };
   if (reference) {
     // The join finds repeated ids too, with one index over the reference rather than two.
-    const joined = joinIds(file, predictions, reference);
+    const joined = joinIds(file, predictions, reference, { quote });
     if (!joined.ok) return { ok: false, problems: [...problems, ...joined.problems] };
     if (problems.length > 0) return { ok: false, problems };
     return { ok: true, predictions, rowOf: joined.rowOf };
   }
   const repeated = new KeyIndex(ids).duplicates;
-  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated));
+  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated, quote));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, predictions };
 }
 
-function duplicateProblem(file: string, predictions: LoadedPredictions, rows: readonly number[]): Problem {
-  const t = predictions.table;
-  const shown = rows
+/** Up to three rows, quoted or by line number only. */
+function shownRows(t: Table, rows: readonly number[], quote: boolean): string {
+  return rows
     .slice(0, 3)
-    .map((i) => `line ${t.lines[i]}: "${rowText(t, i)}"`)
+    .map((i) => (quote ? `line ${t.lines[i]}: "${rowText(t, i)}"` : `line ${t.lines[i]}`))
     .join('; ');
+}
+
+function duplicateProblem(file: string, predictions: LoadedPredictions, rows: readonly number[], quote: boolean): Problem {
+  const t = predictions.table;
+  const shown = shownRows(t, rows, quote);
   const what = predictions.queries ? 'a query and document' : 'an id';
   const per = predictions.queries ? 'query and document' : 'id';
   const verb = rows.length === 1 ? 'repeats' : 'repeat';
@@ -256,6 +283,7 @@ export function joinIds(
   file: string,
   predictions: LoadedPredictions,
   reference: Reference,
+  { quote = true }: QuoteOptions = {},
 ): { ok: true; rowOf: Int32Array } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   const refIndex = new KeyIndex(reference.ids);
@@ -269,14 +297,11 @@ export function joinIds(
     else if (rowOf[r] !== -1) repeated.push(i);
     else rowOf[r] = i;
   }
-  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated));
+  if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated, quote));
   const whole = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   if (unknown.length > 0 && !predictions.queries) {
     const t = predictions.table;
-    const shown = unknown
-      .slice(0, 3)
-      .map((i) => `line ${t.lines[i]}: "${rowText(t, i)}"`)
-      .join('; ');
+    const shown = shownRows(t, unknown, quote);
     problems.push(
       whole(
         t.lines[unknown[0]!]!,

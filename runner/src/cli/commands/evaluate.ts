@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, required } from '../args.js';
-import { progress, UsageError } from '../io.js';
+import { progress, signalExit, UsageError } from '../io.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
@@ -14,7 +14,10 @@ export const evaluate: Command = {
   help: `Usage: podium evaluate --competition DIR --hidden DIR SUBMISSION_DIR [options]
 
 Validates the submission, scores it against the hidden truth and writes the result record.
-Exit status 0 when scored; otherwise 1, with a record whose status and error say why.
+Exit status 0 when scored; otherwise 1, with a record whose status and error say why. On
+SIGINT or SIGTERM (a cancelled job) it stops and removes its build or container, writes a
+record saying the evaluation was cancelled (the platform's doing: no limit used), and exits
+130 or 143.
 
 Options:
   --competition DIR  the competition repository
@@ -55,11 +58,21 @@ Example:
     const bar = progress(io, json);
     const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));
     const hidden = await openHiddenFor(competition, io, values.hidden, 'evaluate');
+    // A cancelled job (SIGINT, then SIGTERM) or Ctrl-C: stop the build or container, remove
+    // them, and still write the record, which says the evaluation was cancelled.
+    const cancel = new AbortController();
+    let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+    const stopListening = io.onInterrupt?.((signal) => {
+      interrupted = signal;
+      io.stderr(`\n${signal}: stopping the evaluation and removing its containers…\n`);
+      cancel.abort();
+    });
     try {
       let logs = '';
       const options: EvaluateOptions = {
         competition,
         hiddenDir: hidden.dir,
+        signal: cancel.signal,
         env: io.env,
         submissionDir: path.resolve(io.cwd, positionals[0]!),
         ...(values.commit ? { commit: values.commit } : {}),
@@ -79,6 +92,7 @@ Example:
         const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
         if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
         else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
+        if (interrupted) return signalExit(interrupted);
         return part.status === 'predicted' ? 0 : 1;
       }
       const ladder = await ladderHistory(competition, io, values.results, 'evaluate');
@@ -98,8 +112,10 @@ Example:
         printProblems(io, record.error.problems ?? []);
       }
       if (values.out && !json) io.stdout(`Record written to ${path.relative(io.cwd, path.resolve(io.cwd, values.out))}\n`);
+      if (interrupted) return signalExit(interrupted);
       return record.status === 'scored' ? 0 : 1;
     } finally {
+      stopListening?.();
       await hidden.close();
     }
   },

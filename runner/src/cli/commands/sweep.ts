@@ -1,28 +1,47 @@
+import { readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from '../args.js';
+import { removeOutput } from '../../sandbox/container/harvest.js';
 import { PODIUM_LABEL } from '../../sandbox/container/evaluate-container.js';
 import type { Command } from './command.js';
 
 export const sweep: Command = {
   name: 'sweep',
-  help: `Usage: podium sweep
+  help: `Usage: podium sweep [--label KEY]
 
 Removes every container Podium created on the local Docker engine (they carry the label
-${PODIUM_LABEL}). Runs remove their containers themselves; this is for after a runner
-crashed or was killed mid-run. Safe to run at any time on a runner that is idle.
+${PODIUM_LABEL}), and the temporary folders Podium left behind: output folders of runs
+and opened hidden data (podium-output-*, podium-scoring-*, podium-hidden-* in the temporary
+folder). Runs remove their own; this is for after a runner crashed or was killed mid-run, or
+for output a container made that a runner not running as root cannot remove (then run it
+with sudo). Safe to run at any time on a runner that is idle.
+
+Options:
+  --label KEY  sweep containers with this label key instead of ${PODIUM_LABEL}
 
 Example:
   podium sweep
 `,
   async run(argv, io) {
-    parse('sweep', argv, {});
+    const { values } = parse('sweep', argv, { label: { type: 'string' } });
     const { dockerEngine } = await import('../../sandbox/container/docker.js');
     const engine = dockerEngine();
     if (!(await engine.ping())) {
       io.stderr('podium sweep: no Docker engine answers here.\n');
       return 1;
     }
-    const n = await engine.sweep(PODIUM_LABEL);
+    const n = await engine.sweep(values.label ?? PODIUM_LABEL);
     io.stdout(`Removed ${n} container(s) left by Podium.\n`);
+    const tmp = os.tmpdir();
+    let folders = 0;
+    for (const name of await readdir(tmp).catch(() => [] as string[])) {
+      if (!/^podium-(output|scoring-in|scoring-out|hidden)-/.test(name)) continue;
+      const removed = await removeOutput(path.join(tmp, name));
+      if (removed.removed) folders++;
+      else io.stderr(`could not remove ${path.join(tmp, name)}: ${removed.why}\n`);
+    }
+    if (folders > 0) io.stdout(`Removed ${folders} temporary folder(s) left by Podium.\n`);
     return 0;
   },
 };

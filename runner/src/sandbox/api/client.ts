@@ -10,9 +10,14 @@ export interface EndpointPolicy {
   allowHttp: boolean;
   /** Hosts that may resolve to loopback or private addresses, e.g. "127.0.0.1" or "localhost". */
   allowHosts: readonly string[];
+  /** The whole of one request, from connecting to the last byte of the answer (not an idle timeout). */
   timeoutMs: number;
   maxResponseBytes: number;
   maxRedirects: number;
+  /** Bytes every answer of the evaluation may use together; each answer takes from it. */
+  budget?: { bytesLeft: number };
+  /** Stops every request of the evaluation (its deadline, or a cancelled job). */
+  signal?: AbortSignal;
 }
 
 /** A refusal or failure of one call; `retry` says whether trying again may help. */
@@ -100,6 +105,7 @@ function request(
         headers: { 'content-type': 'application/json', 'content-length': body.length, 'user-agent': 'podium-runner' },
         timeout: policy.timeoutMs,
         agent: false,
+        ...(policy.signal ? { signal: policy.signal } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -108,10 +114,15 @@ function request(
         res.on('data', (c: Buffer) => {
           if (tooLarge) return;
           size += c.length;
-          if (size > policy.maxResponseBytes) {
+          if (policy.budget) policy.budget.bytesLeft -= c.length;
+          if (size > policy.maxResponseBytes || (policy.budget && policy.budget.bytesLeft < 0)) {
             // Stop reading at the cap: the rest is never buffered.
             tooLarge = true;
-            reject(new EndpointError(`the response is larger than ${Math.round(policy.maxResponseBytes / 1024)} KiB`, false));
+            reject(
+              size > policy.maxResponseBytes
+                ? new EndpointError(`the response is larger than ${Math.round(policy.maxResponseBytes / 1024)} KiB`, false)
+                : new EndpointError('the answers together are larger than the evaluation allows', false),
+            );
             req.destroy();
             return;
           }
@@ -125,9 +136,18 @@ function request(
         res.on('error', reject);
       },
     );
+    // The socket's own timeout fires only when nothing arrives for that long; an endpoint that
+    // trickles one byte at a time is stopped by this deadline on the whole request.
+    const deadline = setTimeout(
+      () => req.destroy(new EndpointError(`no complete response within ${policy.timeoutMs / 1000} s`, true)),
+      policy.timeoutMs,
+    );
+    req.on('close', () => clearTimeout(deadline));
     req.on('timeout', () => req.destroy(new EndpointError(`no response within ${policy.timeoutMs / 1000} s`, true)));
     req.on('error', (e: unknown) => {
+      clearTimeout(deadline);
       if (e instanceof EndpointError) reject(e);
+      else if (policy.signal?.aborted) reject(new EndpointError('stopped', false));
       else reject(new EndpointError(`the connection failed: ${e instanceof Error ? e.message : String(e)}`, true));
     });
     req.end(body);

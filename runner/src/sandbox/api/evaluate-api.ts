@@ -18,6 +18,7 @@ export async function predictionsFromEndpoint(
   step: (s: string) => void,
   /** Only the items this keeps (a shard's share), by id. */
   keep?: (id: string) => boolean,
+  signal?: AbortSignal,
 ): Promise<EndpointOutcome> {
   const api = c.config.api;
   if (!api)
@@ -54,6 +55,11 @@ export async function predictionsFromEndpoint(
     batchSize: api.batch_size ?? 64,
     concurrency: api.concurrency ?? 4,
     retries: api.retries ?? 2,
+    deadlineMs: (api.evaluation_timeout_seconds ?? 3600) * 1000,
+    maxTotalBytes: (api.max_total_mb ?? 512) * 1024 * 1024,
+    // What the endpoint answers may carry the hidden inputs it was sent: quoted only when they are public.
+    quote: api.inputs_from === 'public',
+    ...(signal ? { signal } : {}),
     policy: {
       allowHttp: api.allow_http === true,
       allowHosts: api.allow_hosts ?? [],
@@ -71,11 +77,14 @@ export async function predictionsFromEndpoint(
     latency_ms: run.stats.latency_ms,
     throughput_per_s: run.stats.throughput_per_s,
   };
-  if (!run.ok)
+  if (!run.ok) {
+    if (signal?.aborted)
+      return { ok: false, status: 'failed', error: { code: 'cancelled', message: run.error, platform_fault: true }, resources };
     return { ok: false, status: 'failed', error: { code: 'endpoint-failed', message: `the endpoint failed: ${run.error}` }, resources };
+  }
   const file = `responses of ${endpoint}`;
   const text = run.predictions.map((p) => JSON.stringify(p)).join('\n') + '\n';
-  const loaded = await loadPredictions(file, { text }, 'jsonl', spec);
+  const loaded = await loadPredictions(file, { text }, 'jsonl', spec, undefined, { quote: api.inputs_from === 'public' });
   if (!loaded.ok) {
     return {
       ok: false,

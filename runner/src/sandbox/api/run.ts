@@ -16,6 +16,14 @@ export interface ApiRunOptions {
   concurrency: number;
   retries: number;
   policy: EndpointPolicy;
+  /** The whole evaluation: every batch, retry and wait together. */
+  deadlineMs?: number;
+  /** Bytes all answers together may use. */
+  maxTotalBytes?: number;
+  /** Whether an error may quote what the endpoint answered (only when its inputs are public). */
+  quote?: boolean;
+  /** Stops the evaluation (a cancelled job). */
+  signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (done: number, total: number) => void;
 }
@@ -32,6 +40,27 @@ export type ApiRunResult = { ok: true; predictions: unknown[]; stats: ApiStats }
 
 export async function runApi(opts: ApiRunOptions): Promise<ApiRunResult> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // One signal for every request: the evaluation's deadline, or the job being cancelled.
+  const stop = new AbortController();
+  let stopped: string | undefined;
+  const halt = (why: string) => {
+    stopped ??= why;
+    stop.abort();
+  };
+  const deadline = opts.deadlineMs
+    ? setTimeout(
+        () => halt(`the endpoint did not answer every batch within ${Math.round(opts.deadlineMs! / 1000)} s in all`),
+        opts.deadlineMs,
+      )
+    : undefined;
+  const onCancel = () => halt('the evaluation was cancelled');
+  if (opts.signal?.aborted) onCancel();
+  opts.signal?.addEventListener('abort', onCancel, { once: true });
+  const policy: EndpointPolicy = {
+    ...opts.policy,
+    signal: stop.signal,
+    ...(opts.maxTotalBytes !== undefined ? { budget: { bytesLeft: opts.maxTotalBytes } } : {}),
+  };
   const batches: Record<string, string>[][] = [];
   for (let i = 0; i < opts.items.length; i += opts.batchSize) batches.push(opts.items.slice(i, i + opts.batchSize));
   const results: unknown[][] = new Array(batches.length);
@@ -48,14 +77,15 @@ export async function runApi(opts: ApiRunOptions): Promise<ApiRunResult> {
       const t0 = performance.now();
       requests++;
       try {
-        const res = await postJson(opts.endpoint, { competition: opts.competition, batch: b, items: batches[b] }, opts.policy);
+        const res = await postJson(opts.endpoint, { competition: opts.competition, batch: b, items: batches[b] }, policy);
         if (res.status === 429 || res.status >= 500) throw new EndpointError(`HTTP ${res.status}`, true);
         if (res.status < 200 || res.status >= 300)
-          throw new EndpointError(`HTTP ${res.status}: ${res.body.toString('utf8', 0, 200)}`, false);
+          throw new EndpointError(opts.quote ? `HTTP ${res.status}: ${res.body.toString('utf8', 0, 200)}` : `HTTP ${res.status}`, false);
         latencies.push(performance.now() - t0);
         results[b] = parsePredictions(res.body);
         return;
       } catch (e: unknown) {
+        if (stopped) throw new EndpointError(stopped, false);
         const err = e instanceof EndpointError ? e : new EndpointError(e instanceof Error ? e.message : String(e), false);
         if (!err.retry || attempt >= opts.retries) throw new EndpointError(`batch ${b + 1} of ${batches.length}: ${err.message}`, false);
         retries++;
@@ -65,7 +95,7 @@ export async function runApi(opts: ApiRunOptions): Promise<ApiRunResult> {
   };
 
   const worker = async () => {
-    while (failure === undefined && next < batches.length) {
+    while (failure === undefined && stopped === undefined && next < batches.length) {
       const b = next++;
       try {
         await callBatch(b);
@@ -77,6 +107,9 @@ export async function runApi(opts: ApiRunOptions): Promise<ApiRunResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, batches.length) }, worker));
+  clearTimeout(deadline);
+  opts.signal?.removeEventListener('abort', onCancel);
+  if (stopped) failure = stopped;
 
   const wall = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import { readFile, readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -58,9 +58,39 @@ export async function readUsage(layout: CgroupLayout, parent: string | undefined
   return { ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(peak !== undefined ? { peakMemoryBytes: peak } : {}) };
 }
 
-/** Removes a run's parent cgroup in every hierarchy; one still in use stays, and says nothing. */
-export async function removeParent(layout: CgroupLayout, parent: string): Promise<void> {
-  for (const dir of await parentDirs(layout, parent)) await rmdir(dir).catch(() => undefined);
+/**
+ * Makes a parent cgroup ahead of the engine and caps its processes (pids.max): the build API
+ * has no process limit of its own. Where this process may not write the cgroup file system
+ * (a runner that is not root, a delegated hierarchy), it returns false and the build goes on
+ * without that cap; docs/runners.md says so.
+ */
+export async function limitPids(layout: CgroupLayout, parent: string, pids: number): Promise<boolean> {
+  const dir = layout.version === 2 ? path.join(layout.root, parent) : path.join(layout.root, 'pids', parent);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'pids.max'), String(pids));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes a run's parent cgroup in every hierarchy; one still in use stays, and says nothing.
+ * With `waitMs`, tries again until then: after a build is stopped the engine is still removing
+ * its container for a moment, and the cgroup is busy until it has.
+ */
+export async function removeParent(layout: CgroupLayout, parent: string, waitMs = 0): Promise<void> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    let left = 0;
+    for (const dir of await parentDirs(layout, parent))
+      await rmdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') left++;
+      });
+    if (left === 0 || Date.now() >= until) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Removes every empty `podium-*` parent cgroup: the leftovers of a runner that crashed. */

@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, lstat } from 'node:fs/promises';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { walkTree } from '../../files/tree.js';
-import { readUsage, removeParent, runParent, sweepParents, type CgroupLayout, type CgroupUsage } from './cgroup.js';
-import type { ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
+import { limitPids, readUsage, removeParent, runParent, sweepParents, type CgroupLayout, type CgroupUsage } from './cgroup.js';
+import type { BuildOptions, BuildResult, ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
+import { measure } from './harvest.js';
 
 const WATCH_MS = 200;
 const SYSTEM_DIRS = /^\/(proc|sys|dev)(\/|$)/;
 
+export interface DockerEngineOptions extends Docker.DockerOptions {
+  /**
+   * For the isolation tests' controls only: changes the hardened container settings of a run,
+   * so that a test can show its probe succeeds when one protection is taken away.
+   */
+  weaken?: (config: Docker.ContainerCreateOptions) => Docker.ContainerCreateOptions;
+}
+
 /** The Docker engine behind the ContainerEngine interface, with every run hardened. */
-export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngine {
-  const docker = new Docker(options);
+export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine {
+  const { weaken: _weaken, ...dockerOptions } = options;
+  const docker = new Docker(dockerOptions);
   let layout: Promise<CgroupLayout> | undefined;
   // Asked once: how the engine lays out its cgroups decides where the counters are read.
   const cgroups = () =>
@@ -59,32 +67,12 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
       );
     },
 
-    async build(contextDir, tag, labels) {
-      // Regular files only, as everywhere a submission's files are read: no links followed.
-      const files = (await walkTree(contextDir, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100_000 })).files.map((f) => f.rel);
-      // networkmode none: a build step cannot fetch anything.
-      const stream = await docker.buildImage(
-        { context: contextDir, src: files },
-        { t: tag, networkmode: 'none', labels, rm: true, forcerm: true },
-      );
-      const log: string[] = [];
-      const output = await new Promise<{ aux?: { ID?: string }; error?: string }[]>((resolve, reject) =>
-        docker.modem.followProgress(
-          stream,
-          (err: Error | null, res: { aux?: { ID?: string }; error?: string }[]) => (err ? reject(err) : resolve(res)),
-          (e: { stream?: string }) => {
-            if (e.stream) log.push(e.stream);
-          },
-        ),
-      );
-      const failed = output.find((o) => o.error);
-      if (failed) throw new BuildError(failed.error!, log.join(''));
-      const image = await docker.getImage(tag).inspect();
-      return { id: image.Id, log: log.join('') };
+    async build(contextDir, tag, labels, options = {}) {
+      return buildLimited(docker, contextDir, tag, labels, options, await cgroups());
     },
 
     async run(spec) {
-      return runHardened(docker, spec, await cgroups());
+      return runHardened(docker, spec, await cgroups(), options.weaken);
     },
 
     async sweep(label) {
@@ -104,25 +92,171 @@ export function dockerEngine(options: Docker.DockerOptions = {}): ContainerEngin
 
 export class BuildError extends Error {
   readonly log: string;
-  constructor(message: string, log: string) {
+  /** What stopped it: the Dockerfile's own failure, a limit, or a cancellation. */
+  readonly reason: 'failed' | 'timed-out' | 'too-large' | 'cancelled';
+  constructor(message: string, log: string, reason: BuildError['reason'] = 'failed') {
     super(message);
     this.name = 'BuildError';
     this.log = log;
+    this.reason = reason;
   }
 }
 
-async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout): Promise<RunResult> {
-  const image = await docker.getImage(spec.image).inspect();
-  // The image's working folder, unless it points into the kernel's file systems.
-  const workingDir = image.Config?.WorkingDir && !SYSTEM_DIRS.test(image.Config.WorkingDir) ? image.Config.WorkingDir : '/';
+/**
+ * A build with the engine's classic builder: RUN steps without network, in a cgroup of the
+ * build's own (memory, CPU, and processes where this machine lets Podium set them), stopped
+ * when its time is up or it is cancelled (closing the request makes the engine stop the build
+ * and remove its containers), its log capped, and the image refused past its size limit.
+ */
+async function buildLimited(
+  docker: Docker,
+  contextDir: string,
+  tag: string,
+  labels: Record<string, string>,
+  options: BuildOptions,
+  cgroups: CgroupLayout,
+): Promise<BuildResult> {
+  const { limits, signal } = options;
+  // Regular files only, as everywhere a submission's files are read: no links followed.
+  const files = (await walkTree(contextDir, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100_000 })).files.map((f) => f.rel);
+  const parent = limits ? runParent(cgroups, `build-${randomBytes(8).toString('hex')}`) : undefined;
+  if (parent && limits) await limitPids(cgroups, parent, limits.pids);
+  const log: string[] = [];
+  let logBytes = 0;
+  const cap = limits?.logBytes ?? 64 * 1024;
+  let truncated = false;
+  const keep = (text: string) => {
+    if (logBytes >= cap) {
+      truncated = true;
+      return;
+    }
+    log.push(text.slice(0, cap - logBytes));
+    logBytes += Math.min(text.length, cap - logBytes);
+  };
+  const logText = () => log.join('') + (truncated ? '\n[build log truncated]\n' : '');
+  if (signal?.aborted) throw new BuildError('the build was cancelled', '', 'cancelled');
+  try {
+    const stream = await docker.buildImage(
+      { context: contextDir, src: files },
+      {
+        t: tag,
+        // No network for RUN. The engine's own fetches (remote ADD, COPY --from an image) are
+        // refused before the build by checkBuild.
+        networkmode: 'none',
+        labels,
+        rm: true,
+        forcerm: true,
+        ...(limits
+          ? {
+              memory: limits.memoryBytes,
+              memswap: limits.memoryBytes,
+              cpuperiod: 100_000,
+              cpuquota: Math.max(1000, Math.round((limits.nanoCpus / 1e9) * 100_000)),
+              ...(parent ? { cgroupparent: parent } : {}),
+            }
+          : {}),
+      },
+    );
+    let stopped: BuildError | undefined;
+    const stop = (why: BuildError) => {
+      stopped ??= why;
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    };
+    const timer = limits
+      ? setTimeout(
+          () => stop(new BuildError(`the build took longer than ${Math.round(limits.timeoutMs / 1000)} s`, '', 'timed-out')),
+          limits.timeoutMs,
+        )
+      : undefined;
+    const onAbort = () => stop(new BuildError('the build was cancelled', '', 'cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let output: { aux?: { ID?: string }; error?: string }[];
+    try {
+      output = await new Promise((resolve, reject) => {
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null, res: { aux?: { ID?: string }; error?: string }[]) =>
+            stopped ? reject(stopped) : err ? reject(err) : resolve(res),
+          (e: { stream?: string }) => {
+            if (e.stream) keep(e.stream);
+          },
+        );
+        stream.on('close', () => {
+          if (stopped) reject(stopped);
+        });
+      });
+    } catch (e: unknown) {
+      if (e instanceof BuildError) throw new BuildError(e.message, logText(), e.reason);
+      throw new BuildError(e instanceof Error ? e.message : String(e), logText());
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const failed = output.find((o) => o.error);
+    if (failed) throw new BuildError(failed.error!, logText());
+    const image = await docker.getImage(tag).inspect();
+    if (limits && image.Size > limits.imageBytes) {
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+      throw new BuildError(
+        `the image is ${Math.round(image.Size / 1048576)} MiB, over the limit of ${Math.round(limits.imageBytes / 1048576)} MiB`,
+        logText(),
+        'too-large',
+      );
+    }
+    return { id: image.Id, log: logText() };
+  } finally {
+    if (parent) await removeParent(cgroups, parent, 10_000);
+  }
+}
+
+/**
+ * The environment of a run, set by Podium whole. The image's own variables are kept (a PATH,
+ * a PYTHONPATH) except those that steer the dynamic loader or the NVIDIA runtime: an OCI hook
+ * of the NVIDIA Container Toolkit runs as root on the host with the container's environment,
+ * so an image's LD_PRELOAD there is host root (CVE-2025-23266), and an image's
+ * NVIDIA_VISIBLE_DEVICES=all would hand every GPU to a run that asked for none where nvidia is
+ * the default runtime. Docker merges a container's variables into the image's and cannot unset
+ * one, so each dropped variable is set empty, and the NVIDIA ones are set to what the run gets.
+ */
+export function runEnvironment(imageEnv: readonly string[], gpus: readonly string[] = []): string[] {
+  const dropped = (name: string) => /^(LD_|NVIDIA_|_?CUDA_VISIBLE_DEVICES$|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|MALLOC_)/.test(name);
+  const env = new Map<string, string>();
+  for (const entry of imageEnv) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? entry : entry.slice(0, eq);
+    env.set(name, dropped(name) ? '' : entry.slice(eq + 1));
+  }
+  const path = (env.get('PATH') ?? '')
+    .split(':')
+    .filter((d) => d.startsWith('/') && !d.startsWith('/proc'))
+    .join(':');
+  env.set('PATH', path || '/usr/local/bin:/usr/bin:/bin');
+  env.set('HOME', '/tmp');
+  if (gpus.length > 0) {
+    env.set('NVIDIA_VISIBLE_DEVICES', gpus.join(','));
+    env.set('NVIDIA_DRIVER_CAPABILITIES', 'compute,utility');
+  } else env.set('NVIDIA_VISIBLE_DEVICES', 'void');
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** The hardened settings of a run: what every participant's and scoring program's container gets. */
+export function hardenedConfig(
+  spec: RunSpec,
+  image: { WorkingDir?: string; Env?: string[] },
+  parent: string | undefined,
+): Docker.ContainerCreateOptions {
   const { limits } = spec;
-  const parent = runParent(cgroups, randomBytes(8).toString('hex'));
-  const container = await docker.createContainer({
+  // The image's working folder, unless it points into the kernel's file systems.
+  const workingDir = image.WorkingDir && !SYSTEM_DIRS.test(image.WorkingDir) ? image.WorkingDir : '/';
+  return {
     Image: spec.image,
     // Whatever USER the image names, the code runs as nobody, with no environment of the runner.
     User: '65534:65534',
     WorkingDir: workingDir,
-    Env: ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin'],
+    Env: runEnvironment(image.Env ?? [], spec.gpus),
     Labels: spec.labels,
     NetworkDisabled: true,
     HostConfig: {
@@ -153,7 +287,20 @@ async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout)
         ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: spec.gpus, Capabilities: [['gpu']] }] }
         : {}),
     },
-  });
+  };
+}
+
+async function runHardened(
+  docker: Docker,
+  spec: RunSpec,
+  cgroups: CgroupLayout,
+  weaken: (c: Docker.ContainerCreateOptions) => Docker.ContainerCreateOptions = (c) => c,
+): Promise<RunResult> {
+  if (spec.signal?.aborted) return { verdict: { kind: 'cancelled' }, wallSeconds: 0, startupSeconds: 0, logs: '', logsTruncated: false };
+  const image = await docker.getImage(spec.image).inspect();
+  const { limits } = spec;
+  const parent = runParent(cgroups, randomBytes(8).toString('hex'));
+  const container = await docker.createContainer(weaken(hardenedConfig(spec, image.Config ?? {}, parent)));
   let verdict: Verdict | undefined;
   const usage: CgroupUsage = {};
   const note = (u: CgroupUsage) => {
@@ -161,6 +308,7 @@ async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout)
     if (u.peakMemoryBytes !== undefined) usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes ?? 0, u.peakMemoryBytes);
   };
   let started: number;
+  let cancel: (() => void) | undefined;
   try {
     // 'next-exit', asked before the start: the default condition ('not-running') can answer at
     // once for a container that has not started yet.
@@ -171,21 +319,26 @@ async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout)
     // cost, reported apart; the wall time counts from there to the exit.
     started = performance.now();
     const startupSeconds = (started - startCall) / 1000;
+    const stop = (v: Verdict) => {
+      verdict ??= v;
+      void container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    };
+    cancel = () => stop({ kind: 'cancelled' });
+    spec.signal?.addEventListener('abort', cancel, { once: true });
+    let watching = false;
     const watch = setInterval(() => {
+      if (watching) return;
+      watching = true;
       void (async () => {
         note(await readUsage(cgroups, parent, container.id));
-        const out = await folderUsage(spec.outputDir, limits.outputFiles);
-        if (!verdict && (out.bytes > limits.outputBytes || out.files > limits.outputFiles)) {
-          verdict = {
-            kind: 'output-exceeded',
-            what:
-              out.files > limits.outputFiles
-                ? `more than ${limits.outputFiles} files in /output`
-                : `more than ${limits.outputBytes} bytes in /output`,
-          };
-          await container.kill().catch(() => undefined);
-        }
-      })();
+        // Files and folders count alike, and depth too: a tree of empty folders fills inodes as files do.
+        const out = await measure(spec.outputDir, {
+          maxEntries: limits.outputFiles,
+          maxBytes: limits.outputBytes,
+          maxDepth: limits.outputDepth,
+        });
+        if (out.exceeded) stop({ kind: 'output-exceeded', what: out.exceeded });
+      })().finally(() => (watching = false));
     }, WATCH_MS);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limits.timeoutMs)));
@@ -211,38 +364,10 @@ async function runHardened(docker: Docker, spec: RunSpec, cgroups: CgroupLayout)
       ...logs,
     };
   } finally {
+    if (cancel) spec.signal?.removeEventListener('abort', cancel);
     await container.remove({ force: true, v: true }).catch(() => undefined);
     if (parent) await removeParent(cgroups, parent);
   }
-}
-
-/** Bytes and files under a folder, stopping early once past the file limit. */
-async function folderUsage(root: string, fileLimit: number): Promise<{ bytes: number; files: number }> {
-  let bytes = 0;
-  let files = 0;
-  const queue = [root];
-  while (queue.length > 0 && files <= fileLimit) {
-    const dir = queue.pop()!;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) queue.push(p);
-      else {
-        files++;
-        try {
-          bytes += (await lstat(p)).size;
-        } catch {
-          // removed meanwhile
-        }
-      }
-    }
-  }
-  return { bytes, files };
 }
 
 /** stdout and stderr, demultiplexed, capped. */

@@ -7,9 +7,11 @@ export interface Limits {
   nanoCpus: number;
   pids: number;
   timeoutMs: number;
-  /** Total bytes and files the container may leave in /output. */
+  /** Total bytes, and files and folders together, the container may leave in /output. */
   outputBytes: number;
   outputFiles: number;
+  /** Folder levels below /output. */
+  outputDepth: number;
   /** Log bytes kept; the rest is dropped and said so. */
   logBytes: number;
 }
@@ -26,13 +28,16 @@ export interface RunSpec {
   labels: Record<string, string>;
   /** GPU device ids to hand in (none when empty). */
   gpus?: string[];
+  /** Aborts the run: the container is killed and removed, and the verdict is "cancelled". */
+  signal?: AbortSignal;
 }
 
 export type Verdict =
   | { kind: 'exited'; exitCode: number }
   | { kind: 'timed-out'; afterSeconds: number }
   | { kind: 'out-of-memory' }
-  | { kind: 'output-exceeded'; what: string };
+  | { kind: 'output-exceeded'; what: string }
+  | { kind: 'cancelled' };
 
 export interface RunResult {
   verdict: Verdict;
@@ -53,6 +58,30 @@ export interface ImageInfo {
   digests: string[];
 }
 
+/** What a build may use: the engine kills or refuses a build past any of these. */
+export interface BuildLimits {
+  timeoutMs: number;
+  memoryBytes: number;
+  nanoCpus: number;
+  pids: number;
+  /** The built image's size. */
+  imageBytes: number;
+  /** Build log bytes kept. */
+  logBytes: number;
+}
+
+export interface BuildOptions {
+  limits?: BuildLimits;
+  /** Aborts the build (the engine stops it and removes its containers). */
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  id: string;
+  /** The build's output, capped: the organisers' to see; participants only where the competition shows logs. */
+  log: string;
+}
+
 export interface ContainerEngine {
   /** Whether an engine answers. */
   ping(): Promise<boolean>;
@@ -61,8 +90,12 @@ export interface ContainerEngine {
   image(ref: string): Promise<ImageInfo | undefined>;
   /** Pulls an image from its registry; throws with the engine's reason when it cannot. */
   pull(ref: string): Promise<void>;
-  /** Builds a folder with a Dockerfile, without network. */
-  build(contextDir: string, tag: string, labels: Record<string, string>): Promise<{ id: string; log: string }>;
+  /**
+   * Builds a folder with a Dockerfile: no network for RUN steps, within the limits. The
+   * Dockerfile must have been checked (checkBuild) first: the engine itself fetches what a
+   * remote ADD or a COPY --from an image names.
+   */
+  build(contextDir: string, tag: string, labels: Record<string, string>, options?: BuildOptions): Promise<BuildResult>;
   run(spec: RunSpec): Promise<RunResult>;
   /** Removes containers and images carrying the label; returns how many. */
   sweep(label: string): Promise<number>;

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
@@ -9,7 +9,10 @@ import { formatOf } from '../../scoring/table.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
 import { BuildError } from './docker.js';
-import type { ContainerEngine, Limits, Verdict } from './engine.js';
+import type { BuildLimits, ContainerEngine, Limits, Verdict } from './engine.js';
+import { checkBuild } from './dockerfile.js';
+import { harvest, readHarvested, removeOutput } from './harvest.js';
+import { checkToolkit, nvidiaCtk, type CtkVersion } from '../gpu/toolkit.js';
 import { loadProbes, readProbes, type ComplexityProbe, type ProbeContext } from './probes.js';
 import { GpuMeter, nvidiaSmi, type GpuMeasurement, type Smi } from '../gpu/nvidia.js';
 
@@ -52,6 +55,21 @@ export function limitsOf(c: Competition): Limits {
     timeoutMs: (r.timeout_seconds ?? 600) * 1000,
     outputBytes: Math.round((r.max_output_mb ?? 100) * 1024 * 1024),
     outputFiles: r.max_output_files ?? 1000,
+    outputDepth: r.max_output_depth ?? 32,
+    logBytes: 64 * 1024,
+  };
+}
+
+/** What a submission's image build may use (competition.yml runtime.build). */
+export function buildLimitsOf(c: Competition): BuildLimits {
+  const r = c.config.runtime ?? {};
+  const b = r.build ?? {};
+  return {
+    timeoutMs: (b.timeout_seconds ?? 900) * 1000,
+    memoryBytes: (b.memory_mb ?? Math.max(2048, r.memory_mb ?? 0)) * 1024 * 1024,
+    nanoCpus: Math.round((b.cpus ?? r.cpus ?? 1) * 1e9),
+    pids: b.pids ?? 512,
+    imageBytes: (b.max_image_mb ?? 20480) * 1024 * 1024,
     logBytes: 64 * 1024,
   };
 }
@@ -66,6 +84,8 @@ function verdictMessage(v: Verdict, limits: Limits): string | undefined {
       return `ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB); the container was stopped`;
     case 'output-exceeded':
       return `wrote ${v.what}; the container was stopped`;
+    case 'cancelled':
+      return 'the evaluation was cancelled, and the container stopped';
   }
 }
 
@@ -95,7 +115,19 @@ export async function predictionsFromContainer(
   spec: ScoringSpec,
   engine: ContainerEngine,
   step: (s: string) => void,
-  options: { smi?: Smi; inputDir?: string; keepText?: boolean } = {},
+  options: {
+    smi?: Smi;
+    /** How the NVIDIA Container Toolkit's version is read, when the run gets GPUs. */
+    toolkit?: CtkVersion;
+    inputDir?: string;
+    keepText?: boolean;
+    /**
+     * Whether messages may quote the container's output: only when its inputs are public (a
+     * dry run on the sample). On hidden inputs the output could carry what the container read.
+     */
+    quote?: boolean;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ContainerOutcome> {
   const smi = options.smi ?? nvidiaSmi();
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): ContainerOutcome => ({
@@ -139,27 +171,59 @@ export async function predictionsFromContainer(
   if (sub.build !== undefined) {
     const context = path.join(submissionDir, sub.build);
     const allowed = c.config.runtime?.base_images ?? [];
-    const from = await baseImages(path.join(context, 'Dockerfile'));
-    const refused = from.filter((f) => !allowed.includes(f));
-    if (allowed.length === 0 || refused.length > 0) {
+    let dockerfile: string;
+    try {
+      dockerfile = await readFile(path.join(context, 'Dockerfile'), 'utf8');
+    } catch {
+      return rejected({ code: 'build-failed', message: `there is no Dockerfile in ${sub.build}.` });
+    }
+    // Read as the engine reads it: what is checked is what is built.
+    const checked = checkBuild(dockerfile, allowed);
+    if (!checked.ok) {
+      const code = /allowed base images|does not build images/.test(checked.why) ? 'base-image-not-allowed' : 'build-not-allowed';
       return rejected({
-        code: 'base-image-not-allowed',
-        message:
-          allowed.length === 0
-            ? 'this competition does not build images: submit an image pinned by digest.'
-            : `the Dockerfile starts FROM ${refused.join(', ')}; allowed base images: ${allowed.join(', ')}.`,
+        code,
+        message: `the Dockerfile cannot be built here: ${checked.why}`,
+        problems: [
+          {
+            file: path.posix.join(sub.build === '.' ? '' : sub.build, 'Dockerfile'),
+            line: checked.line,
+            column: checked.line > 0 ? 1 : 0,
+            path: '',
+            message: checked.why,
+          },
+        ],
       });
     }
-    provenance.base_images = from;
+    provenance.base_images = checked.plan.baseImages;
     const files = await walkTree(context, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100000 });
     provenance.build_context_hash = await hashFiles(context, files.files);
     step('building the image (no network)');
     const tag = `podium-submission/${sub.team}-${sub.name}:latest`;
     try {
-      image = (await engine.build(context, tag, { [PODIUM_LABEL]: 'build' })).id;
+      const built = await engine.build(
+        context,
+        tag,
+        { [PODIUM_LABEL]: 'build' },
+        {
+          limits: buildLimitsOf(c),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      image = built.id;
     } catch (e: unknown) {
-      const log = e instanceof BuildError ? `\n${e.log.split('\n').slice(-15).join('\n')}` : '';
-      return rejected({ code: 'build-failed', message: `the image did not build: ${e instanceof Error ? e.message : String(e)}${log}` });
+      const log = e instanceof BuildError ? e.log : '';
+      const reason = e instanceof BuildError ? e.reason : 'failed';
+      if (reason === 'cancelled')
+        return failed({ code: 'cancelled', message: 'the evaluation was cancelled during the build.', platform_fault: true }, {}, log);
+      // The build's output goes with the run's logs: the organisers', and the participant's only
+      // where competition.yml shows logs (or in a dry run on public inputs).
+      const what = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      return rejected(
+        { code: reason === 'failed' ? 'build-failed' : `build-${reason}`, message: `the image did not build: ${what}` },
+        {},
+        log,
+      );
     }
   } else {
     let info = await engine.image(sub.image!);
@@ -204,6 +268,10 @@ export async function predictionsFromContainer(
         platform_fault: true,
       });
     }
+    if (gpus.length > 0) {
+      const toolkit = await checkToolkit(options.toolkit ?? nvidiaCtk());
+      if (!toolkit.ok) return failed({ code: 'gpu-toolkit', message: `${toolkit.why}; tell the organisers.`, platform_fault: true });
+    }
     let probes: ComplexityProbe[];
     try {
       probes = await loadProbes(c.dir, c.config.runtime?.probes ?? []);
@@ -227,6 +295,7 @@ export async function predictionsFromContainer(
         limits,
         labels: { [PODIUM_LABEL]: 'evaluate' },
         ...(gpus.length ? { gpus } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (e: unknown) {
       // The engine refused to create or start it: an image without a command, say.
@@ -246,30 +315,24 @@ export async function predictionsFromContainer(
       ...gpuResources(gpu),
       ...(probes.length > 0 ? { probes: readings } : {}),
     };
+    // The run's own output; a build that succeeded says nothing the organisers need.
     const logs = run.logs + (run.logsTruncated ? '\n[logs truncated]\n' : '');
     const why = verdictMessage(run.verdict, limits);
+    if (run.verdict.kind === 'cancelled') return failed({ code: 'cancelled', message: why!, platform_fault: true }, resources, logs);
     if (why) return failed({ code: `container-${run.verdict.kind}`, message: why }, resources, logs);
 
-    // Only regular files: a link, pipe or device in the output is refused, never followed.
+    // One harvest for every sandboxed program: nothing followed, files and folders counted.
     const output = c.config.runtime?.output ?? 'predictions.csv';
-    const tree = await walkTree(outputDir, { maxFileBytes: limits.outputBytes, maxFiles: limits.outputFiles });
+    const tree = await harvest(outputDir, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
+    if (tree.exceeded)
+      return failed({ code: 'container-output-exceeded', message: `wrote ${tree.exceeded}; the output was not read.` }, resources, logs);
     const problems: Problem[] = tree.faults.map((f) => ({
       file: `/output/${f.rel}`,
       line: 0,
       column: 0,
       path: '',
-      message:
-        {
-          symlink: 'is a symbolic link',
-          special: 'is not a regular file',
-          'too-large': 'is too large',
-          'too-many': 'is past the file limit',
-        }[f.reason] + '; write regular files only.',
+      message: `${f.why}; write regular files only.`,
     }));
-    for (const f of tree.files) {
-      if ((await lstat(path.join(outputDir, f.rel))).nlink > 1)
-        problems.push({ file: `/output/${f.rel}`, line: 0, column: 0, path: '', message: 'is a hard link; write regular files only.' });
-    }
     const rel = insideFolder(output);
     if (problems.length === 0 && (!rel.ok || !tree.files.some((f) => f.rel === rel.rel))) {
       problems.push({
@@ -288,9 +351,16 @@ export async function predictionsFromContainer(
       );
 
     const file = path.join(outputDir, output);
-    // Read once: kept as text for a shard or a scoring program, parsed from that text.
-    const text = options.keepText ? await readFile(file, 'utf8') : undefined;
-    const loaded = await loadPredictions(`/output/${output}`, text !== undefined ? { text } : { path: file }, formatOf(file), spec);
+    // Read once, through a descriptor opened without following links: kept as text for a shard
+    // or a scoring program, parsed from that text.
+    const text = await readHarvested(outputDir, rel.ok ? rel.rel : output, limits.outputBytes);
+    if (text === undefined)
+      return rejected(
+        { code: 'invalid-output', message: `the container's /output/${output} cannot be read as a plain file.` },
+        resources,
+        logs,
+      );
+    const loaded = await loadPredictions(`/output/${output}`, { text }, formatOf(file), spec, undefined, { quote: options.quote === true });
     if (!loaded.ok) {
       return rejected(
         {
@@ -307,7 +377,7 @@ export async function predictionsFromContainer(
       ok: true,
       predictions: loaded.predictions,
       file: `/output/${output}`,
-      ...(text !== undefined ? { text } : {}),
+      ...(options.keepText ? { text } : {}),
       resources,
       provenance: {
         image_digest: repoDigest ?? image,
@@ -317,7 +387,9 @@ export async function predictionsFromContainer(
       logs,
     };
   } finally {
-    await rm(outputDir, { recursive: true, force: true });
+    // Whatever the container left, however deep: the record is written either way.
+    const removed = await removeOutput(outputDir);
+    if (!removed.removed) step(`could not remove ${outputDir} (${removed.why}); remove it by hand`);
   }
 }
 
@@ -328,25 +400,6 @@ function gpuResources(gpu: GpuMeasurement | undefined): Resources {
     gpu: { name: gpu.name, count: gpu.count, ...(gpu.peakMemoryBytes !== undefined ? { peak_memory_bytes: gpu.peakMemoryBytes } : {}) },
     ...(gpu.energyJ !== undefined ? { energy_j: round(gpu.energyJ), energy_method: ENERGY_METHOD } : {}),
   };
-}
-
-/** The images a Dockerfile starts FROM (stage names excluded). */
-async function baseImages(dockerfile: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(dockerfile, 'utf8');
-  } catch {
-    return [];
-  }
-  const stages = new Set<string>();
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (!m) continue;
-    if (!stages.has(m[1]!)) out.push(m[1]!);
-    if (m[2]) stages.add(m[2]);
-  }
-  return out;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -1,10 +1,11 @@
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
 import type { ContainerEngine, RunSpec } from './engine.js';
 import { PODIUM_LABEL } from './evaluate-container.js';
+import { harvest, readHarvested, removeOutput } from './harvest.js';
 
 /**
  * An organiser's scoring program, run the way CodaLab and Codabench organisers know: the truth
@@ -57,21 +58,13 @@ export function parseScores(json: string | undefined, txt: string | undefined): 
   return 'it wrote neither /output/scores.json nor /output/scores.txt';
 }
 
-async function maybeRead(file: string, limit = 16 * 1024 * 1024): Promise<string | undefined> {
-  try {
-    if ((await stat(file)).size > limit) return undefined;
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 export async function runScoringProgram(
   c: Competition,
   engine: ContainerEngine,
   inputs: readonly ProgramInput[],
   wanted: readonly string[],
   step: (s: string) => void,
+  signal?: AbortSignal,
 ): Promise<ProgramOutcome> {
   const program = c.config.scoring!.program!;
   const failed = (message: string, logs = '', platform = true): ProgramOutcome => ({
@@ -96,9 +89,11 @@ export async function runScoringProgram(
       timeoutMs: (program.timeout_seconds ?? 600) * 1000,
       outputBytes: 32 * 1024 * 1024,
       outputFiles: 100,
+      outputDepth: 8,
       logBytes: 64 * 1024,
     },
     labels: { [PODIUM_LABEL]: 'scoring' },
+    ...(signal ? { signal } : {}),
   };
   const runs: ProgramRun[] = [];
   let logs = '';
@@ -134,19 +129,30 @@ async function runOnce(
     await chmod(output, 0o777);
     const run = await engine.run({ ...spec, inputDir: input, outputDir: output });
     const logs = run.logs;
-    if (run.verdict.kind !== 'exited' || run.verdict.exitCode !== 0) {
+    const v = run.verdict;
+    if (v.kind === 'cancelled')
+      return { ok: false, message: 'the evaluation was cancelled while the scoring program ran.', platform: true, logs };
+    if (v.kind !== 'exited' || v.exitCode !== 0) {
       const why =
-        run.verdict.kind === 'exited'
-          ? `exited with code ${run.verdict.exitCode}`
-          : run.verdict.kind === 'timed-out'
-            ? `timed out after ${run.verdict.afterSeconds} s`
-            : run.verdict.kind === 'out-of-memory'
+        v.kind === 'exited'
+          ? `exited with code ${v.exitCode}`
+          : v.kind === 'timed-out'
+            ? `timed out after ${v.afterSeconds} s`
+            : v.kind === 'out-of-memory'
               ? 'ran out of memory'
-              : `wrote ${run.verdict.what}`;
+              : `wrote ${v.what}`;
       // Most often the predictions are not what the program expects; the organisers have its logs.
       return { ok: false, message: `the scoring program ${why} on these predictions.`, platform: false, logs };
     }
-    const parsed = parseScores(await maybeRead(path.join(output, 'scores.json')), await maybeRead(path.join(output, 'scores.txt')));
+    // The program sees the truth: what it leaves is read as a submission's output is, following
+    // nothing (a link to /proc/self/environ is a link, not the runner's environment).
+    const limits = spec.limits;
+    const tree = await harvest(output, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
+    if (tree.exceeded)
+      return { ok: false, message: `the scoring program wrote ${tree.exceeded}; tell the organisers.`, platform: true, logs };
+    const plain = new Set(tree.files.map((f) => f.rel));
+    const read = async (name: string, max = 16 * 1024 * 1024) => (plain.has(name) ? readHarvested(output, name, max) : undefined);
+    const parsed = parseScores(await read('scores.json'), await read('scores.txt'));
     if (typeof parsed === 'string')
       return { ok: false, message: `the scoring program's output cannot be read: ${parsed}; tell the organisers.`, platform: true, logs };
     const missing = wanted.filter((k) => parsed[k] === undefined);
@@ -157,14 +163,14 @@ async function runOnce(
         platform: true,
         logs,
       };
-    const detailed = await maybeRead(path.join(output, 'detailed_results.html'), DETAILED_LIMIT);
+    const detailed = await read('detailed_results.html', DETAILED_LIMIT);
     return {
       ok: true,
       run: { scores: Object.fromEntries(wanted.map((k) => [k, parsed[k]!])), ...(detailed !== undefined ? { detailed } : {}) },
       logs,
     };
   } finally {
-    await rm(input, { recursive: true, force: true });
-    await rm(output, { recursive: true, force: true });
+    await removeOutput(input);
+    await removeOutput(output);
   }
 }
