@@ -32,6 +32,8 @@ export async function dryRun(
   const started = performance.now();
   const ran = await predictionsFromContainer(cpuOnly, '', submissionDir, sub, scoringSpec(c), engine, step, {
     inputDir: path.join(c.dir, c.config.data.public, sample),
+    // The sample is public: messages may quote what the container made of it.
+    quote: true,
   });
   if (!ran.ok) return { ran: true, ok: false, error: ran.error, logs: ran.logs };
   return { ran: true, ok: true, items: ran.predictions.ids.length, seconds: (performance.now() - started) / 1000, logs: ran.logs };
