@@ -167,30 +167,14 @@ describe.skipIf(!available)('container submissions', () => {
     await noLeftovers();
   });
 
-  it('keeps the network, the runner environment and the labels out', async () => {
-    process.env.PODIUM_TEST_SECRET = 'hunter2-secret';
-    const { record, logs } = await container(
-      [
-        'wget -q -T 2 -O - http://1.1.1.1/ && echo NET-OPEN || echo NET-CLOSED',
-        'cat /proc/1/environ | tr "\\0" "\\n"; env',
-        'ls / /input; cat /hidden/truth.csv 2>&1; ls /var/run/docker.sock 2>&1',
-        'id; touch /etc/x 2>&1 || echo ROOTFS-READONLY',
-        'touch /input/x 2>&1 || echo INPUT-READONLY',
-        PREDICT,
-      ].join('\n'),
-    );
-    delete process.env.PODIUM_TEST_SECRET;
+  // The network, the root file system, the input mount, the runner's variables and the Docker
+  // socket each have a test with a control in hardening.test.ts; here, what the run sees.
+  it('shows the run the test inputs alone, never the labels, as uid 65534', async () => {
+    const { record, logs } = await container(['ls / /input; cat /hidden/truth.csv 2>&1', 'id', PREDICT].join('\n'));
     expect(record.status).toBe('scored');
-    expect(logs).toContain('NET-CLOSED');
-    expect(logs).not.toContain('NET-OPEN');
-    expect(logs).not.toContain('hunter2-secret');
-    // The labels are nowhere in the container: /input holds the test inputs alone.
     expect(logs).toContain("can't open '/hidden/truth.csv'");
     expect(logs).toMatch(/\/input:\ntest\.csv\n/);
     expect(logs).toContain('uid=65534');
-    expect(logs).toContain('ROOTFS-READONLY');
-    expect(logs).toContain('INPUT-READONLY');
-    expect(logs).toMatch(/docker\.sock.*(No such file|can't open|not found)/i);
   });
 
   it('runs an image given by id, and says clearly when an image can be neither found nor pulled', async () => {
