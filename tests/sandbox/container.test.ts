@@ -215,9 +215,14 @@ describe.skipIf(!available)('container submissions', () => {
     ],
     ['exits 0 with no output', 'echo nothing to see\n', 'rejected', 'exited without writing /output/predictions.csv'],
     ['exits with an error', 'exit 3\n', 'failed', 'exited with code 3'],
-    ['writes a symlink as its predictions', 'ln -s /input/test.csv /output/predictions.csv\n', 'rejected', 'is a symbolic link'],
-    ['writes a FIFO as its predictions', 'mkfifo /output/predictions.csv\n', 'rejected', 'is not a regular file'],
-    ['writes a hard link as its predictions', `${PREDICT}\nln /output/predictions.csv /output/copy.csv\n`, 'rejected', 'is a hard link'],
+    ['writes a symlink as its predictions', 'ln -s /input/test.csv /output/predictions.csv\n', 'rejected', '1 symbolic link in /output'],
+    ['writes a FIFO as its predictions', 'mkfifo /output/predictions.csv\n', 'rejected', '1 special file in /output'],
+    [
+      'writes a hard link as its predictions',
+      `${PREDICT}\nln /output/predictions.csv /output/copy.csv\n`,
+      'rejected',
+      '2 hard links in /output',
+    ],
     [
       'writes too many files',
       'i=0; while [ $i -lt 400 ]; do touch /output/f$i; i=$((i+1)); done\nsleep 3\n',

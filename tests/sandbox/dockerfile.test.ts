@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkBuild, expandArgs, parseDockerfile } from '../../runner/src/sandbox/container/dockerfile.js';
@@ -72,7 +72,29 @@ describe('the build policy', () => {
     ['ADD from http', `FROM ${BASE_IMAGE}\nADD http://10.0.0.1/x /x\n`, /fetch it from the network/],
     ['ADD from https in the JSON form', `FROM ${BASE_IMAGE}\nADD ["https://example.org/x", "/x"]\n`, /fetch it from the network/],
     ['ADD from git', `FROM ${BASE_IMAGE}\nADD git@github.com:o/r.git /r\n`, /fetch it from the network/],
-    ['ADD from a variable', `FROM ${BASE_IMAGE}\nARG U=http://x/y\nADD $U /x\n`, /variable in an ADD source/],
+    ['ADD from a variable', `FROM ${BASE_IMAGE}\nARG U=http://x/y\nADD $U /x\n`, /a variable in ADD/],
+    // Found by a review that built each against the engine: accepted before, fetched by the engine.
+    [
+      'a trigger a later stage would run',
+      `FROM ${BASE_IMAGE} AS a\nONBUILD ADD http://127.0.0.1:8765/x /x\nFROM a\n`,
+      /ONBUILD is not allowed/,
+    ],
+    ['ADD of a quoted URL', `FROM ${BASE_IMAGE}\nADD "http://127.0.0.1:8765/x" /x\n`, /ADD of a URL/],
+    ['ADD of a URL split by an escape', `FROM ${BASE_IMAGE}\nADD h\\ttp://127.0.0.1:8765/x /x\n`, /ADD of a URL/],
+    ['ADD of JSON with text after it', `FROM ${BASE_IMAGE}\nADD ["http://127.0.0.1:8765/x", "/x"] junk\n`, /ADD of a URL/],
+    ['ADD of a URL quoted inside JSON', `FROM ${BASE_IMAGE}\nADD ["'http://127.0.0.1:8765/x'", "/x"]\n`, /ADD of a URL/],
+    ['a default cleared by a bare ARG', `ARG X=${BASE_IMAGE}\nARG X\nFROM \${X:-${OTHER}}\n`, /starts FROM podium\/other:offline/],
+    ['a directive behind a vertical tab', `#\vescape=\`\nFROM ${BASE_IMAGE}\nRUN true #\`\nFROM ${OTHER}\n`, /printable ASCII/],
+    ['a keyword behind U+0085', `FROM ${BASE_IMAGE}\n\u0085FROM ${OTHER}\n`, /printable ASCII/],
+    ['a continuation through U+FEFF', `FROM ${BASE_IMAGE}\nRUN true \\\n\uFEFF\nFROM ${OTHER}\n`, /printable ASCII/],
+    [
+      'a flag escaped by the escape directive',
+      `# escape=\`\nFROM ${BASE_IMAGE}\nCOPY --chown=0\` --from=${OTHER} /x /x\n`,
+      /plain user, group or mode/,
+    ],
+    ['a flag split by a no-break space', `FROM ${BASE_IMAGE}\nCOPY \u00a0--from=${OTHER} /x /x\n`, /printable ASCII/],
+    ['a platform other than the runner’s', `FROM --platform=linux/arm64 ${BASE_IMAGE}\n`, /FROM --platform is not allowed/],
+    ['a VOLUME', `FROM ${BASE_IMAGE}\nVOLUME /data\n`, /VOLUME is not allowed/],
     ['ADD --checksum', `FROM ${BASE_IMAGE}\nADD --checksum=sha256:0 x /x\n`, /ADD --checksum is not allowed/],
     ['RUN --mount', `FROM ${BASE_IMAGE}\nRUN --mount=type=bind,from=${OTHER},target=/o true\n`, /RUN --mount is not allowed/],
     ['RUN --network', `FROM ${BASE_IMAGE}\nRUN --network=host true\n`, /RUN --network is not allowed/],
@@ -82,6 +104,18 @@ describe('the build policy', () => {
     const checked = checkBuild(text, ALLOWED);
     if (refusal === undefined) expect(checked, JSON.stringify(checked)).toMatchObject({ ok: true });
     else expect(checked).toMatchObject({ ok: false, why: expect.stringMatching(refusal) });
+  });
+
+  it('writes what it checked: one instruction a line, ASCII, no directives, FROM resolved, paths as JSON', () => {
+    const checked = checkBuild(
+      `# escape=\`\nARG B=${BASE_IMAGE}\nfrom $B as Build\nRUN echo a \`\n  # a note\n  && echo b\ncopy --chown=1:1 src  /dst/\nFROM build\nCMD ["sh"]\n`,
+      ALLOWED,
+    );
+    expect(checked).toMatchObject({ ok: true });
+    if (!checked.ok) return;
+    expect(checked.plan.dockerfile).toBe(
+      `ARG B=${BASE_IMAGE}\nFROM ${BASE_IMAGE} AS build\nRUN echo a   && echo b\nCOPY --chown=1:1 ["src","/dst/"]\nFROM build\nCMD ["sh"]\n`,
+    );
   });
 
   it('names the line of the refusal', () => {
@@ -144,6 +178,30 @@ describe.skipIf(!engine)('the build policy against what the engine builds', () =
   ])('a Dockerfile from the allowed image %s is built from it, and accepted', async (_name, dockerfile) => {
     expect(await builtFromOther(dockerfile)).toBe(false);
     expect(checkBuild(dockerfile, ALLOWED)).toMatchObject({ ok: true });
+  });
+
+  it('builds the text it checked: a tricky but allowed Dockerfile does what it says, from the allowed image', async () => {
+    const dir = await temp();
+    await writeFile(path.join(dir, 'src.txt'), 'copied\n');
+    const text = `# escape=\`\nARG B=${BASE_IMAGE}\nfrom $B as first\nRUN echo a \`\n  # a note\n  > /made.txt\nCOPY src.txt /copied.txt\nFROM first\nRUN cat /made.txt /copied.txt > /both.txt\n`;
+    const checked = checkBuild(text, ALLOWED);
+    if (!checked.ok) throw new Error(checked.why);
+    const tag = `podium-test/canonical-${Math.random().toString(36).slice(2)}:x`;
+    await dockerEngine().build(dir, tag, {}, { dockerfile: checked.plan.dockerfile });
+    try {
+      expect(execFileSync('docker', ['run', '--rm', '--network', 'none', tag, 'cat', '/both.txt'], { encoding: 'utf8' })).toBe(
+        'a\ncopied\n',
+      );
+      expect(
+        execFileSync('docker', ['image', 'inspect', '--format', '{{ index .Config.Labels "podium.which" }}', tag], {
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe('');
+      // The build folder is left as it was: the canonical Dockerfile was there for the build only.
+      expect(await readdir(dir)).toEqual(['src.txt']);
+    } finally {
+      execFileSync('docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+    }
   });
 
   it('ADD of a URL on the runner’s loopback: the engine fetches it itself; Podium refuses the build before it asks', async () => {

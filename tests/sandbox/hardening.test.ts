@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -245,6 +245,64 @@ describe.skipIf(!engine)('the sandbox on the real engine', () => {
     );
     expect(raw.logs).toMatch(/^LD_PRELOAD=\/nonexistent\.so$/m);
     expect(raw.logs).toMatch(/^NVIDIA_VISIBLE_DEVICES=all$/m);
+  });
+
+  it('gives an image’s VOLUME a small tmpfs, not unmetered disk (control: as Docker would, a volume on the runner’s disk)', async () => {
+    // Built outside Podium (a Dockerfile here may not declare VOLUME), as an image a participant names.
+    const dir = await temp();
+    await writeFile(path.join(dir, 'Dockerfile'), `FROM ${BASE_IMAGE}\nVOLUME /data\n`);
+    const tag = `podium-test/volume-${Math.random().toString(36).slice(2)}:x`;
+    execFileSync('docker', ['build', '-q', '-t', tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    try {
+      const s = await setup('');
+      await writeFile(
+        path.join(s.dir, 'submission.yml'),
+        `team: t\nname: c\nkind: container\nimage: ${execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { encoding: 'utf8' }).trim()}\n`,
+      );
+      const probe = (e: ReturnType<typeof dockerEngine>) => evaluate(s, e).then(({ logs }) => logs);
+      // The image has no command of its own: the probe is given as the run's.
+      const withCmd = (extra?: (c: Docker.ContainerCreateOptions) => void) =>
+        weakened((c) => {
+          c.Cmd = ['/bin/sh', '-c', `grep ' /data ' /proc/mounts; ${PREDICT}`];
+          extra?.(c);
+        });
+      expect(await probe(withCmd())).toMatch(/^tmpfs \/data tmpfs rw,nosuid,nodev/m);
+      expect(await probe(withCmd((c) => delete (c.HostConfig!.Tmpfs as Record<string, string>)['/data']))).not.toMatch(/^tmpfs \/data/m);
+    } finally {
+      execFileSync('docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+    }
+  });
+
+  it('a cancellation that comes while the container is being made or started is not lost', async () => {
+    const io = await temp();
+    await mkdir(path.join(io, 'in'));
+    await mkdir(path.join(io, 'out'));
+    const sleeper = weakened((c) => (c.Cmd = ['sleep', '30']));
+    for (const after of [0, 10, 30, 60, 120]) {
+      const controller = new AbortController();
+      const started = Date.now();
+      const run = sleeper.run({
+        image: BASE_IMAGE,
+        inputDir: path.join(io, 'in'),
+        outputDir: path.join(io, 'out'),
+        limits: {
+          memoryBytes: 64 << 20,
+          nanoCpus: 1e9,
+          pids: 64,
+          timeoutMs: 30_000,
+          outputBytes: 1 << 20,
+          outputFiles: 50,
+          outputDepth: 8,
+          logBytes: 4096,
+        },
+        labels: { 'podium.run': 'evaluate' },
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), after);
+      const result = await run;
+      expect(result.verdict, `aborted after ${after} ms`).toEqual({ kind: 'cancelled' });
+      expect(Date.now() - started, `aborted after ${after} ms`).toBeLessThan(10_000);
+    }
   });
 
   it('counts folders against the output limit: 3,000 empty folders are refused (control: a few are fine)', async () => {

@@ -551,7 +551,10 @@ export async function mergeShards(opts: EvaluateOptions, shards: readonly ShardF
       .join('');
   }
   const file = ordered[0]!.predictions!.file;
-  const loaded = await loadPredictions(file, { text }, format, scoringSpec(opts.competition));
+  // The shards' predictions were made by the participant's container or endpoint from the
+  // inputs: quoted only when those inputs are public.
+  const quote = ctx.report.submission?.kind === 'api' && opts.competition.config.api?.inputs_from === 'public';
+  const loaded = await loadPredictions(file, { text }, format, scoringSpec(opts.competition), undefined, { quote });
   if (!loaded.ok)
     return ctx.reject({
       code: 'invalid-predictions',

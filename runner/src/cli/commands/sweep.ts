@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from '../args.js';
-import { removeOutput } from '../../sandbox/container/harvest.js';
+import { outputRoot, removeOutput } from '../../sandbox/container/harvest.js';
 import { PODIUM_LABEL } from '../../sandbox/container/evaluate-container.js';
 import type { Command } from './command.js';
 
@@ -33,13 +33,14 @@ Example:
     }
     const n = await engine.sweep(values.label ?? PODIUM_LABEL);
     io.stdout(`Removed ${n} container(s) left by Podium.\n`);
-    const tmp = os.tmpdir();
     let folders = 0;
-    for (const name of await readdir(tmp).catch(() => [] as string[])) {
-      if (!/^podium-(output|scoring-in|scoring-out|hidden)-/.test(name)) continue;
-      const removed = await removeOutput(path.join(tmp, name));
-      if (removed.removed) folders++;
-      else io.stderr(`could not remove ${path.join(tmp, name)}: ${removed.why}\n`);
+    for (const tmp of new Set([os.tmpdir(), outputRoot(io.env)])) {
+      for (const name of await readdir(tmp).catch(() => [] as string[])) {
+        if (!/^podium-(output|scoring-in|scoring-out|hidden)-/.test(name)) continue;
+        const removed = await removeOutput(path.join(tmp, name));
+        if (removed.removed) folders++;
+        else io.stderr(`could not remove ${path.join(tmp, name)}: ${removed.why}\n`);
+      }
     }
     if (folders > 0) io.stdout(`Removed ${folders} temporary folder(s) left by Podium.\n`);
     return 0;

@@ -48,8 +48,17 @@ export async function checkedTarget(raw: string, policy: EndpointPolicy): Promis
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let resolved: { address: string; family: number }[];
   try {
-    resolved = await lookup(host, { all: true, verbatim: true });
+    // The resolver's own timeout can be long: the request's deadline covers the lookup too.
+    let timer: NodeJS.Timeout | undefined;
+    resolved = await Promise.race([
+      lookup(host, { all: true, verbatim: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), policy.timeoutMs);
+        policy.signal?.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+      }),
+    ]).finally(() => clearTimeout(timer));
   } catch {
+    if (policy.signal?.aborted) throw new EndpointError('stopped', false);
     throw new EndpointError(`the host "${host}" does not resolve`, true);
   }
   const allowed = policy.allowHosts.includes(host);

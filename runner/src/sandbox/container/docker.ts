@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { walkTree } from '../../files/tree.js';
@@ -119,6 +121,12 @@ async function buildLimited(
   const { limits, signal } = options;
   // Regular files only, as everywhere a submission's files are read: no links followed.
   const files = (await walkTree(contextDir, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100_000 })).files.map((f) => f.rel);
+  // The checked, canonical Dockerfile goes into the context under a name of its own, for this build only.
+  const ownDockerfile = options.dockerfile !== undefined ? `.podium-dockerfile-${randomBytes(6).toString('hex')}` : undefined;
+  if (ownDockerfile) {
+    await writeFile(path.join(contextDir, ownDockerfile), options.dockerfile!, { flag: 'wx' });
+    files.push(ownDockerfile);
+  }
   const parent = limits ? runParent(cgroups, `build-${randomBytes(8).toString('hex')}`) : undefined;
   if (parent && limits) await limitPids(cgroups, parent, limits.pids);
   const log: string[] = [];
@@ -134,12 +142,30 @@ async function buildLimited(
     logBytes += Math.min(text.length, cap - logBytes);
   };
   const logText = () => log.join('') + (truncated ? '\n[build log truncated]\n' : '');
-  if (signal?.aborted) throw new BuildError('the build was cancelled', '', 'cancelled');
+  // Listening from before the request: a cancellation while the context is still being sent
+  // must not be lost.
+  let stream: NodeJS.ReadableStream | undefined;
+  let stopped: BuildError | undefined;
+  const stop = (why: BuildError) => {
+    stopped ??= why;
+    (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+  };
+  const onAbort = () => stop(new BuildError('the build was cancelled', '', 'cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  const timer = limits
+    ? setTimeout(
+        () => stop(new BuildError(`the build took longer than ${Math.round(limits.timeoutMs / 1000)} s`, '', 'timed-out')),
+        limits.timeoutMs,
+      )
+    : undefined;
   try {
-    const stream = await docker.buildImage(
+    if (stopped) throw stopped;
+    const s = await docker.buildImage(
       { context: contextDir, src: files },
       {
         t: tag,
+        ...(ownDockerfile ? { dockerfile: ownDockerfile } : {}),
         // No network for RUN. The engine's own fetches (remote ADD, COPY --from an image) are
         // refused before the build by checkBuild.
         networkmode: 'none',
@@ -157,40 +183,27 @@ async function buildLimited(
           : {}),
       },
     );
-    let stopped: BuildError | undefined;
-    const stop = (why: BuildError) => {
-      stopped ??= why;
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-    };
-    const timer = limits
-      ? setTimeout(
-          () => stop(new BuildError(`the build took longer than ${Math.round(limits.timeoutMs / 1000)} s`, '', 'timed-out')),
-          limits.timeoutMs,
-        )
-      : undefined;
-    const onAbort = () => stop(new BuildError('the build was cancelled', '', 'cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    stream = s;
+    if (stopped) (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let output: { aux?: { ID?: string }; error?: string }[];
     try {
       output = await new Promise((resolve, reject) => {
+        if (stopped) return reject(stopped);
         docker.modem.followProgress(
-          stream,
+          s,
           (err: Error | null, res: { aux?: { ID?: string }; error?: string }[]) =>
             stopped ? reject(stopped) : err ? reject(err) : resolve(res),
           (e: { stream?: string }) => {
             if (e.stream) keep(e.stream);
           },
         );
-        stream.on('close', () => {
+        s.on('close', () => {
           if (stopped) reject(stopped);
         });
       });
     } catch (e: unknown) {
       if (e instanceof BuildError) throw new BuildError(e.message, logText(), e.reason);
       throw new BuildError(e instanceof Error ? e.message : String(e), logText());
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
     }
     const failed = output.find((o) => o.error);
     if (failed) throw new BuildError(failed.error!, logText());
@@ -207,7 +220,13 @@ async function buildLimited(
       );
     }
     return { id: image.Id, log: logText() };
+  } catch (e: unknown) {
+    if (e instanceof BuildError) throw new BuildError(e.message, e.log || logText(), e.reason);
+    throw e;
   } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if (ownDockerfile) await rm(path.join(contextDir, ownDockerfile), { force: true });
     if (parent) await removeParent(cgroups, parent, 10_000);
   }
 }
@@ -222,7 +241,8 @@ async function buildLimited(
  * one, so each dropped variable is set empty, and the NVIDIA ones are set to what the run gets.
  */
 export function runEnvironment(imageEnv: readonly string[], gpus: readonly string[] = []): string[] {
-  const dropped = (name: string) => /^(LD_|NVIDIA_|_?CUDA_VISIBLE_DEVICES$|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|MALLOC_)/.test(name);
+  const dropped = (name: string) =>
+    /^(LD_|NVIDIA_|_?CUDA_VISIBLE_DEVICES$|CUDA_VERSION$|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|MALLOC_)/.test(name);
   const env = new Map<string, string>();
   for (const entry of imageEnv) {
     const eq = entry.indexOf('=');
@@ -245,10 +265,13 @@ export function runEnvironment(imageEnv: readonly string[], gpus: readonly strin
 /** The hardened settings of a run: what every participant's and scoring program's container gets. */
 export function hardenedConfig(
   spec: RunSpec,
-  image: { WorkingDir?: string; Env?: string[] },
+  image: { WorkingDir?: string; Env?: string[]; Volumes?: Record<string, unknown> | null },
   parent: string | undefined,
 ): Docker.ContainerCreateOptions {
   const { limits } = spec;
+  // A VOLUME of the image would be an anonymous volume on the runner's disk, outside every
+  // limit of the run: each gets a small tmpfs instead, counted in the run's memory.
+  const volumes = Object.keys(image.Volumes ?? {}).filter((v) => !/^\/(input|output|tmp)\/?$/.test(v));
   // The image's working folder, unless it points into the kernel's file systems.
   const workingDir = image.WorkingDir && !SYSTEM_DIRS.test(image.WorkingDir) ? image.WorkingDir : '/';
   return {
@@ -262,7 +285,10 @@ export function hardenedConfig(
     HostConfig: {
       NetworkMode: 'none',
       ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+      Tmpfs: {
+        '/tmp': 'rw,nosuid,nodev,size=64m',
+        ...Object.fromEntries(volumes.map((v) => [v, 'rw,nosuid,nodev,size=64m'])),
+      },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: limits.pids,
@@ -300,37 +326,45 @@ async function runHardened(
   const image = await docker.getImage(spec.image).inspect();
   const { limits } = spec;
   const parent = runParent(cgroups, randomBytes(8).toString('hex'));
-  const container = await docker.createContainer(weaken(hardenedConfig(spec, image.Config ?? {}, parent)));
   let verdict: Verdict | undefined;
+  let container: Docker.Container | undefined;
+  // Listening from before the container exists: a cancellation while it is made or started
+  // must not be lost (the second signal would end this process and leave it running).
+  const cancel = () => {
+    verdict ??= { kind: 'cancelled' };
+    void container?.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+  };
+  spec.signal?.addEventListener('abort', cancel, { once: true });
   const usage: CgroupUsage = {};
   const note = (u: CgroupUsage) => {
     if (u.cpuSeconds !== undefined) usage.cpuSeconds = Math.max(usage.cpuSeconds ?? 0, u.cpuSeconds);
     if (u.peakMemoryBytes !== undefined) usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes ?? 0, u.peakMemoryBytes);
   };
   let started: number;
-  let cancel: (() => void) | undefined;
   try {
+    container = await docker.createContainer(weaken(hardenedConfig(spec, image.Config ?? {}, parent)));
+    if (spec.signal?.aborted) return { verdict: { kind: 'cancelled' }, wallSeconds: 0, startupSeconds: 0, logs: '', logsTruncated: false };
+    const c = container;
     // 'next-exit', asked before the start: the default condition ('not-running') can answer at
     // once for a container that has not started yet.
-    const exited = container.wait({ condition: 'next-exit' });
+    const exited = c.wait({ condition: 'next-exit' });
     const startCall = performance.now();
-    await container.start();
+    await c.start();
     // The start call returns once the process runs: its duration is the platform's start-up
     // cost, reported apart; the wall time counts from there to the exit.
     started = performance.now();
     const startupSeconds = (started - startCall) / 1000;
     const stop = (v: Verdict) => {
       verdict ??= v;
-      void container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      void c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     };
-    cancel = () => stop({ kind: 'cancelled' });
-    spec.signal?.addEventListener('abort', cancel, { once: true });
+    if (spec.signal?.aborted) stop({ kind: 'cancelled' });
     let watching = false;
     const watch = setInterval(() => {
       if (watching) return;
       watching = true;
       void (async () => {
-        note(await readUsage(cgroups, parent, container.id));
+        note(await readUsage(cgroups, parent, c.id));
         // Files and folders count alike, and depth too: a tree of empty folders fills inodes as files do.
         const out = await measure(spec.outputDir, {
           maxEntries: limits.outputFiles,
@@ -348,14 +382,14 @@ async function runHardened(
     clearTimeout(timer);
     if (first === 'timeout') {
       // No grace period: a process that ignores SIGTERM gets SIGKILL at once.
-      await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      await c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
       await exited.catch(() => undefined);
       verdict ??= { kind: 'timed-out', afterSeconds: limits.timeoutMs / 1000 };
     }
-    const state = (await container.inspect()).State;
+    const state = (await c.inspect()).State;
     if (!verdict) verdict = state.OOMKilled ? { kind: 'out-of-memory' } : { kind: 'exited', exitCode: state.ExitCode };
-    note(await readUsage(cgroups, parent, container.id));
-    const logs = await readLogs(container, limits.logBytes);
+    note(await readUsage(cgroups, parent, c.id));
+    const logs = await readLogs(c, limits.logBytes);
     return {
       verdict,
       wallSeconds: (ended - started) / 1000,
@@ -364,8 +398,8 @@ async function runHardened(
       ...logs,
     };
   } finally {
-    if (cancel) spec.signal?.removeEventListener('abort', cancel);
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    spec.signal?.removeEventListener('abort', cancel);
+    await container?.remove({ force: true, v: true }).catch(() => undefined);
     if (parent) await removeParent(cgroups, parent);
   }
 }

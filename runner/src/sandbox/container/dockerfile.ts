@@ -206,39 +206,84 @@ function argPairs(args: string): [string, string | undefined][] {
   return out;
 }
 
-/** The sources of an ADD or COPY: the JSON form or whitespace-separated words, less the destination. */
-function sourcesOf(args: string): string[] | undefined {
+/**
+ * The paths of an ADD or COPY, the destination last: the JSON form exactly (the whole argument
+ * must be one JSON array of strings), or words separated by spaces. Undefined when it is
+ * neither, or a path holds a character whose meaning Docker's reading could change (quotes,
+ * escapes, variables).
+ */
+function pathsOf(args: string): string[] | undefined {
   const t = args.trim();
+  let paths: string[];
   if (t.startsWith('[')) {
+    let list: unknown;
     try {
-      const list = JSON.parse(t) as unknown;
-      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return (list as string[]).slice(0, -1);
+      list = JSON.parse(t);
     } catch {
-      // Docker reads a line that is not valid JSON as words.
+      return undefined;
     }
-  }
-  const words = t.split(/[\t\v\f\r ]+/).filter(Boolean);
-  return words.slice(0, -1);
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return undefined;
+    paths = list as string[];
+  } else paths = t.split(/[\t ]+/).filter(Boolean);
+  if (paths.length < 2 || paths.some((p) => !SAFE_PATH.test(p))) return undefined;
+  return paths;
 }
 
-const URLISH = /^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w.-]+@[\w.-]+:|\.git(#|$)/i;
+/** A path in ADD or COPY: letters, digits and punctuation that no reading of the line changes. */
+const SAFE_PATH = /^[A-Za-z0-9._\-/*?[\]@+=,:~%^!]+$/;
+const URLISH = /^[a-z][a-z0-9+.-]*:\/\/|^git@|^[\w.-]+@[\w.-]+:|\.git(#|$)|:\/\//i;
+const STAGE = /^[a-z][a-z0-9-_.]*$/;
+const FLAG_VALUE = /^[A-Za-z0-9:_.-]+$/;
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
 
 export interface BuildPlan {
   /** The images the stages start from, in order, stage references left out. */
   baseImages: string[];
+  /**
+   * The Dockerfile the engine builds: written from what was checked, one instruction a line,
+   * ASCII, no parser directives, no continuations, FROM with the image already resolved. The
+   * participant's text never reaches the engine's parser, so nothing it reads differently
+   * from this parser can matter.
+   */
+  dockerfile: string;
 }
 
 export type BuildCheck = { ok: true; plan: BuildPlan } | { ok: false; line: number; why: string };
 
-/** Whether a Dockerfile may be built by the classic builder without network, from allowed images. */
+/** Keywords kept as written (after the checks on every line), with the flags each may carry. */
+const PLAIN: Record<string, string[]> = {
+  ENV: [],
+  LABEL: [],
+  WORKDIR: [],
+  USER: [],
+  CMD: [],
+  ENTRYPOINT: [],
+  EXPOSE: [],
+  STOPSIGNAL: [],
+  SHELL: [],
+  MAINTAINER: [],
+  HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
+};
+
+/** Whether a Dockerfile may be built by the classic builder without network, from allowed images; and what is built. */
 export function checkBuild(text: string, allowed: readonly string[]): BuildCheck {
+  const refuse = (line: number, why: string): BuildCheck => ({ ok: false, line, why });
+  // ASCII, tabs and line ends only: every difference between two readers of whitespace and
+  // keywords (Go's and JavaScript's Unicode classes) is shut out at once.
+  const bad = /[^\t\n\r\x20-\x7e]/.exec(text.replace(/^\uFEFF/, ''));
+  if (bad) {
+    const line = text.slice(0, bad.index).split('\n').length;
+    return refuse(
+      line,
+      'the Dockerfile holds a character other than printable ASCII, tab and line ends; write it in ASCII (put other text in a file of the build).',
+    );
+  }
   let parsed: ParsedDockerfile;
   try {
     parsed = parseDockerfile(text);
   } catch (e: unknown) {
     return { ok: false, line: e instanceof DockerfileError ? e.line : 0, why: e instanceof Error ? e.message : String(e) };
   }
-  const refuse = (line: number, why: string): BuildCheck => ({ ok: false, line, why });
   if (parsed.directives.syntax !== undefined)
     return refuse(
       1,
@@ -247,23 +292,38 @@ export function checkBuild(text: string, allowed: readonly string[]): BuildCheck
   const globals = new Map<string, string | undefined>();
   const stages: string[] = [];
   const bases: string[] = [];
+  const out: string[] = [];
   let stageCount = 0;
   let inStage = false;
   for (const ins of parsed.instructions) {
     const at = ins.line;
+    const args = ins.args.trim();
+    // A line that ends with the escape character would continue into the next one as written.
+    if (/\\\s*$/.test(args)) return refuse(at, `${ins.keyword} ends with a backslash; end the line with something else.`);
     switch (ins.keyword) {
-      case 'ARG':
-        if (!inStage) for (const [k, v] of argPairs(ins.args)) globals.set(k, v === undefined ? globals.get(k) : expandArgs(v, globals));
+      case 'ARG': {
+        if (ins.flags.length > 0) return refuse(at, `ARG --${ins.flags[0]} is not allowed here.`);
+        if (!inStage)
+          for (const [k, v] of argPairs(args)) {
+            // A default that cannot be worked out here is no default: FROM may then not use it.
+            globals.set(k, v === undefined ? undefined : expandArgs(v, globals));
+          }
+        out.push(`ARG ${args}`);
         break;
+      }
       case 'FROM': {
         inStage = true;
-        const words = ins.args.split(/[\t\v\f\r ]+/).filter(Boolean);
+        const words = args.split(/[\t ]+/).filter(Boolean);
         if (words.length !== 1 && !(words.length === 3 && words[1]!.toLowerCase() === 'as'))
           return refuse(at, 'FROM takes an image and, optionally, "AS name".');
-        for (const f of ins.flags) if (!/^platform=/.test(f)) return refuse(at, `FROM --${f} is not allowed here.`);
+        if (ins.flags.length > 0)
+          return refuse(at, `FROM --${ins.flags[0]!.replace(/=.*$/s, '')} is not allowed here; the runner builds for its own platform.`);
         const image = expandArgs(words[0]!, globals);
-        if (image === undefined || image === '')
+        if (image === undefined || image === '' || !IMAGE.test(image))
           return refuse(at, `FROM ${words[0]} cannot be resolved from the Dockerfile's ARG defaults.`);
+        const stage = words.length === 3 ? words[2]!.toLowerCase() : undefined;
+        if (stage !== undefined && !STAGE.test(stage))
+          return refuse(at, `"${words[2]}" is not a stage name: lower-case letters, digits, "-", "_" and ".", starting with a letter.`);
         if (!stages.includes(image.toLowerCase())) {
           if (!allowed.includes(image))
             return refuse(
@@ -274,56 +334,82 @@ export function checkBuild(text: string, allowed: readonly string[]): BuildCheck
             );
           bases.push(image);
         }
-        if (words.length === 3) stages.push(words[2]!.toLowerCase());
+        out.push(`FROM ${stages.includes(image.toLowerCase()) ? image.toLowerCase() : image}${stage ? ` AS ${stage}` : ''}`);
+        if (stage) stages.push(stage);
         stageCount++;
         break;
       }
       case 'ADD':
       case 'COPY': {
-        if (/(^|\s)\d*<<-?\s*\S/.test(ins.args))
+        if (/(^|\s)\d*<<-?\s*\S/.test(args))
           return refuse(at, `${ins.keyword} with a heredoc is not supported here; put the content in a file of the build.`);
+        const flags: string[] = [];
         for (const f of ins.flags) {
-          const name = f.replace(/=.*$/s, '');
+          const eq = f.indexOf('=');
+          const name = eq < 0 ? f : f.slice(0, eq);
+          const value = eq < 0 ? '' : f.slice(eq + 1);
           if (name === 'from' && ins.keyword === 'COPY') {
-            const from = f.slice(5);
-            if (from.includes('$')) return refuse(at, 'COPY --from with a variable cannot be checked; name the stage or image.');
+            if (value.includes('$')) return refuse(at, 'COPY --from with a variable cannot be checked; name the stage or image.');
             // An earlier stage, by name or by index; the current stage counts as not yet built.
-            const known = stages.includes(from.toLowerCase()) || (/^\d+$/.test(from) && Number(from) < stageCount - 1);
-            if (!known && !allowed.includes(from))
+            const known = stages.includes(value.toLowerCase()) || (/^\d+$/.test(value) && Number(value) < stageCount - 1);
+            if (!known && !allowed.includes(value))
               return refuse(
                 at,
-                `COPY --from=${from} would fetch an image that is not allowed; copy from an earlier stage or an allowed base image.`,
+                `COPY --from=${value} would fetch an image that is not allowed; copy from an earlier stage or an allowed base image.`,
               );
+            flags.push(`--from=${known && !/^\d+$/.test(value) ? value.toLowerCase() : value}`);
             continue;
           }
           if (!['chown', 'chmod'].includes(name)) return refuse(at, `${ins.keyword} --${name} is not allowed here.`);
+          if (!FLAG_VALUE.test(value)) return refuse(at, `${ins.keyword} --${name}=${value}: write a plain user, group or mode.`);
+          flags.push(`--${name}=${value}`);
         }
-        if (ins.keyword === 'ADD') {
-          const sources = sourcesOf(ins.args) ?? [];
-          for (const s of sources) {
-            if (s.includes('$')) return refuse(at, `ADD ${s}: a variable in an ADD source cannot be checked; write the path.`);
-            if (URLISH.test(s))
-              return refuse(
-                at,
-                `ADD ${s} would have the engine fetch it from the network; builds have no network. Put the file in the build folder.`,
-              );
-          }
-        }
+        if (ins.keyword === 'ADD' && (args.includes('$') || URLISH.test(args)))
+          return refuse(
+            at,
+            /\$/.test(args)
+              ? 'a variable in ADD cannot be checked; write the paths.'
+              : 'ADD of a URL would have the engine fetch it from the network; builds have no network. Put the file in the build folder.',
+          );
+        const paths = pathsOf(args);
+        if (!paths)
+          return refuse(
+            at,
+            `${ins.keyword} takes plain paths here (letters, digits and . _ - / * ? [ ] @ + = , : ~ % ^ !), or a JSON list of them; no quotes, escapes or variables.`,
+          );
+        if (ins.keyword === 'ADD' && paths.slice(0, -1).some((p) => URLISH.test(p)))
+          return refuse(
+            at,
+            'ADD of a URL would have the engine fetch it from the network; builds have no network. Put the file in the build folder.',
+          );
+        out.push(`${ins.keyword} ${flags.map((f) => `${f} `).join('')}${JSON.stringify(paths)}`);
         break;
       }
       case 'RUN':
         if (ins.flags.length > 0) return refuse(at, `RUN --${ins.flags[0]!.replace(/=.*$/s, '')} is not allowed here.`);
-        if (/(^|\s)\d*<<-?\s*\S/.test(ins.args) && !ins.args.trim().startsWith('['))
+        if (/(^|\s)\d*<<-?\s*\S/.test(args) && !args.startsWith('['))
           return refuse(at, 'RUN with a heredoc is not supported here; write the commands on the RUN line or in a script.');
+        out.push(`RUN ${args}`);
         break;
       case 'ONBUILD':
-        // Runs only in images built FROM this one; nothing here.
-        break;
-      default:
-        if (!inStage && ins.keyword !== 'ARG')
-          return refuse(at, `${ins.keyword} before the first FROM; a Dockerfile starts with FROM (or ARG).`);
+        // A later stage built FROM this one would run it, fetches and all.
+        return refuse(at, 'ONBUILD is not allowed here.');
+      case 'VOLUME':
+        // A volume is disk outside every limit of the run.
+        return refuse(at, 'VOLUME is not allowed here: write to /output, or to /tmp for scratch space.');
+      default: {
+        const allowedFlags = PLAIN[ins.keyword];
+        if (!allowedFlags) return refuse(at, `${ins.keyword} is not a Dockerfile instruction Podium builds.`);
+        if (!inStage) return refuse(at, `${ins.keyword} before the first FROM; a Dockerfile starts with FROM (or ARG).`);
+        for (const f of ins.flags) {
+          const name = f.replace(/=.*$/s, '');
+          if (!allowedFlags.includes(name) || !FLAG_VALUE.test(f.slice(name.length + 1)))
+            return refuse(at, `${ins.keyword} --${name} is not allowed here.`);
+        }
+        out.push(`${ins.keyword} ${ins.flags.map((f) => `--${f} `).join('')}${args}`.trimEnd());
+      }
     }
   }
-  if (bases.length === 0 && !inStage) return refuse(0, 'the Dockerfile has no FROM.');
-  return { ok: true, plan: { baseImages: bases } };
+  if (!inStage) return refuse(0, 'the Dockerfile has no FROM.');
+  return { ok: true, plan: { baseImages: bases, dockerfile: `${out.join('\n')}\n` } };
 }

@@ -72,6 +72,11 @@ export interface BuildLimits {
 
 export interface BuildOptions {
   limits?: BuildLimits;
+  /**
+   * The Dockerfile to build instead of the folder's own: the canonical one checkBuild wrote,
+   * so that what the engine parses is what was checked.
+   */
+  dockerfile?: string;
   /** Aborts the build (the engine stops it and removes its containers). */
   signal?: AbortSignal;
 }

@@ -1,8 +1,7 @@
 import { chmod, lstat, mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
-import type { Problem } from '../../contracts/problems.js';
+import { plural, type Problem } from '../../contracts/problems.js';
 import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
 import { loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
 import { formatOf } from '../../scoring/table.js';
@@ -11,7 +10,7 @@ import type { SubmissionConfig } from '../../submission/schema.js';
 import { BuildError } from './docker.js';
 import type { BuildLimits, ContainerEngine, Limits, Verdict } from './engine.js';
 import { checkBuild } from './dockerfile.js';
-import { harvest, readHarvested, removeOutput } from './harvest.js';
+import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
 import { checkToolkit, nvidiaCtk, type CtkVersion } from '../gpu/toolkit.js';
 import { loadProbes, readProbes, type ComplexityProbe, type ProbeContext } from './probes.js';
 import { GpuMeter, nvidiaSmi, type GpuMeasurement, type Smi } from '../gpu/nvidia.js';
@@ -252,7 +251,7 @@ export async function predictionsFromContainer(
     provenance.base_images = undefined;
   }
 
-  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'podium-output-'));
+  const outputDir = await mkdtemp(path.join(outputRoot(), 'podium-output-'));
   try {
     // The container runs as nobody; it may write here and nowhere else.
     await chmod(outputDir, 0o777);
@@ -326,13 +325,23 @@ export async function predictionsFromContainer(
     const tree = await harvest(outputDir, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
     if (tree.exceeded)
       return failed({ code: 'container-output-exceeded', message: `wrote ${tree.exceeded}; the output was not read.` }, resources, logs);
-    const problems: Problem[] = tree.faults.map((f) => ({
-      file: `/output/${f.rel}`,
-      line: 0,
-      column: 0,
-      path: '',
-      message: `${f.why}; write regular files only.`,
-    }));
+    // File names are the container's to choose: on hidden inputs they could carry what it read,
+    // so then only how many of each kind are reported.
+    const problems: Problem[] =
+      options.quote === true
+        ? tree.faults.map((f) => ({
+            file: `/output/${f.rel}`,
+            line: 0,
+            column: 0,
+            path: '',
+            message: `${f.why}; write regular files only.`,
+          }))
+        : Object.entries(tree.faults.reduce<Record<string, number>>((n, f) => ({ ...n, [f.why]: (n[f.why] ?? 0) + 1 }), {})).map(
+            ([why, n]) => {
+              const kind = { 'is a symbolic link': 'symbolic link', 'is a hard link': 'hard link' }[why] ?? 'special file';
+              return { file: '/output', line: 0, column: 0, path: '', message: `${plural(n, kind)} in /output; write regular files only.` };
+            },
+          );
     const rel = insideFolder(output);
     if (problems.length === 0 && (!rel.ok || !tree.files.some((f) => f.rel === rel.rel))) {
       problems.push({

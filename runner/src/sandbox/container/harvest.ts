@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -30,11 +31,21 @@ export interface Harvest {
   faults: { rel: string; why: string }[];
   /** Set when the folder is past a limit; the rest of it was not read. */
   exceeded?: string;
+  /** A folder vanished between being listed and being read: the tree changed during the walk. */
+  changing?: boolean;
 }
 
-/** Counts what a folder holds, as the watch during a run does: entries, bytes and depth. */
+/**
+ * Counts what a folder holds, as the watch during a run does: entries, bytes and depth. A
+ * folder that vanishes between being listed and being read means the tree changed while it was
+ * walked: the walk starts again, and a tree that never holds still long enough to be counted is
+ * a verdict of its own (renaming folders round and round would otherwise hide what is written
+ * inside them).
+ */
 export async function measure(root: string, limits: HarvestLimits): Promise<{ entries: number; bytes: number; exceeded?: string }> {
-  const h = await harvest(root, limits);
+  let h = await harvest(root, limits);
+  for (let tries = 1; h.changing && tries < 5; tries++) h = await harvest(root, limits);
+  if (h.changing) return { entries: h.files.length, bytes: 0, exceeded: 'folders in /output that change faster than they can be counted' };
   return {
     entries: h.files.length + h.faults.length,
     bytes: h.files.reduce((s, f) => s + f.size, 0),
@@ -58,9 +69,10 @@ export async function harvest(root: string, limits: HarvestLimits): Promise<Harv
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENAMETOOLONG' || code === 'ELOOP')
         return { files, faults, exceeded: `folders nested deeper than ${limits.maxDepth} levels in /output` };
-      if (code === 'ENOENT') continue;
-      faults.push({ rel: dir, why: 'cannot be read' });
-      continue;
+      if (code === 'ENOENT' && dir !== '') return { files, faults, changing: true };
+      if (code === 'ENOENT') return { files, faults };
+      // What the runner cannot read, it cannot count: a folder made unreadable hides its size.
+      return { files, faults, exceeded: 'a folder in /output that the runner cannot read' };
     }
     list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of list) {
@@ -113,6 +125,15 @@ export async function readHarvested(root: string, rel: string, maxBytes: number)
 }
 
 const run = promisify(execFile);
+
+/**
+ * Where runs' output folders are made: PODIUM_OUTPUT_ROOT, else the temporary folder. Point it
+ * at a file system with a hard size cap of its own (a tmpfs of a few GiB, a quota'd volume) and
+ * no run can fill the runner's disk, whatever it does to hide from the watch.
+ */
+export function outputRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PODIUM_OUTPUT_ROOT || os.tmpdir();
+}
 
 /**
  * Removes an output folder whatever the program left in it. Node's own removal gives up on a

@@ -5,7 +5,7 @@ import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
 import type { ContainerEngine, RunSpec } from './engine.js';
 import { PODIUM_LABEL } from './evaluate-container.js';
-import { harvest, readHarvested, removeOutput } from './harvest.js';
+import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
 
 /**
  * An organiser's scoring program, run the way CodaLab and Codabench organisers know: the truth
@@ -117,7 +117,7 @@ async function runOnce(
   wanted: readonly string[],
 ): Promise<Once> {
   const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
-  const output = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-out-'));
+  const output = await mkdtemp(path.join(outputRoot(), 'podium-scoring-out-'));
   try {
     await mkdir(path.join(input, 'ref'));
     await mkdir(path.join(input, 'res'));
