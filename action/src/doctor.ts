@@ -1,5 +1,5 @@
 import type { Competition } from '../../runner/src/competition/load.js';
-import type { DeploymentFinding } from '../../runner/src/cli/io.js';
+import type { DeploymentFinding, DoctorInput } from '../../runner/src/cli/io.js';
 import { DEFAULT_DATA_KEY_ENV } from '../../runner/src/hidden/sealed.js';
 import { DEFAULT_KEY_ENV } from '../../runner/src/results/seal.js';
 import { github, type GitHub } from './github.js';
@@ -10,18 +10,6 @@ import { github, type GitHub } from './github.js';
  * says of each whether it is unsafe, fine, or could not be checked (the token lacks the
  * permission), with the fix. What it checks is what docs/security.md prescribes.
  */
-export interface DoctorInput {
-  owner: string;
-  repo: string;
-  token: string;
-  apiUrl?: string;
-  /** The competition, when doctor runs in its folder: which keys it needs, its runner label. */
-  competition?: Competition;
-  /** The runner label the evaluate workflow asks for. */
-  label?: string;
-  /** The evaluate workflow's file name. */
-  workflow?: string;
-}
 
 type Check = (ctx: Context) => Promise<DeploymentFinding>;
 

@@ -44,14 +44,22 @@ export interface DeploymentFinding {
  * Checks a competition's GitHub settings; supplied by the entry point (it lives with the
  * GitHub adapter, action/src/doctor.ts), so the engine has no GitHub in it.
  */
-export type DeploymentDoctor = (input: {
+export type DeploymentDoctor = (input: DoctorInput) => Promise<DeploymentFinding[]>;
+
+export interface DoctorInput {
   owner: string;
   repo: string;
+  /** An administrator's token of the repository. */
   token: string;
+  /** GITHUB_API_URL, for GitHub Enterprise Server. */
   apiUrl?: string;
+  /** The competition, when doctor runs in its folder: which keys it needs. */
   competition?: Competition;
+  /** The runner label the evaluate workflow asks for (default podium-gpu). */
   label?: string;
-}) => Promise<DeploymentFinding[]>;
+  /** The evaluate workflow's file name (default podium-evaluate.yml). */
+  workflow?: string;
+}
 
 export interface CliDeps {
   buildSite?: SiteBuilder;

@@ -1,10 +1,11 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PodiumError } from '../contracts/problems.js';
 import { keyFromEnv, keyId } from '../results/seal.js';
+import { walkTree } from '../files/tree.js';
 
 /**
  * Hidden data sealed at rest. A runner that can be reached by a job other than the approved
@@ -76,24 +77,12 @@ export async function isSealedData(file: string): Promise<boolean> {
   }
 }
 
-/** Regular files under a folder, sorted, never following links; links and special files are refused. */
+/** Regular files under a folder, never following links; links and special files are refused. */
 async function filesOf(root: string): Promise<{ rel: string; size: number; mode: number }[]> {
-  const out: { rel: string; size: number; mode: number }[] = [];
-  const queue = [''];
-  while (queue.length > 0) {
-    const rel = queue.shift()!;
-    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) queue.push(r);
-      else if (e.isFile()) {
-        const st = await lstat(path.join(root, r));
-        out.push({ rel: r, size: st.size, mode: st.mode & 0o777 });
-      } else throw new SealedDataError(`${r} in ${root} is a link or a special file; sealed hidden data holds regular files only.`);
-    }
-  }
-  return out;
+  const { files, faults } = await walkTree(root, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: Number.MAX_SAFE_INTEGER });
+  if (faults.length > 0)
+    throw new SealedDataError(`${faults[0]!.rel} in ${root} is a link or a special file; sealed hidden data holds regular files only.`);
+  return Promise.all(files.map(async (f) => ({ ...f, mode: (await lstat(path.join(root, f.rel))).mode & 0o777 })));
 }
 
 /** One file of the archive: its header, then its bytes. */
