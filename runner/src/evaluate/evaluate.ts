@@ -5,7 +5,17 @@ import { performance } from 'node:perf_hooks';
 import { PodiumError } from '../contracts/problems.js';
 import { bootstrapSettings, builtIn, findPhase, scoringSpec, type Competition } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import { buildInput, joinIds, loadPredictions, loadTruth, truthIds, TruthError, type LoadedPredictions } from '../scoring/dataset.js';
+import {
+  buildInput,
+  itemsOf,
+  joinIds,
+  loadPredictions,
+  loadTruth,
+  sameWithinQueries,
+  truthIds,
+  TruthError,
+  type LoadedPredictions,
+} from '../scoring/dataset.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { predictionsFromContainer, type ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
@@ -194,7 +204,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
         predictions: ran.predictions,
         file: ran.file,
         ...(ran.text !== undefined ? { text: { text: ran.text, format: formatOf(ran.file) } } : {}),
-        items: ran.predictions.ids.length,
+        items: itemsOf(ran.predictions),
         resources,
         containerProvenance: ran.provenance,
       };
@@ -220,7 +230,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
       predictions: called.predictions,
       file: called.file,
       text: { text: called.text, format: 'jsonl' },
-      items: called.predictions.ids.length,
+      items: itemsOf(called.predictions),
       resources,
     };
   }
@@ -238,7 +248,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
     ctx,
     predictions: report.predictions,
     file: `${report.identity.path}/${report.submission.predictions ?? ''}`,
-    items: report.predictions.ids.length,
+    items: itemsOf(report.predictions),
     resources,
   };
 }
@@ -423,16 +433,22 @@ export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): { pu
       );
     const privateCode = col.values.indexOf('private');
     for (let i = 0; i < truth.n; i++) (col.codes[i] === privateCode ? priv : pub).push(i);
+    if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, p.split_column);
   } else {
-    const ids = truth.columns.get(spec.id);
-    if (!ids || ids.kind !== 'key') throw new TruthError(`the truth has no id column "${spec.id}"`);
+    // Retrieval is split by query: all of a query's judgements go to the same part.
+    const by = spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+    const ids = truth.columns.get(by);
+    if (!ids || ids.kind !== 'key') throw new TruthError(`the truth has no column "${by}"`);
     const seed = p.seed ?? 1;
+    const side = new Map<string, boolean>();
     for (let i = 0; i < truth.n; i++) {
-      const h = createHash('sha256')
-        .update(`${seed}:${ids.keys.get(i)}`)
-        .digest()
-        .readUInt32BE(0);
-      (h / 2 ** 32 < p.fraction! ? priv : pub).push(i);
+      const id = ids.keys.get(i);
+      let isPrivate = side.get(id);
+      if (isPrivate === undefined) {
+        const h = createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0);
+        side.set(id, (isPrivate = h / 2 ** 32 < p.fraction!));
+      }
+      (isPrivate ? priv : pub).push(i);
     }
   }
   if (pub.length === 0 || priv.length === 0)
@@ -567,7 +583,7 @@ export async function mergeShards(opts: EvaluateOptions, shards: readonly ShardF
     ctx,
     predictions: loaded.predictions,
     file,
-    items: loaded.predictions.ids.length,
+    items: itemsOf(loaded.predictions),
     resources,
     ...(provenance ? { containerProvenance: provenance } : {}),
   });

@@ -460,18 +460,47 @@ export function buildInput(
     input.classes = data;
   }
 
-  if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, spec);
+  // Retrieval is scored per query: only the queries of the rows picked (a part, a slice) count.
+  if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, spec, rows);
   if (input.ranking) input.units = input.ranking.ranked.length;
   return input;
 }
 
-function rankingInput(truth: Table, predictions: LoadedPredictions, spec: ScoringSpec): RankingData {
+/** Refuses a truth column whose value changes within one query: a query is one unit, in one part and one slice. */
+export function sameWithinQueries(truth: Table, queryColumn: string, column: string): void {
+  const q = truth.columns.get(queryColumn);
+  const col = truth.columns.get(column);
+  if (q?.kind !== 'key' || col?.kind !== 'category') return;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < truth.n; i++) {
+    const query = q.keys.get(i);
+    const code = col.codes[i]!;
+    const before = seen.get(query);
+    if (before === undefined) seen.set(query, code);
+    else if (before !== code)
+      throw new TruthError(
+        `the truth column "${column}" holds both "${col.values[before]}" and "${col.values[code]}" for query ${query}; it must be the same on every row of a query`,
+      );
+  }
+}
+
+/** How many items a set of predictions answers: queries for retrieval, else rows. */
+export function itemsOf(predictions: LoadedPredictions): number {
+  if (!predictions.queries) return predictions.ids.length;
+  const seen = new Set<string>();
+  for (let i = 0; i < predictions.queries.length; i++) seen.add(predictions.queries.get(i));
+  return seen.size;
+}
+
+function rankingInput(truth: Table, predictions: LoadedPredictions, spec: ScoringSpec, rows?: Int32Array): RankingData {
   const q = truth.columns.get(spec.query!)!;
   const d = truth.columns.get(spec.id)!;
   const g = truth.columns.get(spec.target)!;
   if (q.kind !== 'key' || d.kind !== 'key' || g.kind !== 'number') throw new Error('ranking truth columns');
   const judged = new Map<string, Map<string, number>>();
-  for (let i = 0; i < truth.n; i++) {
+  const n = rows ? rows.length : truth.n;
+  for (let r = 0; r < n; r++) {
+    const i = rows ? rows[r]! : r;
     const query = q.keys.get(i);
     let m = judged.get(query);
     if (!m) judged.set(query, (m = new Map()));

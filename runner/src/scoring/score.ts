@@ -1,5 +1,13 @@
 import { bootstrapIntervals, encodeReplicates, type BootstrapSettings } from './bootstrap.js';
-import { buildInput, loadPredictions, loadTruth, truthIds, type LoadedPredictions, type ScoringSpec } from './dataset.js';
+import {
+  buildInput,
+  loadPredictions,
+  loadTruth,
+  sameWithinQueries,
+  truthIds,
+  type LoadedPredictions,
+  type ScoringSpec,
+} from './dataset.js';
 import { formatOf } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
@@ -87,6 +95,8 @@ export function scoreSlices(
   for (const column of sliceColumns) {
     const col = truth.columns.get(column);
     if (!col || col.kind !== 'category') continue;
+    // Retrieval is sliced by query: a query's rows must agree on the group.
+    if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, column);
     const members = col.values.map(() => [] as number[]);
     if (within) for (const i of within) members[col.codes[i]!]!.push(i);
     else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
@@ -101,7 +111,7 @@ export function scoreSlices(
           if (!(e instanceof MetricUndefinedError)) throw e;
         }
       }
-      report.groups[group] = { n: members[g]!.length, metrics: values };
+      report.groups[group] = { n: input.units, metrics: values };
     });
     for (const m of metrics) {
       const sign = m.direction === 'maximize' ? 1 : -1;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import { plural, type Problem } from '../../contracts/problems.js';
 import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
-import { loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
+import { itemsOf, loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
 import { formatOf } from '../../scoring/table.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
@@ -381,7 +381,9 @@ export async function predictionsFromContainer(
         logs,
       );
     }
-    if (loaded.predictions.ids.length > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / loaded.predictions.ids.length);
+    // Per item: per query for retrieval, where a row is one document of a ranked list.
+    const items = itemsOf(loaded.predictions);
+    if (items > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / items);
     return {
       ok: true,
       predictions: loaded.predictions,

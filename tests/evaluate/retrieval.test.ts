@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { unseal } from '../../runner/src/results/seal.js';
+import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
+import { scoreFiles } from '../../runner/src/scoring/score.js';
+import type { ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import { qrelsCsv, randomTopics, retrievalCompetition, runCsv, type Topic } from '../helpers/retrieval.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+const KEY = randomBytes(32);
+const ENV = { PODIUM_SEAL_KEY: KEY.toString('hex') };
+const SPEC: ScoringSpec = { id: 'doc', target: 'grade', score: 'score', query: 'query', reads: new Set(['ranking']) };
+const METRICS = ['ndcg@10', 'map@10'].map((name) => ({ name, metric: findMetric(name)!, direction: 'maximize' as const }));
+
+/** The metrics computed from scratch on these topics alone: their own truth and run files. */
+async function scoredOn(topics: readonly Topic[]): Promise<Record<string, number>> {
+  const dir = await temp();
+  await writeFile(path.join(dir, 'qrels.csv'), qrelsCsv(topics));
+  await writeFile(path.join(dir, 'run.csv'), runCsv(topics));
+  const r = await scoreFiles({
+    truth: path.join(dir, 'qrels.csv'),
+    predictionsPath: path.join(dir, 'run.csv'),
+    predictionsName: 'run.csv',
+    spec: SPEC,
+    metrics: METRICS,
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, v.value]));
+}
+
+/** The documented split: a query is private when the seeded hash of its id falls under the fraction. */
+const isPrivate = (seed: number, fraction: number) => (t: Topic) =>
+  createHash('sha256').update(`${seed}:${t.query}`).digest().readUInt32BE(0) / 2 ** 32 < fraction;
+
+describe('a retrieval competition is split and sliced by query', () => {
+  it('scores the public part, the sealed private part and each slice on their own queries', async () => {
+    const topics = randomTopics(11, 40);
+    const c = await retrievalCompetition(await temp(), topics, {
+      data: '  slices: [domain]\n',
+      extra: 'private:\n  fraction: 0.5\n  seed: 3\nscoring:\n  bootstrap:\n    resamples: 50\n',
+    });
+    const dir = await c.submit('team-a', 'bm25', runCsv(topics));
+    const record = await evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: dir, env: ENV });
+    expect(checkRecord(record).ok).toBe(true);
+    if (record.status !== 'scored') throw new Error(record.error.message);
+
+    const priv = topics.filter(isPrivate(3, 0.5));
+    const pub = topics.filter((t) => !isPrivate(3, 0.5)(t));
+    expect(priv.length).toBeGreaterThan(5);
+    expect(pub.length).toBeGreaterThan(5);
+    const [all, onPublic, onPrivate] = await Promise.all([scoredOn(topics), scoredOn(pub), scoredOn(priv)]);
+    // Control: the parts really differ from the whole, so equality below means the split was kept.
+    expect(onPublic['ndcg@10']).not.toBeCloseTo(all['ndcg@10']!, 6);
+    expect(onPrivate['ndcg@10']).not.toBeCloseTo(onPublic['ndcg@10']!, 6);
+
+    for (const m of ['ndcg@10', 'map@10']) expect(record.scores.public[m]!.value).toBeCloseTo(onPublic[m]!, 12);
+    const opened = unseal(record.id, record.scores.private as never, KEY);
+    for (const m of ['ndcg@10', 'map@10']) expect(opened.scores[m]!.value).toBeCloseTo(onPrivate[m]!, 12);
+
+    // Slices are of the public part, group by group, counted in queries.
+    const groups = record.scores.slices!.domain!.groups;
+    for (const domain of ['news', 'sport']) {
+      const mine = pub.filter((t) => t.domain === domain);
+      const expected = await scoredOn(mine);
+      expect(groups[domain]!.n).toBe(mine.length);
+      for (const m of ['ndcg@10', 'map@10']) expect(groups[domain]!.metrics[m]).toBeCloseTo(expected[m]!, 12);
+      expect(groups[domain]!.metrics['ndcg@10']).not.toBeCloseTo(onPublic['ndcg@10']!, 6);
+    }
+    // The interval comes from resampling queries: it brackets the value and is not a point.
+    const ci = record.scores.public['ndcg@10']!.ci!;
+    expect(ci.low).toBeLessThan(record.scores.public['ndcg@10']!.value);
+    expect(ci.high).toBeGreaterThan(record.scores.public['ndcg@10']!.value);
+  });
+
+  it('refuses a split column that puts one query in both parts, as a fault of the truth', async () => {
+    const topics = randomTopics(5, 12);
+    const c = await retrievalCompetition(await temp(), topics, { extra: 'private:\n  split_column: domain\n' });
+    // The domain column holds news/sport; rewrite it as a public/private split, then break one query.
+    const lines = qrelsCsv(topics)
+      .trim()
+      .split('\n')
+      .map((l, i) => (i === 0 ? l : l.replace(/,(news|sport)$/, (_, d: string) => (d === 'news' ? ',private' : ',public'))));
+    const good = lines.join('\n') + '\n';
+    const broken = [
+      ...lines.slice(0, 2),
+      lines[2]!.replace(/,(public|private)$/, (_, p: string) => (p === 'public' ? ',private' : ',public')),
+      ...lines.slice(3),
+    ];
+    const submission = await c.submit('team-a', 'bm25', runCsv(topics));
+
+    await writeFile(path.join(c.hidden, 'qrels.csv'), good);
+    const control = await evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: submission, env: ENV });
+    expect(control.status).toBe('scored');
+
+    await writeFile(path.join(c.hidden, 'qrels.csv'), broken.join('\n') + '\n');
+    const record = await evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: submission, env: ENV });
+    expect(record.status).toBe('failed');
+    if (record.status !== 'failed') return;
+    expect(record.error.platform_fault).toBe(true);
+    expect(record.error.message).toMatch(/"domain" holds both "(public|private)" and "(public|private)" for query q0/);
+  });
+});
