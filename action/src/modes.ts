@@ -167,6 +167,8 @@ export async function validate(io: Io, gh: GitHub, repo: Repo): Promise<void> {
   const refused = report.ok ? (await admissible(c, changes.team, pr.author, io)).refused : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const notes: string[] = [];
+  // Worth knowing before the evaluation, and no reason to refuse it (queries left out, tied scores).
+  for (const n of report.notices ?? []) notes.push(`Note: ${inert(n.message, 2000)}`);
   let dryFailed: string | undefined;
   if (report.ok && !refused && report.submission?.kind === 'container') {
     const engine = (await import('../../runner/src/sandbox/container/docker.js')).dockerEngine();

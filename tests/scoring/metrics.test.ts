@@ -85,11 +85,14 @@ describe('undefined metrics are errors, never NaN', () => {
 describe('the registry', () => {
   it('declares a direction and what each metric reads, and takes any retrieval cut-off', () => {
     for (const name of metricNames()) {
-      const m = findMetric(name.replace('@k', '@7'))!;
+      const m = findMetric(name.replace(/([@_])k$/, '$17'))!;
       expect(['maximize', 'minimize']).toContain(m.direction);
     }
     expect(findMetric('map@25')!.name).toBe('map@25');
     expect(findMetric('ndcg')!.reads).toBe('ranking');
+    expect(findMetric('ndcg')!.description).toContain("trec_eval's ndcg");
+    expect(findMetric('ndcg_cut_20')!.name).toBe('ndcg_cut_20');
+    expect(findMetric('P_0')).toBeUndefined();
     expect(findMetric('precision')!.reads).toBe('label');
     expect(findMetric('log_loss')!.direction).toBe('minimize');
     expect(findMetric('map@0')).toBeUndefined();

@@ -7,6 +7,7 @@ import { loadTeams } from './teams.js';
 import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
 import type { ScoringSpec } from '../scoring/dataset.js';
+import { formatOf, type TableFormat } from '../scoring/table.js';
 
 export const COMPETITION_FILE = 'competition.yml';
 
@@ -210,9 +211,36 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
       problems.push(
         source.problem(['metrics'], `retrieval metrics cannot be mixed with ${others.join(', ')}: they read ranked lists per query.`),
       );
-    if (config.data.query_column === undefined)
-      problems.push(source.problem(['data'], 'retrieval metrics need "data.query_column": the column naming each row\'s query.'));
+    if (config.data.query_column === undefined && config.data.format !== 'trec')
+      problems.push(
+        source.problem(
+          ['data'],
+          'retrieval metrics need "data.query_column", the column naming each row\'s query, or "data.format: trec" for TREC qrels and runs.',
+        ),
+      );
   }
+  if (config.data.format === 'trec') {
+    if (!reads.has('ranking') || reads.size > 1)
+      problems.push(
+        source.problem(
+          ['data', 'format'],
+          'TREC files hold ranked lists per query: use retrieval metrics only (map, ndcg_cut_10, P_10, map@10, …).',
+        ),
+      );
+    if (config.data.slices)
+      problems.push(
+        source.problem(
+          ['data', 'slices'],
+          'TREC qrels have no other columns to slice by: give the truth as CSV (query, document, grade and the slice column).',
+        ),
+      );
+    if (config.private?.split_column)
+      problems.push(
+        source.problem(['private', 'split_column'], 'TREC qrels have no split column: use "private.fraction", or give the truth as CSV.'),
+      );
+  }
+  if ((config.data.max_per_query !== undefined || config.data.documents !== undefined) && !reads.has('ranking'))
+    problems.push(source.problem(['data'], '"max_per_query" and "documents" are for retrieval metrics, which rank documents per query.'));
   if (reads.has('label-sets') && (reads.has('label') || reads.has('score') || reads.has('class-scores'))) {
     problems.push(
       source.problem(
@@ -294,6 +322,8 @@ export function scoringSpec(c: Competition): ScoringSpec {
   const d = c.config.data;
   const reads = new Set(builtIn(c.metrics).map((m) => m.metric.reads));
   const labels = c.config.concepts && !reads.has('number') && !reads.has('ranking') ? c.config.concepts.map((x) => x.id) : undefined;
+  // A TREC file's fields are known by position: these names are what messages call them.
+  if (d.format === 'trec') return { query: 'qid', id: 'docno', target: 'rel', score: 'sim', reads, trecComplete: true };
   return {
     id: d.id_column ?? 'id',
     target: d.target_column ?? 'label',
@@ -301,8 +331,18 @@ export function scoringSpec(c: Competition): ScoringSpec {
     ...(d.query_column ? { query: d.query_column } : {}),
     reads,
     ...(labels ? { labels } : {}),
+    // A competition averages over every judged query: leaving a query out never raises a mean.
+    ...(reads.has('ranking') ? { trecComplete: true } : {}),
   };
 }
+
+/** How a truth or predictions file of this competition is read: `data.format`, else by its name. */
+export function formatFor(c: Competition, file: string): TableFormat {
+  return c.config.data.format ?? formatOf(file);
+}
+
+/** Most documents a participant may rank per query (retrieval). */
+export const DEFAULT_MAX_PER_QUERY = 1000;
 
 export function bootstrapSettings(c: Competition): BootstrapSettings {
   const b = c.config.scoring?.bootstrap ?? {};

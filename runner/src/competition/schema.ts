@@ -29,7 +29,29 @@ const HiddenData = Type.Object(
 const Data = Type.Object(
   {
     public: Type.String({ minLength: 1, description: 'folder in the repository with the data participants may see' }),
-    ids: Type.Optional(Type.String({ minLength: 1, description: 'file in the public folder listing every test id, in the id column' })),
+    ids: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'file in the public folder listing every test id, in the id column; for retrieval, every test query (in the query column, or one per line in a .txt file)',
+      }),
+    ),
+    documents: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'retrieval: file in the public folder listing every document that may be ranked (in the id column, or one per line in a .txt file)',
+      }),
+    ),
+    format: Type.Optional(
+      StringEnum(['csv', 'jsonl', 'trec'] as const, {
+        description:
+          'how truth and predictions are read: csv, jsonl, or trec (TREC qrels as truth, TREC runs as predictions); default: by each file name (.jsonl, else CSV)',
+      }),
+    ),
+    max_per_query: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100000, description: 'retrieval: most documents ranked per query (default 1000, as TREC)' }),
+    ),
     hidden: HiddenData,
     truth: Type.String({ minLength: 1, description: 'file in the hidden folder with the true labels' }),
     inputs: Type.Optional(

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PodiumError } from '../contracts/problems.js';
-import { bootstrapSettings, builtIn, findPhase, scoringSpec, type Competition } from '../competition/load.js';
-import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
+import { bootstrapSettings, builtIn, findPhase, formatFor, scoringSpec, type Competition } from '../competition/load.js';
+import { rankedListRules, validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import {
   buildInput,
+  checkRankedLists,
   itemsOf,
   joinIds,
   loadPredictions,
@@ -24,7 +25,7 @@ import type { Smi } from '../sandbox/gpu/nvidia.js';
 import type { CtkVersion } from '../sandbox/gpu/toolkit.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
-import { formatOf, type Table, type TableFormat } from '../scoring/table.js';
+import { type Table, type TableFormat } from '../scoring/table.js';
 import { subsetRows } from '../scoring/subset.js';
 import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
 import { DEFAULT_KEY_ENV, exactSealId, seal, sealingKey, type Sealed } from '../results/seal.js';
@@ -203,7 +204,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
         ctx,
         predictions: ran.predictions,
         file: ran.file,
-        ...(ran.text !== undefined ? { text: { text: ran.text, format: formatOf(ran.file) } } : {}),
+        ...(ran.text !== undefined ? { text: { text: ran.text, format: formatFor(c, ran.file) } } : {}),
         items: itemsOf(ran.predictions),
         resources,
         containerProvenance: ran.provenance,
@@ -269,7 +270,10 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
   try {
     dataHash = await hashFile(truthFile);
     const split = c.config.private?.split_column;
-    truth = await loadTruth({ path: truthFile }, formatOf(truthFile), spec, [...(c.config.data.slices ?? []), ...(split ? [split] : [])]);
+    truth = await loadTruth({ path: truthFile }, formatFor(c, truthFile), spec, [
+      ...(c.config.data.slices ?? []),
+      ...(split ? [split] : []),
+    ]);
   } catch (e: unknown) {
     if (e instanceof TruthError)
       return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
@@ -289,6 +293,16 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
   // inputs may not, or it becomes a channel for those inputs.
   const kind = ctx.report.submission?.kind;
   const quote = kind === 'predictions' || (kind === 'api' && c.config.api?.inputs_from === 'public');
+  // Ranked lists made by a container or an endpoint meet the same rules as a file checked at
+  // validation: no more documents per query than allowed, no query or document outside the lists.
+  const rules = kind !== 'predictions' ? await rankedListRules(c) : undefined;
+  const ranked = rules ? checkRankedLists(file, predictions, spec, rules, { quote }).problems : [];
+  if (ranked.length > 0)
+    return reject({
+      code: 'invalid-predictions',
+      message: `the ranked lists break the competition's rules: ${ranked.length} problem(s).`,
+      problems: ranked,
+    });
   const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' }, { quote });
   if (!joined.ok) {
     return reject({
@@ -335,14 +349,16 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       const name = ran.text ? `predictions.${ran.text.format}` : path.basename(sub.predictions ?? 'predictions.csv');
       let inputs: ProgramInput[] = [{ truth: { file: truthFile }, predictions: { name, text } }];
       if (parts) {
-        const ids = truth.columns.get(spec.id);
-        if (ids?.kind !== 'key') throw new TruthError(`the truth has no id column "${spec.id}"`);
+        // Retrieval parts are sets of queries: the program sees those queries' rows whole.
+        const by = spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+        const ids = truth.columns.get(by);
+        if (ids?.kind !== 'key') throw new TruthError(`the truth has no column "${by}"`);
         const truthText = await readFile(truthFile, 'utf8');
         inputs = [parts.public, parts.private].map((rows) => {
           const keep = new Set(Array.from(rows, (i) => ids.keys.get(i)));
           return {
-            truth: { name: path.basename(truthFile), text: subsetRows(truthText, formatOf(truthFile), spec.id, keep) },
-            predictions: { name, text: subsetRows(text, ran.text?.format ?? formatOf(name), spec.id, keep) },
+            truth: { name: path.basename(truthFile), text: subsetRows(truthText, formatFor(c, truthFile), by, keep) },
+            predictions: { name, text: subsetRows(text, ran.text?.format ?? formatFor(c, name), by, keep) },
           };
         });
       }

@@ -135,7 +135,11 @@ export const ShardFileSchema = Type.Object(
     items: Type.Integer({ minimum: 0, description: 'test items in this shard' }),
     predictions: Type.Optional(
       Type.Object(
-        { file: Type.String(), format: Type.Union([Type.Literal('csv'), Type.Literal('jsonl')]), text: Type.String() },
+        {
+          file: Type.String(),
+          format: Type.Union([Type.Literal('csv'), Type.Literal('jsonl'), Type.Literal('trec')]),
+          text: Type.String(),
+        },
         { additionalProperties: false },
       ),
     ),

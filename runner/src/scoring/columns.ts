@@ -57,6 +57,22 @@ export class KeyColumn {
     this.used = at;
   }
 
+  /** Key i of `a`, a 0 byte, key j of `b`: one key for a pair, made without a string. */
+  pushPair(a: FrozenKeys, i: number, b: FrozenKeys, j: number): void {
+    const as = a.starts[i]!;
+    const ae = a.starts[i + 1]!;
+    const bs = b.starts[j]!;
+    const be = b.starts[j + 1]!;
+    this.reserve(ae - as + 1 + be - bs);
+    this.starts.push(this.used);
+    const bytes = this.bytes;
+    let at = this.used;
+    for (let k = as; k < ae; k++) bytes[at++] = a.bytes[k]!;
+    bytes[at++] = 0;
+    for (let k = bs; k < be; k++) bytes[at++] = b.bytes[k]!;
+    this.used = at;
+  }
+
   pushString(v: string): void {
     const len = Buffer.byteLength(v);
     this.reserve(len);

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
 import { KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
 import {
@@ -11,7 +11,8 @@ import {
   type TableSource,
   type Tally,
 } from './table.js';
-import type { ClassData, RankingData, Reads, ScoringInput } from './metrics/types.js';
+import type { ClassData, RankingData, Reads, ScoringInput, TrecLists } from './metrics/types.js';
+import { argsort } from './metrics/sort.js';
 
 /** Which columns a scoring run reads, and how. */
 export interface ScoringSpec {
@@ -21,6 +22,11 @@ export interface ScoringSpec {
   score: string;
   /** Query column, for ranking metrics. */
   query?: string;
+  /**
+   * trec_eval's -c: its measures average over every judged query, a query with no retrieved
+   * document scoring 0 (a competition always does); else over the queries judged and retrieved.
+   */
+  trecComplete?: boolean;
   reads: ReadonlySet<Reads>;
   /** The competition's labels (concept ids), when it defines them. */
   labels?: readonly string[];
@@ -48,6 +54,7 @@ const needsClassScores = (reads: ReadonlySet<Reads>) => reads.has('class-scores'
 
 /** The first line of a CSV file (or the keys of the first JSON line), to find per-class columns. */
 export async function headerOf(source: TableSource, format: TableFormat): Promise<string[]> {
+  if (format === 'trec') return [];
   let text: string;
   if ('text' in source) text = source.text.slice(0, 1 << 16);
   else {
@@ -139,6 +146,16 @@ export async function loadPredictions(
     }
     throw e;
   }
+  if (table.trec === 'qrels')
+    return {
+      ok: false,
+      problems: [
+        problem(
+          table.lines[0] ?? 1,
+          'this is a TREC qrels file (4 fields a line), not a run: a run line is "qid Q0 docno rank score tag".',
+        ),
+      ],
+    };
   const problems: Problem[] = [];
   const dupHeader = table.header.filter((h, i) => table.header.indexOf(h) !== i);
   if (dupHeader.length > 0)
@@ -251,7 +268,7 @@ function duplicateProblem(file: string, predictions: LoadedPredictions, rows: re
 function pairKeys(queries: FrozenKeys, docs: FrozenKeys): FrozenKeys {
   // One byte string per pair: query, a 0 byte, document.
   const col = new KeyColumn();
-  for (let i = 0; i < docs.length; i++) col.pushString(`${queries.get(i)}\0${docs.get(i)}`);
+  for (let i = 0; i < docs.length; i++) col.pushPair(queries, i, docs, i);
   return col.finish();
 }
 
@@ -262,7 +279,7 @@ function rowText(table: Table, i: number): string {
     if (c.kind === 'category') return c.values[c.codes[i]!]!;
     return String(c.values[i]);
   });
-  return truncate(parts.join(','));
+  return truncate(parts.join(table.trec ? ' ' : ','));
 }
 
 /** Ids to check predictions against, and whether they may be named in messages. */
@@ -341,8 +358,13 @@ export async function loadTruth(
   if (spec.reads.has('ranking') && spec.query) request.unshift({ name: spec.query, kind: 'key' });
   request.push({ name: spec.target, kind: spec.reads.has('number') || spec.reads.has('ranking') ? 'number' : 'category' });
   for (const c of extraColumns) request.push({ name: c, kind: 'category' });
+  if (format === 'trec' && extraColumns.length > 0)
+    throw new TruthError(
+      `TREC qrels have no column ${extraColumns.map((c) => `"${c}"`).join(', ')}: slices and a split column need the truth as CSV (query, document, grade and the column)`,
+    );
   try {
     const t = await readTable(source, request, format);
+    if (t.trec === 'run') throw new TruthError('the truth file is a TREC run (6 fields a line), not qrels ("qid iter docno rel")');
     if (t.n === 0) throw new TruthError('the truth file has no rows');
     if (t.empty.count > 0)
       throw new TruthError(`the truth file has ${t.empty.count} row(s) with an empty value (first on line ${t.empty.examples[0]!.line})`);
@@ -461,8 +483,8 @@ export function buildInput(
   }
 
   // Retrieval is scored per query: only the queries of the rows picked (a part, a slice) count.
-  if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, spec, rows);
-  if (input.ranking) input.units = input.ranking.ranked.length;
+  if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, rowOf, spec, rows);
+  if (input.ranking) input.units = input.ranking.queries.length;
   return input;
 }
 
@@ -492,42 +514,327 @@ export function itemsOf(predictions: LoadedPredictions): number {
   return seen.size;
 }
 
-function rankingInput(truth: Table, predictions: LoadedPredictions, spec: ScoringSpec, rows?: Int32Array): RankingData {
+/** Bytewise comparison of two keys of the same column, as C's strcmp orders them. */
+function compareKeys(keys: FrozenKeys, i: number, j: number): number {
+  const b = keys.bytes;
+  let a = keys.starts[i]!;
+  const ae = keys.starts[i + 1]!;
+  let c = keys.starts[j]!;
+  const ce = keys.starts[j + 1]!;
+  for (; a < ae && c < ce; a++, c++) if (b[a] !== b[c]) return b[a]! - b[c]!;
+  return ae - a - (ce - c);
+}
+
+/**
+ * Small integer codes for the values of a key column, in first-seen order. Rows of one query
+ * usually follow each other, so a row equal to the one before costs a byte comparison and no
+ * string; `known` carries codes over from another column.
+ */
+function codesOf(keys: FrozenKeys, rows: ArrayLike<number> | undefined, known: Map<string, number>, add: boolean): Int32Array {
+  const n = rows ? rows.length : keys.length;
+  const codes = new Int32Array(n);
+  let last = -1;
+  let lastCode = -1;
+  for (let r = 0; r < n; r++) {
+    const i = rows ? rows[r]! : r;
+    if (last >= 0 && keys.equals(i, keys, last)) {
+      codes[r] = lastCode;
+      continue;
+    }
+    const k = keys.get(i);
+    let c = known.get(k);
+    if (c === undefined) {
+      c = add ? known.size : -1;
+      if (add) known.set(k, c);
+    }
+    codes[r] = lastCode = c;
+    last = i;
+  }
+  return codes;
+}
+
+/**
+ * Per query of the picked truth rows (the units, in truth order): its retrieved documents in
+ * trec_eval's order with their judgements, and the judged grades. One radix sort of all scores
+ * and one counting pass by query; equal scores are then put in reverse document-id order.
+ */
+function rankingInput(truth: Table, predictions: LoadedPredictions, rowOf: Int32Array, spec: ScoringSpec, rows?: Int32Array): RankingData {
   const q = truth.columns.get(spec.query!)!;
   const d = truth.columns.get(spec.id)!;
   const g = truth.columns.get(spec.target)!;
   if (q.kind !== 'key' || d.kind !== 'key' || g.kind !== 'number') throw new Error('ranking truth columns');
-  const judged = new Map<string, Map<string, number>>();
-  const n = rows ? rows.length : truth.n;
-  for (let r = 0; r < n; r++) {
-    const i = rows ? rows[r]! : r;
-    const query = q.keys.get(i);
-    let m = judged.get(query);
-    if (!m) judged.set(query, (m = new Map()));
-    m.set(d.keys.get(i), g.values[i]!);
-  }
-  const runs = new Map<string, { doc: string; score: number }[]>();
-  const pq = predictions.queries!;
   const pd = predictions.table.columns.get(spec.id)!;
   const ps = predictions.table.columns.get(spec.score)!;
   if (pd.kind !== 'key' || ps.kind !== 'number') throw new Error('ranking prediction columns');
-  for (let i = 0; i < pq.length; i++) {
-    const query = pq.get(i);
-    if (!judged.has(query)) continue; // queries outside the truth are not scored
-    let list = runs.get(query);
-    if (!list) runs.set(query, (list = []));
-    list.push({ doc: pd.keys.get(i), score: ps.values[i]! });
+  const grade = g.values;
+
+  // Units: the queries of the picked rows.
+  const unitOf = new Map<string, number>();
+  const pickedUnit = codesOf(q.keys, rows, unitOf, true);
+  const units = unitOf.size;
+  const queries = [...unitOf.keys()];
+  const nPicked = pickedUnit.length;
+
+  // Judged grades per unit, in truth order; counts per whole grade; any fractional grade.
+  const judgedStart = new Int32Array(units + 1);
+  for (let r = 0; r < nPicked; r++) judgedStart[pickedUnit[r]! + 1] = judgedStart[pickedUnit[r]! + 1]! + 1;
+  for (let u = 0; u < units; u++) judgedStart[u + 1] = judgedStart[u + 1]! + judgedStart[u]!;
+  const judgedFlat = new Float64Array(nPicked);
+  const fill = judgedStart.slice(0, units);
+  let maxGrade = 0;
+  let fractionalGrade: number | undefined;
+  for (let r = 0; r < nPicked; r++) {
+    const v = grade[rows ? rows[r]! : r]!;
+    judgedFlat[fill[pickedUnit[r]!]!++] = v;
+    if (!Number.isInteger(v)) fractionalGrade ??= v;
+    else if (v > maxGrade) maxGrade = v;
   }
-  const ranked: Float64Array[] = [];
-  const ties: Int32Array[] = [];
-  const grades: Float64Array[] = [];
-  for (const [query, m] of judged) {
-    // Highest score first; equal scores in document-id order, so results never depend on file order.
-    const list = (runs.get(query) ?? []).sort((a, b) => b.score - a.score || (a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : 0));
-    ranked.push(Float64Array.from(list, (x) => m.get(x.doc) ?? 0));
-    let group = 0;
-    ties.push(Int32Array.from(list, (x, i) => (i > 0 && list[i - 1]!.score !== x.score ? ++group : group)));
-    grades.push(Float64Array.from(m.values()));
+  if (fractionalGrade === undefined && (maxGrade + 1) * units > 1 << 26)
+    throw new TruthError(`the truth's grades go up to ${maxGrade}: too many relevance levels; grade documents 0, 1, 2, …`);
+  const width = fractionalGrade === undefined ? maxGrade + 1 : 1;
+  const levelStart = Int32Array.from({ length: units + 1 }, (_, u) => u * width);
+  const levels = new Int32Array(units * width);
+  const numRel = new Int32Array(units);
+  if (fractionalGrade === undefined) {
+    for (let u = 0; u < units; u++) {
+      for (let k = judgedStart[u]!; k < judgedStart[u + 1]!; k++) {
+        const v = judgedFlat[k]!;
+        if (v >= 0) levels[u * width + v] = levels[u * width + v]! + 1;
+        if (v >= 1) numRel[u] = numRel[u]! + 1;
+      }
+    }
   }
-  return { ranked, ties, judged: grades };
+
+  // Each prediction row's judgement (its truth row, or -1) and unit (or -1: a query not picked).
+  const np = predictions.ids.length;
+  const truthRow = new Int32Array(np).fill(-1);
+  for (let t = 0; t < rowOf.length; t++) if (rowOf[t]! >= 0) truthRow[rowOf[t]!] = t;
+  const predUnit = codesOf(predictions.queries!, undefined, unitOf, false);
+
+  // Rows grouped by unit, each group by score descending: a stable ascending sort walked backwards.
+  const order = argsort(ps.values);
+  const start = new Int32Array(units + 1);
+  for (let i = 0; i < np; i++) if (predUnit[i]! >= 0) start[predUnit[i]! + 1] = start[predUnit[i]! + 1]! + 1;
+  for (let u = 0; u < units; u++) start[u + 1] = start[u + 1]! + start[u]!;
+  const ranked = new Int32Array(start[units]!);
+  const at = start.slice(0, units);
+  for (let k = np - 1; k >= 0; k--) {
+    const i = order[k]!;
+    const u = predUnit[i]!;
+    if (u >= 0) ranked[at[u]!++] = i;
+  }
+  // Equal scores: reverse document-id order, as trec_eval's comparison breaks ties.
+  const score = ps.values;
+  const docs = pd.keys;
+  for (let u = 0; u < units; u++) {
+    const e = start[u + 1]!;
+    for (let a = start[u]!; a < e;) {
+      let b = a + 1;
+      while (b < e && score[ranked[b]!] === score[ranked[a]!]) b++;
+      if (b - a > 1) ranked.subarray(a, b).sort((x, y) => compareKeys(docs, y, x));
+      a = b;
+    }
+  }
+  const rel = new Int32Array(ranked.length);
+  for (let k = 0; k < ranked.length; k++) {
+    const t = truthRow[ranked[k]!]!;
+    rel[k] = t < 0 ? -1 : grade[t]! < 0 ? -2 : grade[t]!;
+  }
+  const trec: TrecLists = {
+    rel,
+    start,
+    levels,
+    levelStart,
+    numRel,
+    complete: spec.trecComplete === true,
+    ...(fractionalGrade !== undefined ? { fractionalGrade } : {}),
+  };
+
+  // Podium's own retrieval metrics (map@k, ndcg@k, …) rank equal scores in document-id order,
+  // the reverse of trec_eval's within each tie group, and read unjudged documents as grade 0.
+  let legacy: { ranked: Float64Array[]; ties: Int32Array[]; judged: Float64Array[] } | undefined;
+  const views = () => {
+    if (legacy) return legacy;
+    const out: { ranked: Float64Array[]; ties: Int32Array[]; judged: Float64Array[] } = { ranked: [], ties: [], judged: [] };
+    for (let u = 0; u < units; u++) {
+      const s = start[u]!;
+      const e = start[u + 1]!;
+      const grades = new Float64Array(e - s);
+      const ties = new Int32Array(e - s);
+      let group = 0;
+      for (let a = s; a < e;) {
+        let b = a + 1;
+        while (b < e && score[ranked[b]!] === score[ranked[a]!]) b++;
+        for (let k = a; k < b; k++) {
+          const t = truthRow[ranked[a + b - 1 - k]!]!;
+          grades[k - s] = t < 0 ? 0 : grade[t]!;
+          ties[k - s] = group;
+        }
+        group++;
+        a = b;
+      }
+      out.ranked.push(grades);
+      out.ties.push(ties);
+      out.judged.push(judgedFlat.subarray(judgedStart[u]!, judgedStart[u + 1]!));
+    }
+    return (legacy = out);
+  };
+  return {
+    queries,
+    get ranked() {
+      return views().ranked;
+    },
+    get ties() {
+      return views().ties;
+    },
+    get judged() {
+      return views().judged;
+    },
+    trec,
+  };
+}
+
+/** What a participant's ranked lists are checked against before evaluation (retrieval). */
+export interface RankedListRules {
+  /** The test queries, when the competition publishes them. */
+  queries?: FrozenKeys;
+  /** Every document that may be ranked, when the competition publishes them. */
+  documents?: FrozenKeys;
+  /** Most documents per query. */
+  maxPerQuery: number;
+  /** Which family of measures reads the lists, for what the tie notice says. */
+  tieOrder: 'trec' | 'podium' | 'both';
+}
+
+/**
+ * Checks ranked lists against the published queries and documents: unknown queries or
+ * documents and lists longer than allowed are problems; missing queries (each scores 0) and
+ * tied scores (ranked by document id) are notices, told before the evaluation.
+ */
+export function checkRankedLists(
+  file: string,
+  predictions: LoadedPredictions,
+  spec: ScoringSpec,
+  rules: RankedListRules,
+  { quote = true }: QuoteOptions = {},
+): { problems: Problem[]; notices: Problem[] } {
+  const problems: Problem[] = [];
+  const notices: Problem[] = [];
+  const t = predictions.table;
+  const at = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
+  const name = (s: string) => (quote ? `"${truncate(s, 40)}"` : '');
+  const queryCode = new Map<string, number>();
+  const codes = codesOf(predictions.queries!, undefined, queryCode, true);
+  const queries = [...queryCode.keys()];
+  const count = new Int32Array(queries.length);
+  const firstRow = new Int32Array(queries.length).fill(-1);
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    count[c] = count[c]! + 1;
+    if (firstRow[c] === -1) firstRow[c] = i;
+  }
+
+  const long = queries.map((_, c) => c).filter((c) => count[c]! > rules.maxPerQuery);
+  if (long.length > 0) {
+    const shown = long.slice(0, 3).map((c) => (quote ? `${name(queries[c]!)}: ${count[c]}` : `line ${t.lines[firstRow[c]!]}: ${count[c]}`));
+    problems.push(
+      at(
+        t.lines[firstRow[long[0]!]!]!,
+        `${plural(long.length, 'query', 'queries')} ${long.length === 1 ? 'has' : 'have'} more than ${rules.maxPerQuery} documents (${shown.join('; ')}). Rank at most ${rules.maxPerQuery} documents per query: keep the best-scored ones.`,
+      ),
+    );
+  }
+
+  if (rules.queries) {
+    const test = new Set<string>();
+    for (let i = 0; i < rules.queries.length; i++) test.add(rules.queries.get(i));
+    const unknown = queries.map((_, c) => c).filter((c) => !test.has(queries[c]!));
+    if (unknown.length > 0) {
+      let rows = 0;
+      for (const c of unknown) rows += count[c]!;
+      const shown = unknown.slice(0, 3).map((c) => (quote ? name(queries[c]!) : `line ${t.lines[firstRow[c]!]}`));
+      problems.push(
+        at(
+          t.lines[firstRow[unknown[0]!]!]!,
+          `${plural(unknown.length, 'query', 'queries')} (${plural(rows, 'row')}) ${unknown.length === 1 ? 'is' : 'are'} not among the test queries: ${shown.join(', ')}. Rank documents for the listed test queries only; check how their ids are written.${quote ? didYouMean(queries[unknown[0]!]!, [...test].slice(0, 10000)) : ''}`,
+        ),
+      );
+    }
+    const missing: string[] = [];
+    for (const q of test) if (!queryCode.has(q)) missing.push(q);
+    if (missing.length > 0)
+      notices.push(
+        at(
+          0,
+          `${plural(missing.length, 'test query', 'test queries')} of ${test.size} ${missing.length === 1 ? 'has' : 'have'} no ranked documents (${missing
+            .slice(0, 3)
+            .map((q) => `"${truncate(q, 40)}"`)
+            .join(', ')}${missing.length > 3 ? ', …' : ''}): ${missing.length === 1 ? 'it scores' : 'each scores'} 0 on every measure.`,
+        ),
+      );
+  }
+
+  const docs = t.columns.get(spec.id);
+  if (rules.documents && docs?.kind === 'key') {
+    const matches = new KeyIndex(rules.documents).join(docs.keys);
+    const unknown: number[] = [];
+    for (let i = 0; i < matches.length; i++) if (matches[i]! < 0) unknown.push(i);
+    if (unknown.length > 0)
+      problems.push(
+        at(
+          t.lines[unknown[0]!]!,
+          `${plural(unknown.length, 'row')} ${unknown.length === 1 ? 'ranks a document' : 'rank documents'} not in the collection (${shownRows(t, unknown, quote)}). Rank only the listed documents.`,
+        ),
+      );
+  }
+
+  // Tied scores within a query: one sort of all scores, walked per query.
+  const s = t.columns.get(spec.score);
+  if (s?.kind === 'number') {
+    const order = argsort(s.values);
+    const last = new Float64Array(queries.length).fill(NaN);
+    const run = new Int32Array(queries.length);
+    const largest = new Int32Array(queries.length);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const c = codes[i]!;
+      const v = s.values[i]!;
+      run[c] = last[c] === v ? run[c]! + 1 : 1;
+      last[c] = v;
+      if (run[c]! > largest[c]!) largest[c] = run[c]!;
+    }
+    const tied = queries.map((_, c) => c).filter((c) => largest[c]! > 1);
+    if (tied.length > 0) {
+      const worst = tied.reduce((a, b) => (largest[b]! > largest[a]! ? b : a));
+      const how = {
+        trec: 'by document id in reverse byte order, as trec_eval ranks them',
+        podium: "by document id (map@k, precision@k and recall@k), and nDCG@k gives each its group's average gain",
+        both: "by document id: in reverse byte order for trec_eval's measures, as trec_eval ranks them; in byte order for map@k, precision@k and recall@k, while ndcg@k gives each its group's average gain",
+      }[rules.tieOrder];
+      notices.push(
+        at(
+          0,
+          `${plural(tied.length, 'query', 'queries')} of ${queries.length} ${tied.length === 1 ? 'has' : 'have'} documents with equal scores (the most: ${largest[worst]} documents tied${quote ? ` in query ${name(queries[worst]!)}` : ''}). Equal scores are ranked ${how}; the rank column is not read. Give distinct scores to set the order yourself.`,
+        ),
+      );
+    }
+  }
+  return { problems, notices };
+}
+
+/** A published list of ids: one per line in a .txt or TREC competition's file, else the named column of a CSV or JSON Lines file. */
+export async function readIdList(file: string, column: string, format: TableFormat): Promise<FrozenKeys> {
+  if (format === 'trec' || /\.txt$/i.test(file)) {
+    const col = new KeyColumn();
+    const text = await readFile(file, 'utf8');
+    for (const line of text.replace(/^\uFEFF/, '').split('\n')) {
+      const id = line.trim().split(/\s+/)[0] ?? '';
+      if (id !== '' && !id.startsWith('#')) col.pushString(id);
+    }
+    return col.finish();
+  }
+  const table = await readTable({ path: file }, [{ name: column, kind: 'key' }], format);
+  const col = table.columns.get(column)!;
+  if (col.kind !== 'key') throw new Error('id column must be a key');
+  return col.keys;
 }

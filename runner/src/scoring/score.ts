@@ -8,7 +8,7 @@ import {
   type LoadedPredictions,
   type ScoringSpec,
 } from './dataset.js';
-import { formatOf } from './table.js';
+import { sniffFormat, type TableFormat } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
 import type { Table } from './table.js';
@@ -32,6 +32,8 @@ export interface ScoredValue {
     /** float32 replicates, base64: lets anyone run a paired comparison from the records. */
     replicates?: string;
   };
+  /** Retrieval: each query's value (those counted in the mean), as trec_eval -q gives them. */
+  per_query?: Record<string, number>;
 }
 
 /**
@@ -44,12 +46,16 @@ export function scoreInput(
   metrics: readonly NamedMetric[],
   bootstrap: BootstrapSettings | undefined,
   keepReplicates: ReadonlySet<string> = new Set(),
+  /** Metrics whose per-query values to keep (retrieval). */
+  keepPerQuery: ReadonlySet<string> = new Set(),
 ): Record<string, ScoredValue> {
   const evaluators = new Map<string, Evaluator>();
   const out: Record<string, ScoredValue> = {};
   for (const m of metrics) {
     const evaluate = m.metric.prepare(input);
     out[m.name] = { value: evaluate() };
+    const per = evaluate.perQuery;
+    if (per && input.ranking && keepPerQuery.has(m.name)) out[m.name]!.per_query = perQueryValues(input.ranking.queries, per);
     evaluators.set(m.name, evaluate);
   }
   if (bootstrap && bootstrap.resamples > 0) {
@@ -68,6 +74,13 @@ export function scoreInput(
       };
     }
   }
+  return out;
+}
+
+/** Query id to value, for the queries counted in the mean, in the truth's order. */
+export function perQueryValues(queries: readonly string[], per: { values: Float64Array; counted: Uint8Array }): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let q = 0; q < queries.length; q++) if (per.counted[q]) out[queries[q]!] = per.values[q]!;
   return out;
 }
 
@@ -144,17 +157,23 @@ export async function scoreFiles(opts: {
   metrics: readonly NamedMetric[];
   bootstrap?: BootstrapSettings;
   keepReplicates?: ReadonlySet<string>;
+  keepPerQuery?: ReadonlySet<string>;
+  /** The files' format; by default from each file's name, or its content where the name says nothing. */
+  format?: TableFormat;
 }): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
-  const truth = typeof opts.truth === 'string' ? await loadTruth({ path: opts.truth }, formatOf(opts.truth), opts.spec) : opts.truth;
+  const truth =
+    typeof opts.truth === 'string'
+      ? await loadTruth({ path: opts.truth }, opts.format ?? (await sniffFormat(opts.truth)), opts.spec)
+      : opts.truth;
   const reference = { ids: truthIds(truth, opts.spec), visibility: 'public' as const };
   const loaded = await loadPredictions(
     opts.predictionsName,
     { path: opts.predictionsPath },
-    formatOf(opts.predictionsPath),
+    opts.format ?? (await sniffFormat(opts.predictionsPath)),
     opts.spec,
     reference,
   );
   if (!loaded.ok) return loaded;
   const input = buildInput(truth, loaded.predictions, loaded.rowOf!, opts.spec);
-  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates), units: input.units };
+  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery), units: input.units };
 }

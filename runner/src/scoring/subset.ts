@@ -1,12 +1,19 @@
 import type { TableFormat } from './table.js';
 
 /**
- * The rows of a CSV or JSON Lines text whose id is in `keep`, written back exactly as they were
+ * The rows of a CSV, JSON Lines or TREC text whose id (a TREC file's query) is in `keep`, written back exactly as they were
  * (header, quoting, line ends and every column kept), for a program that must see one part of
  * the test set only: an organiser's scoring program run on the public and the private part
  * apart. The texts have been read by Podium's own reader before, so they are well formed.
  */
 export function subsetRows(text: string, format: TableFormat, idColumn: string, keep: ReadonlySet<string>): string {
+  // TREC qrels and runs: the query is the first field of a line.
+  if (format === 'trec')
+    return text
+      .split(/(?<=\n)/)
+      .filter((line) => keep.has(line.trim().split(/\s+/)[0] ?? ''))
+      .map((line) => (line.endsWith('\n') ? line : `${line}\n`))
+      .join('');
   if (format === 'jsonl') {
     const out: string[] = [];
     for (const line of text.split(/(?<=\n)/)) {

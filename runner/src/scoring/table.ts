@@ -57,6 +57,8 @@ export type ColumnData = KeyData | CategoryData | NumberData;
 
 export interface Table {
   header: string[];
+  /** For a TREC file: which of the two it is. */
+  trec?: 'qrels' | 'run';
   /** Data rows. */
   n: number;
   /** 1-based line where each row starts. */
@@ -77,10 +79,34 @@ export class TableError extends Error {
 
 export type TableSource = { path: string } | { text: string };
 
-export type TableFormat = 'csv' | 'jsonl';
+/** `trec`: TREC qrels (`qid iter docno rel`) or a TREC run (`qid Q0 docno rank score tag`), whitespace-separated. */
+export type TableFormat = 'csv' | 'jsonl' | 'trec';
 
 export function formatOf(file: string): TableFormat {
   return /\.jsonl$|\.ndjson$/i.test(file) ? 'jsonl' : 'csv';
+}
+
+/**
+ * The format of a file from its name, and where the name says nothing (no .csv, .jsonl), from
+ * its first line: whitespace-separated fields with no comma, four (qrels) or six and more (a
+ * run), make it a TREC file.
+ */
+export async function sniffFormat(file: string): Promise<TableFormat> {
+  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
+  if (/\.csv$/i.test(file)) return 'csv';
+  const fh = await open(file, 'r');
+  let text: string;
+  try {
+    const buf = Buffer.alloc(1 << 14);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    text = buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const first = text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
+  if (first.trimStart().startsWith('{')) return 'jsonl';
+  const fields = first.trim().split(/\s+/).length;
+  return !first.includes(',') && (fields === 4 || fields >= 6) ? 'trec' : 'csv';
 }
 
 /** Missing requested columns: reported to the caller, who knows what the file is for. */
@@ -233,6 +259,7 @@ export async function readTable(
   chunkBytes = CHUNK,
 ): Promise<Table> {
   if (format === 'jsonl') return readJsonLines(source, request, chunkBytes);
+  if (format === 'trec') return readTrec(source, request, chunkBytes);
   return readCsv(source, request, chunkBytes);
 }
 
@@ -471,4 +498,132 @@ async function readJsonLines(source: TableSource, request: readonly ColumnReques
   if (rest !== '') take(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   if (n === 0) throw new TableError('the file has no JSON lines', 1);
   return { header: [...seen], n, lines: lines.view(), columns: new Map(sinks.map((s) => [s.name, s.sink.finish()])), empty };
+}
+
+/** Field positions of the two TREC files: query, document, and the number (relevance or score). */
+const TREC_FIELDS = { qrels: [0, 2, 3], run: [0, 2, 4] } as const;
+const TREC_SHAPE = {
+  qrels: 'a qrels line is "qid iter docno rel"',
+  run: 'a run line is "qid Q0 docno rank score tag"',
+} as const;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
+}
+
+/**
+ * Reads a TREC qrels or run file, whitespace-separated as trec_eval reads them: the query,
+ * document and number requested (two keys and a number, in that order) come from fields 1, 3
+ * and 4 (qrels) or 1, 3 and 5 (a run); the iter, Q0, rank and tag fields are read past. The
+ * first line's field count says which file it is: four for qrels, six or more for a run
+ * (trec_eval ignores fields after the sixth). Lines starting with # and blank lines are skipped.
+ */
+async function readTrec(source: TableSource, request: readonly ColumnRequest[], chunkBytes: number): Promise<Table> {
+  const keys = request.filter((r) => r.kind === 'key');
+  const numbers = request.filter((r) => r.kind === 'number');
+  const other = request.filter((r) => r.kind === 'category');
+  if (keys.length !== 2 || numbers.length !== 1)
+    throw new TableError('a TREC file holds ranked documents per query: it is read with retrieval metrics only', 1);
+  if (other.length > 0)
+    throw new MissingColumnsError(
+      other.map((r) => r.name),
+      request.filter((r) => r.kind !== 'category').map((r) => r.name),
+    );
+  const sinks = [keySink(), keySink(), numberSink()];
+  const lines = new GrowableInt32();
+  let kind: 'qrels' | 'run' | undefined;
+  let line = 1;
+  let n = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  const starts = new Int32Array(8);
+  const ends = new Int32Array(8);
+  let ctxBuf: Buffer = carry;
+  let ctxStart = 0;
+  let ctxEnd = 0;
+  const ctx: RowContext = { line: 0, raw: () => truncate(ctxBuf.toString('utf8', ctxStart, ctxEnd).trim()) };
+  const iterator = chunksOf(source, chunkBytes);
+  try {
+    for (let done = false; !done;) {
+      const next = await iterator.next();
+      done = next.done === true;
+      const buf: Buffer = done ? carry : carry.length ? Buffer.concat([carry, next.value as Buffer]) : (next.value as Buffer);
+      if (buf.includes(0)) throw new TableError('the file contains NUL bytes; it is not a text TREC file', line);
+      const len = buf.length;
+      let pos = line === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+      let consumed = pos;
+      while (pos < len) {
+        let end = buf.indexOf(LF, pos);
+        if (end < 0) {
+          if (!done) break; // the line continues in the next chunk
+          end = len;
+        }
+        const rowLine = line++;
+        const lineStart = pos;
+        pos = end + 1;
+        consumed = Math.min(pos, len);
+        if (buf[lineStart] === 35) continue; // a comment: #
+        // Up to eight fields; more are counted but not kept.
+        let nf = 0;
+        let p = lineStart;
+        for (;;) {
+          while (p < end && isSpace(buf[p]!)) p++;
+          if (p >= end) break;
+          const s = p;
+          while (p < end && !isSpace(buf[p]!)) p++;
+          if (nf < 8) {
+            starts[nf] = s;
+            ends[nf] = p;
+          }
+          nf++;
+        }
+        if (nf === 0) continue;
+        if (!kind) {
+          if (nf === 4) kind = 'qrels';
+          else if (nf >= 6) kind = 'run';
+          else
+            throw new TableError(
+              `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}: ${TREC_SHAPE.qrels} (4 fields), ${TREC_SHAPE.run} (6)`,
+              rowLine,
+            );
+        } else if (kind === 'qrels' ? nf !== 4 : nf < 6) {
+          throw new TableError(`line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, where ${TREC_SHAPE[kind]}`, rowLine);
+        }
+        ctxBuf = buf;
+        ctxStart = lineStart;
+        ctxEnd = end;
+        ctx.line = rowLine;
+        const [q, d, v] = TREC_FIELDS[kind];
+        sinks[0]!.bytes(buf, starts[q]!, ends[q]!, ctx);
+        sinks[1]!.bytes(buf, starts[d]!, ends[d]!, ctx);
+        if (kind === 'qrels' && !isWholeNumber(buf, starts[v]!, ends[v]!))
+          throw new TableError(
+            `line ${rowLine}: the relevance "${buf.toString('utf8', starts[v]!, ends[v]!)}" is not a whole number (0 not relevant, 1 and up relevant, below 0 judged as unjudged)`,
+            rowLine,
+          );
+        sinks[2]!.bytes(buf, starts[v]!, ends[v]!, ctx);
+        lines.push(rowLine);
+        n++;
+      }
+      carry = consumed < len ? Buffer.from(buf.subarray(consumed)) : Buffer.alloc(0);
+    }
+  } finally {
+    await iterator.return(undefined);
+  }
+  if (!kind) throw new TableError(`the file has no lines: ${TREC_SHAPE.qrels}, ${TREC_SHAPE.run}`, 1);
+  const names = [keys[0]!.name, keys[1]!.name, numbers[0]!.name];
+  return {
+    header: names,
+    trec: kind,
+    n,
+    lines: lines.view(),
+    columns: new Map(names.map((name, i) => [name, sinks[i]!.finish()])),
+    empty: tally(),
+  };
+}
+
+function isWholeNumber(b: Buffer, s: number, e: number): boolean {
+  if (b[s] === 45 || b[s] === 43) s++;
+  if (s >= e) return false;
+  for (let i = s; i < e; i++) if (b[i]! < 48 || b[i]! > 57) return false;
+  return true;
 }

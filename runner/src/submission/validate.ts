@@ -4,10 +4,17 @@ import { SubmissionSchema, type SubmissionConfig } from './schema.js';
 import { toSlug } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import type { Problem } from '../contracts/problems.js';
-import { scoringSpec, type Competition } from '../competition/load.js';
+import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, readTable } from '../scoring/table.js';
-import { loadPredictions, type LoadedPredictions, type Reference } from '../scoring/dataset.js';
+import {
+  checkRankedLists,
+  loadPredictions,
+  readIdList,
+  type LoadedPredictions,
+  type RankedListRules,
+  type Reference,
+} from '../scoring/dataset.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
 const DEFAULT_MAX_FILE_MB = 50;
@@ -27,6 +34,8 @@ export interface ValidationReport {
   identity: SubmissionIdentity;
   problems: Problem[];
   submission?: SubmissionConfig;
+  /** What the participant should know but that does not stop the evaluation (missing queries, tied scores). */
+  notices?: Problem[];
   /** Parsed predictions, for the predictions kind when they are valid. */
   predictions?: LoadedPredictions;
   /** Content hash of every file in the folder. */
@@ -47,6 +56,7 @@ export async function validateSubmission(
   const dir = path.resolve(submissionDir);
   const identity = identityFromFolder(competition, dir);
   const problems: Problem[] = [];
+  const notices: Problem[] = [];
   const whole = (file: string, message: string): Problem => ({ file, line: 0, column: 0, path: '', message });
 
   try {
@@ -124,12 +134,19 @@ export async function validateSubmission(
       const loaded = await loadPredictions(
         file,
         { path: path.join(dir, target.rel) },
-        formatOf(target.rel),
+        formatFor(competition, target.rel),
         scoringSpec(competition),
         reference,
       );
-      if (loaded.ok) predictions = loaded.predictions;
-      else problems.push(...loaded.problems);
+      if (loaded.ok) {
+        predictions = loaded.predictions;
+        const rules = await rankedListRules(competition);
+        if (rules) {
+          const checked = checkRankedLists(file, loaded.predictions, scoringSpec(competition), rules);
+          problems.push(...checked.problems);
+          notices.push(...checked.notices);
+        }
+      } else problems.push(...loaded.problems);
     }
   }
   if (sub.kind === 'container') {
@@ -176,7 +193,31 @@ export async function validateSubmission(
     dir,
     tree.files.filter((f) => !tree.faults.some((x) => x.rel === f.rel)),
   );
-  return { ok: problems.length === 0, identity: named, problems, submission: sub, ...(predictions ? { predictions } : {}), hash };
+  return {
+    ok: problems.length === 0,
+    identity: named,
+    problems,
+    notices,
+    submission: sub,
+    ...(predictions ? { predictions } : {}),
+    hash,
+  };
+}
+
+/** The rules a retrieval competition's ranked lists are checked against, from its published lists. */
+export async function rankedListRules(c: Competition): Promise<RankedListRules | undefined> {
+  const spec = scoringSpec(c);
+  if (!spec.reads.has('ranking') || !spec.query) return undefined;
+  const d = c.config.data;
+  const list = async (file: string, column: string) => readIdList(path.join(c.dir, d.public, file), column, formatFor(c, file));
+  const names = builtIn(c.metrics).map((m) => m.name);
+  const podium = names.filter((n) => n.includes('@')).length;
+  return {
+    ...(d.ids !== undefined ? { queries: await list(d.ids, spec.query) } : {}),
+    ...(d.documents !== undefined ? { documents: await list(d.documents, spec.id) } : {}),
+    maxPerQuery: d.max_per_query ?? DEFAULT_MAX_PER_QUERY,
+    tieOrder: podium === 0 ? 'trec' : podium === names.length ? 'podium' : 'both',
+  };
 }
 
 /** The published test ids, when the competition lists them (not for retrieval, whose ids are per query). */

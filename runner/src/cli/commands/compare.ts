@@ -3,7 +3,8 @@ import { parse, required } from '../args.js';
 import { UsageError } from '../io.js';
 import { compareReplicates, decodeReplicates } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
-import { bootstrapFrom, parseMetrics, scoreOrExit, scoringHelp, scoringOptions, specFrom, truthOrExit } from './score.js';
+import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringHelp, scoringOptions, specFrom, truthOrExit } from './score.js';
+import { markdownTable } from 'markdown-table';
 import type { Command } from './command.js';
 
 export const compare: Command = {
@@ -17,22 +18,34 @@ statistically tied at that level.
 
 Options:
   --metric NAME         the metric to compare on
+  -q, --per-query       retrieval: both values and the difference on each query
 ${scoringHelp}
 
-Example:
+For retrieval the resamples draw queries, so the comparison is paired by query.
+
+Examples:
   podium compare --truth truth.csv --metric accuracy ours.csv theirs.csv
+  podium compare --truth qrels.txt --metric ndcg_cut_10 --per-query ours.run theirs.run
 `,
   async run(argv, io) {
-    const { values, positionals } = parse('compare', argv, { ...scoringOptions, metric: { type: 'string' } });
+    const { values, positionals } = parse('compare', argv, {
+      ...scoringOptions,
+      metric: { type: 'string' },
+      'per-query': { type: 'boolean', short: 'q' },
+    });
     if (positionals.length !== 2) throw new UsageError('give exactly two predictions files, A and B.', 'compare');
     const metrics = parseMetrics('compare', required('compare', values.metric, '--metric'));
     if (metrics.length !== 1) throw new UsageError('--metric takes one metric.', 'compare');
     const metric = metrics[0]!;
-    const spec = specFrom('compare', values, metrics);
+    const truthPath = path.resolve(io.cwd, required('compare', values.truth, '--truth'));
     const bootstrap = bootstrapFrom('compare', values);
     if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.', 'compare');
+    const format = await formatFrom('compare', values, truthPath);
+    const spec = specFrom('compare', values, metrics, format);
+    const perQuery = values['per-query'] === true;
+    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.', 'compare');
     // Read once: both files are scored against the same table, on the same resamples.
-    const truth = await truthOrExit(io, 'compare', path.resolve(io.cwd, required('compare', values.truth, '--truth')), spec);
+    const truth = await truthOrExit(io, 'compare', truthPath, spec, format);
     const [a, b] = await Promise.all(
       positionals.map((file) =>
         scoreOrExit(io, 'compare', {
@@ -43,6 +56,8 @@ Example:
           metrics,
           bootstrap,
           keepReplicates: new Set([metric.name]),
+          keepPerQuery: new Set([metric.name]),
+          ...(typeof values.format === 'string' ? { format } : {}),
         }),
       ),
     );
@@ -65,6 +80,7 @@ Example:
             verdict,
             resamples: c.resamples,
             seed: bootstrap.seed,
+            ...(perQuery ? { per_query: topics(va.per_query ?? {}, vb.per_query ?? {}, metric.direction).rows } : {}),
           },
           null,
           2,
@@ -78,6 +94,35 @@ Example:
     );
     io.stdout(`B at least as good as A on ${(c.pValue * 100).toFixed(1)}% of ${c.resamples} paired resamples.\n`);
     io.stdout(`Verdict: ${verdict}.\n`);
+    if (perQuery) {
+      const t = topics(va.per_query ?? {}, vb.per_query ?? {}, metric.direction);
+      io.stdout(`\nPer query: A better on ${t.a}, B better on ${t.b}, equal on ${t.equal}.\n\n`);
+      const rows = t.rows.map((r) => [r.query, fmt(r.a), fmt(r.b), r.difference === null ? '–' : formatValue(r.difference)]);
+      io.stdout(`${markdownTable([['query', 'A', 'B', 'A − B'], ...rows], { align: ['l', 'r', 'r', 'r'] })}\n`);
+    }
     return 0;
   },
 };
+
+const fmt = (v: number | null) => (v === null ? '–' : formatValue(v));
+
+/** Query by query: both values and A − B in the better direction (null where one side does not count the query). */
+function topics(a: Record<string, number>, b: Record<string, number>, direction: 'maximize' | 'minimize') {
+  const queries = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const sign = direction === 'maximize' ? 1 : -1;
+  let betterA = 0;
+  let betterB = 0;
+  let equal = 0;
+  const rows = queries.map((query) => {
+    const va = a[query] ?? null;
+    const vb = b[query] ?? null;
+    const difference = va !== null && vb !== null ? sign * (va - vb) : null;
+    if (difference !== null) {
+      if (difference > 0) betterA++;
+      else if (difference < 0) betterB++;
+      else equal++;
+    }
+    return { query, a: va, b: vb, difference };
+  });
+  return { rows, a: betterA, b: betterB, equal };
+}

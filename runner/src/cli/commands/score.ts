@@ -5,7 +5,7 @@ import { ExitCode, UsageError, type CliIO } from '../io.js';
 import { didYouMean } from '../../contracts/problems.js';
 import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../../scoring/metrics/registry.js';
 import { loadTruth, TruthError, type ScoringSpec } from '../../scoring/dataset.js';
-import { formatOf, type Table } from '../../scoring/table.js';
+import { sniffFormat, type Table, type TableFormat } from '../../scoring/table.js';
 import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
@@ -19,6 +19,8 @@ export const scoringOptions = {
   'label-column': { type: 'string' },
   'score-column': { type: 'string' },
   'query-column': { type: 'string' },
+  format: { type: 'string' },
+  complete: { type: 'boolean', short: 'c' },
   resamples: { type: 'string' },
   seed: { type: 'string' },
   level: { type: 'string' },
@@ -30,6 +32,10 @@ export const scoringHelp = `  --truth FILE          CSV or JSON Lines (.jsonl) w
   --label-column NAME   default: label
   --score-column NAME   default: score; per-class score columns are NAME_<class>
   --query-column NAME   the query of each row, for retrieval metrics (map@k, ndcg@k, …)
+  --format FORMAT       csv, jsonl or trec (TREC qrels as truth, TREC runs as
+                        predictions); by default from the file name, or its content
+  -c, --complete        trec_eval's -c: average trec_eval's measures over every judged
+                        query (an unretrieved one scores 0), not only those retrieved
   --resamples N         bootstrap resamples (default ${DEFAULT_BOOTSTRAP.resamples})
   --seed N              bootstrap seed (default ${DEFAULT_BOOTSTRAP.seed})
   --level X             confidence level (default ${DEFAULT_BOOTSTRAP.level})
@@ -48,12 +54,42 @@ export function parseMetrics(command: string, list: string): NamedMetric[] {
     });
 }
 
+/** The format given with --format, else the truth file's (from its name, or its first line). */
+export async function formatFrom(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  truth: string,
+): Promise<TableFormat> {
+  const given = values.format;
+  if (typeof given === 'string') {
+    if (given !== 'csv' && given !== 'jsonl' && given !== 'trec')
+      throw new UsageError(`--format takes csv, jsonl or trec, not "${given}".`, command);
+    return given;
+  }
+  try {
+    return await sniffFormat(truth);
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${truth}.`, command);
+    throw e;
+  }
+}
+
 export function specFrom(
   command: string,
   values: Record<string, string | boolean | undefined>,
   metrics: readonly NamedMetric[],
+  format: TableFormat = 'csv',
 ): ScoringSpec {
   const reads = new Set<Reads>(metrics.map((m) => m.metric.reads));
+  if (format === 'trec') {
+    if (!reads.has('ranking') || reads.size > 1)
+      throw new UsageError(
+        'TREC files hold ranked lists per query: score them with retrieval metrics only (map, ndcg_cut_10, P_10, …).',
+        command,
+      );
+    // Names for messages only: a TREC file's fields are known by position.
+    return { query: 'qid', id: 'docno', target: 'rel', score: 'sim', reads, ...(values.complete ? { trecComplete: true } : {}) };
+  }
   if (reads.has('label') && reads.has('number'))
     throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', command);
   if (reads.has('ranking') && reads.size > 1)
@@ -66,6 +102,7 @@ export function specFrom(
     target: str('label-column', 'label'),
     score: str('score-column', 'score'),
     ...(typeof query === 'string' ? { query } : {}),
+    ...(values.complete ? { trecComplete: true } : {}),
     reads,
   };
 }
@@ -110,8 +147,8 @@ async function orExit<T>(io: CliIO, command: string, work: () => Promise<T>): Pr
 }
 
 /** The truth, read once for scoring several files against it. */
-export function truthOrExit(io: CliIO, command: string, file: string, spec: ScoringSpec): Promise<Table> {
-  return orExit(io, command, () => loadTruth({ path: file }, formatOf(file), spec));
+export function truthOrExit(io: CliIO, command: string, file: string, spec: ScoringSpec, format: TableFormat): Promise<Table> {
+  return orExit(io, command, () => loadTruth({ path: file }, format, spec));
 }
 
 export function scoreOrExit(io: CliIO, command: string, opts: Parameters<typeof scoreFiles>[0]) {
@@ -136,14 +173,17 @@ Options:
   --predictions FILE    CSV or JSON Lines with the id and label columns (and scores)
   --metrics LIST        comma-separated metric names; "podium score --list" shows them
   --ci                  add bootstrap confidence intervals
+  -q, --per-query       retrieval: each query's value too, as trec_eval -q
 ${scoringHelp}
   --list                list the built-in metrics and exit
 
-With --json it prints {"metrics": {name: value}}, and with --ci also
-{"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}.
+With --json it prints {"metrics": {name: value}}, with --ci also
+{"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}, and with
+--per-query {"per_query": {name: {query: value}}}.
 
-Example:
+Examples:
   podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci
+  podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c
 `,
   async run(argv, io) {
     const { values } = parse('score', argv, {
@@ -151,11 +191,12 @@ Example:
       predictions: { type: 'string' },
       metrics: { type: 'string' },
       ci: { type: 'boolean' },
+      'per-query': { type: 'boolean', short: 'q' },
       list: { type: 'boolean' },
     });
     if (values.list) {
       const rows = metricNames().map((n) => {
-        const m = findMetric(n.replace('@k', '@10'))!;
+        const m = findMetric(n.replace(/([@_])k$/, '$110'))!;
         return [n, m.direction, m.reads, m.description.replace('first 10', 'first k')];
       });
       io.stdout(`${markdownTable([['metric', 'direction', 'reads', 'what it measures'], ...rows])}\n`);
@@ -164,19 +205,25 @@ Example:
     const truthPath = path.resolve(io.cwd, required('score', values.truth, '--truth'));
     const predictionsPath = path.resolve(io.cwd, required('score', values.predictions, '--predictions'));
     const metrics = parseMetrics('score', required('score', values.metrics, '--metrics'));
-    const spec = specFrom('score', values, metrics);
     const bootstrap = values.ci ? bootstrapFrom('score', values) : undefined;
+    const format = await formatFrom('score', values, truthPath);
+    const spec = specFrom('score', values, metrics, format);
+    const perQuery = values['per-query'] === true;
+    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.', 'score');
     const result = await scoreOrExit(io, 'score', {
       truth: truthPath,
       predictionsPath,
       predictionsName: path.basename(predictionsPath),
       spec,
       metrics,
+      ...(typeof values.format === 'string' ? { format } : {}),
       ...(bootstrap ? { bootstrap } : {}),
+      ...(perQuery ? { keepPerQuery: new Set(metrics.map((m) => m.name)) } : {}),
     });
     const entries = Object.entries(result.values);
     if (values.json) {
       const out: Record<string, unknown> = { metrics: Object.fromEntries(entries.map(([k, v]) => [k, v.value])) };
+      if (perQuery) out.per_query = Object.fromEntries(entries.map(([k, v]) => [k, v.per_query ?? {}]));
       if (bootstrap) {
         out.intervals = Object.fromEntries(
           entries
@@ -194,8 +241,23 @@ Example:
       ...(bootstrap ? [v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : 'undefined'] : []),
     ]);
     io.stdout(`${markdownTable([head, ...rows], { align: ['l', 'r', 'r'] })}\n`);
+    if (perQuery) io.stdout(`\n${perQueryTable(entries)}\n`);
     if (bootstrap)
       io.stdout(`Intervals: percentile bootstrap over ${result.units} items, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`);
     return 0;
   },
 };
+
+/** One row per query, one column per metric, as TREC campaigns hand them to participants. */
+function perQueryTable(entries: [string, { per_query?: Record<string, number> }][]): string {
+  const queries: string[] = [];
+  const seen = new Set<string>();
+  for (const [, v] of entries)
+    for (const q of Object.keys(v.per_query ?? {}))
+      if (!seen.has(q)) {
+        seen.add(q);
+        queries.push(q);
+      }
+  const rows = queries.map((q) => [q, ...entries.map(([, v]) => (v.per_query?.[q] !== undefined ? formatValue(v.per_query[q]) : '–'))]);
+  return markdownTable([['query', ...entries.map(([k]) => k)], ...rows], { align: ['l', ...entries.map(() => 'r' as const)] });
+}

@@ -4,9 +4,8 @@ import { progress } from '../io.js';
 import { checkCompetition, COMPETITION_FILE } from '../../competition/load.js';
 import { validateSubmission } from '../../submission/validate.js';
 import { findCompetitionDir, printProblems } from './shared.js';
-import { plural } from '../../contracts/problems.js';
 import { readFile } from 'node:fs/promises';
-import type { Problem } from '../../contracts/problems.js';
+import { formatProblem, plural, type Problem } from '../../contracts/problems.js';
 import type { Command } from './command.js';
 
 export const validate: Command = {
@@ -53,7 +52,7 @@ Examples:
         : await checkCompetition(text, dir);
     const report: {
       competition: { ok: boolean; problems: Problem[] };
-      submissions: { path: string; ok: boolean; problems: Problem[]; dryRun?: string; logs?: string }[];
+      submissions: { path: string; ok: boolean; problems: Problem[]; notices?: Problem[]; dryRun?: string; logs?: string }[];
     } = {
       competition: { ok: comp.ok, problems: comp.ok ? [] : comp.problems },
       submissions: [],
@@ -62,7 +61,12 @@ Examples:
       for (const sub of positionals) {
         bar.step(`checking ${sub}`);
         const r = await validateSubmission(comp.competition, path.resolve(io.cwd, sub));
-        const entry: (typeof report.submissions)[number] = { path: r.identity.path, ok: r.ok, problems: r.problems };
+        const entry: (typeof report.submissions)[number] = {
+          path: r.identity.path,
+          ok: r.ok,
+          problems: r.problems,
+          ...(r.notices?.length ? { notices: r.notices } : {}),
+        };
         if (values['dry-run'] && r.ok && r.submission?.kind === 'container') {
           const { dryRun } = await import('../../evaluate/dry-run.js');
           const { dockerEngine } = await import('../../sandbox/container/docker.js');
@@ -105,6 +109,7 @@ Examples:
         printProblems(io, s.problems);
         if (s.logs) io.stderr(`--- what the container printed (last lines) ---\n${s.logs.slice(-2000)}\n`);
       }
+      for (const n of s.notices ?? []) io.stdout(`  ! ${formatProblem(n)}\n`);
     }
     return ok ? 0 : 1;
   },

@@ -1,10 +1,9 @@
 import { chmod, lstat, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Competition } from '../../competition/load.js';
+import { formatFor, type Competition } from '../../competition/load.js';
 import { plural, type Problem } from '../../contracts/problems.js';
 import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
 import { itemsOf, loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
-import { formatOf } from '../../scoring/table.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
 import { BuildError } from './docker.js';
@@ -369,7 +368,9 @@ export async function predictionsFromContainer(
         resources,
         logs,
       );
-    const loaded = await loadPredictions(`/output/${output}`, { text }, formatOf(file), spec, undefined, { quote: options.quote === true });
+    const loaded = await loadPredictions(`/output/${output}`, { text }, formatFor(c, file), spec, undefined, {
+      quote: options.quote === true,
+    });
     if (!loaded.ok) {
       return rejected(
         {

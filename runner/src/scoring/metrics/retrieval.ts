@@ -1,5 +1,5 @@
 import { weightedMean } from './ranking.js';
-import { MetricUndefinedError, need, type Metric, type RankingData } from './types.js';
+import { MetricUndefinedError, need, type Evaluator, type Metric, type RankingData } from './types.js';
 
 /**
  * Retrieval metrics over per-query ranked lists (MediaEval / ImageCLEF / TREC style). Each
@@ -59,16 +59,16 @@ const ndcgAt: PerQuery = (ranked, ties, judged, k) => {
 };
 
 function retrieval(base: string, description: string, perQuery: PerQuery, k: number): Metric {
-  const name = Number.isFinite(k) ? `${base}@${k}` : base;
+  const name = `${base}@${k}`;
   return {
     name,
     direction: 'maximize',
     reads: 'ranking',
-    description: Number.isFinite(k) ? `${description}, over the first ${k} documents` : description,
+    description: `${description}, over the first ${k} documents`,
     prepare(input) {
       const d: RankingData = need(name, input.ranking, 'ranked documents per query');
       const values = new Float64Array(d.ranked.length);
-      const counted = new Uint32Array(d.ranked.length);
+      const counted = new Uint8Array(d.ranked.length);
       let any = false;
       for (let q = 0; q < d.ranked.length; q++) {
         if (relevantCount(d.judged[q]!) === 0) continue;
@@ -77,22 +77,27 @@ function retrieval(base: string, description: string, perQuery: PerQuery, k: num
         any = true;
       }
       if (!any) throw new MetricUndefinedError(name, 'no query has a relevant document in the truth');
-      return (w) => {
-        if (!w) return weightedMean(values, counted);
+      const weights = Uint32Array.from(counted);
+      const evaluate: Evaluator = (w) => {
+        if (!w) return weightedMean(values, weights);
         const both = new Uint32Array(w.length);
         for (let q = 0; q < w.length; q++) both[q] = w[q]! * counted[q]!;
         return weightedMean(values, both);
       };
+      evaluate.perQuery = { values, counted };
+      return evaluate;
     },
   };
 }
 
-/** Retrieval metrics at any cut-off: `map@10`, `ndcg@5`; without one, over the whole list. */
+/**
+ * Retrieval metrics at any cut-off: `map@10`, `ndcg@5`. Without a cut-off, `map` and `ndcg`
+ * are trec_eval's (trec.ts); `precision` and `recall` are the classification metrics.
+ */
 export function retrievalMetric(name: string): Metric | undefined {
-  const m = /^(map|ndcg|precision|recall)(?:@([1-9][0-9]{0,5}))?$/.exec(name);
+  const m = /^(map|ndcg|precision|recall)@([1-9][0-9]{0,5})$/.exec(name);
   if (!m) return undefined;
-  const k = m[2] ? Number(m[2]) : Infinity;
-  if (!m[2] && (m[1] === 'precision' || m[1] === 'recall')) return undefined; // ambiguous with classification names
+  const k = Number(m[2]);
   const kinds = {
     map: ['mean average precision', averagePrecisionAt],
     ndcg: ['normalised discounted cumulative gain', ndcgAt],

@@ -40,12 +40,36 @@ export interface RegressionData {
 }
 
 export interface RankingData {
-  /** Per query: relevance grades of the documents in ranked order, best first (0 for unjudged). */
-  ranked: Float64Array[];
+  /** The query of each unit, in the truth's order. */
+  queries: readonly string[];
+  /** Per query: relevance grades of the documents in ranked order, best first (0 for unjudged); equal scores in document-id order. */
+  readonly ranked: Float64Array[];
   /** Per query: tie group id per ranked position (equal scores share one), for nDCG's tie averaging. */
-  ties: Int32Array[];
+  readonly ties: Int32Array[];
   /** Per query: all judged relevance grades (for the ideal ranking and the number of relevant documents). */
-  judged: Float64Array[];
+  readonly judged: Float64Array[];
+  /** The same lists as trec_eval sees them, for its measures. */
+  trec: TrecLists;
+}
+
+/** Ranked lists as trec_eval builds them, all queries in flat arrays. */
+export interface TrecLists {
+  /**
+   * Relevance of each retrieved document, in trec_eval's order (score descending, equal scores
+   * by document id in reverse byte order): the judged grade; -1 for a document not judged for
+   * the query; -2 for one judged with a negative grade. Query q's are rel[start[q] .. start[q+1]).
+   */
+  rel: Int32Array;
+  start: Int32Array;
+  /** Per query, how many judged documents have each grade 0, 1, 2, …: levels[levelStart[q] .. levelStart[q+1]). */
+  levels: Int32Array;
+  levelStart: Int32Array;
+  /** Per query, documents judged at grade 1 or above. */
+  numRel: Int32Array;
+  /** trec_eval's -c: every judged query counts (one not retrieved scores 0), not only those retrieved. */
+  complete: boolean;
+  /** A grade of the truth that is not a whole number, if any: trec_eval's measures are undefined then. */
+  fractionalGrade?: number;
 }
 
 export interface ScoringInput {
@@ -62,7 +86,10 @@ export interface ScoringInput {
  * same data can share work done for it. Throws MetricUndefinedError where the value is
  * undefined on that (re)sample.
  */
-export type Evaluator = (weights?: Uint32Array, resample?: number) => number;
+export type Evaluator = ((weights?: Uint32Array, resample?: number) => number) & {
+  /** For metrics averaged over queries: each query's value, and whether it counts in the average. */
+  perQuery?: { values: Float64Array; counted: Uint8Array };
+};
 
 export interface Metric {
   name: string;
