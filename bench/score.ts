@@ -14,11 +14,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../runner/src/example/data.js';
+import { median, TIME, timed, writeLines, type Run } from './measure.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -31,7 +32,6 @@ const RESAMPLES = option('resamples', 1000);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin', 'podium.js');
 const PYTHON = '/usr/bin/python3';
-const TIME = '/usr/bin/time';
 
 const REFERENCE = `
 import sys
@@ -70,31 +70,6 @@ async function generate(dir: string): Promise<{ truth: string; predictions: stri
   return files;
 }
 
-async function writeLines(file: string, lines: string[]): Promise<void> {
-  const handle = await open(file, 'w');
-  try {
-    for (let i = 0; i < lines.length; i += 100_000) await handle.write(lines.slice(i, i + 100_000).join('\n') + '\n');
-  } finally {
-    await handle.close();
-  }
-}
-
-interface Run {
-  seconds: number;
-  peakKiB: number;
-  stdout: string;
-}
-
-/** One run under GNU time: wall seconds and maximum resident set size. */
-function timed(command: string, argv: string[]): Run {
-  const out = spawnSync(TIME, ['-f', '%e %M', command, ...argv], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (out.status !== 0) throw new Error(`${command} failed: ${out.stderr}`);
-  const last = out.stderr.trim().split('\n').pop()!;
-  const [seconds, kib] = last.split(' ').map(Number);
-  return { seconds: seconds!, peakKiB: kib!, stdout: out.stdout };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number, d = 2) => x.toFixed(d);
 
 async function main(): Promise<void> {

@@ -40,6 +40,7 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatValue(v.value)} | ${ci} |`);
     }
     lines.push('');
+    lines.push(...perQuery(c, record.scores.public[c.primary.name]?.per_query));
     const ladder = record.scores.ladder;
     if (ladder)
       lines.push(
@@ -80,6 +81,29 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   if (res.length > 0) lines.push(`Measured by the runner: ${res.join(' · ')}.`, '');
   lines.push(`<sub>record ${inert(record.id)} · Podium ${inert(record.provenance.scorer.version)}</sub>`);
   return fit(head + lines.join('\n'));
+}
+
+/** Rows of the per-query table shown in a comment; the record and the site have them all. */
+const PER_QUERY_ROWS = 200;
+
+/** Retrieval: the primary metric on each query, folded, so that the scores stay on top. */
+function perQuery(c: Competition, values: Record<string, number> | undefined): string[] {
+  if (!values) return [];
+  const entries = Object.entries(values);
+  if (entries.length === 0) return [];
+  // The weakest queries first: they are the ones a participant looks into.
+  const shown = [...entries].sort((a, b) => (c.primary.direction === 'maximize' ? a[1] - b[1] : b[1] - a[1])).slice(0, PER_QUERY_ROWS);
+  const zero = entries.filter(([, v]) => v === 0).length;
+  return [
+    `<details><summary>${inert(c.primary.name)} per query: ${entries.length} ${entries.length === 1 ? 'query' : 'queries'}, ${zero} at 0${entries.length > PER_QUERY_ROWS ? `; the ${PER_QUERY_ROWS} weakest below, all in the record` : ', weakest first'}</summary>`,
+    '',
+    '| query | value |',
+    '|---|---:|',
+    ...shown.map(([q, v]) => `| ${inert(q, 80)} | ${formatValue(v)} |`),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 /** The comment when a run evaluated nothing because the pull request moved on or closed. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
+import { scoringSpec, type Competition, type CompetitionMetric } from '../../runner/src/competition/load.js';
+import { predictionFormat } from '../../runner/src/competition/format.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import {
   computeStandings,
@@ -424,6 +425,8 @@ ${opts.script ? `<script src="${root}site.js" defer></script>` : ''}
 
 function competitionPage(c: Competition): string {
   const cfg = c.config;
+  const format = predictionFormat(c);
+  const retrieval = scoringSpec(c).reads.has('ranking');
   const concepts = (cfg.concepts ?? [])
     .map((x) => `<dt>${escapeHtml(x.name)} <code>${escapeHtml(x.id)}</code></dt><dd>${escapeHtml(x.definition)}</dd>`)
     .join('');
@@ -460,11 +463,29 @@ function competitionPage(c: Competition): string {
   const rule = cfg.leaderboard?.rule === 'all' ? 'every submission is listed' : "each team's best submission is listed";
   return `${cfg.description ? `<p>${escapeHtml(cfg.description)}</p>` : ''}
 ${concepts ? `<section><h2>Concepts</h2><dl>${concepts}</dl></section>` : ''}
-<section><h2>Data</h2><p>Public data is in the repository folder <code>${escapeHtml(cfg.data.public)}</code>${cfg.data.ids ? `; <code>${escapeHtml(cfg.data.ids)}</code> lists every test id to predict` : ''}. The test labels are hidden: they live only on the evaluation runners and never enter the repository, the logs or this site.</p></section>
+<section><h2>Data</h2><p>Public data is in the repository folder <code>${escapeHtml(cfg.data.public)}</code>${cfg.data.ids ? `; <code>${escapeHtml(cfg.data.ids)}</code> lists every test ${retrieval ? 'query to rank documents for' : 'id to predict'}` : ''}${cfg.data.documents ? `; <code>${escapeHtml(cfg.data.documents)}</code> lists every document that may be ranked` : ''}. The test ${retrieval ? 'relevance judgements are' : 'labels are'} hidden: they live only on the evaluation runners and never enter the repository, the logs or this site.</p></section>
+${cfg.submissions.kinds.some((k) => k !== 'api') ? `<section><h2>Predictions</h2><p>A predictions file${cfg.submissions.kinds.includes('container') ? ', or what a container writes to <code>/output</code>,' : ''} is ${escapeHtml(format.name)}: ${escapeHtml(format.description)}${cfg.data.format === undefined && format.name.endsWith('(CSV)') ? ' A .jsonl file with the same keys on each line is read too.' : ''} For example:</p><pre><code>${escapeHtml(format.example.join('\n'))}</code></pre>${retrieval ? `<p>${escapeHtml(retrievalNote(c))}</p>` : ''}</section>` : ''}
 <section><h2>Metrics and ranking</h2><table><thead><tr><th scope="col">Metric</th><th scope="col">Name</th><th scope="col">Direction</th></tr></thead><tbody>${metrics}</tbody></table>
 <p>Ranked by ${escapeHtml(c.primary.label)}; ${rule}. Equal scores share a rank, the earlier submission first. Every score has a 95% bootstrap confidence interval, and entries whose difference from the leader is not significant by a paired bootstrap are marked ≈.</p></section>
 <section><h2>Phases</h2><table><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col"></th></tr></thead><tbody>${phases}</tbody></table></section>
 <section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${escapeHtml(kinds)}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits ? ` Limits: ${escapeHtml(limits)}.` : ''}</p></section>`;
+}
+
+/** How a retrieval competition averages, in a sentence for its page. */
+function retrievalNote(c: Competition): string {
+  const names = c.metrics.map((m) => m.name);
+  const trec = names.filter((n) => !n.includes('@'));
+  const own = names.filter((n) => n.includes('@'));
+  const parts = [
+    'Each query counts once in every mean, and a test query with no ranked documents scores 0.',
+    trec.length > 0
+      ? `${trec.join(', ')} ${trec.length === 1 ? 'is' : 'are'} computed exactly as trec_eval computes ${trec.length === 1 ? 'it' : 'them'} with -c.`
+      : '',
+    own.length > 0
+      ? `${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} Podium's cut-off measures, averaged over the queries with a relevant document (see the scoring documentation).`
+      : '',
+  ];
+  return parts.filter(Boolean).join(' ');
 }
 
 /** A UTC date-time people read, which the page's script also gives in the reader's own time zone. */
@@ -579,10 +600,23 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
   return `${status}
 ${about}
 ${scores}
+${r.status === 'scored' ? perQuerySection(c, r.scores.public[c.primary.name]?.per_query) : ''}
 ${r.status === 'scored' && r.detailed_results !== undefined ? detailedResults(r.detailed_results) : ''}
 <section><h3>Resources</h3>${resources.includes('<dt>') ? resources : '<p>None measured.</p>'}</section>
 <section><h3>Provenance</h3>${provenance}<p class="meta">Record <code>${escapeHtml(r.id)}</code>, phase ${escapeHtml(r.phase)}, ${escapeHtml(r.created_at)}.</p></section>
 <section><h3>History</h3><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Status</th><th scope="col">${escapeHtml(c.primary.label)}</th><th scope="col">Record</th></tr></thead><tbody>${hist}</tbody></table></section>`;
+}
+
+/** The primary metric on each query (the public part), as TREC campaigns hand it to participants. */
+function perQuerySection(c: Competition, perQuery: Record<string, number> | undefined): string {
+  if (!perQuery) return '';
+  const entries = Object.entries(perQuery);
+  if (entries.length === 0) return '';
+  const values = entries.map(([, v]) => v).sort((a, b) => a - b);
+  const median = values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
+  const zero = values.filter((v) => v === 0).length;
+  const rows = entries.map(([q, v]) => `<tr><td><code>${escapeHtml(q)}</code></td><td class="num">${formatValue(v)}</td></tr>`).join('');
+  return `<section><h3>Per query</h3><p>${escapeHtml(c.primary.label)} on each of the ${entries.length} ${entries.length === 1 ? 'query' : 'queries'} of the public part: median ${formatValue(median)}, ${zero} at 0.</p><details><summary>Every query</summary><table class="per-query"><thead><tr><th scope="col">Query</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCompetition } from '../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { unseal } from '../../runner/src/results/seal.js';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
@@ -103,5 +106,88 @@ describe('a retrieval competition is split and sliced by query', () => {
     if (record.status !== 'failed') return;
     expect(record.error.platform_fault).toBe(true);
     expect(record.error.message).toMatch(/"domain" holds both "(public|private)" and "(public|private)" for query q0/);
+  });
+});
+
+describe('ranked lists are checked before evaluation', () => {
+  async function withLists(topics: Topic[]) {
+    return retrievalCompetition(await temp(), topics, {
+      data: '  ids: queries.txt\n  documents: documents.csv\n  max_per_query: 12\n',
+      publicFiles: {
+        'queries.txt': topics.map((t) => t.query).join('\n') + '\n',
+        'documents.csv': ['doc', ...Array.from({ length: 30 }, (_, i) => `d${i}`)].join('\n') + '\n',
+      },
+    });
+  }
+  const validate = async (c: Awaited<ReturnType<typeof withLists>>, run: string) =>
+    validateSubmission(await loadCompetition(c.dir), await c.submit('team-a', `run-${Math.abs(hash(run))}`, run));
+  const hash = (s: string) => [...s].reduce((h, ch) => Math.imul(h, 31) + ch.charCodeAt(0), 7);
+
+  it('accepts a good run, telling about missing queries and ties, and refuses unknown queries, documents and long lists', async () => {
+    const topics = randomTopics(3, 10, { retrieved: 12 });
+    const c = await withLists(topics);
+
+    // Control: every query, distinct scores, listed documents, 12 per query: nothing to say.
+    const distinct = topics.map((t) => ({ ...t, run: t.run.map(([d], i): [string, number] => [d, 100 - i]) }));
+    const clean = await validate(c, runCsv(distinct));
+    expect(clean.problems).toEqual([]);
+    expect(clean.notices ?? []).toEqual([]);
+
+    // Two queries left out, and the random scores tie: valid, with both told.
+    const partial = await validate(c, runCsv(topics.slice(2)));
+    expect(partial.ok).toBe(true);
+    const told = (partial.notices ?? []).map((n) => n.message).join('\n');
+    expect(told).toMatch(/2 test queries of 10 have no ranked documents \("q0", "q1"\): each scores 0/);
+    expect(told).toMatch(/queries? of 8 (has|have) documents with equal scores .* ranked by document id/);
+
+    const unknownQuery = await validate(c, runCsv(distinct) + 'Q9,d1,0.5\n');
+    expect(unknownQuery.ok).toBe(false);
+    expect(unknownQuery.problems.map((p) => p.message).join('\n')).toMatch(/1 query \(1 row\) is not among the test queries: "Q9"/);
+
+    const unknownDoc = await validate(c, runCsv(distinct) + 'q0,zz1,0.5\n');
+    expect(unknownDoc.ok).toBe(false);
+    expect(unknownDoc.problems.map((p) => p.message).join('\n')).toMatch(
+      /1 row ranks a document not in the collection \(line \d+: "q0,zz1,0.5"\)/,
+    );
+
+    // One more listed document for the first query: 13.
+    const extra = Array.from({ length: 30 }, (_, k) => `d${k}`).find((d) => !distinct[0]!.run.some(([x]) => x === d))!;
+    const long = distinct.map((t, k) => (k === 0 ? { ...t, run: [...t.run, [extra, -1] as [string, number]] } : t));
+    const tooLong = await validate(c, runCsv(long));
+    expect(tooLong.ok).toBe(false);
+    expect(tooLong.problems.map((p) => p.message).join('\n')).toMatch(/1 query has more than 12 documents \("q0": 13\)/);
+  });
+});
+
+describe('a TREC competition', () => {
+  const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'trec');
+  const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as {
+    cases: Record<string, Record<string, { summary: Record<string, number>; per_query: Record<string, Record<string, number>> }>>;
+  };
+
+  it('reads qrels and runs, and a judged query left out of the run scores 0 (trec_eval -c)', async () => {
+    const root = await temp();
+    const c = await retrievalCompetition(root, [], {});
+    const yml = (await readFile(path.join(c.dir, 'competition.yml'), 'utf8'))
+      .replace(
+        / {2}truth: qrels.csv\n {2}query_column: query\n {2}id_column: doc\n {2}target_column: grade\n {2}score_column: score\n/,
+        '  truth: qrels.txt\n  format: trec\n',
+      )
+      .replace(
+        /metrics:\n {2}- name: ndcg@10\n {4}primary: true\n {2}- name: map@10\n/,
+        'metrics:\n  - name: map\n    primary: true\n  - name: P_10\n  - name: ndcg_cut_10\n',
+      );
+    await writeFile(path.join(c.dir, 'competition.yml'), yml);
+    await copyFile(path.join(FIXTURES, 'missing', 'qrels.txt'), path.join(c.hidden, 'qrels.txt'));
+    const dir = await c.submit('team-a', 'bm25', await readFile(path.join(FIXTURES, 'missing', 'run.txt'), 'utf8'));
+    await rename(path.join(dir, 'run.csv'), path.join(dir, 'run.txt'));
+    await writeFile(path.join(dir, 'submission.yml'), 'team: team-a\nname: bm25\nkind: predictions\npredictions: run.txt\n');
+    const competition = await loadCompetition(c.dir);
+    const record = await evaluateSubmission({ competition, hiddenDir: c.hidden, submissionDir: dir, env: ENV });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const want = expected.cases.missing!.complete!;
+    for (const m of ['map', 'P_10', 'ndcg_cut_10']) expect(record.scores.public[m]!.value).toBeCloseTo(want.summary[m]!, 9);
+    // Control: averaged over the retrieved queries only, map would be higher.
+    expect(expected.cases.missing!.retrieved!.summary.map).toBeGreaterThan(want.summary.map! + 0.01);
   });
 });

@@ -62,8 +62,8 @@ export interface RetrievalCompetition {
 export async function retrievalCompetition(
   root: string,
   topics: readonly Topic[],
-  /** More lines for the data section, and for the end of competition.yml. */
-  { data = '', extra = '' }: { data?: string; extra?: string } = {},
+  /** More lines for the data section and for the end of competition.yml; files for the public folder. */
+  { data = '', extra = '', publicFiles = {} }: { data?: string; extra?: string; publicFiles?: Record<string, string> } = {},
 ): Promise<RetrievalCompetition> {
   const dir = path.join(root, 'competition');
   const hidden = path.join(root, 'hidden');
@@ -71,6 +71,7 @@ export async function retrievalCompetition(
   await mkdir(path.join(dir, 'submissions'), { recursive: true });
   await mkdir(hidden, { recursive: true });
   await writeFile(path.join(hidden, 'qrels.csv'), qrelsCsv(topics));
+  for (const [name, text] of Object.entries(publicFiles)) await writeFile(path.join(dir, 'data', 'public', name), text);
   await writeFile(
     path.join(dir, 'competition.yml'),
     `version: 1

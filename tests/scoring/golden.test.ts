@@ -9,7 +9,7 @@ import {
   loadPredictions,
   loadTruth,
   sortClasses,
-  truthIds,
+  truthReference,
   type ScoringSpec,
 } from '../../runner/src/scoring/dataset.js';
 import { seededRandom } from '../../runner/src/example/data.js';
@@ -101,7 +101,7 @@ async function viaFiles(truthText: string, predictionsText: string, spec: Scorin
   const truth = await loadTruth({ text: truthText }, 'csv', spec);
   const loaded = await loadPredictions('run.csv', { text: predictionsText }, 'csv', spec);
   if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  const joined = joinIds('run.csv', loaded.predictions, { ids: truthIds(truth, spec), visibility: 'public' });
+  const joined = joinIds('run.csv', loaded.predictions, truthReference(truth, spec, 'public'));
   if (!joined.ok) throw new Error(joined.problems.map((p) => p.message).join('\n'));
   return buildInput(truth, loaded.predictions, joined.rowOf, spec);
 }

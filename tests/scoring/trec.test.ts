@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
-import { buildInput, loadPredictions, loadTruth, truthIds, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import { buildInput, loadPredictions, loadTruth, truthReference, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
 import { runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -131,10 +131,13 @@ describe('trec_eval measures under the bootstrap', () => {
   it('weigh each query by how often a resample draws it: the mean, the geometric mean, the sum', async () => {
     const spec: ScoringSpec = { id: 'docno', target: 'rel', score: 'sim', query: 'qid', reads: new Set(['ranking']), trecComplete: true };
     const truth = await loadTruth({ path: path.join(FIXTURES, 'missing', 'qrels.txt') }, 'trec', spec);
-    const loaded = await loadPredictions('run.txt', { path: path.join(FIXTURES, 'missing', 'run.txt') }, 'trec', spec, {
-      ids: truthIds(truth, spec),
-      visibility: 'public',
-    });
+    const loaded = await loadPredictions(
+      'run.txt',
+      { path: path.join(FIXTURES, 'missing', 'run.txt') },
+      'trec',
+      spec,
+      truthReference(truth, spec, 'public'),
+    );
     if (!loaded.ok) throw new Error('fixture');
     const input = buildInput(truth, loaded.predictions, loaded.rowOf!, spec);
     const w = Uint32Array.from({ length: input.units }, (_, i) => (i * 7) % 4);
@@ -150,5 +153,58 @@ describe('trec_eval measures under the bootstrap', () => {
     expect(ret(w)).toBe(ret.perQuery!.values.reduce((s, v, q) => s + v * w[q]!, 0));
     // Control: unit weights give the point value.
     expect(ap(new Uint32Array(input.units).fill(1))).toBeCloseTo(ap(), 12);
+  });
+});
+
+describe('how a run is laid out changes nothing', () => {
+  const temp = useTempDirs();
+  it('gives the same values sorted by query and score (read in one pass), with one list out of order, and shuffled', async () => {
+    const dir = await temp();
+    const lines = readFileSync(path.join(FIXTURES, 'graded', 'run.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    const field = (l: string) => l.split(/\s+/);
+    const sorted = [...lines].sort((a, b) => field(a)[0]!.localeCompare(field(b)[0]!) || Number(field(b)[4]) - Number(field(a)[4]));
+    const firstQuery = field(sorted[0]!)[0]!;
+    const oneOut = [...sorted.filter((l) => field(l)[0] === firstQuery).reverse(), ...sorted.filter((l) => field(l)[0] !== firstQuery)];
+    const want = expected.cases.graded!.retrieved;
+    for (const [name, text] of [
+      ['sorted', sorted],
+      ['one-out', oneOut],
+    ] as const) {
+      await writeFile(path.join(dir, name), text.join('\n') + '\n');
+      const r = await scoreFiles({
+        truth: path.join(FIXTURES, 'graded', 'qrels.txt'),
+        predictionsPath: path.join(dir, name),
+        predictionsName: name,
+        spec: { id: 'docno', target: 'rel', score: 'sim', query: 'qid', reads: new Set(['ranking']) },
+        metrics: ['map', 'ndcg_cut_10', 'bpref', 'P_5'].map((m) => ({ name: m, metric: findMetric(m)!, direction: 'maximize' as const })),
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      for (const m of ['map', 'ndcg_cut_10', 'bpref', 'P_5']) expect(r.values[m]!.value, `${name} ${m}`).toBeCloseTo(want.summary[m]!, 9);
+    }
+  });
+
+  it('refuses a document ranked twice for a query even when it is unjudged, and qrels that judge one twice', async () => {
+    const spec: ScoringSpec = { id: 'docno', target: 'rel', score: 'sim', query: 'qid', reads: new Set(['ranking']) };
+    const truth = await loadTruth({ text: '1 0 d1 1\n1 0 d2 0\n' }, 'trec', spec);
+    const ref = truthReference(truth, spec, 'public');
+    const twice = await loadPredictions(
+      'run',
+      { text: '1 Q0 d1 1 0.9 r\n1 Q0 zz 2 0.5 r\n2 Q0 zz 1 0.5 r\n1 Q0 zz 3 0.1 r\n' },
+      'trec',
+      spec,
+      ref,
+    );
+    expect(twice.ok).toBe(false);
+    if (!twice.ok)
+      expect(twice.problems[0]!.message).toMatch(/^1 row repeats a query and document already given on an earlier line \(line 4/);
+    // Control: the same document for another query is no repeat.
+    expect((await loadPredictions('run', { text: '1 Q0 d1 1 0.9 r\n1 Q0 zz 2 0.5 r\n2 Q0 zz 1 0.5 r\n' }, 'trec', spec, ref)).ok).toBe(
+      true,
+    );
+    await expect(loadTruth({ text: '1 0 d1 1\n2 0 d1 0\n1 0 d1 0\n' }, 'trec', spec)).rejects.toThrow(
+      /the truth judges a document twice for one query \(1 time, first on line 3\)/,
+    );
   });
 });

@@ -296,6 +296,9 @@ async function checkDataFiles(config: CompetitionConfig, dir: string, source: Ya
   if (config.data.ids !== undefined && !(await isKind(path.join(publicDir, config.data.ids), 'file'))) {
     problems.push(source.problem(['data', 'ids'], `the file "${config.data.ids}" does not exist in "${config.data.public}".`));
   }
+  if (config.data.documents !== undefined && !(await isKind(path.join(publicDir, config.data.documents), 'file'))) {
+    problems.push(source.problem(['data', 'documents'], `the file "${config.data.documents}" does not exist in "${config.data.public}".`));
+  }
   if (config.data.sample_inputs !== undefined && !(await isKind(path.join(publicDir, config.data.sample_inputs), 'dir'))) {
     problems.push(
       source.problem(['data', 'sample_inputs'], `the folder "${config.data.sample_inputs}" does not exist in "${config.data.public}".`),

@@ -295,6 +295,12 @@ const Leaderboard = Type.Object(
       }),
     ),
     baselines: Type.Optional(Type.Array(Slug, { description: 'teams whose submissions are shown as baselines, not ranked' })),
+    per_query: Type.Optional(
+      Type.Boolean({
+        description:
+          "retrieval: show each submission's primary metric per query (public part) on the site and the PR comment; default true. Per-query values tell more about the public judgements than one mean",
+      }),
+    ),
     ladder: Type.Optional(
       Type.Object(
         {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { scoringSpec, type Competition } from '../competition/load.js';
 import type { ErrorInfo } from '../results/schema.js';
+import { itemsOf } from '../scoring/dataset.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
 import type { SubmissionConfig } from '../submission/schema.js';
@@ -36,5 +37,5 @@ export async function dryRun(
     quote: true,
   });
   if (!ran.ok) return { ran: true, ok: false, error: ran.error, logs: ran.logs };
-  return { ran: true, ok: true, items: ran.predictions.ids.length, seconds: (performance.now() - started) / 1000, logs: ran.logs };
+  return { ran: true, ok: true, items: itemsOf(ran.predictions), seconds: (performance.now() - started) / 1000, logs: ran.logs };
 }

@@ -13,7 +13,7 @@ import {
   loadPredictions,
   loadTruth,
   sameWithinQueries,
-  truthIds,
+  truthReference,
   TruthError,
   type LoadedPredictions,
 } from '../scoring/dataset.js';
@@ -303,7 +303,7 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       message: `the ranked lists break the competition's rules: ${ranked.length} problem(s).`,
       problems: ranked,
     });
-  const joined = joinIds(file, predictions, { ids: truthIds(truth, spec), visibility: 'hidden' }, { quote });
+  const joined = joinIds(file, predictions, truthReference(truth, spec, 'hidden'), { quote });
   if (!joined.ok) {
     return reject({
       code: 'invalid-predictions',
@@ -331,7 +331,9 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
     const input = buildInput(truth, predictions, joined.rowOf, spec, parts?.public);
     const metrics = builtIn(c.metrics).map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
     step('bootstrap confidence intervals');
-    const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]));
+    // Retrieval keeps the primary metric's value on each query, for the per-topic tables.
+    const perQuery = new Set(c.config.leaderboard?.per_query === false ? [] : [c.primary.name]);
+    const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]), perQuery);
     // Per-slice scores would show what the Ladder hides: not computed under it.
     const slices =
       c.config.data.slices && !ladder
@@ -380,6 +382,7 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
         metrics,
         bootstrapSettings(c),
         new Set([c.primary.name]),
+        perQuery,
       );
       for (const [k, v] of Object.entries(privateFromProgram ?? {})) hidden[k] = { value: v };
       sealed = seal(base.id, hidden, key);

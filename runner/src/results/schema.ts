@@ -26,6 +26,12 @@ const Score = Type.Object(
   {
     value: Type.Number(),
     ci: Type.Optional(Interval),
+    per_query: Type.Optional(
+      Type.Record(Type.String(), Type.Number(), {
+        description:
+          "retrieval: each query's value (the queries counted in the mean), as trec_eval -q gives them; kept for the primary metric",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -57,22 +57,6 @@ export class KeyColumn {
     this.used = at;
   }
 
-  /** Key i of `a`, a 0 byte, key j of `b`: one key for a pair, made without a string. */
-  pushPair(a: FrozenKeys, i: number, b: FrozenKeys, j: number): void {
-    const as = a.starts[i]!;
-    const ae = a.starts[i + 1]!;
-    const bs = b.starts[j]!;
-    const be = b.starts[j + 1]!;
-    this.reserve(ae - as + 1 + be - bs);
-    this.starts.push(this.used);
-    const bytes = this.bytes;
-    let at = this.used;
-    for (let k = as; k < ae; k++) bytes[at++] = a.bytes[k]!;
-    bytes[at++] = 0;
-    for (let k = bs; k < be; k++) bytes[at++] = b.bytes[k]!;
-    this.used = at;
-  }
-
   pushString(v: string): void {
     const len = Buffer.byteLength(v);
     this.reserve(len);
@@ -260,6 +244,21 @@ export class KeyIndex {
       slot = (slot + 1) & this.mask;
     }
   }
+}
+
+/** One 32-bit hash per key: FNV-1a, then murmur3's finaliser. */
+export function hashesOf(keys: FrozenKeys): Int32Array {
+  const n = keys.length;
+  const out = new Int32Array(n);
+  const b = keys.bytes;
+  const st = keys.starts;
+  for (let i = 0; i < n; i++) {
+    let a = 0x811c9dc5;
+    const e = st[i + 1]!;
+    for (let k = st[i]!; k < e; k++) a = Math.imul(a ^ b[k]!, 0x01000193);
+    out[i] = fmix(a);
+  }
+  return out;
 }
 
 function fingerprintOf(keys: FrozenKeys, i: number): number {

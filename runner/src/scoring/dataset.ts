@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
-import { KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
+import { hashesOf, KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
 import {
   MissingColumnsError,
   readTable,
@@ -219,13 +219,12 @@ export async function loadPredictions(
 
   const idCol = table.columns.get(spec.id)!;
   if (idCol.kind !== 'key') throw new Error('id column must be a key');
-  let ids = idCol.keys;
+  const ids = idCol.keys;
   let queries: FrozenKeys | undefined;
   if (spec.reads.has('ranking') && spec.query) {
     const q = table.columns.get(spec.query)!;
     if (q.kind !== 'key') throw new Error('query column must be a key');
     queries = q.keys;
-    ids = pairKeys(q.keys, idCol.keys);
   }
   const predictions: LoadedPredictions = { table, ids, scoreClasses: classes, ...(queries ? { queries } : {}) };
   if (reference) {
@@ -235,7 +234,7 @@ export async function loadPredictions(
     if (problems.length > 0) return { ok: false, problems };
     return { ok: true, predictions, rowOf: joined.rowOf };
   }
-  const repeated = new KeyIndex(ids).duplicates;
+  const repeated = queries ? joinByQuery(queries, ids).repeated : new KeyIndex(ids).duplicates;
   if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated, quote));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, predictions };
@@ -264,14 +263,6 @@ function duplicateProblem(file: string, predictions: LoadedPredictions, rows: re
   };
 }
 
-/** Query and document as one key, for duplicate checks. */
-function pairKeys(queries: FrozenKeys, docs: FrozenKeys): FrozenKeys {
-  // One byte string per pair: query, a 0 byte, document.
-  const col = new KeyColumn();
-  for (let i = 0; i < docs.length; i++) col.pushPair(queries, i, docs, i);
-  return col.finish();
-}
-
 /** A row as the participant wrote it, from the columns read (in the order they were asked for). */
 function rowText(table: Table, i: number): string {
   const parts = [...table.columns.values()].map((c) => {
@@ -285,6 +276,8 @@ function rowText(table: Table, i: number): string {
 /** Ids to check predictions against, and whether they may be named in messages. */
 export interface Reference {
   ids: FrozenKeys;
+  /** For ranked lists: the query of each reference row (its id is then the document). */
+  queries?: FrozenKeys;
   /**
    * `public`: the list is published (test inputs), so missing ids may be named.
    * `hidden`: it comes from the hidden truth; messages give counts only.
@@ -303,6 +296,14 @@ export function joinIds(
   { quote = true }: QuoteOptions = {},
 ): { ok: true; rowOf: Int32Array } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
+  if (predictions.queries) {
+    // Ranked lists: documents outside the truth are allowed (unjudged); every (query, document)
+    // given twice is found, and each truth row finds its prediction, query by query.
+    if (!reference.queries) throw new Error('a ranking reference has queries');
+    const joined = joinByQuery(predictions.queries, predictions.ids, reference.queries, reference.ids);
+    if (joined.repeated.length > 0) problems.push(duplicateProblem(file, predictions, joined.repeated, quote));
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, rowOf: joined.rowOf };
+  }
   const refIndex = new KeyIndex(reference.ids);
   const rowOf = new Int32Array(reference.ids.length).fill(-1);
   const unknown: number[] = [];
@@ -316,7 +317,7 @@ export function joinIds(
   }
   if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated, quote));
   const whole = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
-  if (unknown.length > 0 && !predictions.queries) {
+  if (unknown.length > 0) {
     const t = predictions.table;
     const shown = shownRows(t, unknown, quote);
     problems.push(
@@ -326,23 +327,21 @@ export function joinIds(
       ),
     );
   }
-  if (!predictions.queries) {
-    let missing = 0;
-    const named: string[] = [];
-    for (let r = 0; r < rowOf.length; r++) {
-      if (rowOf[r] !== -1) continue;
-      missing++;
-      if (named.length < 3) named.push(reference.ids.get(r));
-    }
-    if (missing > 0) {
-      const list = reference.visibility === 'public' ? ` (for example ${named.map((m) => `"${truncate(m, 40)}"`).join(', ')})` : '';
-      problems.push(
-        whole(
-          0,
-          `${plural(missing, 'test id')} of ${rowOf.length} ${missing === 1 ? 'has' : 'have'} no prediction${list}. Give one row for every test id.`,
-        ),
-      );
-    }
+  let missing = 0;
+  const named: string[] = [];
+  for (let r = 0; r < rowOf.length; r++) {
+    if (rowOf[r] !== -1) continue;
+    missing++;
+    if (named.length < 3) named.push(reference.ids.get(r));
+  }
+  if (missing > 0) {
+    const list = reference.visibility === 'public' ? ` (for example ${named.map((m) => `"${truncate(m, 40)}"`).join(', ')})` : '';
+    problems.push(
+      whole(
+        0,
+        `${plural(missing, 'test id')} of ${rowOf.length} ${missing === 1 ? 'has' : 'have'} no prediction${list}. Give one row for every test id.`,
+      ),
+    );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rowOf };
 }
@@ -366,6 +365,14 @@ export async function loadTruth(
     const t = await readTable(source, request, format);
     if (t.trec === 'run') throw new TruthError('the truth file is a TREC run (6 fields a line), not qrels ("qid iter docno rel")');
     if (t.n === 0) throw new TruthError('the truth file has no rows');
+    if (spec.reads.has('ranking') && spec.query) {
+      const ref = truthReference(t, spec, 'public');
+      const repeated = joinByQuery(ref.queries!, ref.ids).repeated;
+      if (repeated.length > 0)
+        throw new TruthError(
+          `the truth judges a document twice for one query (${plural(repeated.length, 'time')}, first on line ${t.lines[repeated[0]!]}); give one judgement per query and document`,
+        );
+    }
     if (t.empty.count > 0)
       throw new TruthError(`the truth file has ${t.empty.count} row(s) with an empty value (first on line ${t.empty.examples[0]!.line})`);
     return t;
@@ -377,15 +384,91 @@ export async function loadTruth(
   }
 }
 
-export function truthIds(truth: Table, spec: ScoringSpec): FrozenKeys {
+/** The truth's rows as a reference for predictions: ids, or for ranked lists queries and documents. */
+export function truthReference(truth: Table, spec: ScoringSpec, visibility: Reference['visibility']): Reference {
   const ids = truth.columns.get(spec.id)!;
   if (ids.kind !== 'key') throw new Error('id column must be a key');
   if (spec.reads.has('ranking') && spec.query) {
     const q = truth.columns.get(spec.query)!;
     if (q.kind !== 'key') throw new Error('query column must be a key');
-    return pairKeys(q.keys, ids.keys);
+    return { ids: ids.keys, queries: q.keys, visibility };
   }
-  return ids.keys;
+  return { ids: ids.keys, visibility };
+}
+
+/**
+ * Pairs of (query, document) looked up query by query: one small hash table per query, which
+ * stays in the processor's cache, where one table over a million pairs would not. Finds the
+ * rows that repeat a pair, and, given reference pairs, each reference row's row here (or -1).
+ */
+export function joinByQuery(
+  queries: FrozenKeys,
+  docs: FrozenKeys,
+  refQueries?: FrozenKeys,
+  refDocs?: FrozenKeys,
+): { repeated: number[]; rowOf: Int32Array } {
+  const codes = new Map<string, number>();
+  // Codes of the queries here first, then of the reference's other queries (arguments run in order).
+  const mine = groupBy(codesOf(queries, undefined, codes, true), codes.size);
+  const theirs = refQueries ? groupBy(codesOf(refQueries, undefined, codes, true), codes.size) : undefined;
+  const hash = hashesOf(docs);
+  const refHash = refDocs ? hashesOf(refDocs) : undefined;
+  const repeated: number[] = [];
+  const rowOf = new Int32Array(refDocs ? refDocs.length : 0).fill(-1);
+  let table = new Int32Array(16);
+  for (let q = 0; q < codes.size; q++) {
+    const s = q < mine.start.length - 1 ? mine.start[q]! : 0;
+    const e = q < mine.start.length - 1 ? mine.start[q + 1]! : 0;
+    let size = 16;
+    while (size < 2 * (e - s)) size *= 2;
+    if (table.length < size) table = new Int32Array(size);
+    else table.fill(0, 0, size);
+    const mask = size - 1;
+    for (let k = s; k < e; k++) {
+      const i = mine.rows[k]!;
+      const h = hash[i]!;
+      let slot = h & mask;
+      for (;;) {
+        const j = table[slot]! - 1;
+        if (j < 0) {
+          table[slot] = i + 1;
+          break;
+        }
+        if (hash[j] === h && docs.equals(j, docs, i)) {
+          repeated.push(i);
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    if (!theirs || q >= theirs.start.length - 1) continue;
+    for (let k = theirs.start[q]!; k < theirs.start[q + 1]!; k++) {
+      const t = theirs.rows[k]!;
+      const h = refHash![t]!;
+      let slot = h & mask;
+      for (;;) {
+        const j = table[slot]! - 1;
+        if (j < 0) break;
+        if (hash[j] === h && docs.equals(j, refDocs!, t)) {
+          rowOf[t] = j;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+  }
+  return { repeated: repeated.sort((a, b) => a - b), rowOf };
+}
+
+/** Rows grouped by code, in row order within a group: group g is rows[start[g] .. start[g+1]). */
+function groupBy(codes: Int32Array, n: number): { start: Int32Array; rows: Int32Array } {
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < codes.length; i++) start[codes[i]! + 1] = start[codes[i]! + 1]! + 1;
+  for (let g = 0; g < n; g++) start[g + 1] = start[g + 1]! + start[g]!;
+  const at = start.slice(0, n);
+  const rows = new Int32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) rows[at[codes[i]!]!++] = i;
+  return { start, rows };
 }
 
 /** Class names sorted as scikit-learn's np.unique would: numerically when all are numbers. */
@@ -611,21 +694,45 @@ function rankingInput(truth: Table, predictions: LoadedPredictions, rowOf: Int32
   for (let t = 0; t < rowOf.length; t++) if (rowOf[t]! >= 0) truthRow[rowOf[t]!] = t;
   const predUnit = codesOf(predictions.queries!, undefined, unitOf, false);
 
-  // Rows grouped by unit, each group by score descending: a stable ascending sort walked backwards.
-  const order = argsort(ps.values);
+  // Rows grouped by unit, in file order first.
+  const score = ps.values;
+  const docs = pd.keys;
   const start = new Int32Array(units + 1);
   for (let i = 0; i < np; i++) if (predUnit[i]! >= 0) start[predUnit[i]! + 1] = start[predUnit[i]! + 1]! + 1;
   for (let u = 0; u < units; u++) start[u + 1] = start[u + 1]! + start[u]!;
   const ranked = new Int32Array(start[units]!);
-  const at = start.slice(0, units);
-  for (let k = np - 1; k >= 0; k--) {
-    const i = order[k]!;
+  let at = start.slice(0, units);
+  for (let i = 0; i < np; i++) {
     const u = predUnit[i]!;
     if (u >= 0) ranked[at[u]!++] = i;
   }
+  // Then by score, highest first. Runs are mostly written that way already, which one pass
+  // sees; a few unsorted lists are sorted alone, and many with one radix sort of all scores.
+  const unsorted: number[] = [];
+  let unsortedRows = 0;
+  for (let u = 0; u < units; u++) {
+    const e = start[u + 1]!;
+    for (let k = start[u]! + 1; k < e; k++) {
+      if (score[ranked[k]!]! > score[ranked[k - 1]!]!) {
+        unsorted.push(u);
+        unsortedRows += e - start[u]!;
+        break;
+      }
+    }
+  }
+  if (unsortedRows > ranked.length / 8) {
+    // A stable ascending sort walked backwards: each group by score descending.
+    const order = argsort(score);
+    at = start.slice(0, units);
+    for (let k = np - 1; k >= 0; k--) {
+      const i = order[k]!;
+      const u = predUnit[i]!;
+      if (u >= 0) ranked[at[u]!++] = i;
+    }
+  } else {
+    for (const u of unsorted) ranked.subarray(start[u]!, start[u + 1]!).sort((x, y) => score[y]! - score[x]!);
+  }
   // Equal scores: reverse document-id order, as trec_eval's comparison breaks ties.
-  const score = ps.values;
-  const docs = pd.keys;
   for (let u = 0; u < units; u++) {
     const e = start[u + 1]!;
     for (let a = start[u]!; a < e;) {

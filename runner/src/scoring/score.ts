@@ -4,7 +4,7 @@ import {
   loadPredictions,
   loadTruth,
   sameWithinQueries,
-  truthIds,
+  truthReference,
   type LoadedPredictions,
   type ScoringSpec,
 } from './dataset.js';
@@ -165,7 +165,7 @@ export async function scoreFiles(opts: {
     typeof opts.truth === 'string'
       ? await loadTruth({ path: opts.truth }, opts.format ?? (await sniffFormat(opts.truth)), opts.spec)
       : opts.truth;
-  const reference = { ids: truthIds(truth, opts.spec), visibility: 'public' as const };
+  const reference = truthReference(truth, opts.spec, 'public');
   const loaded = await loadPredictions(
     opts.predictionsName,
     { path: opts.predictionsPath },

@@ -507,9 +507,9 @@ const TREC_SHAPE = {
   run: 'a run line is "qid Q0 docno rank score tag"',
 } as const;
 
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
-}
+/** The bytes C's isspace() takes as blanks within a line: space, tab, CR, VT, FF. */
+const SPACE = new Uint8Array(256);
+for (const c of [32, 9, 13, 11, 12]) SPACE[c] = 1;
 
 /**
  * Reads a TREC qrels or run file, whitespace-separated as trec_eval reads them: the query,
@@ -529,7 +529,10 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
       other.map((r) => r.name),
       request.filter((r) => r.kind !== 'category').map((r) => r.name),
     );
-  const sinks = [keySink(), keySink(), numberSink()];
+  // Fields hold no blanks, so keys go to their columns as they are, untrimmed.
+  const queryKeys = new KeyColumn();
+  const docKeys = new KeyColumn();
+  const number = numberSink();
   const lines = new GrowableInt32();
   let kind: 'qrels' | 'run' | undefined;
   let line = 1;
@@ -562,19 +565,16 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
         pos = end + 1;
         consumed = Math.min(pos, len);
         if (buf[lineStart] === 35) continue; // a comment: #
-        // Up to eight fields; more are counted but not kept.
+        // The fields up to the sixth; a run's fields after it are not read (trec_eval ignores them).
         let nf = 0;
         let p = lineStart;
-        for (;;) {
-          while (p < end && isSpace(buf[p]!)) p++;
+        while (nf < 6) {
+          while (p < end && SPACE[buf[p]!]) p++;
           if (p >= end) break;
           const s = p;
-          while (p < end && !isSpace(buf[p]!)) p++;
-          if (nf < 8) {
-            starts[nf] = s;
-            ends[nf] = p;
-          }
-          nf++;
+          while (p < end && !SPACE[buf[p]!]) p++;
+          starts[nf] = s;
+          ends[nf++] = p;
         }
         if (nf === 0) continue;
         if (!kind) {
@@ -586,21 +586,24 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
               rowLine,
             );
         } else if (kind === 'qrels' ? nf !== 4 : nf < 6) {
-          throw new TableError(`line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, where ${TREC_SHAPE[kind]}`, rowLine);
+          throw new TableError(
+            `line ${rowLine} has ${nf === 6 && !blankTo(buf, p, end) ? 'more than 6' : nf} field${nf === 1 ? '' : 's'}, where ${TREC_SHAPE[kind]}`,
+            rowLine,
+          );
         }
         ctxBuf = buf;
         ctxStart = lineStart;
         ctxEnd = end;
         ctx.line = rowLine;
         const [q, d, v] = TREC_FIELDS[kind];
-        sinks[0]!.bytes(buf, starts[q]!, ends[q]!, ctx);
-        sinks[1]!.bytes(buf, starts[d]!, ends[d]!, ctx);
+        queryKeys.pushBytes(buf, starts[q]!, ends[q]!);
+        docKeys.pushBytes(buf, starts[d]!, ends[d]!);
         if (kind === 'qrels' && !isWholeNumber(buf, starts[v]!, ends[v]!))
           throw new TableError(
             `line ${rowLine}: the relevance "${buf.toString('utf8', starts[v]!, ends[v]!)}" is not a whole number (0 not relevant, 1 and up relevant, below 0 judged as unjudged)`,
             rowLine,
           );
-        sinks[2]!.bytes(buf, starts[v]!, ends[v]!, ctx);
+        number.bytes(buf, starts[v]!, ends[v]!, ctx);
         lines.push(rowLine);
         n++;
       }
@@ -616,9 +619,19 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
     trec: kind,
     n,
     lines: lines.view(),
-    columns: new Map(names.map((name, i) => [name, sinks[i]!.finish()])),
+    columns: new Map<string, ColumnData>([
+      [names[0]!, { kind: 'key', keys: queryKeys.finish() }],
+      [names[1]!, { kind: 'key', keys: docKeys.finish() }],
+      [names[2]!, number.finish()],
+    ]),
     empty: tally(),
   };
+}
+
+/** Whether nothing but blanks is left on the line. */
+function blankTo(b: Buffer, p: number, end: number): boolean {
+  while (p < end && SPACE[b[p]!]) p++;
+  return p >= end;
 }
 
 function isWholeNumber(b: Buffer, s: number, e: number): boolean {
