@@ -1,6 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 
+/** A `--name=N` option of the bench's command line, or the default. */
+export function option(name: string, fallback: number): number {
+  const hit = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : fallback;
+}
+
 /** GNU time, for each run's wall time and maximum resident set size. */
 export const TIME = '/usr/bin/time';
 

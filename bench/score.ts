@@ -19,13 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../runner/src/example/data.js';
-import { median, TIME, timed, writeLines, type Run } from './measure.js';
+import { median, option, TIME, timed, writeLines, type Run } from './measure.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const hit = args.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.split('=')[1]) : fallback;
-};
 const ROWS = option('rows', 1_000_000);
 const RUNS = option('runs', 5);
 const RESAMPLES = option('resamples', 1000);

@@ -191,3 +191,21 @@ describe('a TREC competition', () => {
     expect(expected.cases.missing!.retrieved!.summary.map).toBeGreaterThan(want.summary.map! + 0.01);
   });
 });
+
+describe('ranked lists that match nothing in the truth', () => {
+  it('are rejected with the reason, not scored 0: query ids or document ids written another way', async () => {
+    const topics = randomTopics(8, 6);
+    const c = await retrievalCompetition(await temp(), topics);
+    const evaluate = async (name: string, run: string) =>
+      evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: await c.submit('team-a', name, run) });
+    const upper = await evaluate('upper', runCsv(topics).replace(/^q(\d)/gm, 'Q$1'));
+    expect(upper.status).toBe('rejected');
+    if (upper.status === 'rejected')
+      expect(upper.error.message).toMatch(/none of the 6 queries ranked \(for example "Q0"\) is a test query/);
+    const docs = await evaluate('docs', runCsv(topics).replace(/,d(\d+),/g, ',D$1,'));
+    expect(docs.status).toBe('rejected');
+    if (docs.status === 'rejected') expect(docs.error.message).toMatch(/not one ranked document is among the judged documents/);
+    // Control: the same run as written is scored.
+    expect((await evaluate('right', runCsv(topics))).status).toBe('scored');
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadCompetition, type Competition } from '../../runner/src/competition/load.js';
+import { seededRandom } from '../../runner/src/example/data.js';
 
 /** One query of a made-up retrieval test set: its judgements and a system's ranked list. */
 export interface Topic {
@@ -12,21 +13,9 @@ export interface Topic {
   run: [doc: string, score: number][];
 }
 
-/** A small deterministic generator (mulberry32), so every run of a test sees the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Topics with graded judgements, unjudged retrieved documents and tied scores. */
 export function randomTopics(seed: number, count: number, { docs = 30, judged = 12, retrieved = 15 } = {}): Topic[] {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const topics: Topic[] = [];
   for (let q = 0; q < count; q++) {
     const pool = Array.from({ length: docs }, (_, i) => `d${i}`).sort(() => r() - 0.5);

@@ -12,6 +12,7 @@ import {
   joinIds,
   loadPredictions,
   loadTruth,
+  rankedListsMissTheTruth,
   sameWithinQueries,
   truthReference,
   TruthError,
@@ -311,6 +312,8 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       problems: joined.problems,
     });
   }
+  const missed = spec.reads.has('ranking') ? rankedListsMissTheTruth(predictions, truth, spec, joined.rowOf, { quote }) : undefined;
+  if (missed) return reject({ code: 'invalid-predictions', message: `the ranked lists match nothing in the test set: ${missed}` });
   try {
     // With a private part, everything shown is computed on the public rows only; the private
     // scores are computed now, from the same predictions, and sealed.

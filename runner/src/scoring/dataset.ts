@@ -945,3 +945,30 @@ export async function readIdList(file: string, column: string, format: TableForm
   if (col.kind !== 'key') throw new Error('id column must be a key');
   return col.keys;
 }
+
+/**
+ * Ranked lists that cannot be meant: no query of the test set, or not one judged document
+ * among them. Scoring them would give 0 on everything and spend a submission on what is
+ * almost surely a mistake in how ids are written. The message names the participant's own
+ * ids only.
+ */
+export function rankedListsMissTheTruth(
+  predictions: LoadedPredictions,
+  truth: Table,
+  spec: ScoringSpec,
+  rowOf: Int32Array,
+  { quote = true }: QuoteOptions = {},
+): string | undefined {
+  const tq = truth.columns.get(spec.query!);
+  if (!predictions.queries || tq?.kind !== 'key') return undefined;
+  const judged = new Map<string, number>();
+  codesOf(tq.keys, undefined, judged, true);
+  const theirs = new Map<string, number>();
+  codesOf(predictions.queries, undefined, theirs, true);
+  const example = quote ? ` (for example "${truncate([...theirs.keys()][0] ?? '', 40)}")` : '';
+  if (![...theirs.keys()].some((q) => judged.has(q)))
+    return `none of the ${plural(theirs.size, 'query', 'queries')} ranked${example} is a test query: check how the query ids are written.`;
+  if (!rowOf.some((r) => r >= 0))
+    return 'not one ranked document is among the judged documents of its query: check how the document ids are written. (A run that truly finds none would score 0 on every measure.)';
+  return undefined;
+}

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { SubmissionSchema, type SubmissionConfig } from './schema.js';
 import { toSlug } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
-import type { Problem } from '../contracts/problems.js';
+import { PodiumError, type Problem } from '../contracts/problems.js';
 import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
-import { formatOf, readTable } from '../scoring/table.js';
+import { formatOf, MissingColumnsError, readTable, TableError } from '../scoring/table.js';
 import {
   checkRankedLists,
   loadPredictions,
@@ -209,7 +209,17 @@ export async function rankedListRules(c: Competition): Promise<RankedListRules |
   const spec = scoringSpec(c);
   if (!spec.reads.has('ranking') || !spec.query) return undefined;
   const d = c.config.data;
-  const list = async (file: string, column: string) => readIdList(path.join(c.dir, d.public, file), column, formatFor(c, file));
+  const list = async (file: string, column: string) => {
+    try {
+      return await readIdList(path.join(c.dir, d.public, file), column, formatFor(c, file));
+    } catch (e: unknown) {
+      if (e instanceof MissingColumnsError || e instanceof TableError)
+        throw new PodiumError(
+          `${d.public}/${file} cannot be read as a list of ${column === spec.query ? 'queries' : 'documents'}: ${e.message}. List them in a "${column}" column, or one per line in a .txt file; tell the organisers.`,
+        );
+      throw e;
+    }
+  };
   const names = builtIn(c.metrics).map((m) => m.name);
   const podium = names.filter((n) => n.includes('@')).length;
   return {
