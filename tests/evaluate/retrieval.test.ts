@@ -209,3 +209,59 @@ describe('ranked lists that match nothing in the truth', () => {
     expect((await evaluate('right', runCsv(topics))).status).toBe('scored');
   });
 });
+
+describe('what the private part holds decides nothing shown', () => {
+  it('judges "matches nothing" on the public part only, and a truth trec_eval cannot read is the platform’s fault', async () => {
+    const topics = randomTopics(12, 30);
+    const c = await retrievalCompetition(await temp(), topics, { extra: 'private:\n  fraction: 0.5\n  seed: 3\n' });
+    const priv = isPrivate(3, 0.5);
+    const evaluate = async (name: string, t: Topic[]) =>
+      evaluateSubmission({
+        competition: c.competition,
+        hiddenDir: c.hidden,
+        submissionDir: await c.submit('team-a', name, runCsv(t)),
+        env: ENV,
+      });
+    // Judged documents ranked for private queries only; public queries get unjudged ones.
+    const probe = topics.map((t) =>
+      priv(t)
+        ? { ...t, run: t.judged.map(([d], i): [string, number] => [d, 10 - i]) }
+        : { ...t, run: [['zz-unjudged', 1] as [string, number]] },
+    );
+    const r = await evaluate('probe', probe);
+    expect(r.status).toBe('rejected');
+    if (r.status === 'rejected') expect(r.error.message).toMatch(/not one ranked document is among the judged documents/);
+    // Control: one judged document on a public query, and the run is scored.
+    const pub = topics.findIndex((t) => !priv(t));
+    const control = probe.map((t, i) => (i === pub ? { ...t, run: [[topics[pub]!.judged[0]![0], 1] as [string, number]] } : t));
+    expect((await evaluate('control', control)).status).toBe('scored');
+  });
+
+  it('fails as the platform’s fault, naming no grade, when trec_eval measures meet grades that are not whole', async () => {
+    const topics = randomTopics(4, 8);
+    const c = await retrievalCompetition(await temp(), topics);
+    const yml = (await readFile(path.join(c.dir, 'competition.yml'), 'utf8')).replace('  - name: map@10\n', '  - name: map\n');
+    await writeFile(path.join(c.dir, 'competition.yml'), yml);
+    await writeFile(path.join(c.hidden, 'qrels.csv'), qrelsCsv(topics).replace(/,(\d),(news|sport)\n/, ',2.75,$2\n'));
+    const competition = await loadCompetition(c.dir);
+    const record = await evaluateSubmission({ competition, hiddenDir: c.hidden, submissionDir: await c.submit('t', 'r', runCsv(topics)) });
+    expect(record.status).toBe('failed');
+    if (record.status !== 'failed') return;
+    expect(record.error.platform_fault).toBe(true);
+    expect(record.error.message).toMatch(/grades are not all whole numbers/);
+    expect(record.error.message).not.toContain('2.75');
+  });
+
+  it('keeps a query called __proto__ in the per-query values', async () => {
+    const topics = randomTopics(5, 3).map((t, i) => (i === 0 ? { ...t, query: '__proto__' } : t));
+    const c = await retrievalCompetition(await temp(), topics);
+    const record = await evaluateSubmission({
+      competition: c.competition,
+      hiddenDir: c.hidden,
+      submissionDir: await c.submit('t', 'r', runCsv(topics)),
+    });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const perQuery = JSON.parse(JSON.stringify(record.scores.public['ndcg@10']!.per_query)) as Record<string, number>;
+    expect(Object.keys(perQuery).sort()).toEqual(['__proto__', 'q1', 'q2']);
+  });
+});

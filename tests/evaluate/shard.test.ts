@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateShard, evaluateSubmission, mergeShards } from '../../runner/src/evaluate/evaluate.js';
-import { inShard, parseShard, parseShardFile, shardInputs, shardOf, type ShardFile } from '../../runner/src/evaluate/shard.js';
+import { inShard, parseShard, parseShardFile, shardColumn, shardInputs, shardOf, type ShardFile } from '../../runner/src/evaluate/shard.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
@@ -33,6 +33,26 @@ describe('shard assignment', () => {
       expect([1, 2, 3, 4].filter((k) => inShard(`id-${i}`, { index: k, count: 4 }))).toEqual([s]);
     }
     for (const c of counts) expect(c).toBeGreaterThan(800);
+  });
+
+  it('splits retrieval inputs by query: each shard gets its topics and the whole collection', async () => {
+    const from = await temp();
+    const topics = ['query,text', ...Array.from({ length: 40 }, (_, i) => `q${i},topic ${i}`)].join('\n') + '\n';
+    const collection = ['doc,text', ...Array.from({ length: 30 }, (_, i) => `d${i},caption ${i}`)].join('\n') + '\n';
+    await writeFile(path.join(from, 'topics.csv'), topics);
+    await writeFile(path.join(from, 'collection.csv'), collection);
+    const column = shardColumn({ id: 'doc', query: 'query', reads: new Set(['ranking']) });
+    expect(column).toBe('query');
+    const seen: string[] = [];
+    for (const index of [1, 2, 3]) {
+      const to = path.join(await temp(), 'in');
+      await shardInputs(from, to, column, { index, count: 3 });
+      expect(await readFile(path.join(to, 'collection.csv'), 'utf8')).toBe(collection);
+      seen.push(...(await readFile(path.join(to, 'topics.csv'), 'utf8')).trim().split('\n').slice(1));
+    }
+    expect(seen.sort()).toEqual(topics.trim().split('\n').slice(1).sort());
+    // Control: split by the document column, the topics table has no such column and is not split by query.
+    expect(shardColumn({ id: 'doc', reads: new Set(['label']) })).toBe('doc');
   });
 
   it('reads I/N and refuses anything else', () => {

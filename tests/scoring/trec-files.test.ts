@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPredictions, loadTruth, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
+import { scoreFiles } from '../../runner/src/scoring/score.js';
 import { readTable, sniffFormat, TableError, type ColumnRequest } from '../../runner/src/scoring/table.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -43,9 +45,16 @@ describe('TREC qrels and runs', () => {
     const t = await readTable({ text: '1 0 d1 2\n1 0 d2 -1\n2 0 d1 0\n' }, QRELS, 'trec');
     expect(t.trec).toBe('qrels');
     expect(numbers(t, 'rel')).toEqual([2, -1, 0]);
-    await expect(readTable({ text: '1 0 d1 2\n1 0 d2 0.5\n' }, QRELS, 'trec')).rejects.toThrow(
-      /line 2: the relevance "0.5" is not a whole number/,
+    // A grade that is not whole is the truth's fault, said without quoting it; a run is not checked so.
+    await expect(loadTruth({ text: '1 0 d1 2\n1 0 d2 0.5\n1 0 d3 x\n' }, 'trec', SPEC)).rejects.toThrow(
+      /^2 relevance grades of the qrels are not a whole number \(first on line 2\)/,
     );
+    const hidden = await loadPredictions('out', { text: 'q1 0 d1 1\nq1 0 d2 SECRET-INPUT\n' }, 'trec', SPEC, undefined, { quote: false });
+    expect(hidden.ok).toBe(false);
+    if (!hidden.ok) {
+      expect(hidden.problems[0]!.message).toMatch(/TREC qrels file/);
+      expect(JSON.stringify(hidden.problems)).not.toContain('SECRET');
+    }
   });
 
   it('says which line breaks the shape, and what the shape is', async () => {
@@ -92,5 +101,31 @@ describe('TREC qrels and runs', () => {
     expect(await write('truth.txt', 'query,doc,grade\n1,d1,2\n')).toBe('csv');
     expect(await write('a.run.csv', '401 Q0 FBIS3-1 1 3.2 myrun\n')).toBe('csv');
     expect(await write('preds', '{"id":"a","label":"b"}\n')).toBe('jsonl');
+  });
+});
+
+describe('ids are told apart by their bytes', () => {
+  it('keeps two queries whose ids differ only in bytes that are not UTF-8, as trec_eval does', async () => {
+    const dir = await temp();
+    const latin = (s: string) => Buffer.from(s, 'latin1');
+    // "q\xe9" and "q\xe8" both decode to "q\ufffd"; as bytes they are two queries.
+    await writeFile(path.join(dir, 'qrels'), latin('q\xe9 0 d1 1\nq\xe9 0 d2 0\nq\xe8 0 d1 0\nq\xe8 0 d2 1\n'));
+    await writeFile(path.join(dir, 'run'), latin('q\xe9 Q0 d1 1 2 r\nq\xe9 Q0 d2 2 1 r\nq\xe8 Q0 d1 1 2 r\nq\xe8 Q0 d2 2 1 r\n'));
+    await writeFile(path.join(dir, 'qrels-ascii'), 'qa 0 d1 1\nqa 0 d2 0\nqb 0 d1 0\nqb 0 d2 1\n');
+    await writeFile(path.join(dir, 'run-ascii'), 'qa Q0 d1 1 2 r\nqa Q0 d2 2 1 r\nqb Q0 d1 1 2 r\nqb Q0 d2 2 1 r\n');
+    const score = async (q: string, r: string) => {
+      const out = await scoreFiles({
+        truth: path.join(dir, q),
+        predictionsPath: path.join(dir, r),
+        predictionsName: r,
+        spec: SPEC,
+        metrics: [{ name: 'map', metric: findMetric('map')!, direction: 'maximize' }],
+      });
+      if (!out.ok) throw new Error(JSON.stringify(out.problems));
+      return out.values.map!.value;
+    };
+    // The same as under ASCII ids, where nothing can merge (read as strings, the two would be one
+    // query judging each document twice, and the truth would be refused).
+    expect(await score('qrels', 'run')).toBe(await score('qrels-ascii', 'run-ascii'));
   });
 });

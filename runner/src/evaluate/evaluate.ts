@@ -15,6 +15,7 @@ import {
   rankedListsMissTheTruth,
   sameWithinQueries,
   truthReference,
+  wholeGrades,
   TruthError,
   type LoadedPredictions,
 } from '../scoring/dataset.js';
@@ -26,9 +27,10 @@ import type { Smi } from '../sandbox/gpu/nvidia.js';
 import type { CtkVersion } from '../sandbox/gpu/toolkit.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
+import { trecMetric } from '../scoring/metrics/trec.js';
 import { type Table, type TableFormat } from '../scoring/table.js';
 import { subsetRows } from '../scoring/subset.js';
-import { inShard, shardInputs, type Shard, type ShardFile } from './shard.js';
+import { inShard, shardColumn, shardInputs, type Shard, type ShardFile } from './shard.js';
 import { DEFAULT_KEY_ENV, exactSealId, seal, sealingKey, type Sealed } from '../results/seal.js';
 import { ladderStep } from '../results/ladder.js';
 import type { ScoringSpec } from '../scoring/dataset.js';
@@ -179,7 +181,7 @@ async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran>
         step(`preparing the inputs of shard ${shard.index}/${shard.count}`);
         shardDir = await mkdtemp(path.join(os.tmpdir(), 'podium-shard-'));
         inputDir = path.join(shardDir, 'inputs');
-        await shardInputs(path.join(opts.hiddenDir, inputs), inputDir, spec.id, shard);
+        await shardInputs(path.join(opts.hiddenDir, inputs), inputDir, shardColumn(spec), shard);
       }
       const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, report.submission, spec, engine, step, {
         ...(opts.smi ? { smi: opts.smi } : {}),
@@ -275,6 +277,9 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       ...(c.config.data.slices ?? []),
       ...(split ? [split] : []),
     ]);
+    // Not the participant's fault, and no grade named: the truth is hidden.
+    if (spec.reads.has('ranking') && builtIn(c.metrics).some((m) => trecMetric(m.name)) && !wholeGrades(truth, spec))
+      throw new TruthError("the truth's relevance grades are not all whole numbers, which trec_eval's measures need");
   } catch (e: unknown) {
     if (e instanceof TruthError)
       return fail({ code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true });
@@ -312,12 +317,15 @@ async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>):
       problems: joined.problems,
     });
   }
-  const missed = spec.reads.has('ranking') ? rankedListsMissTheTruth(predictions, truth, spec, joined.rowOf, { quote }) : undefined;
-  if (missed) return reject({ code: 'invalid-predictions', message: `the ranked lists match nothing in the test set: ${missed}` });
   try {
     // With a private part, everything shown is computed on the public rows only; the private
     // scores are computed now, from the same predictions, and sealed.
     const parts = splitRows(c, truth, spec);
+    // Judged against the public part only: what the private part holds must not decide anything shown.
+    const missed = spec.reads.has('ranking')
+      ? rankedListsMissTheTruth(predictions, truth, spec, joined.rowOf, parts?.public, { quote })
+      : undefined;
+    if (missed) return reject({ code: 'invalid-predictions', message: `the ranked lists match nothing in the test set: ${missed}` });
     const ladder = c.config.leaderboard?.ladder;
     let key: Buffer | undefined;
     if (parts || ladder) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Column stores for large tables: typed arrays that grow, and a byte arena for keys, so that
  * ten million rows cost a few hundred megabytes rather than a string object per field.
@@ -246,14 +247,17 @@ export class KeyIndex {
   }
 }
 
-/** One 32-bit hash per key: FNV-1a, then murmur3's finaliser. */
+/** A seed drawn per process, so that nobody can choose ids that all land in one slot. */
+const HASH_SEED = randomBytes(4).readInt32LE(0);
+
+/** One 32-bit hash per key: FNV-1a from a random seed, then murmur3's finaliser. */
 export function hashesOf(keys: FrozenKeys): Int32Array {
   const n = keys.length;
   const out = new Int32Array(n);
   const b = keys.bytes;
   const st = keys.starts;
   for (let i = 0; i < n; i++) {
-    let a = 0x811c9dc5;
+    let a = 0x811c9dc5 ^ HASH_SEED;
     const e = st[i + 1]!;
     for (let k = st[i]!; k < e; k++) a = Math.imul(a ^ b[k]!, 0x01000193);
     out[i] = fmix(a);

@@ -365,6 +365,15 @@ export async function loadTruth(
     const t = await readTable(source, request, format);
     if (t.trec === 'run') throw new TruthError('the truth file is a TREC run (6 fields a line), not qrels ("qid iter docno rel")');
     if (t.n === 0) throw new TruthError('the truth file has no rows');
+    if (t.notWhole)
+      throw new TruthError(
+        `${plural(t.notWhole.count, 'relevance grade')} of the qrels ${t.notWhole.count === 1 ? 'is' : 'are'} not a whole number (first on line ${t.notWhole.line}); grades are 0 (not relevant), 1 and up (relevant), or below 0 (in the pool, not judged)`,
+      );
+    const target = t.columns.get(spec.target);
+    if (spec.reads.has('ranking') && target?.kind === 'number' && target.notNumber.count + target.notFinite.count > 0) {
+      const first = Math.min(target.notNumber.examples[0]?.line ?? Infinity, target.notFinite.examples[0]?.line ?? Infinity);
+      throw new TruthError(`the truth's grades include values that are not finite numbers (first on line ${first})`);
+    }
     if (spec.reads.has('ranking') && spec.query) {
       const ref = truthReference(t, spec, 'public');
       const repeated = joinByQuery(ref.queries!, ref.ids).repeated;
@@ -407,7 +416,7 @@ export function joinByQuery(
   refQueries?: FrozenKeys,
   refDocs?: FrozenKeys,
 ): { repeated: number[]; rowOf: Int32Array } {
-  const codes = new Map<string, number>();
+  const codes = new KeyCodes();
   // Codes of the queries here first, then of the reference's other queries (arguments run in order).
   const mine = groupBy(codesOf(queries, undefined, codes, true), codes.size);
   const theirs = refQueries ? groupBy(codesOf(refQueries, undefined, codes, true), codes.size) : undefined;
@@ -609,11 +618,35 @@ function compareKeys(keys: FrozenKeys, i: number, j: number): number {
 }
 
 /**
- * Small integer codes for the values of a key column, in first-seen order. Rows of one query
- * usually follow each other, so a row equal to the one before costs a byte comparison and no
- * string; `known` carries codes over from another column.
+ * Small integer codes for distinct keys, in first-seen order, told apart by their bytes (two
+ * ids that differ only in bytes that are not valid UTF-8 stay two), with each key's text.
  */
-function codesOf(keys: FrozenKeys, rows: ArrayLike<number> | undefined, known: Map<string, number>, add: boolean): Int32Array {
+class KeyCodes {
+  private readonly index = new Map<string, number>();
+  /** The text of each code's key. */
+  readonly names: string[] = [];
+  get size(): number {
+    return this.names.length;
+  }
+  /** The code of key i, made when `add` (else -1 for a key not seen). */
+  code(keys: FrozenKeys, i: number, add: boolean): number {
+    // latin1 maps each byte to one character: a string that is the bytes, exactly.
+    const raw = keys.bytes.toString('latin1', keys.starts[i]!, keys.starts[i + 1]!);
+    let c = this.index.get(raw);
+    if (c === undefined && add) {
+      c = this.names.length;
+      this.index.set(raw, c);
+      this.names.push(keys.get(i));
+    }
+    return c ?? -1;
+  }
+}
+
+/**
+ * The code of each row's key. Rows of one query usually follow each other, so a row equal to
+ * the one before costs a byte comparison and no string; `known` carries codes across columns.
+ */
+function codesOf(keys: FrozenKeys, rows: ArrayLike<number> | undefined, known: KeyCodes, add: boolean): Int32Array {
   const n = rows ? rows.length : keys.length;
   const codes = new Int32Array(n);
   let last = -1;
@@ -624,13 +657,7 @@ function codesOf(keys: FrozenKeys, rows: ArrayLike<number> | undefined, known: M
       codes[r] = lastCode;
       continue;
     }
-    const k = keys.get(i);
-    let c = known.get(k);
-    if (c === undefined) {
-      c = add ? known.size : -1;
-      if (add) known.set(k, c);
-    }
-    codes[r] = lastCode = c;
+    codes[r] = lastCode = known.code(keys, i, add);
     last = i;
   }
   return codes;
@@ -652,10 +679,10 @@ function rankingInput(truth: Table, predictions: LoadedPredictions, rowOf: Int32
   const grade = g.values;
 
   // Units: the queries of the picked rows.
-  const unitOf = new Map<string, number>();
+  const unitOf = new KeyCodes();
   const pickedUnit = codesOf(q.keys, rows, unitOf, true);
   const units = unitOf.size;
-  const queries = [...unitOf.keys()];
+  const queries = unitOf.names;
   const nPicked = pickedUnit.length;
 
   // Judged grades per unit, in truth order; counts per whole grade; any fractional grade.
@@ -830,9 +857,10 @@ export function checkRankedLists(
   const t = predictions.table;
   const at = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   const name = (s: string) => (quote ? `"${truncate(s, 40)}"` : '');
-  const queryCode = new Map<string, number>();
+  const queryCode = new KeyCodes();
   const codes = codesOf(predictions.queries!, undefined, queryCode, true);
-  const queries = [...queryCode.keys()];
+  // The run's queries; the test list's others are coded after them, below.
+  const queries = queryCode.names.slice();
   const count = new Int32Array(queries.length);
   const firstRow = new Int32Array(queries.length).fill(-1);
   for (let i = 0; i < codes.length; i++) {
@@ -853,9 +881,18 @@ export function checkRankedLists(
   }
 
   if (rules.queries) {
+    // The test queries' codes come after the run's: a code at or past the run's count is a test query the run lacks.
+    const ran = queries.length;
+    const listed = new Uint8Array(ran);
+    const testCodes = codesOf(rules.queries, undefined, queryCode, true);
     const test = new Set<string>();
-    for (let i = 0; i < rules.queries.length; i++) test.add(rules.queries.get(i));
-    const unknown = queries.map((_, c) => c).filter((c) => !test.has(queries[c]!));
+    const missing: string[] = [];
+    for (const c of testCodes) {
+      if (c < ran) listed[c] = 1;
+      else if (!test.has(queryCode.names[c]!)) missing.push(queryCode.names[c]!);
+      test.add(queryCode.names[c]!);
+    }
+    const unknown = queries.map((_, c) => c).filter((c) => !listed[c]);
     if (unknown.length > 0) {
       let rows = 0;
       for (const c of unknown) rows += count[c]!;
@@ -867,8 +904,6 @@ export function checkRankedLists(
         ),
       );
     }
-    const missing: string[] = [];
-    for (const q of test) if (!queryCode.has(q)) missing.push(q);
     if (missing.length > 0)
       notices.push(
         at(
@@ -929,9 +964,11 @@ export function checkRankedLists(
   return { problems, notices };
 }
 
-/** A published list of ids: one per line in a .txt or TREC competition's file, else the named column of a CSV or JSON Lines file. */
+/** A published list of ids: the named column of a .csv or .jsonl file, else one id per line (a .txt file, or any in a TREC competition). */
 export async function readIdList(file: string, column: string, format: TableFormat): Promise<FrozenKeys> {
-  if (format === 'trec' || /\.txt$/i.test(file)) {
+  // A table by its name first: a .csv list in a TREC competition is still a CSV file.
+  const table = /\.csv$/i.test(file) ? 'csv' : /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : undefined;
+  if (!table && (format === 'trec' || /\.txt$/i.test(file))) {
     const col = new KeyColumn();
     const text = await readFile(file, 'utf8');
     for (const line of text.replace(/^\uFEFF/, '').split('\n')) {
@@ -940,8 +977,8 @@ export async function readIdList(file: string, column: string, format: TableForm
     }
     return col.finish();
   }
-  const table = await readTable({ path: file }, [{ name: column, kind: 'key' }], format);
-  const col = table.columns.get(column)!;
+  const read = await readTable({ path: file }, [{ name: column, kind: 'key' }], table ?? format);
+  const col = read.columns.get(column)!;
   if (col.kind !== 'key') throw new Error('id column must be a key');
   return col.keys;
 }
@@ -957,18 +994,27 @@ export function rankedListsMissTheTruth(
   truth: Table,
   spec: ScoringSpec,
   rowOf: Int32Array,
+  /** The truth rows to look at: the public part's, where there is a private part, which must tell nothing. */
+  rows: Int32Array | undefined,
   { quote = true }: QuoteOptions = {},
 ): string | undefined {
   const tq = truth.columns.get(spec.query!);
   if (!predictions.queries || tq?.kind !== 'key') return undefined;
-  const judged = new Map<string, number>();
-  codesOf(tq.keys, undefined, judged, true);
-  const theirs = new Map<string, number>();
-  codesOf(predictions.queries, undefined, theirs, true);
-  const example = quote ? ` (for example "${truncate([...theirs.keys()][0] ?? '', 40)}")` : '';
-  if (![...theirs.keys()].some((q) => judged.has(q)))
-    return `none of the ${plural(theirs.size, 'query', 'queries')} ranked${example} is a test query: check how the query ids are written.`;
-  if (!rowOf.some((r) => r >= 0))
+  // The run's queries are coded first; a judged row whose query has one of those codes is a match.
+  const codes = new KeyCodes();
+  codesOf(predictions.queries, undefined, codes, true);
+  const ran = codes.size;
+  const judged = codesOf(tq.keys, rows, codes, false);
+  const example = quote ? ` (for example "${truncate(codes.names[0] ?? '', 40)}")` : '';
+  if (!judged.some((c) => c >= 0 && c < ran))
+    return `none of the ${plural(ran, 'query', 'queries')} ranked${example} is a test query: check how the query ids are written.`;
+  if (!(rows ?? rowOf.map((_, i) => i)).some((r) => rowOf[r]! >= 0))
     return 'not one ranked document is among the judged documents of its query: check how the document ids are written. (A run that truly finds none would score 0 on every measure.)';
   return undefined;
+}
+
+/** Whether every grade of the truth is a whole number, as trec_eval's measures need. */
+export function wholeGrades(truth: Table, spec: ScoringSpec): boolean {
+  const g = truth.columns.get(spec.target);
+  return g?.kind !== 'number' || g.values.every((v) => Number.isInteger(v));
 }

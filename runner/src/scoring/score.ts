@@ -77,9 +77,10 @@ export function scoreInput(
   return out;
 }
 
-/** Query id to value, for the queries counted in the mean, in the truth's order. */
+/** Query id to value, for the queries counted in the mean. */
 export function perQueryValues(queries: readonly string[], per: { values: Float64Array; counted: Uint8Array }): Record<string, number> {
-  const out: Record<string, number> = {};
+  // No prototype: a query may be called "__proto__".
+  const out = Object.create(null) as Record<string, number>;
   for (let q = 0; q < queries.length; q++) if (per.counted[q]) out[queries[q]!] = per.values[q]!;
   return out;
 }

@@ -59,6 +59,8 @@ export interface Table {
   header: string[];
   /** For a TREC file: which of the two it is. */
   trec?: 'qrels' | 'run';
+  /** For TREC qrels: lines whose relevance is not a whole number, and the first. */
+  notWhole?: { count: number; line: number };
   /** Data rows. */
   n: number;
   /** 1-based line where each row starts. */
@@ -533,6 +535,7 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
   const queryKeys = new KeyColumn();
   const docKeys = new KeyColumn();
   const number = numberSink();
+  const notWhole: number[] = [];
   const lines = new GrowableInt32();
   let kind: 'qrels' | 'run' | undefined;
   let line = 1;
@@ -598,11 +601,8 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
         const [q, d, v] = TREC_FIELDS[kind];
         queryKeys.pushBytes(buf, starts[q]!, ends[q]!);
         docKeys.pushBytes(buf, starts[d]!, ends[d]!);
-        if (kind === 'qrels' && !isWholeNumber(buf, starts[v]!, ends[v]!))
-          throw new TableError(
-            `line ${rowLine}: the relevance "${buf.toString('utf8', starts[v]!, ends[v]!)}" is not a whole number (0 not relevant, 1 and up relevant, below 0 judged as unjudged)`,
-            rowLine,
-          );
+        // Counted, not quoted: a file meant as a run may hold anything in this field.
+        if (kind === 'qrels' && !isWholeNumber(buf, starts[v]!, ends[v]!)) notWhole.push(rowLine);
         number.bytes(buf, starts[v]!, ends[v]!, ctx);
         lines.push(rowLine);
         n++;
@@ -617,6 +617,7 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
   return {
     header: names,
     trec: kind,
+    ...(notWhole.length > 0 ? { notWhole: { count: notWhole.length, line: notWhole[0]! } } : {}),
     n,
     lines: lines.view(),
     columns: new Map<string, ColumnData>([

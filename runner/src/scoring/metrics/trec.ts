@@ -170,7 +170,7 @@ function trecMeasure(name: string, description: string, perQuery: PerQuery, summ
       if (t.fractionalGrade !== undefined)
         throw new MetricUndefinedError(
           name,
-          `trec_eval's measures need whole-number relevance grades, and the truth has ${t.fractionalGrade}; use map@k or ndcg@k, or round the grades`,
+          "trec_eval's measures need whole-number relevance grades, and the truth has others; use map@k or ndcg@k, or round the grades",
         );
       const units = t.start.length - 1;
       const values = new Float64Array(units);
