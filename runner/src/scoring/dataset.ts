@@ -1,7 +1,8 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
 import { hashesOf, KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
 import {
+  headOf,
   MissingColumnsError,
   readTable,
   TableError,
@@ -55,18 +56,7 @@ const needsClassScores = (reads: ReadonlySet<Reads>) => reads.has('class-scores'
 /** The first line of a CSV file (or the keys of the first JSON line), to find per-class columns. */
 export async function headerOf(source: TableSource, format: TableFormat): Promise<string[]> {
   if (format === 'trec') return [];
-  let text: string;
-  if ('text' in source) text = source.text.slice(0, 1 << 16);
-  else {
-    const fh = await open(source.path, 'r');
-    try {
-      const buf = Buffer.alloc(1 << 16);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      text = buf.toString('utf8', 0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  }
+  const text = 'text' in source ? source.text.slice(0, 1 << 16) : await headOf(source.path, 1 << 16);
   const first = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
   if (format === 'jsonl') {
     try {

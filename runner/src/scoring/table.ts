@@ -88,6 +88,18 @@ export function formatOf(file: string): TableFormat {
   return /\.jsonl$|\.ndjson$/i.test(file) ? 'jsonl' : 'csv';
 }
 
+/** The first bytes of a file, as text. */
+export async function headOf(file: string, bytes: number): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * The format of a file from its name, and where the name says nothing (no .csv, .jsonl), from
  * its first line: whitespace-separated fields with no comma, four (qrels) or six and more (a
@@ -96,15 +108,7 @@ export function formatOf(file: string): TableFormat {
 export async function sniffFormat(file: string): Promise<TableFormat> {
   if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
   if (/\.csv$/i.test(file)) return 'csv';
-  const fh = await open(file, 'r');
-  let text: string;
-  try {
-    const buf = Buffer.alloc(1 << 14);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    text = buf.toString('utf8', 0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  const text = await headOf(file, 1 << 14);
   const first = text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
   if (first.trimStart().startsWith('{')) return 'jsonl';
   const fields = first.trim().split(/\s+/).length;
