@@ -175,16 +175,16 @@ function trecMeasure(name: string, description: string, perQuery: PerQuery, summ
       const units = t.start.length - 1;
       const values = new Float64Array(units);
       const counted = new Uint8Array(units);
-      let any = false;
+      let counts = false;
       for (let q = 0; q < units; q++) {
         const s = t.start[q]!;
         const e = t.start[q + 1]!;
         if (e === s && !t.complete) continue; // judged, not retrieved: left out, as trec_eval without -c
         values[q] = perQuery(t.rel, s, e, t, q);
         counted[q] = 1;
-        any = true;
+        counts = true;
       }
-      if (!any) throw new MetricUndefinedError(name, 'no judged query has a retrieved document');
+      if (!counts) throw new MetricUndefinedError(name, 'no judged query has a retrieved document');
       // gm_map averages logs; a query with no relevant document found counts as trec_eval's floor.
       const summed = summary === 'geometric' ? values.map((v) => Math.log(Math.max(v, MIN_GEO_MEAN))) : values;
       const evaluate: Evaluator = (w) => {
