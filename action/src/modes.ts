@@ -361,7 +361,7 @@ export async function evaluate(io: Io, gh: GitHub, repo: Repo, execPath: string 
       const reason = c.config.runners?.plain_hidden_data;
       if (!reason)
         throw new Error(
-          `the hidden data at ${where} is a plain folder: any job that reaches this runner could read it. Seal it (podium hidden seal) and give the key only to the podium-evaluation environment, or state in competition.yml runners.plain_hidden_data why a plain folder is safe here (for example, an earlier step of this job fetches it).`,
+          `the hidden data at ${where} is a plain folder, which every job that reaches this runner could read. Seal it (podium hidden seal) and give the key only to the podium-evaluation environment, or state in competition.yml runners.plain_hidden_data why a plain folder is safe here (for example, an earlier step of this job fetches it).`,
         );
       io.info(`Hidden data: a plain folder, as competition.yml runners.plain_hidden_data allows (${reason}).`);
     } else io.info('Hidden data: opened from the sealed file for this evaluation only.');

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publishRecords } from '../../runner/src/results/git-store.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
-import { responseProblems } from '../helpers/github/emulator.js';
 import {
   action,
   BUNDLE,
@@ -27,13 +26,6 @@ import { requireTool } from '../helpers/tools.js';
  * tests/helpers/action-world.ts).
  */
 const world = (edit: (yml: string) => string = (y) => y, files: Record<string, string> = {}): Promise<World> => makeWorld({ edit, files });
-
-describe('the GitHub API emulator', () => {
-  it("refuses a response that GitHub's OpenAPI description does not allow", () => {
-    expect(responseProblems('/repos/{owner}/{repo}/statuses/{sha}', 'post', 201, { state: 'success' })).toMatch(/required/);
-    expect(responseProblems('/repos/{owner}/{repo}/git/blobs/{file_sha}', 'get', 200, { content: 1 })).toBeDefined();
-  });
-});
 
 describe('the Action, bundled, against the API emulator and a bare remote', () => {
   beforeAll(() => {

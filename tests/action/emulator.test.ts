@@ -23,7 +23,19 @@ async function call(w: World, token: string, method: string, route: string, body
 describe('the GitHub API emulator', () => {
   it("refuses a response that GitHub's OpenAPI description does not allow", () => {
     expect(responseProblems('/repos/{owner}/{repo}/statuses/{sha}', 'post', 201, { state: 'success' })).toMatch(/required/);
-    expect(responseProblems('/repos/{owner}/{repo}/git/blobs/{file_sha}', 'get', 200, { content: 1 })).toBeDefined();
+    const blob = {
+      content: 'aGk=',
+      encoding: 'base64',
+      url: 'https://api.github.com/repos/o/r/git/blobs/abc',
+      sha: 'abc',
+      size: 2,
+      node_id: 'B_1',
+    };
+    // Control: the well-formed blob passes; the same with a number for its content does not.
+    expect(responseProblems('/repos/{owner}/{repo}/git/blobs/{file_sha}', 'get', 200, blob)).toBeUndefined();
+    expect(responseProblems('/repos/{owner}/{repo}/git/blobs/{file_sha}', 'get', 200, { ...blob, content: 1 })).toMatch(
+      /"instancePath":"\/content".*must be string/,
+    );
   });
 
   it('refuses a request the description does not allow: unknown parameters, wrong types, a body outside the schema', () => {

@@ -154,7 +154,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
     const pr = await w.openPull('tau', 'one', sub(w, 'tau', 'one'));
     const plain = await pipeline(w, pr, 'tau', { hidden: w.hidden });
     expect(plain.e!.code).toBe(1);
-    expect(plain.e!.stdout).toContain('is a plain folder: any job that reaches this runner could read it');
+    expect(plain.e!.stdout).toContain('is a plain folder, which every job that reaches this runner could read');
     // Control: the sealed file is opened for the evaluation, and removed with it.
     const sealed = await pipeline(w, pr, 'tau');
     expect(sealed.e!.outputs.status, sealed.e!.stdout).toBe('scored');
