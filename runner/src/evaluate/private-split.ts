@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { Competition } from '../competition/load.js';
+import { sameWithinQueries, TruthError, type ScoringSpec } from '../scoring/dataset.js';
+import type { Table } from '../scoring/table.js';
+
+/** Row numbers of the truth in its public and its private part. */
+export interface Parts {
+  public: Int32Array;
+  private: Int32Array;
+}
+
+/**
+ * The truth rows of the public and the private part, when competition.yml has a private part:
+ * by a seeded hash of each id (`private.fraction`), or by a truth column (`private.split_column`).
+ */
+export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): Parts | undefined {
+  const p = c.config.private;
+  if (!p) return undefined;
+  const pub: number[] = [];
+  const priv: number[] = [];
+  if (p.split_column) {
+    const col = truth.columns.get(p.split_column);
+    if (!col || col.kind !== 'category') throw new TruthError(`the truth has no column "${p.split_column}" (private.split_column)`);
+    const bad = col.values.filter((v) => v !== 'public' && v !== 'private');
+    if (bad.length > 0)
+      throw new TruthError(
+        `the truth column "${p.split_column}" holds ${bad.map((b) => `"${b}"`).join(', ')}; only "public" and "private" are allowed`,
+      );
+    const privateCode = col.values.indexOf('private');
+    for (let i = 0; i < truth.n; i++) (col.codes[i] === privateCode ? priv : pub).push(i);
+    if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, p.split_column);
+  } else {
+    // Retrieval is split by query: all of a query's judgements go to the same part.
+    const by = spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+    const ids = truth.columns.get(by);
+    if (!ids || ids.kind !== 'key') throw new TruthError(`the truth has no column "${by}"`);
+    const seed = p.seed ?? 1;
+    const side = new Map<string, boolean>();
+    for (let i = 0; i < truth.n; i++) {
+      const id = ids.keys.get(i);
+      let isPrivate = side.get(id);
+      if (isPrivate === undefined) {
+        const h = createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0);
+        side.set(id, (isPrivate = h / 2 ** 32 < p.fraction!));
+      }
+      (isPrivate ? priv : pub).push(i);
+    }
+  }
+  if (pub.length === 0 || priv.length === 0)
+    throw new TruthError(
+      `the split leaves the ${pub.length === 0 ? 'public' : 'private'} part empty; change private.fraction or the split column`,
+    );
+  return { public: Int32Array.from(pub), private: Int32Array.from(priv) };
+}

@@ -1,0 +1,102 @@
+import { performance } from 'node:perf_hooks';
+import { findPhase } from '../competition/load.js';
+import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
+import type { LoadedPredictions } from '../scoring/dataset.js';
+import type { TableFormat } from '../scoring/table.js';
+import type { ContainerProvenance } from '../sandbox/container/evaluate-container.js';
+import { sha256Hex } from '../files/tree.js';
+import { recordKey, runnerInfo, SCORER } from '../results/record.js';
+import type { ErrorInfo, Resources, ResultRecord, SubmissionInfo } from '../results/schema.js';
+import type { EvaluateOptions } from './options.js';
+
+/** What every record of one submission shares, and how to end it early. */
+export interface RecordContext {
+  report: ValidationReport;
+  phaseId: string;
+  started: number;
+  base(): Omit<ResultRecord, 'status' | 'error' | 'scores'>;
+  reject(error: ErrorInfo): ResultRecord;
+  fail(error: ErrorInfo, extra?: object): ResultRecord;
+}
+
+/** A submission run up to its predictions, or the record that ends it early. */
+export type Ran =
+  | { ok: false; record: ResultRecord }
+  | {
+      ok: true;
+      ctx: RecordContext;
+      predictions: LoadedPredictions;
+      file: string;
+      /** The predictions as text, for a shard to hand on. */
+      text?: { text: string; format: TableFormat };
+      items: number;
+      resources: Resources;
+      containerProvenance?: ContainerProvenance;
+    };
+
+/** Validates the submission and finds its phase: the start of every record of it. */
+export async function recordContext(opts: EvaluateOptions, step: (s: string) => void): Promise<RecordContext & { phaseWhy?: string }> {
+  const now = opts.now ?? new Date();
+  const { competition: c } = opts;
+  const started = performance.now();
+  step('validating the submission');
+  const report = await validateSubmission(c, opts.submissionDir);
+  const phase = findPhase(c, now, opts.phase);
+  const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+  const base = () => {
+    const submissionHash = report.hash ?? `sha256:${sha256Hex('')}`;
+    return {
+      schema_version: 1 as const,
+      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${recordKey(opts.commit, submissionHash)}`,
+      competition: c.config.slug,
+      phase: phaseId,
+      submission: submissionInfo(report, report.identity),
+      created_at: now.toISOString(),
+      provenance: {
+        ...(opts.commit ? { commit: opts.commit } : {}),
+        submission_hash: submissionHash,
+        scorer: { ...SCORER },
+        runner: runnerInfo(),
+      },
+    };
+  };
+  return {
+    report,
+    phaseId,
+    started,
+    base,
+    reject: (error) => ({ ...base(), status: 'rejected', error }),
+    fail: (error, extra = {}) => ({ ...base(), ...extra, status: 'failed', error }),
+    ...(phase.ok ? {} : { phaseWhy: phase.why }),
+  };
+}
+
+/** The error of a submission that failed validation. */
+export function invalidSubmission(report: ValidationReport): ErrorInfo {
+  const n = report.problems.length;
+  return {
+    code: 'invalid-submission',
+    message: `the submission has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and push again.`,
+    problems: report.problems,
+  };
+}
+
+function submissionInfo(report: ValidationReport, identity: SubmissionIdentity): SubmissionInfo {
+  const s = report.submission;
+  return {
+    team: identity.team,
+    name: identity.name,
+    path: identity.path,
+    ...(s?.kind ? { kind: s.kind } : {}),
+    ...(s?.description ? { description: s.description } : {}),
+    ...(s?.authors ? { authors: s.authors } : {}),
+    ...(s?.paper ? { paper: s.paper } : {}),
+    ...(s?.code ? { code: s.code } : {}),
+    ...(s?.final ? { final: true } : {}),
+  };
+}
+
+/** Seconds and other figures of a record, to the microsecond. */
+export function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

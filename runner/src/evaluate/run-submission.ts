@@ -1,0 +1,22 @@
+import { scoringSpec } from '../competition/load.js';
+import type { Shard } from './shard.js';
+import type { EvaluateOptions } from './options.js';
+import { invalidSubmission, recordContext, type Ran } from './record-context.js';
+import { fromContainer } from './predictions-from-container.js';
+import { fromEndpoint } from './predictions-from-api.js';
+import { fromPredictionsFile } from './predictions-from-file.js';
+
+/** Validates the submission and obtains its predictions: read them, run the container, or call the API. */
+export async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran> {
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const ctx = await recordContext(opts, step);
+  const { report } = ctx;
+  if (ctx.phaseWhy) return { ok: false, record: ctx.reject({ code: 'outside-phase', message: ctx.phaseWhy }) };
+  if (!report.ok || !report.submission) return { ok: false, record: ctx.reject(invalidSubmission(report)) };
+  const spec = scoringSpec(c);
+  const sub = report.submission;
+  if (sub.kind === 'container') return fromContainer(opts, ctx, sub, spec, step, shard);
+  if (sub.kind === 'api') return fromEndpoint(opts, ctx, sub.endpoint!, spec, step, shard);
+  return fromPredictionsFile(ctx, shard);
+}

@@ -1,0 +1,157 @@
+import { performance } from 'node:perf_hooks';
+import { bootstrapSettings, builtIn, scoringSpec } from '../competition/load.js';
+import { rankedListRules } from '../submission/validate.js';
+import {
+  buildInput,
+  checkRankedLists,
+  joinIds,
+  rankedListsMissTheTruth,
+  truthReference,
+  TruthError,
+  type ScoringSpec,
+} from '../scoring/dataset.js';
+import { scoreInput, scoreSlices } from '../scoring/score.js';
+import { MetricUndefinedError } from '../scoring/metrics/types.js';
+import type { Table } from '../scoring/table.js';
+import type { ScoreMap } from '../results/seal.js';
+import type { ResultRecord } from '../results/schema.js';
+import type { EvaluateOptions } from './options.js';
+import { round, type Ran } from './record-context.js';
+import { readHiddenTruth, truthInvalid } from './hidden-truth.js';
+import { splitRows } from './private-split.js';
+import { programScores } from './program-scores.js';
+import { publishScores, readSealingKey } from './seal-scores.js';
+
+/** Reads the truth, joins, scores with intervals and slices, and writes the record. */
+export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const { ctx, predictions, resources, containerProvenance } = ran;
+  const { reject, fail } = ctx;
+  const spec = scoringSpec(c);
+  step('reading the hidden truth');
+  const hidden = await readHiddenTruth(opts, ctx, spec);
+  if (!hidden.ok) return hidden.record;
+  const { truth, dataHash } = hidden;
+
+  step('scoring');
+  const scoringStart = performance.now();
+  // A participant's own file may be quoted back; what a container or endpoint made from hidden
+  // inputs may not, or it becomes a channel for those inputs.
+  const kind = ctx.report.submission?.kind;
+  const quote = kind === 'predictions' || (kind === 'api' && c.config.api?.inputs_from === 'public');
+  const joined = await joinWithTruth(opts, ran, truth, spec, quote);
+  if (!joined.ok) return joined.record;
+  const { rowOf } = joined;
+  try {
+    // With a private part, everything shown is computed on the public rows only; the private
+    // scores are computed now, from the same predictions, and sealed.
+    const parts = splitRows(c, truth, spec);
+    // Judged against the public part only: what the private part holds must not decide anything shown.
+    const missed = spec.reads.has('ranking')
+      ? rankedListsMissTheTruth(predictions, truth, spec, rowOf, parts?.public, { quote })
+      : undefined;
+    if (missed) return reject({ code: 'invalid-predictions', message: `the ranked lists match nothing in the test set: ${missed}` });
+    const ladder = c.config.leaderboard?.ladder;
+    const sealing = readSealingKey(opts, Boolean(parts || ladder));
+    if (!sealing.ok) return fail(sealing.error);
+    const { key } = sealing;
+    const input = buildInput(truth, predictions, rowOf, spec, parts?.public);
+    const metrics = builtIn(c.metrics).map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
+    step('bootstrap confidence intervals');
+    // Retrieval keeps the primary metric's value on each query, for the per-topic tables.
+    const perQuery = new Set(c.config.leaderboard?.per_query === false ? [] : [c.primary.name]);
+    const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]), perQuery);
+    // Per-slice scores would show what the Ladder hides: not computed under it.
+    const slices =
+      c.config.data.slices && !ladder
+        ? scoreSlices(truth, predictions, rowOf, spec, metrics, c.config.data.slices, parts?.public)
+        : undefined;
+    let detailed: string | undefined;
+    let privateFromProgram: Record<string, number> | undefined;
+    const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
+    if (fromProgram.length > 0) {
+      const program = await programScores(opts, ran, fromProgram, hidden, parts, spec, step);
+      if (!program.ok) return fail(program.error, { resources });
+      for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };
+      detailed = program.detailed;
+      privateFromProgram = program.privateScores;
+    }
+    const base = ctx.base();
+    let hiddenScores: ScoreMap | undefined;
+    if (parts && key) {
+      // Replicates of the primary metric too, so the revealed board can mark ties with the leader.
+      hiddenScores = scoreInput(
+        buildInput(truth, predictions, rowOf, spec, parts.private),
+        metrics,
+        bootstrapSettings(c),
+        new Set([c.primary.name]),
+        perQuery,
+      );
+      for (const [k, v] of Object.entries(privateFromProgram ?? {})) hiddenScores[k] = { value: v };
+    }
+    const published = publishScores(opts, ctx, base.id, values, hiddenScores, key);
+    if (published.laddered) detailed = undefined;
+    const record: ResultRecord = {
+      ...base,
+      status: 'scored',
+      scores: { ...published.scores, ...(slices ? { slices } : {}) },
+      ...(detailed !== undefined ? { detailed_results: detailed } : {}),
+      resources: {
+        wall_time_s: round((performance.now() - ctx.started) / 1000),
+        ...resources,
+        scoring_time_s: round((performance.now() - scoringStart) / 1000),
+      },
+    };
+    record.provenance.data_hash = dataHash;
+    if (containerProvenance) {
+      // The GPUs are part of the runner's description; the rest describes the image.
+      const { gpus, gpu_driver, ...image } = containerProvenance;
+      Object.assign(record.provenance, image);
+      if (gpus) record.provenance.runner = { ...record.provenance.runner, gpus, ...(gpu_driver ? { gpu_driver } : {}) };
+    }
+    return record;
+  } catch (e: unknown) {
+    if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });
+    if (e instanceof TruthError) return fail(truthInvalid(e));
+    throw e;
+  }
+}
+
+/**
+ * Joins the predictions to the truth by id. Ranked lists made by a container or an endpoint
+ * first meet the same rules as a file checked at validation: no more documents per query than
+ * allowed, no query or document outside the lists.
+ */
+async function joinWithTruth(
+  opts: EvaluateOptions,
+  ran: Extract<Ran, { ok: true }>,
+  truth: Table,
+  spec: ScoringSpec,
+  quote: boolean,
+): Promise<{ ok: true; rowOf: Int32Array } | { ok: false; record: ResultRecord }> {
+  const { ctx, file, predictions } = ran;
+  const rules = ctx.report.submission?.kind !== 'predictions' ? await rankedListRules(opts.competition) : undefined;
+  const ranked = rules ? checkRankedLists(file, predictions, spec, rules, { quote }).problems : [];
+  if (ranked.length > 0)
+    return {
+      ok: false,
+      record: ctx.reject({
+        code: 'invalid-predictions',
+        message: `the ranked lists break the competition's rules: ${ranked.length} problem(s).`,
+        problems: ranked,
+      }),
+    };
+  const joined = joinIds(file, predictions, truthReference(truth, spec, 'hidden'), { quote });
+  if (!joined.ok) {
+    return {
+      ok: false,
+      record: ctx.reject({
+        code: 'invalid-predictions',
+        message: `the predictions do not match the test set: ${joined.problems.length} problem(s).`,
+        problems: joined.problems,
+      }),
+    };
+  }
+  return { ok: true, rowOf: joined.rowOf };
+}
