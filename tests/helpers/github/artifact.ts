@@ -1,6 +1,7 @@
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { readZip } from '../../../runner/src/import/zip.js';
+import { extractZip } from '../../../runner/src/import/zip.js';
 import { makeZip } from '../zip.js';
 
 /**
@@ -22,10 +23,12 @@ export async function artifactRoundTrip(from: string, to: string): Promise<{ fil
     }
   };
   await walk('');
-  for (const entry of readZip(makeZip(files))) {
-    const target = path.join(to, ...entry.name.split('/'));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, entry.data, { mode: 0o644 });
+  const work = await mkdtemp(path.join(os.tmpdir(), 'podium-artifact-'));
+  try {
+    await writeFile(path.join(work, 'artifact.zip'), makeZip(files));
+    for (const name of await extractZip(path.join(work, 'artifact.zip'), to)) await chmod(path.join(to, ...name.split('/')), 0o644);
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
   return { files: Object.keys(files).length, dropped };
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parse } from '../args.js';
 import { UsageError, progress } from '../io.js';
-import { ImportError, importCodabench } from '../../import/codabench.js';
+import { importCodabench } from '../../import/codabench.js';
+import { ImportError } from '../../import/model.js';
 import { ZipError } from '../../import/zip.js';
 import type { Command } from './command.js';
 

@@ -1,0 +1,87 @@
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { walkTree } from '../files/tree.js';
+import { ImportError } from './model.js';
+import { extractZip } from './zip.js';
+
+/**
+ * A bundle as a folder of files: a folder given as it is, or a .zip unpacked into a temporary
+ * folder. Only the regular files found in it can be named (no links are followed), so a name
+ * in competition.yaml cannot reach outside the bundle.
+ */
+export interface Bundle {
+  /** The bundle as the user named it, for messages. */
+  source: string;
+  /** The folder holding competition.yaml: the bundle's files may sit in one folder of the zip. */
+  root: string;
+  /** The bundle's regular files, relative to root, with "/" separators. */
+  files: ReadonlySet<string>;
+  /** competition.yaml, or competition.yml. */
+  yamlName: string;
+  /** Removes the unpacked copy, if any. */
+  close(): Promise<void>;
+}
+
+const UNLIMITED = { maxFiles: Number.POSITIVE_INFINITY, maxFileBytes: Number.POSITIVE_INFINITY };
+
+export async function openBundle(bundle: string): Promise<Bundle> {
+  let info;
+  try {
+    info = await stat(bundle);
+  } catch {
+    throw new ImportError(`cannot read ${bundle}: give a bundle .zip or a folder holding competition.yaml.`);
+  }
+  let base = bundle;
+  let unpacked: string | undefined;
+  if (!info.isDirectory()) {
+    unpacked = await mkdtemp(path.join(os.tmpdir(), 'podium-import-'));
+    base = unpacked;
+  }
+  const close = async () => {
+    if (unpacked) await rm(unpacked, { recursive: true, force: true });
+  };
+  try {
+    if (unpacked) await extractZip(bundle, unpacked);
+    const all = (await walkTree(base, UNLIMITED)).files.map((f) => f.rel);
+    const yaml = all.filter((f) => /(^|\/)competition\.ya?ml$/.test(f)).sort((a, b) => a.length - b.length)[0];
+    if (!yaml) throw new ImportError(`${bundle} holds no competition.yaml; is it a CodaLab or Codabench competition bundle?`);
+    const prefix = yaml.slice(0, yaml.lastIndexOf('/') + 1);
+    const files = new Set(all.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)));
+    return {
+      source: bundle,
+      root: path.join(base, prefix),
+      files,
+      yamlName: files.has('competition.yaml') ? 'competition.yaml' : 'competition.yml',
+      close,
+    };
+  } catch (e: unknown) {
+    await close();
+    throw e;
+  }
+}
+
+/** Where a file of the bundle is on disk. */
+export function bundlePath(bundle: Bundle, file: string): string {
+  return path.join(bundle.root, ...file.split('/'));
+}
+
+/**
+ * A file of the bundle, a data zip in it (unpacked), or a folder of it, written out under TO;
+ * returns the names written, relative to TO.
+ */
+export async function unpack(bundle: Bundle, ref: string, to: string): Promise<string[]> {
+  const put = async (file: string, name: string) => {
+    const target = path.join(to, ...name.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(bundlePath(bundle, file), target);
+    return name;
+  };
+  if (bundle.files.has(ref) && ref.toLowerCase().endsWith('.zip'))
+    return extractZip(bundlePath(bundle, ref), to, { name: `${ref} in ${path.basename(bundle.source)}` });
+  if (bundle.files.has(ref)) return [await put(ref, path.posix.basename(ref))];
+  const prefix = `${ref.replace(/\/$/, '')}/`;
+  const written: string[] = [];
+  for (const f of bundle.files) if (f.startsWith(prefix)) written.push(await put(f, f.slice(prefix.length)));
+  return written;
+}
