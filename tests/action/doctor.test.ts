@@ -224,7 +224,7 @@ describe('podium doctor', () => {
     expect(await main(['doctor'], norepo, { doctor })).toBe(2);
     expect(norepo.err()).toContain('--repo OWNER/NAME is required');
     const wrong = await run(api, 'github_pat_wrong');
-    expect(wrong.code).toBe(3);
+    expect(wrong.code).toBe(1);
     expect(wrong.err).toContain('GitHub refused the token (401)');
   });
 });

@@ -1,11 +1,12 @@
 import { inflateRawSync } from 'node:zlib';
+import { PodiumError } from '../contracts/problems.js';
 
 /**
  * Reads the files of a ZIP archive (stored or deflated entries; what CodaLab and Codabench
  * bundles use), without an external tool. Entry names that would leave the target folder
  * (absolute, or with "..") are refused, as are ZIP64 archives and encrypted entries.
  */
-export class ZipError extends Error {
+export class ZipError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'ZipError';
