@@ -2,6 +2,7 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import type { DeploymentFinding, DoctorInput } from '../../runner/src/cli/io.js';
 import { DEFAULT_DATA_KEY_ENV } from '../../runner/src/hidden/sealed.js';
 import { DEFAULT_KEY_ENV } from '../../runner/src/results/seal.js';
+import { PodiumError } from '../../runner/src/contracts/problems.js';
 import { github, type GitHub } from './github.js';
 
 /**
@@ -346,7 +347,7 @@ export async function doctor(input: DoctorInput): Promise<DeploymentFinding[]> {
     repoInfo = (await gh.rest.repos.get({ owner: input.owner, repo: input.repo })).data;
   } catch (e: unknown) {
     const status = statusOf(e);
-    throw new Error(
+    throw new PodiumError(
       status === 401
         ? 'GitHub refused the token (401): it is wrong or expired.'
         : status === 404

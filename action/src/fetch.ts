@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHub, Repo } from './github.js';
+import { PodiumError } from '../../runner/src/contracts/problems.js';
 
-export class FetchError extends Error {
+export class FetchError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'FetchError';

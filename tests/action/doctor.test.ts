@@ -218,13 +218,13 @@ describe('podium doctor', () => {
   it('refuses without a token or a repository, and with a wrong token says so', async () => {
     const api = await emulator(settingsNow(OWNER, REPO, keys, '/srv/hidden.sealed'));
     const none = captureIO(await temp(), { GITHUB_API_URL: api.url });
-    expect(await main(['doctor', '--repo', `${OWNER}/${REPO}`], none, { doctor })).toBe(2);
+    expect(await main(['doctor', '--repo', `${OWNER}/${REPO}`], none, { doctor })).toBe(1);
     expect(none.err()).toContain('set GITHUB_TOKEN to an administrator token');
     const norepo = captureIO(await temp(), { GITHUB_TOKEN: 'x' });
     expect(await main(['doctor'], norepo, { doctor })).toBe(2);
     expect(norepo.err()).toContain('--repo OWNER/NAME is required');
     const wrong = await run(api, 'github_pat_wrong');
-    expect(wrong.code).toBe(3);
+    expect(wrong.code).toBe(1);
     expect(wrong.err).toContain('GitHub refused the token (401)');
   });
 });

@@ -180,8 +180,9 @@ describe('podium validate and evaluate', () => {
       root,
       path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
     );
-    expect(code).toBe(2);
-    expect(err).toContain('is a folder; give a file name such as record.json.');
+    expect(code).toBe(1);
+    expect(err).toContain(`podium evaluate: --out ${root} is a folder.\n  fix: give a file name, such as record.json.\n`);
+    expect(err).not.toContain('Usage:');
   });
 
   it('leaderboard build works before any result exists', async () => {

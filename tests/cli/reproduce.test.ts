@@ -46,7 +46,9 @@ describe('podium reproduce', () => {
     const root = await temp();
     await writeFile(path.join(root, 'x.json'), '{"status": "rejected"}');
     const { code, err } = await runCli(root, ['reproduce', '--competition', root, '--hidden', root, 'x.json']);
-    expect(code).toBe(2);
-    expect(err).toContain('is not a valid result record');
+    expect(code).toBe(1);
+    expect(err).toContain('x.json is not a valid result record');
+    expect(err).toContain('  fix: give a result record, as podium evaluate --out writes it.\n');
+    expect(err).not.toContain('Usage:');
   });
 });

@@ -269,11 +269,11 @@ describe('podium import codabench', () => {
     const root = await temp();
     await writeFile(path.join(root, 'empty.zip'), makeZip({ 'readme.txt': 'no yaml here' }));
     const none = await runCli(root, ['import', 'codabench', 'empty.zip', 'x']);
-    expect(none.code).toBe(2);
+    expect(none.code).toBe(1);
     expect(none.err).toContain('holds no competition.yaml');
     await writeFile(path.join(root, 'slip.zip'), makeZip({ 'competition.yaml': 'title: x\n', '../../evil.sh': 'rm -rf /' }));
     const slip = await runCli(root, ['import', 'codabench', 'slip.zip', 'y']);
-    expect(slip.code).toBe(2);
+    expect(slip.code).toBe(1);
     expect(slip.err).toContain('../../evil.sh would be written outside the folder');
     // An archive cut short (written by zip, then truncated): said so, nothing made.
     await copyFile(path.join(import.meta.dirname, '..', 'fixtures', 'zip', 'truncated.zip'), path.join(root, 'cut.zip'));
@@ -293,7 +293,7 @@ describe('podium import codabench', () => {
     await writeFile(path.join(root, 'taken', 'keep.txt'), 'mine');
     await writeFile(path.join(root, 'b.zip'), v2Bundle());
     const taken = await runCli(root, ['import', 'codabench', 'b.zip', 'taken']);
-    expect(taken.code).toBe(2);
+    expect(taken.code).toBe(1);
     expect(await readdir(path.join(root, 'taken'))).toEqual(['keep.txt']);
     expect((await runCli(root, ['import', 'kaggle', 'b.zip', 'z'])).err).toContain('unknown source "kaggle"');
   });

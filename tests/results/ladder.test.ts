@@ -202,7 +202,7 @@ describe('a phase under the Ladder', () => {
     );
     // Without a history to read (no git repository, no --results), it says so rather than guess.
     const io2 = captureIO(ex.dir, ENV);
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, dir], io2)).toBe(2);
+    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, dir], io2)).toBe(1);
     expect(io2.err()).toContain('the Ladder needs the results history');
   });
 

@@ -1,25 +1,107 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { didYouMean } from '../contracts/problems.js';
 import { UsageError } from './io.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/**
+ * One option of a command, declared once: the parser and the help are both made from it, so
+ * an option cannot be taken without being documented, or documented without being taken.
+ */
+export type OptionSpec =
+  | {
+      type: 'boolean';
+      short?: string;
+      /** One line for the help (wrapped there when long). */
+      help: string;
+    }
+  | {
+      type: 'string';
+      short?: string;
+      /** What the value is, in the help: DIR, FILE, N. */
+      value: string;
+      help: string;
+      /** The value when the option is not given; the help shows it. */
+      default?: string;
+    };
 
-/** node:util parseArgs, with messages that name the command and suggest the right option. */
-export function parse<O extends Options>(command: string, argv: string[], options: O) {
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** What parse gives: a string option with a default always has a value. */
+export type OptionValues<O extends OptionSpecs> = {
+  [K in keyof O]: O[K] extends { type: 'boolean' } ? boolean | undefined : O[K] extends { default: string } ? string : string | undefined;
+};
+
+/** Every command takes it; main answers it before the command runs. */
+const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+
+function withHelp(options: OptionSpecs): [string, OptionSpec][] {
+  return [...Object.entries(options), ['help', HELP]];
+}
+
+/** node:util parseArgs over the declared options, with messages that suggest the option meant. */
+export function parse<O extends OptionSpecs>(argv: string[], options: O): { values: OptionValues<O>; positionals: string[] } {
+  const config = Object.fromEntries(
+    withHelp(options).map(([name, o]) => [
+      name,
+      {
+        type: o.type,
+        ...(o.short ? { short: o.short } : {}),
+        ...(o.type === 'string' && o.default !== undefined ? { default: o.default } : {}),
+      },
+    ]),
+  );
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    return { values: values as OptionValues<O>, positionals };
   } catch (e: unknown) {
     const message = e instanceof Error ? e.message : String(e);
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
     if (unknown) {
       const names = Object.keys(options).map((n) => `--${n}`);
-      throw new UsageError(`unknown option ${unknown[1]}.${didYouMean(unknown[1]!, names)}`, command);
+      throw new UsageError(`unknown option ${unknown[1]}.${didYouMean(unknown[1]!, names)}`);
     }
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, '.'), command);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, '.'));
   }
 }
 
-export function required(command: string, value: string | undefined, option: string): string {
-  if (value === undefined || value === '') throw new UsageError(`${option} is required.`, command);
+export function required(value: string | undefined, option: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${option} is required.`);
   return value;
+}
+
+/** How an option is written in the help: `-c, --complete`, `--truth FILE`. */
+export function optionHead(name: string, o: OptionSpec): string {
+  return `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.value}` : ''}`;
+}
+
+/** The text after an option in the help, its default included. */
+export function optionText(o: OptionSpec): string {
+  return o.type === 'string' && o.default !== undefined ? `${o.help} (default: ${o.default})` : o.help;
+}
+
+/** Lines no wider than the help's paragraphs, where the words allow. */
+export const HELP_WIDTH = 92;
+
+/** The Options section: the heads in one column, each text wrapped beside its head. */
+export function optionsHelp(options: OptionSpecs): string {
+  const entries = withHelp(options);
+  const column = Math.max(...entries.map(([name, o]) => optionHead(name, o).length)) + 2;
+  return entries
+    .map(([name, o]) => {
+      const indent = ' '.repeat(2 + column);
+      const lines: string[] = [];
+      let line = `  ${optionHead(name, o).padEnd(column)}`;
+      let empty = true;
+      for (const word of optionText(o).split(/\s+/)) {
+        if (!empty && line.length + 1 + word.length > HELP_WIDTH) {
+          lines.push(line);
+          line = indent;
+          empty = true;
+        }
+        line += empty ? word : ` ${word}`;
+        empty = false;
+      }
+      lines.push(line);
+      return lines.join('\n');
+    })
+    .join('\n');
 }

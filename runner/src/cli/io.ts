@@ -1,3 +1,4 @@
+import { PodiumError } from '../contracts/problems.js';
 import type { Reveal } from '../results/seal.js';
 import type { Competition } from '../competition/load.js';
 import type { ResultRecord } from '../results/schema.js';
@@ -67,18 +68,23 @@ export interface CliDeps {
   now?: () => Date;
 }
 
-/** A mistake in how the command was called: exit 2 with the command's usage. */
-export class UsageError extends Error {
-  readonly command: string | undefined;
-  constructor(message: string, command?: string) {
+/**
+ * A mistake in how the command was called, whatever the files, repositories and dates it
+ * names: an unknown option, a required option or argument missing, the wrong number of
+ * arguments, a value of the wrong form, options that do not go together. Exit 2 with the
+ * command's help. A command line that is well formed but names something not as the command
+ * needs (a file that cannot be read, no remote, no such phase, a phase not over yet) is a
+ * PodiumError instead: exit 1 with the message and what to do, without the help.
+ */
+export class UsageError extends PodiumError {
+  constructor(message: string) {
     super(message);
     this.name = 'UsageError';
-    this.command = command;
   }
 }
 
 /** A failure already explained to the user: exit with this code and print nothing more. */
-export class ExitCode extends Error {
+export class ExitCode extends PodiumError {
   readonly code: number;
   constructor(code: number) {
     super(`exit ${code}`);

@@ -95,6 +95,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run "podium <command> --help" for a command's options and an example.
 
+Exit status: 0 done; 1 a check failed or something is to fix (stderr says what, and what to
+do); 2 the command was called wrongly (its help follows the message); 3 an unexpected error.
+
 Example, a whole round on one machine:
   podium init my-benchmark --example --hidden my-hidden
   podium evaluate --competition my-benchmark --hidden my-hidden --out r.json \\
@@ -136,11 +139,6 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
     return await command.run(rest, io, deps);
   } catch (e: unknown) {
     if (e instanceof ExitCode) return e.code;
-    if (e instanceof UsageError) {
-      if (e.message) io.stderr(`podium ${command.name}: ${e.message}\n\n`);
-      io.stderr(command.help);
-      return 2;
-    }
     if (e instanceof ContractError) {
       io.stderr(`podium ${command.name}: ${e.problems.length === 1 ? 'a problem' : `${e.problems.length} problems`} to fix first:\n`);
       for (const p of e.problems) io.stderr(`  ${formatProblem(p)}\n`);
@@ -148,6 +146,12 @@ export async function main(argv: string[], io: CliIO, deps: CliDeps = {}): Promi
     }
     if (e instanceof PodiumError) {
       io.stderr(`podium ${command.name}: ${e.message}\n`);
+      if (e.fix) io.stderr(`  fix: ${e.fix}\n`);
+      // Misuse of the command line: the help says how to call it. A check that failed gets none.
+      if (e instanceof UsageError) {
+        io.stderr(`\n${command.help}`);
+        return 2;
+      }
       return 1;
     }
     const message = e instanceof Error ? e.message : String(e);

@@ -21,16 +21,26 @@ export function formatProblem(p: Problem): string {
   return `${where}: ${p.message}`;
 }
 
-/** An error whose message is written for the user: shown as it is, without a stack trace. */
+export interface PodiumErrorOptions extends ErrorOptions {
+  /** What the user can do about it, when the message alone does not say. */
+  fix?: string;
+}
+
+/**
+ * An error whose message is written for the user: shown as it is, without a stack trace, with
+ * its `fix` on a line of its own. Every error a user can meet extends it; the CLI exits 1 on it.
+ */
 export class PodiumError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly fix: string | undefined;
+  constructor(message: string, options?: PodiumErrorOptions) {
     super(message, options);
     this.name = 'PodiumError';
+    this.fix = options?.fix;
   }
 }
 
 /** Thrown where a caller needs a valid contract and the user's file is not one. */
-export class ContractError extends Error {
+export class ContractError extends PodiumError {
   readonly problems: readonly Problem[];
   constructor(what: string, problems: readonly Problem[], options?: ErrorOptions) {
     const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { compile } from '../contracts/yaml-contract.js';
+import { PodiumError } from '../contracts/problems.js';
 import { ResultRecordSchema, type Provenance, type ResultRecord } from './schema.js';
 
 export const SCORER = { name: 'podium', version: '0.1.0' } as const;
@@ -14,7 +15,7 @@ export function recordKey(commit: string | undefined, submissionHash: string): s
   return commit ? commit.slice(0, 12) : submissionHash.replace(/^sha256:/, '').slice(0, 12);
 }
 
-export class InvalidRecordError extends Error {
+export class InvalidRecordError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidRecordError';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
+import { closest, didYouMean, plural, PodiumError, truncate, type Problem } from '../contracts/problems.js';
 import { hashesOf, KeyColumn, KeyIndex, type FrozenKeys } from './columns.js';
 import {
   headOf,
@@ -34,7 +34,7 @@ export interface ScoringSpec {
 }
 
 /** The organiser's truth file does not fit the competition: a platform fault, not the participant's. */
-export class TruthError extends Error {
+export class TruthError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'TruthError';

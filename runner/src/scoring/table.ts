@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { truncate } from '../contracts/problems.js';
+import { PodiumError, truncate } from '../contracts/problems.js';
 import { CategoryColumn, GrowableFloat64, GrowableInt32, KeyColumn, type FrozenKeys } from './columns.js';
 
 /**
@@ -70,7 +70,7 @@ export interface Table {
   empty: Tally;
 }
 
-export class TableError extends Error {
+export class TableError extends PodiumError {
   readonly line: number;
   constructor(message: string, line: number) {
     super(message);
@@ -116,7 +116,7 @@ export async function sniffFormat(file: string): Promise<TableFormat> {
 }
 
 /** Missing requested columns: reported to the caller, who knows what the file is for. */
-export class MissingColumnsError extends Error {
+export class MissingColumnsError extends PodiumError {
   readonly missing: string[];
   readonly header: string[];
   constructor(missing: string[], header: string[]) {

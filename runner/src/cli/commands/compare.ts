@@ -1,54 +1,47 @@
 import path from 'node:path';
-import { parse, required } from '../args.js';
+import { required } from '../args.js';
 import { UsageError } from '../io.js';
 import { compareReplicates, decodeReplicates } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
-import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringHelp, scoringOptions, specFrom, truthOrExit } from './score.js';
+import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringOptions, specFrom, truthOrExit } from './score.js';
 import { markdownTable } from 'markdown-table';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
+import { PodiumError } from '../../contracts/problems.js';
 
-export const compare: Command = {
+export const compare = defineCommand({
   name: 'compare',
-  help: `Usage: podium compare --truth FILE --metric NAME A_FILE B_FILE [options]
-
-Scores both predictions files on the same bootstrap resamples of the test set and reports
+  usage: ['compare --truth FILE --metric NAME A_FILE B_FILE [options]'],
+  description: `Scores both predictions files on the same bootstrap resamples of the test set and reports
 the difference A − B (in the metric's better direction), its confidence interval, and
 whether A is better: only when the whole interval is above zero. Otherwise the two are
-statistically tied at that level.
-
-Options:
-  --metric NAME         the metric to compare on
-  -q, --per-query       retrieval: both values and the difference on each query
-${scoringHelp}
-
-For retrieval the resamples draw queries, so the comparison is paired by query.
-
-Examples:
-  podium compare --truth truth.csv --metric accuracy ours.csv theirs.csv
-  podium compare --truth qrels.txt --metric ndcg_cut_10 --per-query ours.run theirs.run
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('compare', argv, {
-      ...scoringOptions,
-      metric: { type: 'string' },
-      'per-query': { type: 'boolean', short: 'q' },
-    });
-    if (positionals.length !== 2) throw new UsageError('give exactly two predictions files, A and B.', 'compare');
-    const metrics = parseMetrics('compare', required('compare', values.metric, '--metric'));
-    if (metrics.length !== 1) throw new UsageError('--metric takes one metric.', 'compare');
+statistically tied at that level.`,
+  options: {
+    metric: { type: 'string', value: 'NAME', help: 'the metric to compare on' },
+    'per-query': { type: 'boolean', short: 'q', help: 'retrieval: both values and the difference on each query' },
+    ...scoringOptions,
+  },
+  notes: 'For retrieval the resamples draw queries, so the comparison is paired by query.',
+  examples: [
+    'podium compare --truth truth.csv --metric accuracy ours.csv theirs.csv',
+    'podium compare --truth qrels.txt --metric ndcg_cut_10 --per-query ours.run theirs.run',
+  ],
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 2) throw new UsageError('give exactly two predictions files, A and B.');
+    const metrics = parseMetrics(required(values.metric, '--metric'));
+    if (metrics.length !== 1) throw new UsageError('--metric takes one metric.');
     const metric = metrics[0]!;
-    const truthPath = path.resolve(io.cwd, required('compare', values.truth, '--truth'));
-    const bootstrap = bootstrapFrom('compare', values);
-    if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.', 'compare');
-    const format = await formatFrom('compare', values, truthPath);
-    const spec = specFrom('compare', values, metrics, format);
+    const truthPath = path.resolve(io.cwd, required(values.truth, '--truth'));
+    const bootstrap = bootstrapFrom(values);
+    if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.');
+    const format = await formatFrom(values, truthPath);
+    const spec = specFrom(values, metrics, format);
     const perQuery = values['per-query'] === true;
-    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.', 'compare');
+    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.');
     // Read once: both files are scored against the same table, on the same resamples.
-    const truth = await truthOrExit(io, 'compare', truthPath, spec, format);
+    const truth = await truthOrExit(io, truthPath, spec, format);
     const [a, b] = await Promise.all(
       positionals.map((file) =>
-        scoreOrExit(io, 'compare', {
+        scoreOrExit(io, {
           truth,
           predictionsPath: path.resolve(io.cwd, file),
           predictionsName: file,
@@ -57,7 +50,7 @@ Examples:
           bootstrap,
           keepReplicates: new Set([metric.name]),
           keepPerQuery: new Set([metric.name]),
-          ...(typeof values.format === 'string' ? { format } : {}),
+          ...(values.format !== undefined ? { format } : {}),
         }),
       ),
     );
@@ -65,7 +58,10 @@ Examples:
     const vb = b!.values[metric.name]!;
     const ra = va.ci?.replicates;
     const rb = vb.ci?.replicates;
-    if (!ra || !rb) throw new UsageError(`${metric.name} is undefined on every resample; nothing to compare.`, 'compare');
+    if (!ra || !rb)
+      throw new PodiumError(`${metric.name} is undefined on every resample; nothing to compare.`, {
+        fix: 'compare on a metric that has a value on this test set.',
+      });
     const c = compareReplicates(decodeReplicates(ra), decodeReplicates(rb), metric.direction, bootstrap.level);
     const verdict = c.aBetter ? 'A is better' : c.high < 0 ? 'B is better' : 'statistically tied';
     if (values.json) {
@@ -102,7 +98,7 @@ Examples:
     }
     return 0;
   },
-};
+});
 
 const fmt = (v: number | null) => (v === null ? '–' : formatValue(v));
 

@@ -1,63 +1,57 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, required } from '../args.js';
+import { required } from '../args.js';
 import { progress, signalExit, UsageError } from '../io.js';
 import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../evaluate/evaluate.js';
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import { ladderHistory, openCompetition, openHiddenFor, printProblems, scoreSummary, writeAtomically } from './shared.js';
-import type { Command } from './command.js';
-import type { CliDeps } from '../io.js';
+import { defineCommand } from './command.js';
+import { PodiumError } from '../../contracts/problems.js';
 
-export const evaluate: Command = {
+export const evaluate = defineCommand({
   name: 'evaluate',
-  help: `Usage: podium evaluate --competition DIR --hidden DIR SUBMISSION_DIR [options]
-
-Validates the submission, scores it against the hidden truth and writes the result record.
+  usage: ['evaluate --competition DIR --hidden DIR SUBMISSION_DIR [options]'],
+  description: `Validates the submission, scores it against the hidden truth and writes the result record.
 Exit status 0 when scored; otherwise 1, with a record whose status and error say why. On
 SIGINT or SIGTERM (a cancelled job) it stops and removes its build or container, writes a
 record saying the evaluation was cancelled (the platform's doing: no limit used), and exits
-130 or 143.
-
-Options:
-  --competition DIR  the competition repository
-  --hidden PATH      the hidden data: a folder, or a file sealed by podium hidden seal
-                     (default: from competition.yml data.hidden)
-  --out FILE         write the record here (default: print it with --json, else a summary)
-  --commit SHA       the git commit the submission was taken from, for provenance
-  --phase ID         score for this phase (default: the phase open now)
-  --logs FILE        write a container submission's logs here (kept for organisers)
-  --shard I/N        run shard I of N only (container and API submissions) and write its
-                     predictions to --out, for podium merge (see docs/runners.md)
-  --results DIR      under the Ladder, the folder of earlier records to take the team's best
-                     from (default: the competition's results branch)
-  --json             print the record on stdout
-
-Example:
-  podium evaluate --competition . --hidden ../hidden --out record.json submissions/a/x
-`,
-  async run(argv, io, deps: CliDeps) {
-    const { values, positionals } = parse('evaluate', argv, {
-      competition: { type: 'string' },
-      hidden: { type: 'string' },
-      out: { type: 'string' },
-      commit: { type: 'string' },
-      phase: { type: 'string' },
-      logs: { type: 'string' },
-      shard: { type: 'string' },
-      results: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.', 'evaluate');
+130 or 143.`,
+  options: {
+    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    hidden: {
+      type: 'string',
+      value: 'PATH',
+      help: 'the hidden data: a folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
+    },
+    out: { type: 'string', value: 'FILE', help: 'write the record here (default: print it with --json, else a summary)' },
+    commit: { type: 'string', value: 'SHA', help: 'the git commit the submission was taken from, for provenance' },
+    phase: { type: 'string', value: 'ID', help: 'score for this phase (default: the phase open now)' },
+    logs: { type: 'string', value: 'FILE', help: "write a container submission's logs here (kept for organisers)" },
+    shard: {
+      type: 'string',
+      value: 'I/N',
+      help: 'run shard I of N only (container and API submissions) and write its predictions to --out, for podium merge (see docs/runners.md)',
+    },
+    results: {
+      type: 'string',
+      value: 'DIR',
+      help: "under the Ladder, the folder of earlier records to take the team's best from (default: the competition's results branch)",
+    },
+    json: { type: 'boolean', help: 'print the record on stdout' },
+  },
+  examples: ['podium evaluate --competition . --hidden ../hidden --out record.json submissions/a/x'],
+  async run({ values, positionals }, io, deps) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one submission folder.');
     if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit))
-      throw new UsageError('--commit takes a full 40-character commit id.', 'evaluate');
+      throw new UsageError('--commit takes a full 40-character commit id.');
     const json = values.json === true;
     if (values.out && (await stat(path.resolve(io.cwd, values.out)).catch(() => undefined))?.isDirectory()) {
-      throw new UsageError(`--out ${values.out} is a folder; give a file name such as record.json.`, 'evaluate');
+      throw new PodiumError(`--out ${values.out} is a folder.`, { fix: 'give a file name, such as record.json.' });
     }
     const bar = progress(io, json);
-    const competition = await openCompetition(io, required('evaluate', values.competition, '--competition'));
-    const hidden = await openHiddenFor(competition, io, values.hidden, 'evaluate');
+    const competition = await openCompetition(io, required(values.competition, '--competition'));
+    const hidden = await openHiddenFor(competition, io, values.hidden);
     // A cancelled job (SIGINT, then SIGTERM) or Ctrl-C: stop the build or container, remove
     // them, and still write the record, which says the evaluation was cancelled.
     const cancel = new AbortController();
@@ -83,26 +77,26 @@ Example:
       };
       if (values.shard !== undefined) {
         const shard = parseShard(values.shard);
-        if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`, 'evaluate');
-        if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.', 'evaluate');
+        if (!shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${values.shard}".`);
+        if (!values.out) throw new UsageError('--shard needs --out FILE for the shard file that podium merge reads.');
         const part = await evaluateShard(options, shard);
         if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
         bar.done();
-        await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file', 'evaluate');
+        await writeAtomically(io, values.out, `${JSON.stringify(part)}\n`, 'the shard file');
         const label = `${part.team}/${part.name} shard ${shard.index}/${shard.count}`;
         if (part.status === 'predicted') io.stdout(`✓ ${label}: ${part.items} item(s) predicted; shard file ${values.out}\n`);
         else io.stderr(`✗ ${label}: ${part.status} — ${part.error?.message ?? ''}\n`);
         if (interrupted) return signalExit(interrupted);
         return part.status === 'predicted' ? 0 : 1;
       }
-      const ladder = await ladderHistory(competition, io, values.results, 'evaluate');
+      const ladder = await ladderHistory(competition, io, values.results);
       if (ladder) options.ladder = ladder;
       const record = await evaluateSubmission(options);
       if (values.logs) await writeFile(path.resolve(io.cwd, values.logs), logs);
       bar.done();
       const text = serializeRecord(record);
       if (values.out) {
-        await writeAtomically(io, values.out, text, 'the record', 'evaluate');
+        await writeAtomically(io, values.out, text, 'the record');
       }
       if (json) io.stdout(text);
       else if (record.status === 'scored') {
@@ -119,4 +113,4 @@ Example:
       await hidden.close();
     }
   },
-};
+});

@@ -1,55 +1,40 @@
 import path from 'node:path';
-import { parse } from '../args.js';
 import { UsageError, progress } from '../io.js';
 import { importCodabench } from '../../import/codabench.js';
-import { ImportError } from '../../import/model.js';
-import { ZipError } from '../../import/zip.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-export const importCommand: Command = {
+export const importCommand = defineCommand({
   name: 'import',
-  help: `Usage: podium import codabench BUNDLE DIR [--hidden DIR]
-
-Makes a Podium competition repository DIR from a Codabench competition bundle
+  usage: ['import codabench BUNDLE DIR [--hidden DIR]'],
+  description: `Makes a Podium competition repository DIR from a Codabench competition bundle
 (competition.yaml version 2) or an older CodaLab 1.5 bundle, as a .zip or a folder: title,
 pages, phases and dates, limits, public data and starting kit, leaderboard columns as
 built-in metrics or, for the others, as scores of the bundle's scoring program, which then
 runs unchanged from scoring_program/ (a Dockerfile is written for it). Reference data and
 input data go to the hidden folder, never into the repository. IMPORT-REPORT.md lists what
-was carried over and what was not.
-
-Options:
-  --hidden DIR   where the hidden data goes (default: DIR-hidden)
-
-Example:
-  podium import codabench my_competition_bundle.zip my-benchmark
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('import', argv, { hidden: { type: 'string' } });
+was carried over and what was not.`,
+  options: {
+    hidden: { type: 'string', value: 'DIR', help: 'where the hidden data goes (default: DIR-hidden)' },
+  },
+  examples: ['podium import codabench my_competition_bundle.zip my-benchmark'],
+  async run({ values, positionals }, io) {
     const [kind, bundle, dir] = positionals;
     if (kind !== 'codabench')
       throw new UsageError(
         kind
           ? `unknown source "${kind}"; Podium imports "codabench" bundles (CodaLab 1.5 included).`
           : 'say what to import: podium import codabench BUNDLE DIR',
-        'import',
       );
     if (!bundle || !dir || positionals.length !== 3)
-      throw new UsageError('give the bundle and the folder to create: podium import codabench BUNDLE DIR', 'import');
+      throw new UsageError('give the bundle and the folder to create: podium import codabench BUNDLE DIR');
     const bar = progress(io, false);
     bar.step('importing');
-    let result;
-    try {
-      result = await importCodabench({
-        bundle: path.resolve(io.cwd, bundle),
-        dir: path.resolve(io.cwd, dir),
-        ...(values.hidden ? { hiddenDir: path.resolve(io.cwd, values.hidden) } : {}),
-      });
-    } catch (e: unknown) {
-      if (e instanceof ImportError || e instanceof ZipError || (e instanceof Error && e.name === 'InitError'))
-        throw new UsageError(e.message, 'import');
-      throw e;
-    }
+    // What the bundle or the folder lacks is an ImportError, ZipError or InitError: exit 1 with its message.
+    const result = await importCodabench({
+      bundle: path.resolve(io.cwd, bundle),
+      dir: path.resolve(io.cwd, dir),
+      ...(values.hidden ? { hiddenDir: path.resolve(io.cwd, values.hidden) } : {}),
+    });
     bar.done();
     const rel = (p: string) => path.relative(io.cwd, p) || '.';
     io.stdout(`✓ ${rel(result.dir)}: ${result.carried.length} thing(s) carried over; hidden data in ${rel(result.hiddenDir)}.\n`);
@@ -59,4 +44,4 @@ Example:
     io.stdout(`The full report: ${rel(path.join(result.dir, 'IMPORT-REPORT.md'))}\n`);
     return 0;
   },
-};
+});

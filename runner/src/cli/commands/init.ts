@@ -1,35 +1,27 @@
 import path from 'node:path';
-import { parse } from '../args.js';
 import { UsageError } from '../io.js';
 import { initCompetition } from '../../init/init.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-export const init: Command = {
+export const init = defineCommand({
   name: 'init',
-  help: `Usage: podium init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]
-
-Makes DIR a new competition repository from Podium's template: competition.yml, a README
-for participants, the public data folder, and the JSON Schemas editors use to check it.
-
-Options:
-  --title TEXT   the competition's title (the slug is derived from it)
-  --example      also generate the example's data and a valid example submission
-  --hidden DIR   with --example: where to write the hidden truth (default: DIR-hidden);
-                 it is never written inside the repository
-  --no-git       do not make DIR a git repository
-
-Example:
-  podium init my-benchmark --example --hidden my-benchmark-hidden
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('init', argv, {
-      title: { type: 'string' },
-      example: { type: 'boolean' },
-      hidden: { type: 'string' },
-      'no-git': { type: 'boolean' },
-    });
-    if (positionals.length !== 1) throw new UsageError('give exactly one folder to create.', 'init');
-    if (values.hidden && !values.example) throw new UsageError('--hidden goes with --example.', 'init');
+  usage: ['init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]'],
+  description: `Makes DIR a new competition repository from Podium's template: competition.yml, a README
+for participants, the public data folder, and the JSON Schemas editors use to check it.`,
+  options: {
+    title: { type: 'string', value: 'TEXT', help: "the competition's title (the slug is derived from it)" },
+    example: { type: 'boolean', help: "also generate the example's data and a valid example submission" },
+    hidden: {
+      type: 'string',
+      value: 'DIR',
+      help: 'with --example: where to write the hidden truth (default: DIR-hidden); it is never written inside the repository',
+    },
+    'no-git': { type: 'boolean', help: 'do not make DIR a git repository' },
+  },
+  examples: ['podium init my-benchmark --example --hidden my-benchmark-hidden'],
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one folder to create.');
+    if (values.hidden && !values.example) throw new UsageError('--hidden goes with --example.');
     const dir = path.resolve(io.cwd, positionals[0]!);
     const result = await initCompetition({
       dir,
@@ -44,4 +36,4 @@ Example:
     io.stdout(`Next: edit competition.yml, then run "podium validate --competition ${positionals[0]}".\n`);
     return 0;
   },
-};
+});

@@ -1,56 +1,41 @@
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
-import { parse, required } from '../args.js';
+import { required } from '../args.js';
 import { UsageError, progress } from '../io.js';
 import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { revealPath, type Reveal } from '../../results/seal.js';
 import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
 import { openCompetition, readRecordFolder } from './shared.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-export const leaderboard: Command = {
+export const leaderboard = defineCommand({
   name: 'leaderboard',
-  help: `Usage: podium leaderboard build --competition DIR --out DIR [--results DIR | --ref REF] [--json]
-
-Recomputes the leaderboard from every result record and writes a static site to --out.
+  usage: ['leaderboard build --competition DIR --out DIR [--results DIR | --ref REF] [--json]'],
+  description: `Recomputes the leaderboard from every result record and writes a static site to --out.
 Records come from the competition's results branch (origin's, fetched first, when there
-is an origin), from a git ref, or from a folder holding a results/ tree.
-
-Options:
-  --competition DIR  the competition repository
-  --out DIR          where to write the site
-  --results DIR      read records from DIR/results/ instead of git
-  --ref REF          read records from this git ref of the competition repository
-  --json             print the standings as JSON instead of a table
-
-Example:
-  podium leaderboard build --competition . --out _site
-`,
-  async run(argv, io, deps) {
-    const [sub, ...rest] = argv;
-    if (sub === '--help' || sub === '-h') throw new UsageError('', 'leaderboard');
+is an origin), from a git ref, or from a folder holding a results/ tree.`,
+  options: {
+    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    out: { type: 'string', value: 'DIR', help: 'where to write the site' },
+    results: { type: 'string', value: 'DIR', help: 'read records from DIR/results/ instead of git' },
+    ref: { type: 'string', value: 'REF', help: 'read records from this git ref of the competition repository' },
+    json: { type: 'boolean', help: 'print the standings as JSON instead of a table' },
+  },
+  examples: ['podium leaderboard build --competition . --out _site'],
+  async run({ values, positionals }, io, deps) {
+    const [sub] = positionals;
     if (sub !== 'build')
-      throw new UsageError(
-        sub ? `unknown subcommand "${sub}"; did you mean "build"?` : 'say what to do: podium leaderboard build ...',
-        'leaderboard',
-      );
-    const { values } = parse('leaderboard', rest, {
-      competition: { type: 'string' },
-      out: { type: 'string' },
-      results: { type: 'string' },
-      ref: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (values.results && values.ref) throw new UsageError('give --results or --ref, not both.', 'leaderboard');
-    const out = path.resolve(io.cwd, required('leaderboard', values.out, '--out'));
+      throw new UsageError(sub ? `unknown subcommand "${sub}"; did you mean "build"?` : 'say what to do: podium leaderboard build ...');
+    if (values.results && values.ref) throw new UsageError('give --results or --ref, not both.');
+    const out = path.resolve(io.cwd, required(values.out, '--out'));
     const json = values.json === true;
     const bar = progress(io, json);
-    const competition = await openCompetition(io, required('leaderboard', values.competition, '--competition'));
+    const competition = await openCompetition(io, required(values.competition, '--competition'));
 
     bar.step('reading result records');
     let loaded: LoadedRecords;
     const reveals: Reveal[] = [];
-    if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results), 'leaderboard');
+    if (values.results) loaded = await readRecordFolder(path.resolve(io.cwd, values.results));
     else {
       const ref = values.ref ?? (await resultsRef(competition.dir));
       loaded = ref ? await readRecordsFromRef(competition.dir, ref) : { records: [], invalid: [] };
@@ -76,7 +61,7 @@ Example:
     io.stdout(`\n${loaded.records.length} record(s) read.${index ? ` Site: ${index}` : ''}\n`);
     return 0;
   },
-};
+});
 
 export function standingsTable(s: PhaseStandings): string {
   if (s.rows.length === 0) return '(no scored submissions yet)';

@@ -1,73 +1,68 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, required } from '../args.js';
+import { required } from '../args.js';
 import { progress, UsageError } from '../io.js';
 import { mergeShards } from '../../evaluate/evaluate.js';
-import { MergeError } from '../../evaluate/predictions-from-shards.js';
 import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import { ladderHistory, openCompetition, openHiddenFor, printProblems, scoreSummary, writeAtomically } from './shared.js';
-import type { Command } from './command.js';
-import type { CliDeps } from '../io.js';
+import { defineCommand } from './command.js';
+import { PodiumError } from '../../contracts/problems.js';
 
-export const merge: Command = {
+export const merge = defineCommand({
   name: 'merge',
-  help: `Usage: podium merge --competition DIR --submission DIR --out FILE SHARD.json...
-
-Joins the shard files that "podium evaluate --shard I/N" wrote for one submission and scores
+  usage: ['merge --competition DIR --submission DIR --out FILE SHARD.json...'],
+  description: `Joins the shard files that "podium evaluate --shard I/N" wrote for one submission and scores
 the whole against the hidden truth: the same scores and intervals as one unsharded run. All N
-shards must be given, each once, of the same submission files, commit and phase.
-
-Options:
-  --competition DIR  the competition repository
-  --submission DIR   the submission folder the shards ran (its files must hash the same)
-  --hidden PATH      the hidden data folder, or a file sealed by podium hidden seal
-                     (default: from competition.yml data.hidden)
-  --commit SHA       the commit the shards were run at (must match theirs)
-  --phase ID         the phase (default: the phase open now)
-  --out FILE         write the record here
-  --results DIR      under the Ladder, the folder of earlier records to take the team's best
-                     from (default: the competition's results branch)
-  --json             print the record on stdout
-
-Example:
-  podium merge --competition . --submission submissions/a/x --out record.json part-*.json
-`,
-  async run(argv, io, deps: CliDeps) {
-    const { values, positionals } = parse('merge', argv, {
-      competition: { type: 'string' },
-      submission: { type: 'string' },
-      hidden: { type: 'string' },
-      commit: { type: 'string' },
-      phase: { type: 'string' },
-      out: { type: 'string' },
-      results: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length === 0) throw new UsageError('give the shard files to merge.', 'merge');
+shards must be given, each once, of the same submission files, commit and phase.`,
+  options: {
+    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    submission: { type: 'string', value: 'DIR', help: 'the submission folder the shards ran (its files must hash the same)' },
+    hidden: {
+      type: 'string',
+      value: 'PATH',
+      help: 'the hidden data folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
+    },
+    commit: { type: 'string', value: 'SHA', help: 'the commit the shards were run at (must match theirs)' },
+    phase: { type: 'string', value: 'ID', help: 'the phase (default: the phase open now)' },
+    out: { type: 'string', value: 'FILE', help: 'write the record here' },
+    results: {
+      type: 'string',
+      value: 'DIR',
+      help: "under the Ladder, the folder of earlier records to take the team's best from (default: the competition's results branch)",
+    },
+    json: { type: 'boolean', help: 'print the record on stdout' },
+  },
+  examples: ['podium merge --competition . --submission submissions/a/x --out record.json part-*.json'],
+  async run({ values, positionals }, io, deps) {
+    if (positionals.length === 0) throw new UsageError('give the shard files to merge.');
     if (values.commit !== undefined && !/^[0-9a-f]{40}$/.test(values.commit))
-      throw new UsageError('--commit takes a full 40-character commit id.', 'merge');
-    const competition = await openCompetition(io, required('merge', values.competition, '--competition'));
-    const submission = required('merge', values.submission, '--submission');
+      throw new UsageError('--commit takes a full 40-character commit id.');
+    const competition = await openCompetition(io, required(values.competition, '--competition'));
+    const submission = required(values.submission, '--submission');
     const shards: ShardFile[] = [];
     for (const f of positionals) {
       let text: string;
       try {
         text = await readFile(path.resolve(io.cwd, f), 'utf8');
-      } catch {
-        throw new UsageError(`cannot read the shard file ${f}.`, 'merge');
+      } catch (e: unknown) {
+        throw new PodiumError(`cannot read the shard file ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, {
+          cause: e,
+          fix: 'give the files that podium evaluate --shard wrote.',
+        });
       }
       try {
         shards.push(parseShardFile(f, text));
       } catch (e: unknown) {
-        throw new UsageError(e instanceof Error ? e.message : String(e), 'merge');
+        // Not JSON, or not a shard file: the message names the file and says what to give.
+        throw new PodiumError(e instanceof Error ? e.message : String(e), { cause: e });
       }
     }
-    const ladder = await ladderHistory(competition, io, values.results, 'merge');
+    const ladder = await ladderHistory(competition, io, values.results);
     const json = values.json === true;
     const bar = progress(io, json);
     let record;
-    const hidden = await openHiddenFor(competition, io, values.hidden, 'merge');
+    const hidden = await openHiddenFor(competition, io, values.hidden);
     try {
       record = await mergeShards(
         {
@@ -83,15 +78,12 @@ Example:
         },
         shards,
       );
-    } catch (e: unknown) {
-      if (e instanceof MergeError) throw new UsageError(e.message, 'merge');
-      throw e;
     } finally {
       await hidden.close();
     }
     bar.done();
     const text = serializeRecord(record);
-    if (values.out) await writeAtomically(io, values.out, text, 'the record', 'merge');
+    if (values.out) await writeAtomically(io, values.out, text, 'the record');
     if (json) io.stdout(text);
     else if (record.status === 'scored') {
       io.stdout(
@@ -103,4 +95,4 @@ Example:
     }
     return record.status === 'scored' ? 0 : 1;
   },
-};
+});

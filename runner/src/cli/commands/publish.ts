@@ -1,40 +1,30 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from '../args.js';
 import { progress, UsageError, ExitCode } from '../io.js';
 import { checkRecord } from '../../results/record.js';
 import { originRemote, publishRecords, RESULTS_BRANCH } from '../../results/git-store.js';
 import { findCompetitionDir } from './shared.js';
 import type { ResultRecord } from '../../results/schema.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
+import { PodiumError } from '../../contracts/problems.js';
 
-export const publish: Command = {
+export const publish = defineCommand({
   name: 'publish',
-  help: `Usage: podium publish [--competition DIR] [--remote URL] [--branch NAME] RECORD.json ...
-
-Commits each record as its own file under results/<phase>/ on the results branch and
+  usage: ['publish [--competition DIR] [--remote URL] [--branch NAME] RECORD.json ...'],
+  description: `Commits each record as its own file under results/<phase>/ on the results branch and
 pushes without force. When another writer pushed first, it fetches, lays the records on
 top and retries with jittered back-off. A record already on the branch (the same
 submission at the same commit) is not added again. Nothing is pushed if any record is
-invalid.
-
-Options:
-  --competition DIR  the competition repository whose "origin" remote receives the records
-  --remote URL       push here instead of the competition's origin
-  --branch NAME      default: ${RESULTS_BRANCH}
-  --json             print {"added": [...], "existing": [...], "commit": ...}
-
-Example:
-  podium publish --competition . record.json
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('publish', argv, {
-      competition: { type: 'string' },
-      remote: { type: 'string' },
-      branch: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length === 0) throw new UsageError('give at least one record file.', 'publish');
+invalid.`,
+  options: {
+    competition: { type: 'string', value: 'DIR', help: 'the competition repository whose "origin" remote receives the records' },
+    remote: { type: 'string', value: 'URL', help: "push here instead of the competition's origin" },
+    branch: { type: 'string', value: 'NAME', help: 'the results branch', default: RESULTS_BRANCH },
+    json: { type: 'boolean', help: 'print {"added": [...], "existing": [...], "commit": ...}' },
+  },
+  examples: ['podium publish --competition . record.json'],
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new UsageError('give at least one record file.');
     const records: ResultRecord[] = [];
     const bad: string[] = [];
     for (const file of positionals) {
@@ -58,14 +48,17 @@ Example:
     if (!remote) {
       const dir = await findCompetitionDir(io, values.competition);
       remote = await originRemote(dir);
-      if (!remote) throw new UsageError(`${dir} has no "origin" remote; pass --remote URL.`, 'publish');
+      if (!remote)
+        throw new PodiumError(`${dir} has no "origin" remote.`, {
+          fix: 'pass --remote URL, or add the remote: git remote add origin URL',
+        });
     }
     const json = values.json === true;
     const bar = progress(io, json);
     bar.step(`pushing ${records.length} record(s)`);
     const outcome = await publishRecords(records, {
       remote,
-      ...(values.branch ? { branch: values.branch } : {}),
+      branch: values.branch,
       onRetry: (n) => bar.step(`another writer pushed first; retrying (attempt ${n + 1})`),
     });
     bar.done();
@@ -73,8 +66,8 @@ Example:
     else {
       for (const id of outcome.added) io.stdout(`✓ recorded ${id}\n`);
       for (const id of outcome.existing) io.stdout(`= already recorded ${id}\n`);
-      if (outcome.commit) io.stdout(`Pushed ${outcome.commit.slice(0, 12)} to ${values.branch ?? RESULTS_BRANCH}\n`);
+      if (outcome.commit) io.stdout(`Pushed ${outcome.commit.slice(0, 12)} to ${values.branch}\n`);
     }
     return 0;
   },
-};
+});

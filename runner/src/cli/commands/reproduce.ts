@@ -3,51 +3,61 @@ import os from 'node:os';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { simpleGit } from 'simple-git';
-import { parse, required } from '../args.js';
+import { required } from '../args.js';
 import { ExitCode, progress, UsageError } from '../io.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
 import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
 import { formatValue } from '../../results/standings.js';
 import { openCompetition, openHiddenFor } from './shared.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
+import { PodiumError } from '../../contracts/problems.js';
 
-export const reproduce: Command = {
+export const reproduce = defineCommand({
   name: 'reproduce',
-  help: `Usage: podium reproduce --competition DIR --hidden DIR RECORD.json [--tolerance X] [--json]
-
-Evaluates the submission a result record describes again, from the commit the record names
+  usage: ['reproduce --competition DIR --hidden DIR RECORD.json [--tolerance X] [--json]'],
+  description: `Evaluates the submission a result record describes again, from the commit the record names
 (checked out aside, so the working folder is untouched), in the record's phase, and says
 whether every public score agrees with the record within the tolerance (relative, default
 1e-9). It also compares the hashes of the submission and of the truth. Exit status 0 when
-everything agrees, 1 when something differs.
-
-Example:
-  podium reproduce --competition . --hidden /srv/hidden record.json
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('reproduce', argv, {
-      competition: { type: 'string' },
-      hidden: { type: 'string' },
-      tolerance: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length !== 1) throw new UsageError('give exactly one record file.', 'reproduce');
-    const tolerance = values.tolerance === undefined ? 1e-9 : Number(values.tolerance);
-    if (!(tolerance >= 0)) throw new UsageError('--tolerance takes a number such as 1e-9.', 'reproduce');
+everything agrees, 1 when something differs.`,
+  options: {
+    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    hidden: {
+      type: 'string',
+      value: 'PATH',
+      help: 'the hidden data folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
+    },
+    tolerance: { type: 'string', value: 'X', help: 'how far, relative, a score may be from the recorded one', default: '1e-9' },
+    json: { type: 'boolean', help: 'print the comparison as JSON' },
+  },
+  examples: ['podium reproduce --competition . --hidden /srv/hidden record.json'],
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one record file.');
+    const tolerance = Number(values.tolerance);
+    if (!(tolerance >= 0)) throw new UsageError('--tolerance takes a number such as 1e-9.');
+    const file = positionals[0]!;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(path.resolve(io.cwd, positionals[0]!), 'utf8'));
+      parsed = JSON.parse(await readFile(path.resolve(io.cwd, file), 'utf8'));
     } catch (e: unknown) {
-      throw new UsageError(`cannot read ${positionals[0]} as JSON: ${e instanceof Error ? e.message : String(e)}`, 'reproduce');
+      throw new PodiumError(`cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+        fix: 'give a result record, as podium evaluate --out writes it.',
+      });
     }
     const checked = checkRecord(parsed);
-    if (!checked.ok) throw new UsageError(`${positionals[0]} is not a valid result record: ${checked.why}`, 'reproduce');
+    if (!checked.ok)
+      throw new PodiumError(`${file} is not a valid result record: ${checked.why}`, {
+        fix: 'give a result record, as podium evaluate --out writes it.',
+      });
     const original = checked.record;
     if (original.status !== 'scored')
-      throw new UsageError(`the record's status is "${original.status}"; only scored records can be reproduced.`, 'reproduce');
-    const competition = await openCompetition(io, required('reproduce', values.competition, '--competition'));
-    const hidden = await openHiddenFor(competition, io, values.hidden, 'reproduce');
+      throw new PodiumError(`the record's status is "${original.status}"; only scored records can be reproduced.`, {
+        fix: 'give the record of a scored submission.',
+      });
+    const competition = await openCompetition(io, required(values.competition, '--competition'));
+    const hidden = await openHiddenFor(competition, io, values.hidden);
     const bar = progress(io, values.json === true);
 
     const commit = original.provenance.commit;
@@ -82,7 +92,7 @@ Example:
       if (original.scores.ladder) {
         const key = sealingKey(io.env, competition.config.private?.key_env ?? DEFAULT_KEY_ENV);
         if (!isSealed(original.scores.exact) || !isSealed(again.scores.exact))
-          throw new UsageError('the record is under the Ladder but holds no sealed exact scores to compare.', 'reproduce');
+          throw new PodiumError('the record is under the Ladder but holds no sealed exact scores to compare.');
         recorded = unseal(exactSealId(original.id), original.scores.exact, key).scores;
         reproduced = unseal(exactSealId(again.id), again.scores.exact, key).scores;
       }
@@ -119,4 +129,4 @@ Example:
       }
     }
   },
-};
+});

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
-import { parse, required } from '../args.js';
+import { required, type OptionSpecs, type OptionValues } from '../args.js';
 import { ExitCode, UsageError, type CliIO } from '../io.js';
-import { didYouMean } from '../../contracts/problems.js';
+import { didYouMean, PodiumError } from '../../contracts/problems.js';
 import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../../scoring/metrics/registry.js';
 import { loadTruth, TruthError, type ScoringSpec } from '../../scoring/dataset.js';
 import { sniffFormat, type Table, type TableFormat } from '../../scoring/table.js';
@@ -10,38 +10,39 @@ import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatValue } from '../../results/standings.js';
 import { printProblems } from './shared.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 /** Options shared by `score` and `compare`. */
 export const scoringOptions = {
-  truth: { type: 'string' },
-  'id-column': { type: 'string' },
-  'label-column': { type: 'string' },
-  'score-column': { type: 'string' },
-  'query-column': { type: 'string' },
-  format: { type: 'string' },
-  complete: { type: 'boolean', short: 'c' },
-  resamples: { type: 'string' },
-  seed: { type: 'string' },
-  level: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+  truth: { type: 'string', value: 'FILE', help: 'CSV or JSON Lines (.jsonl) with the id and label columns' },
+  'id-column': { type: 'string', value: 'NAME', help: 'the id column', default: 'id' },
+  'label-column': { type: 'string', value: 'NAME', help: 'the label column', default: 'label' },
+  'score-column': {
+    type: 'string',
+    value: 'NAME',
+    help: 'the score column; per-class score columns are NAME_<class>',
+    default: 'score',
+  },
+  'query-column': { type: 'string', value: 'NAME', help: 'the query of each row, for retrieval metrics (map@k, ndcg@k, …)' },
+  format: {
+    type: 'string',
+    value: 'FORMAT',
+    help: 'csv, jsonl or trec (TREC qrels as truth, TREC runs as predictions); by default from the file name, or its content',
+  },
+  complete: {
+    type: 'boolean',
+    short: 'c',
+    help: "trec_eval's -c: average trec_eval's measures over every judged query (an unretrieved one scores 0), not only those retrieved",
+  },
+  resamples: { type: 'string', value: 'N', help: 'bootstrap resamples', default: String(DEFAULT_BOOTSTRAP.resamples) },
+  seed: { type: 'string', value: 'N', help: 'bootstrap seed', default: String(DEFAULT_BOOTSTRAP.seed) },
+  level: { type: 'string', value: 'X', help: 'confidence level', default: String(DEFAULT_BOOTSTRAP.level) },
+  json: { type: 'boolean', help: 'machine-readable output on stdout' },
+} as const satisfies OptionSpecs;
 
-export const scoringHelp = `  --truth FILE          CSV or JSON Lines (.jsonl) with the id and label columns
-  --id-column NAME      default: id
-  --label-column NAME   default: label
-  --score-column NAME   default: score; per-class score columns are NAME_<class>
-  --query-column NAME   the query of each row, for retrieval metrics (map@k, ndcg@k, …)
-  --format FORMAT       csv, jsonl or trec (TREC qrels as truth, TREC runs as
-                        predictions); by default from the file name, or its content
-  -c, --complete        trec_eval's -c: average trec_eval's measures over every judged
-                        query (an unretrieved one scores 0), not only those retrieved
-  --resamples N         bootstrap resamples (default ${DEFAULT_BOOTSTRAP.resamples})
-  --seed N              bootstrap seed (default ${DEFAULT_BOOTSTRAP.seed})
-  --level X             confidence level (default ${DEFAULT_BOOTSTRAP.level})
-  --json                machine-readable output on stdout`;
+type ScoringValues = OptionValues<typeof scoringOptions>;
 
-export function parseMetrics(command: string, list: string): NamedMetric[] {
+export function parseMetrics(list: string): NamedMetric[] {
   return list
     .split(',')
     .map((s) => s.trim())
@@ -49,91 +50,78 @@ export function parseMetrics(command: string, list: string): NamedMetric[] {
     .map((name) => {
       const metric = findMetric(name);
       if (!metric)
-        throw new UsageError(`unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`, command);
+        throw new UsageError(`unknown metric "${name}".${didYouMean(name, metricNames())} Run "podium score --list" to see them.`);
       return { name, metric, direction: metric.direction };
     });
 }
 
+/** A file the command was pointed at that the system would not read: which, and why. */
+function unreadable(e: unknown, file?: string): PodiumError | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (typeof err?.syscall !== 'string' || !/^E[A-Z]+$/.test(err.code ?? '')) return undefined;
+  const [why, fix] =
+    err.code === 'ENOENT'
+      ? ['there is no such file', 'check the path; a relative one starts from the current folder.']
+      : err.code === 'EISDIR'
+        ? ['it is a folder', 'give a file.']
+        : [err.message, undefined];
+  return new PodiumError(`cannot read ${file ?? err.path ?? 'a file it was given'}: ${why}.`, { cause: e, ...(fix ? { fix } : {}) });
+}
+
 /** The format given with --format, else the truth file's (from its name, or its first line). */
-export async function formatFrom(
-  command: string,
-  values: Record<string, string | boolean | undefined>,
-  truth: string,
-): Promise<TableFormat> {
+export async function formatFrom(values: ScoringValues, truth: string): Promise<TableFormat> {
   const given = values.format;
-  if (typeof given === 'string') {
+  if (given !== undefined) {
     if (given !== 'csv' && given !== 'jsonl' && given !== 'trec')
-      throw new UsageError(`--format takes csv, jsonl or trec, not "${given}".`, command);
+      throw new UsageError(`--format takes csv, jsonl or trec, not "${given}".`);
     return given;
   }
   try {
     return await sniffFormat(truth);
   } catch (e: unknown) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${truth}.`, command);
-    throw e;
+    throw unreadable(e, truth) ?? e;
   }
 }
 
-export function specFrom(
-  command: string,
-  values: Record<string, string | boolean | undefined>,
-  metrics: readonly NamedMetric[],
-  format: TableFormat = 'csv',
-): ScoringSpec {
+export function specFrom(values: ScoringValues, metrics: readonly NamedMetric[], format: TableFormat = 'csv'): ScoringSpec {
   const reads = new Set<Reads>(metrics.map((m) => m.metric.reads));
   if (format === 'trec') {
     if (!reads.has('ranking') || reads.size > 1)
-      throw new UsageError(
-        'TREC files hold ranked lists per query: score them with retrieval metrics only (map, ndcg_cut_10, P_10, …).',
-        command,
-      );
+      throw new UsageError('TREC files hold ranked lists per query: score them with retrieval metrics only (map, ndcg_cut_10, P_10, …).');
     // Names for messages only: a TREC file's fields are known by position.
     return { query: 'qid', id: 'docno', target: 'rel', score: 'sim', reads, ...(values.complete ? { trecComplete: true } : {}) };
   }
   if (reads.has('label') && reads.has('number'))
-    throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.', command);
+    throw new UsageError('these metrics read the label column both as classes and as numbers; score them separately.');
   if (reads.has('ranking') && reads.size > 1)
-    throw new UsageError('retrieval metrics read ranked lists per query; score them separately from the others.', command);
+    throw new UsageError('retrieval metrics read ranked lists per query; score them separately from the others.');
   const query = values['query-column'];
-  if (reads.has('ranking') && typeof query !== 'string') throw new UsageError('retrieval metrics need --query-column NAME.', command);
-  const str = (k: string, d: string) => (typeof values[k] === 'string' ? (values[k] as string) : d);
+  if (reads.has('ranking') && query === undefined) throw new UsageError('retrieval metrics need --query-column NAME.');
   return {
-    id: str('id-column', 'id'),
-    target: str('label-column', 'label'),
-    score: str('score-column', 'score'),
-    ...(typeof query === 'string' ? { query } : {}),
+    id: values['id-column'],
+    target: values['label-column'],
+    score: values['score-column'],
+    ...(query !== undefined ? { query } : {}),
     ...(values.complete ? { trecComplete: true } : {}),
     reads,
   };
 }
 
-export function bootstrapFrom(command: string, values: Record<string, string | boolean | undefined>): BootstrapSettings {
-  const num = (k: string, d: number, ok: (v: number) => boolean, what: string) => {
-    const raw = values[k];
-    if (typeof raw !== 'string') return d;
-    const v = Number(raw);
-    if (!ok(v)) throw new UsageError(`--${k} takes ${what}.`, command);
+export function bootstrapFrom(values: ScoringValues): BootstrapSettings {
+  const num = (k: 'resamples' | 'seed' | 'level', ok: (v: number) => boolean, what: string) => {
+    const v = Number(values[k]);
+    if (!ok(v)) throw new UsageError(`--${k} takes ${what}.`);
     return v;
   };
   return {
-    resamples: num(
-      'resamples',
-      DEFAULT_BOOTSTRAP.resamples,
-      (v) => Number.isInteger(v) && v >= 0 && v <= 100000,
-      'a whole number from 0 to 100000',
-    ),
-    seed: num(
-      'seed',
-      DEFAULT_BOOTSTRAP.seed,
-      (v) => Number.isInteger(v) && v >= 0 && v <= 4294967295,
-      'a whole number from 0 to 4294967295',
-    ),
-    level: num('level', DEFAULT_BOOTSTRAP.level, (v) => v >= 0.5 && v < 1, 'a number from 0.5 to 0.999'),
+    resamples: num('resamples', (v) => Number.isInteger(v) && v >= 0 && v <= 100000, 'a whole number from 0 to 100000'),
+    seed: num('seed', (v) => Number.isInteger(v) && v >= 0 && v <= 4294967295, 'a whole number from 0 to 4294967295'),
+    level: num('level', (v) => v >= 0.5 && v < 1, 'a number from 0.5 to 0.999'),
   };
 }
 
-/** Runs scoring work; a fault of the files becomes a message and exit status 1 (2 for an unreadable file). */
-async function orExit<T>(io: CliIO, command: string, work: () => Promise<T>): Promise<T> {
+/** Runs scoring work; a fault of the files becomes a message and exit status 1. */
+async function orExit<T>(io: CliIO, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e: unknown) {
@@ -141,18 +129,17 @@ async function orExit<T>(io: CliIO, command: string, work: () => Promise<T>): Pr
       io.stderr(`✗ ${e.message}\n`);
       throw new ExitCode(1);
     }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${(e as NodeJS.ErrnoException).path}.`, command);
-    throw e;
+    throw unreadable(e) ?? e;
   }
 }
 
 /** The truth, read once for scoring several files against it. */
-export function truthOrExit(io: CliIO, command: string, file: string, spec: ScoringSpec, format: TableFormat): Promise<Table> {
-  return orExit(io, command, () => loadTruth({ path: file }, format, spec));
+export function truthOrExit(io: CliIO, file: string, spec: ScoringSpec, format: TableFormat): Promise<Table> {
+  return orExit(io, () => loadTruth({ path: file }, format, spec));
 }
 
-export function scoreOrExit(io: CliIO, command: string, opts: Parameters<typeof scoreFiles>[0]) {
-  return orExit(io, command, async () => {
+export function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>[0]) {
+  return orExit(io, async () => {
     const result = await scoreFiles(opts);
     if (!result.ok) {
       io.stderr(`✗ ${opts.predictionsName} cannot be scored:\n`);
@@ -163,37 +150,26 @@ export function scoreOrExit(io: CliIO, command: string, opts: Parameters<typeof 
   });
 }
 
-export const score: Command = {
+export const score = defineCommand({
   name: 'score',
-  help: `Usage: podium score --truth FILE --predictions FILE --metrics NAME[,NAME...] [options]
-
-Scores predictions against the truth with built-in metrics, without a competition.
-
-Options:
-  --predictions FILE    CSV or JSON Lines with the id and label columns (and scores)
-  --metrics LIST        comma-separated metric names; "podium score --list" shows them
-  --ci                  add bootstrap confidence intervals
-  -q, --per-query       retrieval: each query's value too, as trec_eval -q
-${scoringHelp}
-  --list                list the built-in metrics and exit
-
-With --json it prints {"metrics": {name: value}}, with --ci also
+  usage: ['score --truth FILE --predictions FILE --metrics NAME[,NAME...] [options]'],
+  description: 'Scores predictions against the truth with built-in metrics, without a competition.',
+  options: {
+    predictions: { type: 'string', value: 'FILE', help: 'CSV or JSON Lines with the id and label columns (and scores)' },
+    metrics: { type: 'string', value: 'LIST', help: 'comma-separated metric names; "podium score --list" shows them' },
+    ci: { type: 'boolean', help: 'add bootstrap confidence intervals' },
+    'per-query': { type: 'boolean', short: 'q', help: "retrieval: each query's value too, as trec_eval -q" },
+    ...scoringOptions,
+    list: { type: 'boolean', help: 'list the built-in metrics and exit' },
+  },
+  notes: `With --json it prints {"metrics": {name: value}}, with --ci also
 {"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}, and with
---per-query {"per_query": {name: {query: value}}}.
-
-Examples:
-  podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci
-  podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c
-`,
-  async run(argv, io) {
-    const { values } = parse('score', argv, {
-      ...scoringOptions,
-      predictions: { type: 'string' },
-      metrics: { type: 'string' },
-      ci: { type: 'boolean' },
-      'per-query': { type: 'boolean', short: 'q' },
-      list: { type: 'boolean' },
-    });
+--per-query {"per_query": {name: {query: value}}}.`,
+  examples: [
+    'podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci',
+    'podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c',
+  ],
+  async run({ values }, io) {
     if (values.list) {
       const rows = metricNames().map((n) => {
         const m = findMetric(n.replace(/([@_])k$/, '$110'))!;
@@ -202,21 +178,21 @@ Examples:
       io.stdout(`${markdownTable([['metric', 'direction', 'reads', 'what it measures'], ...rows])}\n`);
       return 0;
     }
-    const truthPath = path.resolve(io.cwd, required('score', values.truth, '--truth'));
-    const predictionsPath = path.resolve(io.cwd, required('score', values.predictions, '--predictions'));
-    const metrics = parseMetrics('score', required('score', values.metrics, '--metrics'));
-    const bootstrap = values.ci ? bootstrapFrom('score', values) : undefined;
-    const format = await formatFrom('score', values, truthPath);
-    const spec = specFrom('score', values, metrics, format);
+    const truthPath = path.resolve(io.cwd, required(values.truth, '--truth'));
+    const predictionsPath = path.resolve(io.cwd, required(values.predictions, '--predictions'));
+    const metrics = parseMetrics(required(values.metrics, '--metrics'));
+    const bootstrap = values.ci ? bootstrapFrom(values) : undefined;
+    const format = await formatFrom(values, truthPath);
+    const spec = specFrom(values, metrics, format);
     const perQuery = values['per-query'] === true;
-    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.', 'score');
-    const result = await scoreOrExit(io, 'score', {
+    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.');
+    const result = await scoreOrExit(io, {
       truth: truthPath,
       predictionsPath,
       predictionsName: path.basename(predictionsPath),
       spec,
       metrics,
-      ...(typeof values.format === 'string' ? { format } : {}),
+      ...(values.format !== undefined ? { format } : {}),
       ...(bootstrap ? { bootstrap } : {}),
       ...(perQuery ? { keepPerQuery: new Set(metrics.map((m) => m.name)) } : {}),
     });
@@ -246,7 +222,7 @@ Examples:
       io.stdout(`Intervals: percentile bootstrap over ${result.units} items, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`);
     return 0;
   },
-};
+});
 
 /** One row per query, one column per metric, as TREC campaigns hand them to participants. */
 function perQueryTable(entries: [string, { per_query?: Record<string, number> }][]): string {

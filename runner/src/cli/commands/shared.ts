@@ -2,7 +2,7 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs
 import path from 'node:path';
 import { COMPETITION_FILE, hiddenDir, loadCompetition, type Competition } from '../../competition/load.js';
 import { openHidden, type OpenedHidden } from '../../hidden/sealed.js';
-import { formatProblem, type Problem } from '../../contracts/problems.js';
+import { formatProblem, PodiumError, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { ladderBest } from '../../results/ladder.js';
@@ -34,7 +34,7 @@ export function printProblems(io: CliIO, problems: readonly Problem[]): void {
 }
 
 /** Writes beside the target and renames, so a crash never leaves half a file. */
-export async function writeAtomically(io: CliIO, file: string, text: string, what: string, command: string): Promise<string> {
+export async function writeAtomically(io: CliIO, file: string, text: string, what: string): Promise<string> {
   const out = path.resolve(io.cwd, file);
   await mkdir(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
@@ -43,20 +43,25 @@ export async function writeAtomically(io: CliIO, file: string, text: string, wha
     await rename(tmp, out);
   } catch (e: unknown) {
     await rm(tmp, { force: true });
-    const why = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; give a file name such as record.json' : String(e);
-    throw new UsageError(`cannot write ${what} to ${file}: ${why}.`, command);
+    const folder = (e as NodeJS.ErrnoException).code === 'EISDIR';
+    throw new PodiumError(`cannot write ${what} to ${file}: ${folder ? 'it is a folder' : String(e)}.`, {
+      cause: e,
+      fix: folder ? 'give a file name, such as record.json.' : 'give a file in a folder you can write to.',
+    });
   }
   return out;
 }
 
 /** Records from a folder holding results/ (a checkout of the results branch, or a copy). */
-export async function readRecordFolder(root: string, command: string): Promise<LoadedRecords> {
+export async function readRecordFolder(root: string): Promise<LoadedRecords> {
   const files: { path: string; text: string }[] = [];
   let entries: string[];
   try {
     entries = (await readdir(path.join(root, 'results'), { recursive: true })) as string[];
   } catch {
-    throw new UsageError(`${root} has no results/ folder.`, command);
+    throw new PodiumError(`${root} has no results/ folder.`, {
+      fix: 'give a folder that holds results/, such as a checkout of the results branch.',
+    });
   }
   for (const rel of entries.filter((e) => e.endsWith('.json')).sort()) {
     files.push({ path: `results/${rel.split(path.sep).join('/')}`, text: await readFile(path.join(root, 'results', rel), 'utf8') });
@@ -73,16 +78,15 @@ export async function ladderHistory(
   competition: Competition,
   io: CliIO,
   resultsDir: string | undefined,
-  command: string,
 ): Promise<{ best(team: string, phase: string): number | undefined } | undefined> {
   if (!competition.config.leaderboard?.ladder) return undefined;
   let history: ResultRecord[];
-  if (resultsDir) history = (await readRecordFolder(path.resolve(io.cwd, resultsDir), command)).records;
+  if (resultsDir) history = (await readRecordFolder(path.resolve(io.cwd, resultsDir))).records;
   else {
     const ref = await resultsRef(competition.dir).catch((e: unknown) => {
-      throw new UsageError(
-        `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); run in the competition's git repository, or give --results DIR.`,
-        command,
+      throw new PodiumError(
+        `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`,
+        { cause: e, fix: "run in the competition's git repository, or give --results DIR." },
       );
     });
     history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
@@ -112,17 +116,13 @@ export function scoreSummary(competition: Competition, record: ResultRecord): st
  * a file sealed by `podium hidden seal`, opened into a private temporary folder with the key
  * in data.hidden.key_env. The caller closes it when done, which removes that folder.
  */
-export async function openHiddenFor(
-  competition: Competition,
-  io: CliIO,
-  given: string | undefined,
-  command: string,
-): Promise<OpenedHidden> {
+export async function openHiddenFor(competition: Competition, io: CliIO, given: string | undefined): Promise<OpenedHidden> {
   let where: string;
   try {
     where = hiddenDir(competition, given ? path.resolve(io.cwd, given) : undefined, io.env);
   } catch (e: unknown) {
-    throw new UsageError(e instanceof Error ? e.message : String(e), command);
+    // Not set: --hidden is required here.
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   return openHidden(where, io.env, competition.config.data.hidden.key_env);
 }

@@ -1,37 +1,31 @@
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from '../args.js';
 import { outputRoot, removeOutput } from '../../sandbox/container/harvest.js';
 import { PODIUM_LABEL } from '../../sandbox/container/evaluate-container.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-export const sweep: Command = {
+export const sweep = defineCommand({
   name: 'sweep',
-  help: `Usage: podium sweep [--label KEY]
-
-Removes every container Podium created on the local Docker engine (they carry the label
+  usage: ['sweep [--label KEY]'],
+  description: `Removes every container Podium created on the local Docker engine (they carry the label
 ${PODIUM_LABEL}), and the temporary folders Podium left behind: output folders of runs
 and opened hidden data (podium-output-*, podium-scoring-*, podium-hidden-* in the temporary
 folder). Runs remove their own; this is for after a runner crashed or was killed mid-run, or
 for output a container made that a runner not running as root cannot remove (then run it
-with sudo). Safe to run at any time on a runner that is idle.
-
-Options:
-  --label KEY  sweep containers with this label key instead of ${PODIUM_LABEL}
-
-Example:
-  podium sweep
-`,
-  async run(argv, io) {
-    const { values } = parse('sweep', argv, { label: { type: 'string' } });
+with sudo). Safe to run at any time on a runner that is idle.`,
+  options: {
+    label: { type: 'string', value: 'KEY', help: 'sweep containers with this label key', default: PODIUM_LABEL },
+  },
+  examples: ['podium sweep'],
+  async run({ values }, io) {
     const { dockerEngine } = await import('../../sandbox/container/docker.js');
     const engine = dockerEngine();
     if (!(await engine.ping())) {
       io.stderr('podium sweep: no Docker engine answers here.\n');
       return 1;
     }
-    const n = await engine.sweep(values.label ?? PODIUM_LABEL);
+    const n = await engine.sweep(values.label);
     io.stdout(`Removed ${n} container(s) left by Podium.\n`);
     let folders = 0;
     for (const tmp of new Set([os.tmpdir(), outputRoot(io.env)])) {
@@ -45,4 +39,4 @@ Example:
     if (folders > 0) io.stdout(`Removed ${folders} temporary folder(s) left by Podium.\n`);
     return 0;
   },
-};
+});

@@ -1,38 +1,32 @@
 import path from 'node:path';
-import { parse } from '../args.js';
 import { progress } from '../io.js';
 import { checkCompetition, COMPETITION_FILE } from '../../competition/load.js';
 import { validateSubmission } from '../../submission/validate.js';
 import { findCompetitionDir, printProblems } from './shared.js';
 import { readFile } from 'node:fs/promises';
 import { formatProblem, plural, type Problem } from '../../contracts/problems.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-export const validate: Command = {
+export const validate = defineCommand({
   name: 'validate',
-  help: `Usage: podium validate [--competition DIR] [SUBMISSION_DIR ...] [--dry-run] [--json]
-
-Checks competition.yml and each submission folder (submission.yml, its files, the
+  usage: ['validate [--competition DIR] [SUBMISSION_DIR ...] [--dry-run] [--json]'],
+  description: `Checks competition.yml and each submission folder (submission.yml, its files, the
 predictions against the published test ids) and lists every problem with file, line and
-column. Exit status 1 when anything is wrong.
-
-Options:
-  --competition DIR  the competition repository (default: the nearest folder above the
-                     submission, or the current folder, that holds competition.yml)
-  --dry-run          also run container submissions on the public sample inputs
-                     (data.sample_inputs) in the sandbox, as the pull-request check does
-  --json             print a JSON report on stdout instead of text
-
-Examples:
-  podium validate submissions/my-team/first-try
-  podium validate --competition . --json submissions/a/x submissions/b/y
-`,
-  async run(argv, io) {
-    const { values, positionals } = parse('validate', argv, {
-      competition: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
+column. Exit status 1 when anything is wrong.`,
+  options: {
+    competition: {
+      type: 'string',
+      value: 'DIR',
+      help: 'the competition repository (default: the nearest folder above the submission, or the current folder, that holds competition.yml)',
+    },
+    'dry-run': {
+      type: 'boolean',
+      help: 'also run container submissions on the public sample inputs (data.sample_inputs) in the sandbox, as the pull-request check does',
+    },
+    json: { type: 'boolean', help: 'print a JSON report on stdout instead of text' },
+  },
+  examples: ['podium validate submissions/my-team/first-try', 'podium validate --competition . --json submissions/a/x submissions/b/y'],
+  async run({ values, positionals }, io) {
     const json = values.json === true;
     const bar = progress(io, json);
     const dir = await findCompetitionDir(io, values.competition, positionals[0]);
@@ -113,4 +107,4 @@ Examples:
     }
     return ok ? 0 : 1;
   },
-};
+});

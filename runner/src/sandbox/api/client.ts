@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { forbiddenReason } from './address.js';
+import { PodiumError } from '../../contracts/problems.js';
 
 /** What the organiser allows API calls to do (competition.yml `api`). */
 export interface EndpointPolicy {
@@ -21,7 +22,7 @@ export interface EndpointPolicy {
 }
 
 /** A refusal or failure of one call; `retry` says whether trying again may help. */
-export class EndpointError extends Error {
+export class EndpointError extends PodiumError {
   readonly retry: boolean;
   constructor(message: string, retry: boolean) {
     super(message);

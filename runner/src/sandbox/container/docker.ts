@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { walkTree } from '../../files/tree.js';
+import { PodiumError } from '../../contracts/problems.js';
 import { limitPids, readUsage, removeParent, runParent, sweepParents, type CgroupLayout, type CgroupUsage } from './cgroup.js';
 import type { BuildOptions, BuildResult, ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
 import { measure } from './harvest.js';
@@ -92,7 +93,7 @@ export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine
   };
 }
 
-export class BuildError extends Error {
+export class BuildError extends PodiumError {
   readonly log: string;
   /** What stopped it: the Dockerfile's own failure, a limit, or a cancellation. */
   readonly reason: 'failed' | 'timed-out' | 'too-large' | 'cancelled';

@@ -1,3 +1,5 @@
+import { PodiumError } from '../../contracts/problems.js';
+
 /**
  * A Dockerfile read the way Docker's own parser reads it (moby/buildkit
  * frontend/dockerfile/parser, which the classic builder uses too), so that what Podium checks
@@ -29,7 +31,7 @@ export interface ParsedDockerfile {
   directives: Record<string, string>;
 }
 
-export class DockerfileError extends Error {
+export class DockerfileError extends PodiumError {
   readonly line: number;
   constructor(message: string, line: number) {
     super(message);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Direction } from '../../scoring/metrics/types.js';
+import { PodiumError } from '../../contracts/problems.js';
 
 /**
  * A complexity metric an organiser adds by naming a module in competition.yml
@@ -37,7 +38,7 @@ export interface ProbeReading {
   value?: number;
 }
 
-export class ProbeError extends Error {
+export class ProbeError extends PodiumError {
   constructor(message: string) {
     super(message);
     this.name = 'ProbeError';

@@ -1,3 +1,5 @@
+import { PodiumError } from '../../contracts/problems.js';
+
 /**
  * What metrics are computed from: truth and predictions already joined by id, as typed
  * arrays, one entry per test item (or per query, for retrieval).
@@ -100,7 +102,7 @@ export interface Metric {
 }
 
 /** The metric has no value on this data (e.g. ROC-AUC with one class): a clear error, never NaN. */
-export class MetricUndefinedError extends Error {
+export class MetricUndefinedError extends PodiumError {
   constructor(metric: string, why: string) {
     super(`${metric} is undefined here: ${why}`);
     this.name = 'MetricUndefinedError';
