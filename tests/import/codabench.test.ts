@@ -278,7 +278,7 @@ describe('podium import codabench', () => {
     // An archive cut short (written by zip, then truncated): said so, nothing made.
     await copyFile(path.join(import.meta.dirname, '..', 'fixtures', 'zip', 'truncated.zip'), path.join(root, 'cut.zip'));
     const cut = await runCli(root, ['import', 'codabench', 'cut.zip', 'w']);
-    expect(cut.code).toBe(2);
+    expect(cut.code).toBe(1);
     expect(cut.err).toContain('cut.zip is not a ZIP archive, or it was cut short');
     expect(await readdir(root)).not.toContain('w');
     // competition.yaml is read against a schema: a wrong type is named with its place.
@@ -287,7 +287,7 @@ describe('podium import codabench', () => {
       makeZip({ 'competition.yaml': 'version: 2\nphases:\n  - name: P\n    max_submissions: many\n' }),
     );
     const typed = await runCli(root, ['import', 'codabench', 'typed.zip', 'v']);
-    expect(typed.code).toBe(2);
+    expect(typed.code).toBe(1);
     expect(typed.err).toContain('competition.yaml:4:22: "phases[0].max_submissions" must be a whole number.');
     await mkdir(path.join(root, 'taken'));
     await writeFile(path.join(root, 'taken', 'keep.txt'), 'mine');
