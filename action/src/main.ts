@@ -1,13 +1,14 @@
 import * as core from '@actions/core';
-import { evaluate, prepare, publish, report, validate, type Io } from './modes.js';
-import { github, repoOf } from './github.js';
 import { removeOpenedSync } from '../../runner/src/hidden/sealed.js';
+import { runMode } from './dispatch.js';
+import { github, repoOf } from './github.js';
+import { readInputs } from './inputs.js';
+import type { Io } from './io.js';
 
 /**
- * The Podium Action: inputs → engine → outputs. Each mode is one job of the competition's
- * workflows, with only the permissions that job needs (see docs/security.md).
+ * The Podium Action: inputs → engine → outputs. This file is the one that knows
+ * @actions/core; the modes get the inputs, read through their schema, and an Io.
  */
-const MODES = ['validate', 'prepare', 'evaluate', 'report', 'publish'] as const;
 
 /**
  * A cancelled job: GitHub sends SIGINT, then SIGTERM 7.5 s later, then kills. The first stops
@@ -32,7 +33,6 @@ function cancellation(): AbortSignal {
 function io(): Io {
   return {
     signal: cancellation(),
-    input: (name) => core.getInput(name),
     output: (name, value) => core.setOutput(name, value),
     info: (text) => core.info(text),
     warn: (text) => core.warning(text),
@@ -66,40 +66,14 @@ function gitAuth(token: string, env: NodeJS.ProcessEnv): void {
 }
 
 export async function run(): Promise<void> {
-  const mode = core.getInput('mode', { required: true });
-  if (!(MODES as readonly string[]).includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}; got "${mode}".`);
-  const token = core.getInput('token');
+  const inputs = readInputs((name) => core.getInput(name));
   const x = io();
-  switch (mode) {
-    case 'validate':
-      return validate(
-        x,
-        github(token, process.env, (line) => core.info(line)),
-        repoOf(),
-      );
-    case 'prepare':
-      return prepare(
-        x,
-        github(token, process.env, (line) => core.info(line)),
-        repoOf(),
-      );
-    case 'evaluate':
-      return evaluate(
-        x,
-        github(token, process.env, (line) => core.info(line)),
-        repoOf(),
-      );
-    case 'report':
-      gitAuth(token, process.env);
-      return report(
-        x,
-        github(token, process.env, (line) => core.info(line)),
-        repoOf(),
-      );
-    case 'publish':
-      gitAuth(token, process.env);
-      return publish(x);
-  }
+  // The modes that read or write the results branch over git.
+  if (inputs.mode === 'report' || inputs.mode === 'publish') gitAuth(inputs.token, process.env);
+  await runMode(inputs, x, {
+    github: () => github(inputs.token, process.env, (line) => core.info(line)),
+    repo: () => repoOf(),
+  });
 }
 
 run().catch((e: unknown) => core.setFailed(e instanceof Error ? e.message : String(e)));

@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { responseProblems } from '../helpers/github/emulator.js';
 import { requestProblems } from '../helpers/github/openapi.js';
 import { jobPermissions } from '../helpers/github/permissions.js';
-import { action, pipeline, submissionYml, workflowRunPayload, world, type World } from '../helpers/action-world.js';
+import { action, pipeline, submissionFiles, workflowRunPayload, world, type World } from '../helpers/action-world.js';
 
 /**
  * The GitHub API emulator refuses what GitHub refuses, so the Action's tests cannot pass on
  * behaviour GitHub would not allow; and the Action copes with what GitHub does to clients
  * (pagination, cut listings, rate limits, server errors).
  */
-const sub = (w: World, team: string, name: string) => ({ 'submission.yml': submissionYml(team, name), 'predictions.csv': w.baseline });
 
 async function call(w: World, token: string, method: string, route: string, body?: unknown) {
   const res = await fetch(`${w.api.url}${route}`, {
@@ -69,7 +68,7 @@ describe('the GitHub API emulator', () => {
       'on: pull_request\npermissions: { contents: read }\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: { pull-requests: write, statuses: write }\n    steps: []\n';
     const own = w.api.jobToken(jobPermissions(wf, 'a'));
     const fork = w.api.jobToken(jobPermissions(wf, 'a', { fork: true }));
-    const pr = await w.openPull('alpha', 'x', sub(w, 'alpha', 'x'));
+    const pr = await w.openPull('alpha', 'x', submissionFiles(w, 'alpha', 'x'));
     const comment = (t: string) => call(w, t, 'POST', `/repos/${w.api.owner}/${w.api.repo}/issues/${pr.number}/comments`, { body: 'hi' });
     expect((await comment(own)).status).toBe(201);
     expect(await comment(fork)).toMatchObject({ status: 403, body: { message: 'Resource not accessible by integration' } });
@@ -82,7 +81,7 @@ describe('the GitHub API emulator', () => {
 
   it('paginates with Link headers, refuses a comment over 65,536 characters', async () => {
     const w = await world();
-    const pr = await w.openPull('alpha', 'x', sub(w, 'alpha', 'x'));
+    const pr = await w.openPull('alpha', 'x', submissionFiles(w, 'alpha', 'x'));
     const t = w.api.jobToken({ 'pull-requests': 'write' });
     for (let i = 0; i < 3; i++) w.api.comments.push({ id: 9000 + i, issue: pr.number, login: 'someone', body: `c${i}`, updates: 0 });
     const first = await call(w, t, 'GET', `/repos/${w.api.owner}/${w.api.repo}/issues/${pr.number}/comments?per_page=2`);
@@ -100,7 +99,7 @@ describe('the GitHub API emulator', () => {
 describe('the Action against what GitHub does to clients', () => {
   it('finds its own comment on the third page of a busy pull request and updates it', async () => {
     const w = await world();
-    const pr = await w.openPull('beta', 'busy', sub(w, 'beta', 'busy'));
+    const pr = await w.openPull('beta', 'busy', submissionFiles(w, 'beta', 'busy'));
     const ran = await pipeline(w, pr, 'beta');
     expect(ran.r!.outputs.comment).toBe('created');
     // 250 comments by others after Podium's own.
@@ -120,7 +119,7 @@ describe('the Action against what GitHub does to clients', () => {
 
   it('refuses a pull request whose files GitHub cannot list in full (more than 3,000)', async () => {
     const w = await world();
-    const pr = await w.openPull('gamma', 'many', sub(w, 'gamma', 'many'));
+    const pr = await w.openPull('gamma', 'many', submissionFiles(w, 'gamma', 'many'));
     const p = w.api.pulls.find((x) => x.number === pr.number)!;
     for (let i = 0; i < 3001; i++) p.files.push({ filename: `submissions/gamma/many/f${i}.txt`, status: 'added' });
     const ran = await pipeline(w, pr, 'gamma');
@@ -133,7 +132,7 @@ describe('the Action against what GitHub does to clients', () => {
 
   it('walks a tree level by level when GitHub cuts the recursive listing', async () => {
     const w = await world({ emulator: { treeEntryLimit: 2 } });
-    const files = { ...sub(w, 'delta', 'deep'), 'notes/a.md': 'a', 'notes/more/b.md': 'b' };
+    const files = { ...submissionFiles(w, 'delta', 'deep'), 'notes/a.md': 'a', 'notes/more/b.md': 'b' };
     const pr = await w.openPull('delta', 'deep', files);
     const ran = await pipeline(w, pr, 'delta');
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
@@ -143,7 +142,7 @@ describe('the Action against what GitHub does to clients', () => {
 
   it('waits out secondary and primary rate limits and retries server errors, saying so in the log', async () => {
     const w = await world();
-    const pr = await w.openPull('eps', 'slow', sub(w, 'eps', 'slow'));
+    const pr = await w.openPull('eps', 'slow', submissionFiles(w, 'eps', 'slow'));
     const repo = `/repos/${w.api.owner}/${w.api.repo}`;
     w.api.faults.push(
       { match: new RegExp(`^GET ${repo}/pulls/${pr.number}/files`), kind: 'secondary-403', retryAfter: 1, times: 1 },

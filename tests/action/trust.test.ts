@@ -7,10 +7,9 @@ import {
   handOver,
   pipeline,
   pullRequestPayload,
-  submissionYml,
+  submissionFiles,
   workflowRunPayload,
   world,
-  type World,
 } from '../helpers/action-world.js';
 import { GFM, mentionsAndReferences, renderGfm, tagsOf } from '../helpers/gfm.js';
 
@@ -18,16 +17,15 @@ import { GFM, mentionsAndReferences, renderGfm, tagsOf } from '../helpers/gfm.js
  * The attacks on the GitHub deployment, each reproduced against the bundled Action with a
  * control that shows the probe succeeds where the protection does not apply.
  */
-const sub = (w: World, team: string, name: string) => ({ 'submission.yml': submissionYml(team, name), 'predictions.csv': w.baseline });
 
 describe('an approval covers the commit it was given for', () => {
   it('a push while the run waits for approval: the approved run evaluates nothing and says to wait for the next run', async () => {
     const w = await world();
     // Control: the same steps without a push in between evaluate the commit.
-    const control = await w.openPull('nu', 'steady', sub(w, 'nu', 'steady'));
+    const control = await w.openPull('nu', 'steady', submissionFiles(w, 'nu', 'steady'));
     expect((await pipeline(w, control, 'nu')).e!.outputs.status).toBe('scored');
 
-    const pr = await w.openPull('mu', 'swap', sub(w, 'mu', 'swap'));
+    const pr = await w.openPull('mu', 'swap', submissionFiles(w, 'mu', 'swap'));
     let moved = '';
     const ran = await pipeline(w, pr, 'mu', {
       // The participant lets prepare see commit M, then pushes B before an organiser approves.
@@ -56,7 +54,7 @@ describe('an approval covers the commit it was given for', () => {
 
   it('a closed and reopened pull request, or a re-run, does not score the same commit again', async () => {
     const w = await world();
-    const pr = await w.openPull('xi', 'once', sub(w, 'xi', 'once'));
+    const pr = await w.openPull('xi', 'once', submissionFiles(w, 'xi', 'once'));
     const first = await pipeline(w, pr, 'xi');
     // Control: the first run is prepared and scored.
     expect(first.p.outputs.ready).toBe('true');
@@ -74,13 +72,13 @@ describe('an approval covers the commit it was given for', () => {
 describe('limits count only pull requests whose author may enter for the team', () => {
   it('five junk pull requests under another team’s folder do not use up its limit', async () => {
     const w = await world({ edit: (y) => y.replace('per_day: 5', 'per_day: 1') });
-    for (let i = 0; i < 5; i++) await w.openPull('victim', `junk-${i}`, sub(w, 'victim', `junk-${i}`), {}, 'mallory');
-    const mine = await w.openPull('victim', 'real', sub(w, 'victim', 'real'));
+    for (let i = 0; i < 5; i++) await w.openPull('victim', `junk-${i}`, submissionFiles(w, 'victim', `junk-${i}`), {}, 'mallory');
+    const mine = await w.openPull('victim', 'real', submissionFiles(w, 'victim', 'real'));
     const p = await action(await w.checkout('p'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(mine.number)), w);
     expect(p.code, p.stdout).toBe(0);
     expect(p.outputs.ready).toBe('true');
     // Control: an earlier open pull request of the team's own member does count.
-    const later = await w.openPull('victim', 'later', sub(w, 'victim', 'later'));
+    const later = await w.openPull('victim', 'later', submissionFiles(w, 'victim', 'later'));
     const held = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(later.sha, 'success', w.headOf(later.number)), w);
     expect(held.code).toBe(1);
     expect(held.stdout).toContain('team victim has used its 1 submission(s) for today');
@@ -95,7 +93,7 @@ describe('participant text in summaries and comments is inert', () => {
     'a file name with line breaks, Markdown, HTML, a mention and an image renders as plain text in the job summary',
     async () => {
       const w = await world();
-      const pr = await w.openPull('omicron', 'names', sub(w, 'omicron', 'names'), { [HOSTILE.replace(/\//g, '_')]: 'x' });
+      const pr = await w.openPull('omicron', 'names', submissionFiles(w, 'omicron', 'names'), { [HOSTILE.replace(/\//g, '_')]: 'x' });
       const v = await action(await w.checkout('v', pr.sha), 'validate', pullRequestPayload(pr.number, pr.sha, pr.base, 'omicron'), w);
       expect(v.code).toBe(1);
       const html = renderGfm(v.summary);
@@ -114,7 +112,7 @@ describe('participant text in summaries and comments is inert', () => {
 describe('the evaluation job checks its runner and its hidden data', () => {
   it('refuses a runner that is not ephemeral, unless competition.yml says why it may be used', async () => {
     const w = await world({ ephemeral: false });
-    const pr = await w.openPull('pi', 'one', sub(w, 'pi', 'one'));
+    const pr = await w.openPull('pi', 'one', submissionFiles(w, 'pi', 'one'));
     const refused = await pipeline(w, pr, 'pi');
     expect(refused.e!.code).toBe(1);
     expect(refused.e!.stdout).toContain('The runner gpu-01 is not ephemeral');
@@ -129,7 +127,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
   it('takes a persistent runner when competition.yml states the reason, and says so to the organisers', async () => {
     const reason = 'one lab machine, re-imaged nightly, in a group restricted to podium-evaluate.yml';
     const w = await world({ ephemeral: false, edit: (y) => `${y}runners:\n  persistent: "${reason}"\n` });
-    const pr = await w.openPull('rho', 'one', sub(w, 'rho', 'one'));
+    const pr = await w.openPull('rho', 'one', submissionFiles(w, 'rho', 'one'));
     const ran = await pipeline(w, pr, 'rho');
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
     expect(ran.e!.stdout).toContain(`::warning::The runner gpu-01 is not ephemeral`);
@@ -138,7 +136,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
 
   it('refuses to run outside a GitHub runner’s own Node.js, where it cannot tell', async () => {
     const w = await world();
-    const pr = await w.openPull('sigma', 'one', sub(w, 'sigma', 'one'));
+    const pr = await w.openPull('sigma', 'one', submissionFiles(w, 'sigma', 'one'));
     const ran = await pipeline({ ...w, runner: { root: '', node: process.execPath } }, pr, 'sigma');
     expect(ran.e!.code).toBe(1);
     expect(ran.e!.stdout).toContain('Podium cannot tell whether this runner is ephemeral');
@@ -151,7 +149,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
 
   it('refuses hidden data kept as a plain folder, unless competition.yml says why; opens the sealed file without leaving it behind', async () => {
     const w = await world();
-    const pr = await w.openPull('tau', 'one', sub(w, 'tau', 'one'));
+    const pr = await w.openPull('tau', 'one', submissionFiles(w, 'tau', 'one'));
     const plain = await pipeline(w, pr, 'tau', { hidden: w.hidden });
     expect(plain.e!.code).toBe(1);
     expect(plain.e!.stdout).toContain('is a plain folder, which every job that reaches this runner could read');
@@ -176,7 +174,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
       edit: (y) =>
         `${y}runners:\n  plain_hidden_data: "fetched by an earlier step of the job from storage the environment's secrets open"\n`,
     });
-    const pr = await w.openPull('upsilon', 'one', sub(w, 'upsilon', 'one'));
+    const pr = await w.openPull('upsilon', 'one', submissionFiles(w, 'upsilon', 'one'));
     const ran = await pipeline(w, pr, 'upsilon');
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
     expect(ran.e!.stdout).toContain('Hidden data: a plain folder, as competition.yml runners.plain_hidden_data allows');
@@ -186,7 +184,7 @@ describe('the evaluation job checks its runner and its hidden data', () => {
 describe('artifacts between jobs', () => {
   it('lose file modes and symbolic links in the hand-off every pipeline here uses, as upload-artifact does', async () => {
     const w = await world();
-    const pr = await w.openPull('phi', 'one', sub(w, 'phi', 'one'));
+    const pr = await w.openPull('phi', 'one', submissionFiles(w, 'phi', 'one'));
     const ran = await pipeline(w, pr, 'phi');
     expect(ran.e!.outputs.status).toBe('scored');
     const ws = await w.checkout('artifact');

@@ -7,7 +7,7 @@ import { checkChanges } from '../../action/src/changes.js';
 import { COMMENT_LIMIT, MARKER, renderComment } from '../../action/src/comment.js';
 import { INERT_MAX, inert } from '../../action/src/inert.js';
 import { GFM, mentionsAndReferences, renderGfm, tagsOf } from '../helpers/gfm.js';
-import { parseRequest } from '../../action/src/modes.js';
+import { parseRequest } from '../../action/src/handoff.js';
 import { checkLimits, usageOf } from '../../runner/src/results/limits.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { exampleCompetition } from '../helpers/competition.js';

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, beforeAll } from 'vitest';
+import { parse } from 'yaml';
 import { initCompetition } from '../../runner/src/init/init.js';
 import { sealFolder } from '../../runner/src/hidden/sealed.js';
 import { artifactRoundTrip } from './github/artifact.js';
@@ -16,7 +18,7 @@ import { useTempDirs } from './temp.js';
 /**
  * A competition on GitHub, as far as this machine can have one: the repository as a bare Git
  * remote, the GitHub API emulator in front of it, and the bundled Action run as a runner runs
- * it (INPUT_* variables, a webhook payload file adapted from @octokit/webhooks-examples,
+ * it (INPUT_* variables, action.yml's defaults included, a webhook payload file adapted from @octokit/webhooks-examples,
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), each job with the token its workflow job
  * declares and the artifacts between jobs passed through a ZIP round trip.
  */
@@ -33,6 +35,10 @@ export const git = (cwd: string, ...args: string[]) =>
     cwd,
     encoding: 'utf8',
   }).trim();
+
+beforeAll(() => {
+  if (!existsSync(BUNDLE)) throw new Error('action/dist/index.js is missing: run npm run bundle:action');
+});
 
 const temp = useTempDirs();
 let emulators: Emulator[] = [];
@@ -91,6 +97,24 @@ export interface ActionOptions {
   token?: string;
 }
 
+/** The variable the runner passes an input in, as @actions/core reads it. */
+const inputVariable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+
+/**
+ * The defaults the action.yml beside a bundle declares, as INPUT_* variables: the runner passes
+ * one for every declared input a step leaves out, so the Action has no defaults of its own.
+ */
+async function declaredDefaults(bundle: string): Promise<Record<string, string>> {
+  const manifest = parse(await readFile(path.join(path.dirname(bundle), '..', 'action.yml'), 'utf8')) as {
+    inputs?: Record<string, { default?: unknown } | null>;
+  };
+  return Object.fromEntries(
+    Object.entries(manifest.inputs ?? {}).flatMap(([name, spec]) =>
+      spec?.default === undefined ? [] : [[inputVariable(name), String(spec.default)]],
+    ),
+  );
+}
+
 /** Runs the bundle in a child process (asynchronously: the emulator answers from this one). */
 export async function action(
   workspace: string,
@@ -130,9 +154,10 @@ export async function action(
     GITHUB_SERVER_URL: 'https://github.example',
     GITHUB_WORKSPACE: workspace,
     RUNNER_TEMP: dir,
+    ...(await declaredDefaults(w.bundle)),
     INPUT_MODE: mode,
     INPUT_TOKEN: token,
-    ...Object.fromEntries(Object.entries(opts.inputs ?? {}).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...Object.fromEntries(Object.entries(opts.inputs ?? {}).map(([k, v]) => [inputVariable(k), v])),
     ...(opts.env ?? {}),
   };
   const child = spawn(opts.runner?.node ?? process.execPath, [w.bundle], { cwd: workspace, env });
@@ -326,6 +351,21 @@ export async function world(opts: WorldOptions = {}): Promise<World> {
 
 export const submissionYml = (team: string, name: string) =>
   `team: ${team}\nname: ${name}\nkind: predictions\npredictions: predictions.csv\n`;
+
+/** A predictions submission's files: its submission.yml and predictions (the baseline's unless given). */
+export const submissionFiles = (w: Pick<World, 'baseline'>, team: string, name: string, predictions = w.baseline) => ({
+  'submission.yml': submissionYml(team, name),
+  'predictions.csv': predictions,
+});
+
+/** The event of the report and publish jobs, which read nothing of it. */
+export const WORKFLOW_RUN = { name: 'workflow_run', payload: {} };
+
+/** An edit of competition.yml that takes container submissions too, built from `image` under small limits. */
+export const takingContainers = (image: string) => (yml: string) =>
+  yml
+    .replace(/kinds: \[.*\]/, 'kinds: [predictions, container]')
+    .replace('leaderboard:', `runtime:\n  timeout_seconds: 10\n  memory_mb: 64\n  base_images: [${image}]\nleaderboard:`);
 
 /** Passes one job's artifact folder to the next job's workspace, as upload/download-artifact do. */
 export async function handOver(fromDir: string, toWorkspace: string, name: string): Promise<void> {

@@ -1,0 +1,110 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hiddenDir } from '../../../runner/src/competition/load.js';
+import { evaluateSubmission } from '../../../runner/src/evaluate/evaluate.js';
+import { openHidden } from '../../../runner/src/hidden/sealed.js';
+import { serializeRecord } from '../../../runner/src/results/record.js';
+import { openCompetition } from '../checkout.js';
+import { fetchFolder } from '../fetch.js';
+import type { GitHub, Repo } from '../github.js';
+import { NOT_EVALUATED_FILE, parseRequest, RECORD_FILE, REQUEST_FILE, startHandoff, type NotEvaluated } from '../handoff.js';
+import type { EvaluateInputs } from '../inputs.js';
+import type { Io } from '../io.js';
+import { checkPullFiles, MAX_SUBMISSION_FILES } from '../pull-files.js';
+import { checkRunner } from '../runner.js';
+
+/**
+ * evaluate — on the self-hosted runner, after an organiser approved the job: checks the
+ * runner is one that keeps nothing between jobs, checks the pull request is still at the
+ * commit the run was prepared for (so the approval covers what is evaluated), fetches the
+ * submission at that commit through the Git data API, opens the sealed hidden data with the
+ * environment's key, evaluates in the sandbox and writes the record. The token can only read;
+ * container logs go to a folder on the runner, never to the job log.
+ */
+export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo: Repo, execPath: string = process.execPath): Promise<void> {
+  const c = await openCompetition(io.workspace, inputs.competition);
+  const runner = await checkRunner(io.env, execPath);
+  if (!runner.ok) {
+    const reason = c.config.runners?.persistent;
+    if (!reason)
+      throw new Error(
+        `${runner.why} An evaluation runs strangers' code next to the hidden data, so Podium refuses such a runner: register it with --ephemeral or just in time (docs/runners.md), or state why this one may be used in competition.yml runners.persistent.`,
+      );
+    io.warn(`${runner.why} Evaluating anyway, as competition.yml runners.persistent says: ${reason}`);
+  } else io.info(`Runner: ${runner.what}.`);
+
+  const prepared = path.resolve(io.workspace, inputs['prepared-dir']);
+  const request = parseRequest(await readFile(path.join(prepared, REQUEST_FILE), 'utf8'));
+  const out = path.resolve(io.workspace, inputs['record-dir']);
+  await startHandoff(out, request);
+  io.output('record-dir', out);
+
+  // The approval was given for this run's commit: evaluate it only if the pull request still holds it.
+  const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: request.pull_request });
+  if (pr.state !== 'open' || pr.head.sha !== request.head_sha) {
+    const note: NotEvaluated = pr.state !== 'open' ? { reason: 'closed' } : { reason: 'moved', head_sha: pr.head.sha };
+    await writeFile(path.join(out, NOT_EVALUATED_FILE), `${JSON.stringify(note)}\n`);
+    io.info(
+      pr.state !== 'open'
+        ? `Pull request #${request.pull_request} was closed after this run was prepared: nothing evaluated.`
+        : `Pull request #${request.pull_request} moved from ${request.head_sha} to ${pr.head.sha} after this run was prepared: nothing evaluated; the new commit has a run of its own.`,
+    );
+    io.output('status', 'not-evaluated');
+    return;
+  }
+  const changes = await checkPullFiles(gh, repo, pr.number, pr.changed_files);
+  if (!changes.ok) throw new Error(changes.why);
+  if (changes.folder !== request.folder) throw new Error(`the pull request now changes ${changes.folder}, not ${request.folder}.`);
+
+  const target = path.join(c.dir, request.folder);
+  await rm(target, { recursive: true, force: true });
+  const maxMb = c.config.limits?.max_file_mb ?? 100;
+  const files = await fetchFolder(gh, repo, request.head_sha, request.folder, c.dir, {
+    maxFiles: MAX_SUBMISSION_FILES,
+    maxFileBytes: maxMb * 1024 * 1024,
+  });
+  io.info(`Fetched ${files.length} file(s) of ${request.folder} at ${request.head_sha}.`);
+
+  const where = hiddenDir(c, inputs.hidden || undefined, io.env);
+  const hidden = await openHidden(where, io.env, c.config.data.hidden.key_env, io.env.RUNNER_TEMP || undefined);
+  try {
+    if (!hidden.sealed) {
+      const reason = c.config.runners?.plain_hidden_data;
+      if (!reason)
+        throw new Error(
+          `the hidden data at ${where} is a plain folder, which every job that reaches this runner could read. Seal it (podium hidden seal) and give the key only to the podium-evaluation environment, or state in competition.yml runners.plain_hidden_data why a plain folder is safe here (for example, an earlier step of this job fetches it).`,
+        );
+      io.info(`Hidden data: a plain folder, as competition.yml runners.plain_hidden_data allows (${reason}).`);
+    } else io.info('Hidden data: opened from the sealed file for this evaluation only.');
+    const logsDir = inputs['logs-dir'];
+    const record = await evaluateSubmission({
+      competition: c,
+      hiddenDir: hidden.dir,
+      submissionDir: target,
+      commit: request.head_sha,
+      env: io.env,
+      ...(io.signal ? { signal: io.signal } : {}),
+      onStep: (s) => io.info(s),
+      ...(request.ladder
+        ? {
+            ladder: {
+              best: (team, phase) => (team === request.team && phase === request.ladder!.phase ? request.ladder!.best : undefined),
+            },
+          }
+        : {}),
+      ...(logsDir
+        ? {
+            onLogs: (logs: string) =>
+              void mkdir(logsDir, { recursive: true }).then(() =>
+                writeFile(path.join(logsDir, `${request.team}-${request.name}-${request.head_sha}.log`), logs),
+              ),
+          }
+        : {}),
+    });
+    await writeFile(path.join(out, RECORD_FILE), serializeRecord(record));
+    io.info(`Result: ${record.status}${record.status === 'scored' ? '' : ` (${record.error.code})`}.`);
+    io.output('status', record.status);
+  } finally {
+    await hidden.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { action, pipeline, submissionFiles, workflowRunPayload, world, WORKFLOW_RUN } from '../helpers/action-world.js';
+
+/**
+ * prepare, the bundled Action on the workflow_run of a validation, against the API emulator and
+ * a bare remote (tests/helpers/action-world.ts): which pull request it takes from what GitHub
+ * reports, the limits it counts, and what it hands the evaluation.
+ */
+describe('prepare', () => {
+  it('under the Ladder: prepare hands the team’s best to the runner, and the comment says the board did not move', async () => {
+    const w = await world({ edit: (y) => y.replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n') });
+    const runnerEnv = { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') };
+    const first = await w.openPull('eta', 'one', submissionFiles(w, 'eta', 'one'));
+    const ran = await pipeline(w, first, 'eta', { runnerEnv });
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    expect((await action(ran.reportWs!, 'publish', WORKFLOW_RUN, w)).code).toBe(0);
+    // Three more right answers: better by 3/600, less than the step.
+    const truth = new Map(
+      (await readFile(path.join(w.hidden, 'truth.csv'), 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',') as [string, string]),
+    );
+    let fixes = 3;
+    const better = w.baseline.replace(/^([^,\n]+),([^\n]+)$/gm, (line, id: string, label: string) => {
+      const right = truth.get(id);
+      if (fixes === 0 || right === undefined || right === label) return line;
+      fixes--;
+      return `${id},${right}`;
+    });
+    const second = await w.openPull('eta', 'two', submissionFiles(w, 'eta', 'two', better));
+    const { p, e, r } = await pipeline(w, second, 'eta', { runnerEnv });
+    expect(p.code, p.stdout).toBe(0);
+    expect(e!.outputs.status, e!.stdout).toBe('scored');
+    const body = w.api.comments.find((c) => c.issue === second.number)!.body;
+    expect(body).toContain('did not beat your best by more than 0.01, so the board still shows your best, 0.8900');
+    expect(body).toMatch(/\| accuracy ↑ \(primary\) \| 0\.8900 \| — \|/);
+    expect(body).not.toContain('f1_macro');
+    expect(r!.code).toBe(0);
+    expect(w.api.violations).toEqual([]);
+  });
+
+  it('pull requests opened at once count against the limit: the first is evaluated, the next is held', async () => {
+    const w = await world({ edit: (y) => y.replace('per_day: 5', 'per_day: 1') });
+    const first = await w.openPull('zulu', 'one', submissionFiles(w, 'zulu', 'one'));
+    const second = await w.openPull('zulu', 'two', submissionFiles(w, 'zulu', 'two'));
+    // Neither has a record yet; both passed validation.
+    const p2 = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(second.sha, 'success', w.headOf(second.number)), w);
+    expect(p2.code).toBe(1);
+    expect(p2.stdout).toContain('team zulu has used its 1 submission(s) for today');
+    const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha, 'success', w.headOf(first.number)), w);
+    expect(p1.code, p1.stdout).toBe(0);
+    expect(p1.outputs.ready).toBe('true');
+  });
+
+  it('a push after validation: the old head is no longer a pull request head, so nothing is evaluated', async () => {
+    const w = await world();
+    const pr = await w.openPull('eps', 'moved', submissionFiles(w, 'eps', 'moved'));
+    w.api.pulls[0]!.headSha = 'f'.repeat(40);
+    const prepWs = await w.checkout('prepare');
+    const p = await action(prepWs, 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
+    expect(p.code).toBe(0);
+    expect(p.outputs.ready).toBe('false');
+    expect(p.stdout).toContain('No open pull request has');
+  });
+
+  it('the same commit in another fork’s pull request is not taken for the team’s own', async () => {
+    const w = await world();
+    const mine = await w.openPull('zeta', 'real', submissionFiles(w, 'zeta', 'real'));
+    // Anyone can push a team's public commit to a fork of their own and open a pull request with it.
+    const victim = w.api.pulls[0]!;
+    w.api.pulls.push({ ...victim, number: 2, headRef: 'copy', headRepo: 'mallory/sound-events', author: 'mallory' });
+    const theirs = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(2)), w);
+    expect(theirs.code).toBe(1);
+    expect(theirs.outputs.ready).toBe('false');
+    expect(theirs.stdout).toContain('without a teams.yml, each participant submits as a team of one named by their GitHub login');
+    // Control: the run of the team's own pull request is prepared, for that pull request.
+    const own = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(mine.sha, 'success', w.headOf(1)), w);
+    expect(own.outputs).toMatchObject({ ready: 'true', 'pull-request': '1', 'head-sha': mine.sha });
+  });
+});
