@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
-import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { evaluateShard, evaluateSubmission, mergeShards } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { loadCompetition } from '../../runner/src/competition/load.js';
 import { parseScores } from '../../runner/src/sandbox/container/scoring-program.js';
@@ -50,14 +50,22 @@ const programMetric = (name: string, direction = 'maximize', label?: string) =>
  * metrics given as competition.yml lines, the program's folder (a Dockerfile and its files),
  * and more `scoring:` lines.
  */
-async function programCompetition(opts: { metrics: string; files: Record<string, string>; scoring?: string; timeout?: number }) {
+async function programCompetition(opts: {
+  metrics: string;
+  files: Record<string, string>;
+  scoring?: string;
+  timeout?: number;
+  /** Container submissions too, on the busybox image. */
+  containers?: boolean;
+}) {
   const ex = await exampleCompetition(await temp(), {
     edit: (y) =>
-      y
+      (opts.containers ? y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]') : y)
         .replace(/metrics:\n[\s\S]*?\nphases:/, `metrics:\n${opts.metrics}\nphases:`)
         .replace(
           /leaderboard:[\s\S]*$/,
-          `scoring:\n  program:\n    build: scoring\n    timeout_seconds: ${opts.timeout ?? 20}\n${opts.scoring ?? ''}`,
+          `scoring:\n  program:\n    build: scoring\n    timeout_seconds: ${opts.timeout ?? 20}\n${opts.scoring ?? ''}` +
+            (opts.containers ? `runtime:\n  timeout_seconds: 20\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\n` : ''),
         ),
   });
   await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
@@ -121,6 +129,28 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
     const plain = await evaluateBaseline(await setup(SCORER));
     if (plain.status !== 'scored') throw new Error(plain.error.message);
     expect(plain.detailed_results).toContain('<h1>Per class</h1>');
+  });
+
+  it('scores a sharded container run with the program too: the merged predictions reach it as one file', async () => {
+    const made = await programCompetition({
+      metrics: `  - name: accuracy\n    primary: true\n${programMetric('program_accuracy')}`,
+      files: { Dockerfile: `FROM ${BASE_IMAGE}\nCOPY score.sh /score.sh\nCMD ["/bin/sh", "/score.sh"]\n`, 'score.sh': `${SCORER}\n` },
+      containers: true,
+    });
+    const predict = `awk -F, 'NR==1{print "id,label"; next} {print $1 "," ($2 > -21 ? "music" : "speech")}' /input/test.csv > /output/predictions.csv`;
+    const dir = await made.ex.submit('t', 'box', {
+      'submission.yml': 'team: t\nname: box\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+      'run.sh': `${predict}\n`,
+    });
+    const opts = { competition: made.competition, hiddenDir: made.ex.hidden, submissionDir: dir, commit: 'c'.repeat(40) };
+    const whole = await evaluateSubmission(opts);
+    if (whole.status !== 'scored') throw new Error(whole.error.message);
+    const parts = [await evaluateShard(opts, { index: 1, count: 2 }), await evaluateShard(opts, { index: 2, count: 2 })];
+    const merged = await mergeShards(opts, parts);
+    if (merged.status !== 'scored') throw new Error(merged.error.message);
+    expect(merged.scores.public.program_accuracy!.value).toBeCloseTo(whole.scores.public.program_accuracy!.value, 12);
+    expect(merged.scores.public.program_accuracy!.value).toBeCloseTo(merged.scores.public.accuracy!.value, 10);
   });
 
   it('with a sealed private part, runs on each part apart: public scores shown, private ones sealed', async () => {

@@ -68,6 +68,8 @@ export async function fromShards(opts: EvaluateOptions, ctx: RecordContext, shar
     predictions: loaded.predictions,
     file,
     items: itemsOf(loaded.predictions),
+    // Kept as text, like a container's own predictions: a scoring program reads this file.
+    text: { text, format },
     resources,
     ...(provenance ? { containerProvenance: provenance } : {}),
   };
