@@ -36,7 +36,9 @@ export async function fromShards(opts: EvaluateOptions, ctx: RecordContext, shar
   }
   const formats = new Set(ordered.map((s) => s.predictions!.format));
   if (formats.size !== 1)
-    throw new MergeError('the shards wrote predictions in different formats; they must all be CSV or all JSON Lines.');
+    throw new MergeError(
+      'the shards wrote predictions in different formats; they must all be in one format (CSV, JSON Lines or a TREC run).',
+    );
   const format = [...formats][0]!;
   const text = joinTexts(
     ordered.map((s) => s.predictions!.text),
