@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateShard, evaluateSubmission, mergeShards } from '../../runner/src/evaluate/evaluate.js';
-import { inShard, parseShard, parseShardFile, shardColumn, shardInputs, shardOf, type ShardFile } from '../../runner/src/evaluate/shard.js';
+import { unitColumn } from '../../runner/src/scoring/dataset.js';
+import { inShard, parseShard, parseShardFile, shardInputs, shardOf, type ShardFile } from '../../runner/src/evaluate/shard.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
@@ -41,7 +42,7 @@ describe('shard assignment', () => {
     const collection = ['doc,text', ...Array.from({ length: 30 }, (_, i) => `d${i},caption ${i}`)].join('\n') + '\n';
     await writeFile(path.join(from, 'topics.csv'), topics);
     await writeFile(path.join(from, 'collection.csv'), collection);
-    const column = shardColumn({ id: 'doc', query: 'query', reads: new Set(['ranking']) });
+    const column = unitColumn({ id: 'doc', query: 'query', reads: new Set(['ranking']) });
     expect(column).toBe('query');
     const seen: string[] = [];
     for (const index of [1, 2, 3]) {
@@ -52,7 +53,7 @@ describe('shard assignment', () => {
     }
     expect(seen.sort()).toEqual(topics.trim().split('\n').slice(1).sort());
     // Control: split by the document column, the topics table has no such column and is not split by query.
-    expect(shardColumn({ id: 'doc', reads: new Set(['label']) })).toBe('doc');
+    expect(unitColumn({ id: 'doc', reads: new Set(['label']) })).toBe('doc');
   });
 
   it('reads I/N and refuses anything else', () => {

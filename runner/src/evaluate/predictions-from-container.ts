@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatFor } from '../competition/load.js';
-import { itemsOf, type ScoringSpec } from '../scoring/dataset.js';
+import { itemsOf, unitColumn, type ScoringSpec } from '../scoring/dataset.js';
 import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
 import type { SubmissionConfig } from '../submission/schema.js';
-import { shardColumn, shardInputs, type Shard } from './shard.js';
+import { shardInputs, type Shard } from './shard.js';
 import { engineOf, type EvaluateOptions } from './options.js';
 import type { Ran, RecordContext } from './record-context.js';
 
@@ -33,7 +33,7 @@ export async function fromContainer(
       step(`preparing the inputs of shard ${shard.index}/${shard.count}`);
       shardDir = await mkdtemp(path.join(os.tmpdir(), 'podium-shard-'));
       inputDir = path.join(shardDir, 'inputs');
-      await shardInputs(path.join(opts.hiddenDir, inputs), inputDir, shardColumn(spec), shard);
+      await shardInputs(path.join(opts.hiddenDir, inputs), inputDir, unitColumn(spec), shard);
     }
     const ran = await predictionsFromContainer(c, opts.hiddenDir, opts.submissionDir, sub, spec, engine, step, {
       ...(opts.smi ? { smi: opts.smi } : {}),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Competition } from '../competition/load.js';
-import { sameWithinQueries, TruthError, type ScoringSpec } from '../scoring/dataset.js';
+import { sameWithinQueries, TruthError, unitColumn, type ScoringSpec } from '../scoring/dataset.js';
 import type { Table } from '../scoring/table.js';
 
 /** Row numbers of the truth in its public and its private part. */
@@ -31,7 +31,7 @@ export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): Part
     if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, p.split_column);
   } else {
     // Retrieval is split by query: all of a query's judgements go to the same part.
-    const by = spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+    const by = unitColumn(spec);
     const ids = truth.columns.get(by);
     if (!ids || ids.kind !== 'key') throw new TruthError(`the truth has no column "${by}"`);
     const seed = p.seed ?? 1;

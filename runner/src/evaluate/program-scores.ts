@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatFor } from '../competition/load.js';
-import { TruthError, type ScoringSpec } from '../scoring/dataset.js';
+import { TruthError, unitColumn, type ScoringSpec } from '../scoring/dataset.js';
 import { subsetRows } from '../scoring/subset.js';
 import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
 import type { ErrorInfo } from '../results/schema.js';
@@ -44,7 +44,7 @@ export async function programScores(
   let inputs: ProgramInput[] = [{ truth: { file: truthFile }, predictions: { name, text } }];
   if (parts) {
     // Retrieval parts are sets of queries: the program sees those queries' rows whole.
-    const by = spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+    const by = unitColumn(spec);
     const ids = truth.columns.get(by);
     if (ids?.kind !== 'key') throw new TruthError(`the truth has no column "${by}"`);
     const truthText = await readFile(truthFile, 'utf8');

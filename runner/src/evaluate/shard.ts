@@ -84,11 +84,6 @@ async function filterTable(from: string, to: string, idColumn: string, shard: Sh
   return true;
 }
 
-/** The column whose values split a test set between shards: the query for retrieval, where a shard ranks the whole collection for its queries. */
-export function shardColumn(spec: { id: string; query?: string; reads: ReadonlySet<string> }): string {
-  return spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
-}
-
 /**
  * A copy of a container's inputs folder holding the shard's share: tables (CSV, JSON Lines)
  * with the id column keep the shard's rows. When the folder has no such table, its top-level

@@ -1008,3 +1008,12 @@ export function wholeGrades(truth: Table, spec: ScoringSpec): boolean {
   const g = truth.columns.get(spec.target);
   return g?.kind !== 'number' || g.values.every((v) => Number.isInteger(v));
 }
+
+/**
+ * The column whose values are the units a test set is split by — between shards, between the
+ * public and private parts, into a scoring program's parts: the query for retrieval, where a
+ * query's judgements and ranked list belong together, else the id.
+ */
+export function unitColumn(spec: { id: string; query?: string; reads: ReadonlySet<string> }): string {
+  return spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
+}
