@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -13,6 +13,7 @@ import { action, BUNDLE, pullRequestPayload, ROOT, submissionFiles, world } from
 const manifest = async () =>
   parse(await readFile(path.join(ROOT, 'action.yml'), 'utf8')) as {
     inputs: Record<string, { required?: boolean; default?: string }>;
+    outputs: Record<string, { description: string }>;
   };
 
 /** An input reader over INPUT_* values as the runner sets them: action.yml's defaults, then the step's own. */
@@ -21,6 +22,18 @@ async function asRunnerSets(step: Record<string, string>): Promise<(name: string
   const values: Record<string, string> = { ...Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.default ?? ''])), ...step };
   return (name) => values[name] ?? '';
 }
+
+describe('the Action’s outputs', () => {
+  it('are declared in action.yml, each one the modes set', async () => {
+    const dir = path.join(ROOT, 'action', 'src', 'modes');
+    const set = new Set<string>();
+    for (const file of await readdir(dir)) {
+      for (const m of (await readFile(path.join(dir, file), 'utf8')).matchAll(/io\.output\('([^']+)'/g)) set.add(m[1]!);
+    }
+    expect(set.size).toBeGreaterThan(5);
+    expect(new Set(Object.keys((await manifest()).outputs))).toEqual(set);
+  });
+});
 
 describe('the Action’s inputs', () => {
   it('are the ones action.yml declares, and each that must name something has its default there', async () => {
