@@ -9,8 +9,9 @@ import {
   percentileInterval,
 } from '../../runner/src/scoring/bootstrap.js';
 import { argsort } from '../../runner/src/scoring/metrics/sort.js';
-import { findMetric, MetricUndefinedError, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
+import { findMetric, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
 import { seededRandom } from '../../runner/src/example/data.js';
+import { binaryOf, binaryUnits, multiOf, multiUnits, regressionOf, regressionUnits, valueOrUndefined } from '../helpers/scoring-inputs.js';
 
 describe('resample draws', () => {
   it('draw every unit count once in total, the same for the same seed and resample', () => {
@@ -71,61 +72,6 @@ function binaryInput(n: number, seed: number, p: number): ScoringInput {
   const predicted = Int32Array.from(truth, (t) => (r() < p ? t : 1 - t));
   const score = Float64Array.from(truth, (t) => Math.round((r() * 0.6 + t * 0.3) * 20) / 20);
   return { units: n, classes: { classes: ['0', '1'], truth, predicted, score } };
-}
-
-/** Units of a two-class problem: truth, predicted label, and a score with ties; `weight` how often the unit counts. */
-const binaryUnits = fc.array(
-  fc.record({ truth: fc.nat(1), predicted: fc.nat(1), score: fc.nat(20).map((x) => x / 20), weight: fc.nat(3) }),
-  { minLength: 1, maxLength: 60 },
-);
-const binaryOf = (units: { truth: number; predicted: number; score: number }[]): ScoringInput => ({
-  units: units.length,
-  classes: {
-    classes: ['0', '1'],
-    truth: Int32Array.from(units, (u) => u.truth),
-    predicted: Int32Array.from(units, (u) => u.predicted),
-    score: Float64Array.from(units, (u) => u.score),
-  },
-});
-
-/** Units of a four-class problem, with one score per class summing to 1. */
-const multiUnits = fc.array(
-  fc.record({
-    truth: fc.nat(3),
-    predicted: fc.nat(3),
-    raw: fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 4, maxLength: 4 }),
-    weight: fc.nat(3),
-  }),
-  { minLength: 1, maxLength: 60 },
-);
-const multiOf = (units: { truth: number; predicted: number; raw: number[] }[]): ScoringInput => ({
-  units: units.length,
-  classes: {
-    classes: ['a', 'b', 'c', 'd'],
-    truth: Int32Array.from(units, (u) => u.truth),
-    predicted: Int32Array.from(units, (u) => u.predicted),
-    classScores: [0, 1, 2, 3].map((k) => Float64Array.from(units, (u) => u.raw[k]! / u.raw.reduce((s, x) => s + x, 0))),
-  },
-});
-
-/** Units of a regression problem, whole numbers so that ranks tie. */
-const regressionUnits = fc.array(fc.record({ truth: fc.nat(20), predicted: fc.nat(20), weight: fc.nat(3) }), {
-  minLength: 1,
-  maxLength: 60,
-});
-const regressionOf = (units: { truth: number; predicted: number }[]): ScoringInput => ({
-  units: units.length,
-  regression: { truth: Float64Array.from(units, (u) => u.truth), predicted: Float64Array.from(units, (u) => u.predicted) },
-});
-
-/** The metric's value, or 'undefined' where it has none. */
-function valueOrUndefined(evaluate: () => number): number | 'undefined' {
-  try {
-    return evaluate();
-  } catch (e: unknown) {
-    if (e instanceof MetricUndefinedError) return 'undefined';
-    throw e;
-  }
 }
 
 describe('weighted evaluation equals evaluating the resample itself', () => {
