@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderComment } from '../../action/src/comment.js';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
@@ -41,15 +42,31 @@ describe('the Ladder step (Blum & Hardt, 2015)', () => {
     expect(ladderStep(1.26, 1.3, 0.05, 'minimize')).toEqual({ shown: 1.3, improved: false });
   });
 
-  it('never lowers a shown score: rounding an improvement stays above the best', () => {
-    let best: number | undefined;
-    let x = 0.5;
-    for (let i = 0; i < 2000; i++) {
-      x += Math.sin(i * 12.9898) * 0.004 + 0.0003;
-      const next = ladderStep(x, best, 0.003, 'maximize');
-      if (best !== undefined) expect(next.shown).toBeGreaterThanOrEqual(best);
-      best = next.shown;
-    }
+  it('never moves a shown score the wrong way, and shows only multiples of the step', () => {
+    // A walk of scores, each the last plus up to three steps either way: moves near the step are common.
+    const walks = fc.record({
+      start: fc.double({ min: -100, max: 100, noNaN: true }),
+      moves: fc.array(
+        fc.integer({ min: -300, max: 300 }).map((k) => k / 100),
+        { minLength: 1, maxLength: 200 },
+      ),
+      step: fc.constantFrom(0.001, 0.003, 0.01, 0.05, 0.1, 0.5, 2),
+      direction: fc.constantFrom('maximize' as const, 'minimize' as const),
+    });
+    fc.assert(
+      fc.property(walks, ({ start, moves, step, direction }) => {
+        let best: number | undefined;
+        let x = start;
+        for (const move of moves) {
+          x += move * step;
+          const next = ladderStep(x, best, step, direction);
+          if (best !== undefined) expect(direction === 'maximize' ? next.shown >= best : next.shown <= best).toBe(true);
+          expect(next.shown).toBe(roundToStep(next.shown, step));
+          best = next.shown;
+        }
+      }),
+      { seed: 42, numRuns: 300 },
+    );
   });
 });
 
