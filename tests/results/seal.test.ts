@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../runner/src/cli/main.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
@@ -45,6 +46,71 @@ describe('sealing', () => {
     expect(() => unseal('main/t/n/other', s, KEY)).toThrow(/do not decrypt/);
     expect(() => unseal('main/t/n/abc', s, randomBytes(32))).toThrow(/sealed with key/);
     expect(() => unseal('main/t/n/abc', { ...s, commitment: '0'.repeat(64) }, KEY)).toThrow(/do not match the commitment/);
+  });
+
+  /** Scores of a few metrics, any finite values, some with an interval. */
+  const scoreMaps = fc.dictionary(
+    fc.stringMatching(/^[a-z][a-z0-9_@]{0,19}$/),
+    fc.record(
+      {
+        value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        ci: fc.record({
+          low: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          high: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          level: fc.constantFrom(0.9, 0.95, 0.99),
+          method: fc.constant('percentile-bootstrap'),
+        }),
+      },
+      { requiredKeys: ['value'] },
+    ),
+    { minKeys: 1, maxKeys: 4 },
+  );
+  const recordIds = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
+
+  it('opens to the scores sealed, as JSON keeps them, for any record id and scores', () => {
+    fc.assert(
+      fc.property(recordIds, scoreMaps, (id, scores) => {
+        const s = seal(id, scores, KEY);
+        const opened = unseal(id, s, KEY);
+        expect(opened.scores).toEqual(JSON.parse(JSON.stringify(scores)));
+        expect(s.commitment).toBe(commitmentOf(id, opened.salt, JSON.stringify(scores)));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('seals scores of the same metrics to boxes of the same length, whatever the values', () => {
+    const sameMetrics = scoreMaps.chain((a) =>
+      fc.tuple(
+        fc.constant(a),
+        fc
+          .tuple(...Object.keys(a).map(() => fc.double({ noNaN: true, noDefaultInfinity: true })))
+          .map((values) => Object.fromEntries(Object.entries(a).map(([name, score], i) => [name, { ...score, value: values[i]! }]))),
+      ),
+    );
+    fc.assert(
+      fc.property(sameMetrics, ([a, b]) => {
+        const length = (scores: typeof a) => Buffer.from(seal('main/t/n/abc', scores, KEY).ciphertext, 'base64').length;
+        expect(length(a)).toBe(length(b));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('refuses a box with any bit changed, or moved to any other record', () => {
+    const parts = fc.constantFrom('ciphertext' as const, 'iv' as const, 'tag' as const);
+    fc.assert(
+      fc.property(recordIds, recordIds, scoreMaps, parts, fc.nat(), fc.nat(7), (id, other, scores, part, at, bit) => {
+        const s = seal(id, scores, KEY);
+        // Control: as sealed, it opens.
+        expect(unseal(id, s, KEY).scores).toEqual(JSON.parse(JSON.stringify(scores)));
+        const bytes = Buffer.from(s[part], 'base64');
+        bytes[at % bytes.length]! ^= 1 << bit;
+        expect(() => unseal(id, { ...s, [part]: bytes.toString('base64') }, KEY)).toThrow(/do not decrypt/);
+        if (other !== id) expect(() => unseal(other, s, KEY)).toThrow(/do not decrypt/);
+      }),
+      { seed: 42, numRuns: 200 },
+    );
   });
 });
 
