@@ -79,7 +79,7 @@ describe('readTable', () => {
         expect(rowsOf(t)).toEqual(oracle.rows.map(asPodium));
         expect(Array.from(t.lines)).toEqual(oracle.lines);
       }),
-      { seed: 42, numRuns: 40 },
+      { seed: 42, numRuns: 25 },
     );
   });
 
@@ -125,7 +125,7 @@ describe('readTable', () => {
         if (refusal === undefined) expect(rowsOf(await read)).toEqual(oracle!.rows.map(asPodium));
         else await expect(read).rejects.toThrow(reason[refusal] ?? refusal);
       }),
-      { seed: 42, numRuns: 300 },
+      { seed: 42, numRuns: 200 },
     );
   });
 
