@@ -8,6 +8,7 @@ import { inShard, parseShard, parseShardFile, shardColumn, shardInputs, shardOf,
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+import { argv } from '../helpers/argv.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
 import { readWithCsvParse } from '../helpers/csv-oracle.js';
 import { useTempDirs } from '../helpers/temp.js';
@@ -192,17 +193,7 @@ describe('a sharded evaluation', () => {
       const before = asked.length;
       const r = await runCli(ex.dir, [
         'evaluate',
-        '--competition',
-        '.',
-        '--hidden',
-        ex.hidden,
-        '--commit',
-        COMMIT,
-        '--shard',
-        `${k}/4`,
-        '--out',
-        out,
-        dir,
+        ...argv({ competition: '.', hidden: ex.hidden, commit: COMMIT, shard: `${k}/4`, out }, dir),
       ]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`shard ${k}/4`);
@@ -213,17 +204,7 @@ describe('a sharded evaluation', () => {
     const out = path.join(ex.dir, '..', 'merged.json');
     const m = await runCli(ex.dir, [
       'merge',
-      '--competition',
-      '.',
-      '--hidden',
-      ex.hidden,
-      '--commit',
-      COMMIT,
-      '--submission',
-      dir,
-      '--out',
-      out,
-      ...parts.reverse(),
+      ...argv({ competition: '.', hidden: ex.hidden, commit: COMMIT, submission: dir, out }, ...parts.reverse()),
     ]);
     expect(m.code, m.err).toBe(0);
     const merged = JSON.parse(await readFile(out, 'utf8')) as ResultRecord;

@@ -14,6 +14,7 @@ import { checkRecord, recordPath, serializeRecord } from '../../runner/src/resul
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkReveal, exactSealId, revealPhase, unseal } from '../../runner/src/results/seal.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition, submissionYml, type ExampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -211,7 +212,7 @@ describe('a phase under the Ladder', () => {
     await writeFile(path.join(results, recordPath(first!)), serializeRecord(first!));
     const dir = await variant('plus-three', 3);
     const io = captureIO(ex.dir, ENV);
-    const code = await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--results', results, dir], io);
+    const code = await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, results }, dir)], io);
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     expect(io.out()).toContain(
@@ -219,7 +220,7 @@ describe('a phase under the Ladder', () => {
     );
     // Without a history to read (no git repository, no --results), it says so rather than guess.
     const io2 = captureIO(ex.dir, ENV);
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, dir], io2)).toBe(2);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden }, dir)], io2)).toBe(2);
     expect(io2.err()).toContain('the Ladder needs the results history');
   });
 
@@ -238,25 +239,25 @@ describe('a phase under the Ladder', () => {
       'predictions.csv': await ex.baselinePredictions(),
     });
     const first = io();
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'a.json', sub], first)).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'a.json' }, sub)], first)).toBe(0);
     expect(first.out()).toContain('(the Ladder: your best, rounded to 0.01; exact scores sealed)');
     expect(await main(['publish', '--competition', ex.dir, 'a.json'], io())).toBe(0);
     const second = io();
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'b.json', copy], second)).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'b.json' }, copy)], second)).toBe(0);
     expect(second.out()).toContain('so your best again');
     expect(await main(['publish', '--competition', ex.dir, 'b.json'], io())).toBe(0);
 
     const after = () => new Date(Date.parse(ex.competition.config.phases[0]!.end) + 1000);
     const done = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], done, { now: after })).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], done, { now: after })).toBe(0);
     expect(done.out()).toContain('2 record(s) of phase main behind the Ladder: every exact public score matches its commitment.');
     expect(done.out()).not.toContain('private leaderboard');
     expect(done.out()).toMatch(/public leaderboard, exact scores[\s\S]*\| +1 \| baseline +\| nearest-centroid +\| +0\.8850/);
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], captureIO(root, {}))).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], captureIO(root, {}))).toBe(0);
 
     // Reproducing a record behind the Ladder compares its exact scores, with the key.
     const again = io();
-    expect(await main(['reproduce', '--competition', ex.dir, '--hidden', ex.hidden, 'b.json'], again)).toBe(0);
+    expect(await main(['reproduce', ...argv({ competition: ex.dir, hidden: ex.hidden }, 'b.json')], again)).toBe(0);
     expect(again.out()).toMatch(/\| f1_macro +\| +0\.\d+ +\| +0\.\d+ +\| yes/);
     expect(again.out()).toContain('Reproduced within a relative 1e-9.');
   });

@@ -10,6 +10,7 @@ import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkReveal, commitmentOf, keyId, revealPhase, seal, unseal, type Reveal } from '../../runner/src/results/seal.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -156,32 +157,32 @@ describe('a phase with a sealed private leaderboard', () => {
     const { root, ex } = await sealedCompetition();
     const io = () => captureIO(root, { ...ENV });
     const sub = path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid');
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'r.json', sub], io())).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'r.json' }, sub)], io())).toBe(0);
     expect(await main(['publish', '--competition', ex.dir, 'r.json'], io())).toBe(0);
     const record = JSON.parse(await readFile(path.join(root, 'r.json'), 'utf8')) as ResultRecord;
 
     const early = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], early)).toBe(2);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], early)).toBe(2);
     expect(early.err()).toContain('its private scores stay sealed until then');
 
     const after = () => new Date(Date.parse(ex.competition.config.phases[0]!.end) + 1000);
     const wrongKey = captureIO(root, { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') });
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], wrongKey, { now: after })).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], wrongKey, { now: after })).toBe(1);
     expect(wrongKey.err()).toContain('Nothing was published.');
 
     const done = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], done, { now: after })).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], done, { now: after })).toBe(0);
     expect(done.out()).toContain('1 sealed record(s) of phase main: every private score matches its commitment.');
     expect(done.out()).toContain('Published reveals/main.json');
     expect(done.out()).toMatch(/private leaderboard[\s\S]*\| +1 \| baseline +\| nearest-centroid/);
 
     // Anyone, without the key, checks the published reveal against the records.
     const check = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], check)).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], check)).toBe(0);
 
     // The site shows the private board next to the public one, checked.
     const site = captureIO(root, {});
-    expect(await main(['leaderboard', 'build', '--competition', ex.dir, '--out', 'site'], site, { buildSite })).toBe(0);
+    expect(await main(['leaderboard', 'build', ...argv({ competition: ex.dir, out: 'site' })], site, { buildSite })).toBe(0);
     const html = await readFile(path.join(root, 'site', 'index.html'), 'utf8');
     expect(html).toContain('<h2 id="private-main">Private leaderboard</h2>');
     expect(html).toContain('every score matches the commitment published with its record');
@@ -199,7 +200,7 @@ describe('a phase with a sealed private leaderboard', () => {
     expect(checkReveal(reveal, [record])).toEqual([]);
     await writeFile(path.join(root, 'forged.json'), JSON.stringify(forged));
     const caught = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check', '--out', 'forged.json'], caught)).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true, out: 'forged.json' })], caught)).toBe(1);
 
     // A record rewritten on the results branch after the fact is named, with the commit.
     const work = path.join(root, 'tamper');
@@ -209,7 +210,7 @@ describe('a phase with a sealed private leaderboard', () => {
     execFileSync('git', ['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '-am', 'touch up'], { cwd: work });
     execFileSync('git', ['push', '--quiet', 'origin', 'results'], { cwd: work });
     const tampered = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], tampered)).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], tampered)).toBe(1);
     expect(tampered.err()).toMatch(/results\/main\/baseline\/nearest-centroid\/[0-9a-f]+\.json was changed after it was committed/);
   });
 
