@@ -39,7 +39,7 @@ describe('resample draws', () => {
         expect(a.reduce((s, x) => s + x, 0)).toBe(n);
         expect(again.every((x, i) => x === a[i])).toBe(true);
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 100 },
     );
   });
 });
@@ -54,14 +54,14 @@ describe('argsort', () => {
     );
     // Also a view that starts inside its buffer, as a column of a larger table does.
     const column = fc
-      .tuple(fc.array(value, { maxLength: 2000 }), fc.nat(3))
+      .tuple(fc.array(value, { maxLength: 1000 }), fc.nat(3))
       .map(([xs, skip]) => new Float64Array([...Array<number>(skip).fill(7), ...xs]).subarray(skip));
     fc.assert(
       fc.property(column, (values) => {
         const want = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]! || i - j);
         expect(Array.from(argsort(values))).toEqual(want);
       }),
-      { seed: 42, numRuns: 150 },
+      { seed: 42, numRuns: 100 },
     );
   });
 });
@@ -88,7 +88,7 @@ describe('weighted evaluation equals evaluating the resample itself', () => {
           else expect(Math.abs(weighted - direct)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(direct)));
         },
       ),
-      { seed: 42, numRuns: 100 },
+      { seed: 42, numRuns: 50 },
     );
   };
   it.each([
@@ -176,7 +176,7 @@ describe('percentile intervals', () => {
         expect(ci.low).toBeLessThanOrEqual(ci.high);
         expect(ci.high).toBeLessThanOrEqual(Math.max(...defined));
       }),
-      { seed: 42, numRuns: 300 },
+      { seed: 42, numRuns: 200 },
     );
   });
 
@@ -197,7 +197,7 @@ describe('percentile intervals', () => {
           }
         }
       }),
-      { seed: 42, numRuns: 50 },
+      { seed: 42, numRuns: 25 },
     );
   });
 });
@@ -246,7 +246,7 @@ describe('paired comparison', () => {
         expect(ab.aBetter && ba.aBetter).toBe(false);
         expect(ab.resamples).toBe(ps.length);
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 100 },
     );
   });
 
@@ -263,7 +263,7 @@ describe('paired comparison', () => {
       fc.property(fc.array(fc.double(), { maxLength: 100 }), (xs) => {
         expect(Array.from(decodeReplicates(encodeReplicates(Float64Array.from(xs))))).toEqual(xs.map(Math.fround));
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 100 },
     );
   });
 });

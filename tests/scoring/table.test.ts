@@ -125,7 +125,7 @@ describe('readTable', () => {
         if (refusal === undefined) expect(rowsOf(await read)).toEqual(oracle!.rows.map(asPodium));
         else await expect(read).rejects.toThrow(reason[refusal] ?? refusal);
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 100 },
     );
   });
 
@@ -144,7 +144,7 @@ describe('readTable', () => {
         const col = (await readTable({ text }, request)).columns.get('score')!;
         expect(col.kind === 'number' && Array.from(col.values)).toEqual(values.map((v) => (v === '' ? NaN : Number(v))));
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 100 },
     );
   });
 
