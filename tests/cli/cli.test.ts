@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../runner/src/cli/main.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -46,13 +47,12 @@ describe('podium score', () => {
     const { code, out } = await run(
       root,
       'score',
-      '--truth',
-      path.join(ex.hidden, 'truth.csv'),
-      '--predictions',
-      path.join(ex.dir, 'submissions/baseline/nearest-centroid/predictions.csv'),
-      '--metrics',
-      'accuracy,f1_macro',
-      '--json',
+      ...argv({
+        truth: path.join(ex.hidden, 'truth.csv'),
+        predictions: path.join(ex.dir, 'submissions/baseline/nearest-centroid/predictions.csv'),
+        metrics: 'accuracy,f1_macro',
+        json: true,
+      }),
     );
     expect(code).toBe(0);
     const parsed = JSON.parse(out) as { metrics: Record<string, number> };
@@ -67,19 +67,15 @@ describe('podium score', () => {
     const { code, out } = await run(
       root,
       'score',
-      '--truth',
-      't.csv',
-      '--predictions',
-      'p.csv',
-      '--metrics',
-      'accuracy,roc_auc',
-      '--id-column',
-      'key',
-      '--label-column',
-      'y',
-      '--score-column',
-      'p',
-      '--json',
+      ...argv({
+        truth: 't.csv',
+        predictions: 'p.csv',
+        metrics: 'accuracy,roc_auc',
+        idColumn: 'key',
+        labelColumn: 'y',
+        scoreColumn: 'p',
+        json: true,
+      }),
     );
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ metrics: { accuracy: 1 / 3, roc_auc: 0.5 } });
@@ -92,12 +88,7 @@ describe('podium score', () => {
     const { code, err } = await run(
       root,
       'score',
-      '--truth',
-      path.join(ex.hidden, 'truth.csv'),
-      '--predictions',
-      'p.csv',
-      '--metrics',
-      'accuracy',
+      ...argv({ truth: path.join(ex.hidden, 'truth.csv'), predictions: 'p.csv', metrics: 'accuracy' }),
     );
     expect(code).toBe(1);
     expect(err).toContain('1 row repeats an id');
@@ -105,7 +96,7 @@ describe('podium score', () => {
   });
 
   it('refuses an unknown metric with a suggestion', async () => {
-    const { code, err } = await run('/', 'score', '--truth', 'a', '--predictions', 'b', '--metrics', 'acuracy');
+    const { code, err } = await run('/', 'score', ...argv({ truth: 'a', predictions: 'b', metrics: 'acuracy' }));
     expect(code).toBe(2);
     expect(err).toContain('unknown metric "acuracy". Did you mean "accuracy"?');
   });
@@ -148,20 +139,14 @@ describe('podium validate and evaluate', () => {
     const ok = await run(
       root,
       'evaluate',
-      '--competition',
-      ex.dir,
-      '--hidden',
-      ex.hidden,
-      '--out',
-      'out/r.json',
-      path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+      ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'out/r.json' }, path.join(ex.dir, 'submissions/baseline/nearest-centroid')),
     );
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('✓ baseline/nearest-centroid: scored — accuracy 0.8850');
     expect(JSON.parse(await readFile(path.join(root, 'out/r.json'), 'utf8'))).toMatchObject({ status: 'scored' });
 
     const dir = await ex.submit('t', 'n', { 'submission.yml': 'team: t\n' });
-    const bad = await run(root, 'evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--json', dir);
+    const bad = await run(root, 'evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, json: true }, dir));
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out)).toMatchObject({ status: 'rejected', error: { code: 'invalid-submission' } });
   });
@@ -172,13 +157,7 @@ describe('podium validate and evaluate', () => {
     const { code, err } = await run(
       root,
       'evaluate',
-      '--competition',
-      ex.dir,
-      '--hidden',
-      ex.hidden,
-      '--out',
-      root,
-      path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+      ...argv({ competition: ex.dir, hidden: ex.hidden, out: root }, path.join(ex.dir, 'submissions/baseline/nearest-centroid')),
     );
     expect(code).toBe(1);
     expect(err).toContain(`podium evaluate: --out ${root} is a folder.\n  fix: give a file name, such as record.json.\n`);
@@ -187,8 +166,8 @@ describe('podium validate and evaluate', () => {
 
   it('leaderboard build works before any result exists', async () => {
     const root = await temp();
-    expect((await run(root, 'init', 'comp', '--example', '--hidden', 'hidden')).code).toBe(0);
-    const { code, out } = await run(root, 'leaderboard', 'build', '--competition', 'comp', '--out', 'site');
+    expect((await run(root, 'init', 'comp', ...argv({ example: true, hidden: 'hidden' }))).code).toBe(0);
+    const { code, out } = await run(root, 'leaderboard', 'build', ...argv({ competition: 'comp', out: 'site' }));
     expect(code).toBe(0);
     expect(out).toContain('(no scored submissions yet)');
     expect(await readFile(path.join(root, 'site/index.html'), 'utf8')).toContain('No scored submissions yet.');
@@ -206,7 +185,7 @@ describe('podium validate and evaluate', () => {
 
   it('evaluate on a folder that is not a competition says what to do', async () => {
     const root = await temp();
-    const { code, err } = await run(root, 'evaluate', '--competition', root, '--hidden', root, root);
+    const { code, err } = await run(root, 'evaluate', ...argv({ competition: root, hidden: root }, root));
     expect(code).toBe(1);
     expect(err).toContain('is this a competition folder? (podium init makes one)');
   });
@@ -215,18 +194,18 @@ describe('podium validate and evaluate', () => {
 describe('podium init, publish and leaderboard', () => {
   it('plays a round: init, evaluate, publish twice, build', async () => {
     const root = await temp();
-    expect((await run(root, 'init', 'comp', '--example', '--hidden', 'hidden', '--title', 'My <Bench>')).code).toBe(0);
+    expect((await run(root, 'init', 'comp', ...argv({ example: true, hidden: 'hidden', title: 'My <Bench>' }))).code).toBe(0);
     execFileSync('git', ['init', '--quiet', '--bare', path.join(root, 'origin.git')]);
     execFileSync('git', ['remote', 'add', 'origin', '../origin.git'], { cwd: path.join(root, 'comp') });
     const sub = 'comp/submissions/baseline/nearest-centroid';
-    expect((await run(root, 'evaluate', '--competition', 'comp', '--hidden', 'hidden', '--out', 'r.json', sub)).code).toBe(0);
+    expect((await run(root, 'evaluate', ...argv({ competition: 'comp', hidden: 'hidden', out: 'r.json' }, sub))).code).toBe(0);
     const first = await run(root, 'publish', '--competition', 'comp', 'r.json');
     expect(first.code).toBe(0);
     expect(first.out).toContain('✓ recorded main/baseline/nearest-centroid/');
     const again = await run(root, 'publish', '--competition', 'comp', 'r.json');
     expect(again.out).toContain('= already recorded');
 
-    const built = await run(root, 'leaderboard', 'build', '--competition', 'comp', '--out', 'site');
+    const built = await run(root, 'leaderboard', 'build', ...argv({ competition: 'comp', out: 'site' }));
     expect(built.code).toBe(0);
     expect(built.out).toMatch(/\| +1 \| baseline \| nearest-centroid \| +0\.8850 \|/);
     const html = await readFile(path.join(root, 'site/index.html'), 'utf8');

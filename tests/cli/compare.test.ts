@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleData, gaussianNaiveBayes, loudnessRule, toCsv } from '../../runner/src/example/data.js';
+import { argv } from '../helpers/argv.js';
 import { runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -38,7 +39,7 @@ describe('podium compare', () => {
   it('says A is better when the paired interval is above zero', async () => {
     const root = await temp();
     await files(root);
-    const { code, out } = await run(root, 'compare', '--truth', 'truth.csv', '--metric', 'accuracy', 'strong.csv', 'weak.csv');
+    const { code, out } = await run(root, 'compare', ...argv({ truth: 'truth.csv', metric: 'accuracy' }, 'strong.csv', 'weak.csv'));
     expect(code).toBe(0);
     expect(out).toContain('accuracy: A 0.9133, B 0.5367');
     expect(out).toContain('Verdict: A is better.');
@@ -47,13 +48,13 @@ describe('podium compare', () => {
   it('calls a close pair statistically tied, and B better when it is', async () => {
     const root = await temp();
     await files(root);
-    const tied = await run(root, 'compare', '--truth', 'truth.csv', '--metric', 'accuracy', '--json', 'strong.csv', 'half.csv');
+    const tied = await run(root, 'compare', ...argv({ truth: 'truth.csv', metric: 'accuracy', json: true }, 'strong.csv', 'half.csv'));
     const result = JSON.parse(tied.out) as { verdict: string; difference: { low: number; high: number }; resamples: number; seed: number };
     expect(result.verdict).toBe('statistically tied');
     expect(result.difference.low).toBeLessThanOrEqual(0);
     expect(result.difference.high).toBeGreaterThan(0);
     expect(result.resamples).toBe(1000);
-    const reversed = await run(root, 'compare', '--truth', 'truth.csv', '--metric', 'f1_macro', 'weak.csv', 'strong.csv');
+    const reversed = await run(root, 'compare', ...argv({ truth: 'truth.csv', metric: 'f1_macro' }, 'weak.csv', 'strong.csv'));
     expect(reversed.out).toContain('Verdict: B is better.');
   });
 });
@@ -65,30 +66,12 @@ describe('podium score with intervals', () => {
     const csv = await run(
       root,
       'score',
-      '--truth',
-      'truth.csv',
-      '--predictions',
-      'strong.csv',
-      '--metrics',
-      'accuracy,cohen_kappa',
-      '--ci',
-      '--resamples',
-      '200',
-      '--json',
+      ...argv({ truth: 'truth.csv', predictions: 'strong.csv', metrics: 'accuracy,cohen_kappa', ci: true, resamples: 200, json: true }),
     );
     const jsonl = await run(
       root,
       'score',
-      '--truth',
-      'truth.csv',
-      '--predictions',
-      'strong.jsonl',
-      '--metrics',
-      'accuracy,cohen_kappa',
-      '--ci',
-      '--resamples',
-      '200',
-      '--json',
+      ...argv({ truth: 'truth.csv', predictions: 'strong.jsonl', metrics: 'accuracy,cohen_kappa', ci: true, resamples: 200, json: true }),
     );
     expect(csv.code).toBe(0);
     expect(jsonl.out).toBe(csv.out);
@@ -102,15 +85,7 @@ describe('podium score with intervals', () => {
     const text = await run(
       root,
       'score',
-      '--truth',
-      'truth.csv',
-      '--predictions',
-      'strong.csv',
-      '--metrics',
-      'accuracy',
-      '--ci',
-      '--resamples',
-      '50',
+      ...argv({ truth: 'truth.csv', predictions: 'strong.csv', metrics: 'accuracy', ci: true, resamples: 50 }),
     );
     expect(text.out).toMatch(/\| accuracy \| +0\.9133 \| 0\.\d{4} – 0\.\d{4} \|/);
     expect(text.out).toContain('percentile bootstrap over 600 items, 50 resamples');
@@ -120,15 +95,7 @@ describe('podium score with intervals', () => {
     const { code, err } = await run(
       '/',
       'score',
-      '--truth',
-      'a',
-      '--predictions',
-      'b',
-      '--metrics',
-      'accuracy',
-      '--ci',
-      '--resamples',
-      'lots',
+      ...argv({ truth: 'a', predictions: 'b', metrics: 'accuracy', ci: true, resamples: 'lots' }),
     );
     expect(code).toBe(2);
     expect(err).toContain('--resamples takes a whole number from 0 to 100000.');

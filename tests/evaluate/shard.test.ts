@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateShard, evaluateSubmission, mergeShards } from '../../runner/src/evaluate/evaluate.js';
 import { unitColumn } from '../../runner/src/scoring/dataset.js';
@@ -8,7 +9,9 @@ import { inShard, parseShard, parseShardFile, shardInputs, shardOf, type ShardFi
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+import { argv } from '../helpers/argv.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
+import { readWithCsvParse } from '../helpers/csv-oracle.js';
 import { useTempDirs } from '../helpers/temp.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -20,7 +23,7 @@ afterEach(async () => {
 const COMMIT = 'c'.repeat(40);
 
 describe('shard assignment', () => {
-  it('puts every id in exactly one shard, by a hash that does not change', () => {
+  it('spreads ids evenly, by a hash that does not change', () => {
     // Fixed values, computed by an independent FNV-1a (32-bit) in Python: a change here would
     // split ids differently between runner versions.
     expect([shardOf('seg-0001', 4), shardOf('seg-0002', 4), shardOf('', 4), shardOf('é', 7), shardOf('hello', 1000)]).toEqual([
@@ -28,12 +31,53 @@ describe('shard assignment', () => {
     ]);
     expect(shardOf('a', 1)).toBe(1);
     const counts = [0, 0, 0, 0];
-    for (let i = 0; i < 4000; i++) {
-      const s = shardOf(`id-${i}`, 4);
-      counts[s - 1]!++;
-      expect([1, 2, 3, 4].filter((k) => inShard(`id-${i}`, { index: k, count: 4 }))).toEqual([s]);
-    }
+    for (let i = 0; i < 4000; i++) counts[shardOf(`id-${i}`, 4) - 1]!++;
     for (const c of counts) expect(c).toBeGreaterThan(800);
+  });
+
+  it('puts every id in exactly one shard', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.integer({ min: 1, max: 200 }), (id, count) => {
+        const s = shardOf(id, count);
+        expect(Number.isInteger(s) && s >= 1 && s <= count).toBe(true);
+        const holders = Array.from({ length: count }, (_, k) => k + 1).filter((index) => inShard(id, { index, count }));
+        expect(holders).toEqual([s]);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('splits a CSV table so that csv-parse reads each row back from exactly one shard', async () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', '7', ' ', ',', '"', '\n', '\r\n', '\r', 'é', '🙂'), maxLength: 10 });
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const tables = fc.record({
+      rows: fc.array(fc.tuple(text, text), { maxLength: 30 }),
+      count: fc.integer({ min: 1, max: 4 }),
+      eol: fc.constantFrom('\n', '\r\n'),
+    });
+    const root = await temp();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(tables, async ({ rows, count, eol }) => {
+        const from = path.join(root, `from-${++run}`);
+        await mkdir(from);
+        await writeFile(path.join(from, 'test.csv'), ['id,text', ...rows.map((r) => r.map(quote).join(','))].join(eol) + eol);
+        // Podium reads inputs as keys: blanks around a value are not part of it.
+        const want = rows.map((r) => r.map((v) => v.trim()));
+        const seen: string[][] = [];
+        for (let index = 1; index <= count; index++) {
+          const to = path.join(root, `to-${run}-${index}`);
+          await shardInputs(from, to, 'id', { index, count });
+          const read = readWithCsvParse(await readFile(path.join(to, 'test.csv'), 'utf8'));
+          expect(read.header).toEqual(['id', 'text']);
+          for (const row of read.rows) expect(inShard(row[0]!, { index, count }), row[0]).toBe(true);
+          seen.push(...read.rows);
+        }
+        const order = (xs: string[][]) => xs.map((x) => JSON.stringify(x)).sort();
+        expect(order(seen)).toEqual(order(want));
+      }),
+      { seed: 42, numRuns: 25 },
+    );
   });
 
   it('splits retrieval inputs by query: each shard gets its topics and the whole collection', async () => {
@@ -150,17 +194,7 @@ describe('a sharded evaluation', () => {
       const before = asked.length;
       const r = await runCli(ex.dir, [
         'evaluate',
-        '--competition',
-        '.',
-        '--hidden',
-        ex.hidden,
-        '--commit',
-        COMMIT,
-        '--shard',
-        `${k}/4`,
-        '--out',
-        out,
-        dir,
+        ...argv({ competition: '.', hidden: ex.hidden, commit: COMMIT, shard: `${k}/4`, out }, dir),
       ]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`shard ${k}/4`);
@@ -171,17 +205,7 @@ describe('a sharded evaluation', () => {
     const out = path.join(ex.dir, '..', 'merged.json');
     const m = await runCli(ex.dir, [
       'merge',
-      '--competition',
-      '.',
-      '--hidden',
-      ex.hidden,
-      '--commit',
-      COMMIT,
-      '--submission',
-      dir,
-      '--out',
-      out,
-      ...parts.reverse(),
+      ...argv({ competition: '.', hidden: ex.hidden, commit: COMMIT, submission: dir, out }, ...parts.reverse()),
     ]);
     expect(m.code, m.err).toBe(0);
     const merged = JSON.parse(await readFile(out, 'utf8')) as ResultRecord;

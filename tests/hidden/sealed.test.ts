@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../runner/src/cli/main.js';
 import { isSealedData, MAGIC, openHidden, sealEntries, sealFolder, unsealInto } from '../../runner/src/hidden/sealed.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -145,9 +146,9 @@ describe('hidden data sealed at rest', () => {
     const ex = await exampleCompetition(root);
     const key = randomBytes(32).toString('hex');
     const sealedFile = path.join(root, 'hidden.sealed');
-    const cli = async (...argv: string[]) => {
+    const cli = async (...args: string[]) => {
       const io = captureIO(root, { PODIUM_DATA_KEY: key, PODIUM_SEAL_KEY: randomBytes(32).toString('hex') });
-      const code = await main(argv, io);
+      const code = await main(args, io);
       return { code, out: io.out(), err: io.err() };
     };
     const sealed = await cli('hidden', 'seal', ex.hidden, sealedFile);
@@ -155,9 +156,8 @@ describe('hidden data sealed at rest', () => {
     expect(sealed.out).toMatch(/^Sealed \d+ file\(s\)/);
     expect((await cli('hidden', 'seal', ex.hidden, sealedFile)).err).toContain('exists already');
     const sub = path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid');
-    const args = ['evaluate', '--competition', ex.dir, '--json', sub];
-    const fromFolder = await cli(...args.slice(0, 3), '--hidden', ex.hidden, ...args.slice(3));
-    const fromSealed = await cli(...args.slice(0, 3), '--hidden', sealedFile, ...args.slice(3));
+    const fromFolder = await cli('evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, json: true }, sub));
+    const fromSealed = await cli('evaluate', ...argv({ competition: ex.dir, hidden: sealedFile, json: true }, sub));
     expect(fromSealed.code, fromSealed.err).toBe(0);
     const scores = (out: string) => JSON.parse(out) as { scores: { public: unknown }; provenance: { data_hash: string } };
     expect(scores(fromSealed.out).scores.public).toEqual(scores(fromFolder.out).scores.public);
@@ -166,7 +166,7 @@ describe('hidden data sealed at rest', () => {
     expect((await cli('hidden', 'open', sealedFile, opened)).code).toBe(0);
     expect(await contents(opened)).toEqual(await contents(ex.hidden));
     const wrong = captureIO(root, { PODIUM_DATA_KEY: randomBytes(32).toString('hex') });
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', sealedFile, sub], wrong)).toBe(1);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: sealedFile }, sub)], wrong)).toBe(1);
     expect(wrong.err()).toContain('sealed with another key');
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderComment } from '../../action/src/comment.js';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
@@ -13,6 +14,7 @@ import { checkRecord, recordPath, serializeRecord } from '../../runner/src/resul
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkReveal, exactSealId, revealPhase, unseal } from '../../runner/src/results/seal.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition, submissionYml, type ExampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -41,15 +43,31 @@ describe('the Ladder step (Blum & Hardt, 2015)', () => {
     expect(ladderStep(1.26, 1.3, 0.05, 'minimize')).toEqual({ shown: 1.3, improved: false });
   });
 
-  it('never lowers a shown score: rounding an improvement stays above the best', () => {
-    let best: number | undefined;
-    let x = 0.5;
-    for (let i = 0; i < 2000; i++) {
-      x += Math.sin(i * 12.9898) * 0.004 + 0.0003;
-      const next = ladderStep(x, best, 0.003, 'maximize');
-      if (best !== undefined) expect(next.shown).toBeGreaterThanOrEqual(best);
-      best = next.shown;
-    }
+  it('never moves a shown score the wrong way, and shows only multiples of the step', () => {
+    // A walk of scores, each the last plus up to three steps either way: moves near the step are common.
+    const walks = fc.record({
+      start: fc.double({ min: -100, max: 100, noNaN: true }),
+      moves: fc.array(
+        fc.integer({ min: -300, max: 300 }).map((k) => k / 100),
+        { minLength: 1, maxLength: 200 },
+      ),
+      step: fc.constantFrom(0.001, 0.003, 0.01, 0.05, 0.1, 0.5, 2),
+      direction: fc.constantFrom('maximize' as const, 'minimize' as const),
+    });
+    fc.assert(
+      fc.property(walks, ({ start, moves, step, direction }) => {
+        let best: number | undefined;
+        let x = start;
+        for (const move of moves) {
+          x += move * step;
+          const next = ladderStep(x, best, step, direction);
+          if (best !== undefined) expect(direction === 'maximize' ? next.shown >= best : next.shown <= best).toBe(true);
+          expect(next.shown).toBe(roundToStep(next.shown, step));
+          best = next.shown;
+        }
+      }),
+      { seed: 42, numRuns: 300 },
+    );
   });
 });
 
@@ -194,7 +212,7 @@ describe('a phase under the Ladder', () => {
     await writeFile(path.join(results, recordPath(first!)), serializeRecord(first!));
     const dir = await variant('plus-three', 3);
     const io = captureIO(ex.dir, ENV);
-    const code = await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--results', results, dir], io);
+    const code = await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, results }, dir)], io);
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     expect(io.out()).toContain(
@@ -202,7 +220,7 @@ describe('a phase under the Ladder', () => {
     );
     // Without a history to read (no git repository, no --results), it says so rather than guess.
     const io2 = captureIO(ex.dir, ENV);
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, dir], io2)).toBe(1);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden }, dir)], io2)).toBe(1);
     expect(io2.err()).toContain('the Ladder needs the results history');
   });
 
@@ -221,25 +239,25 @@ describe('a phase under the Ladder', () => {
       'predictions.csv': await ex.baselinePredictions(),
     });
     const first = io();
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'a.json', sub], first)).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'a.json' }, sub)], first)).toBe(0);
     expect(first.out()).toContain('(the Ladder: your best, rounded to 0.01; exact scores sealed)');
     expect(await main(['publish', '--competition', ex.dir, 'a.json'], io())).toBe(0);
     const second = io();
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'b.json', copy], second)).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'b.json' }, copy)], second)).toBe(0);
     expect(second.out()).toContain('so your best again');
     expect(await main(['publish', '--competition', ex.dir, 'b.json'], io())).toBe(0);
 
     const after = () => new Date(Date.parse(ex.competition.config.phases[0]!.end) + 1000);
     const done = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], done, { now: after })).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], done, { now: after })).toBe(0);
     expect(done.out()).toContain('2 record(s) of phase main behind the Ladder: every exact public score matches its commitment.');
     expect(done.out()).not.toContain('private leaderboard');
     expect(done.out()).toMatch(/public leaderboard, exact scores[\s\S]*\| +1 \| baseline +\| nearest-centroid +\| +0\.8850/);
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], captureIO(root, {}))).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], captureIO(root, {}))).toBe(0);
 
     // Reproducing a record behind the Ladder compares its exact scores, with the key.
     const again = io();
-    expect(await main(['reproduce', '--competition', ex.dir, '--hidden', ex.hidden, 'b.json'], again)).toBe(0);
+    expect(await main(['reproduce', ...argv({ competition: ex.dir, hidden: ex.hidden }, 'b.json')], again)).toBe(0);
     expect(again.out()).toMatch(/\| f1_macro +\| +0\.\d+ +\| +0\.\d+ +\| yes/);
     expect(again.out()).toContain('Reproduced within a relative 1e-9.');
   });

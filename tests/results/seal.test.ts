@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../runner/src/cli/main.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
@@ -9,6 +10,7 @@ import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkReveal, commitmentOf, keyId, revealPhase, seal, unseal, type Reveal } from '../../runner/src/results/seal.js';
+import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -45,6 +47,71 @@ describe('sealing', () => {
     expect(() => unseal('main/t/n/other', s, KEY)).toThrow(/do not decrypt/);
     expect(() => unseal('main/t/n/abc', s, randomBytes(32))).toThrow(/sealed with key/);
     expect(() => unseal('main/t/n/abc', { ...s, commitment: '0'.repeat(64) }, KEY)).toThrow(/do not match the commitment/);
+  });
+
+  /** Scores of a few metrics, any finite values, some with an interval. */
+  const scoreMaps = fc.dictionary(
+    fc.stringMatching(/^[a-z][a-z0-9_@]{0,19}$/),
+    fc.record(
+      {
+        value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        ci: fc.record({
+          low: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          high: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          level: fc.constantFrom(0.9, 0.95, 0.99),
+          method: fc.constant('percentile-bootstrap'),
+        }),
+      },
+      { requiredKeys: ['value'] },
+    ),
+    { minKeys: 1, maxKeys: 4 },
+  );
+  const recordIds = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
+
+  it('opens to the scores sealed, as JSON keeps them, for any record id and scores', () => {
+    fc.assert(
+      fc.property(recordIds, scoreMaps, (id, scores) => {
+        const s = seal(id, scores, KEY);
+        const opened = unseal(id, s, KEY);
+        expect(opened.scores).toEqual(JSON.parse(JSON.stringify(scores)));
+        expect(s.commitment).toBe(commitmentOf(id, opened.salt, JSON.stringify(scores)));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('seals scores of the same metrics to boxes of the same length, whatever the values', () => {
+    const sameMetrics = scoreMaps.chain((a) =>
+      fc.tuple(
+        fc.constant(a),
+        fc
+          .tuple(...Object.keys(a).map(() => fc.double({ noNaN: true, noDefaultInfinity: true })))
+          .map((values) => Object.fromEntries(Object.entries(a).map(([name, score], i) => [name, { ...score, value: values[i]! }]))),
+      ),
+    );
+    fc.assert(
+      fc.property(sameMetrics, ([a, b]) => {
+        const length = (scores: typeof a) => Buffer.from(seal('main/t/n/abc', scores, KEY).ciphertext, 'base64').length;
+        expect(length(a)).toBe(length(b));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('refuses a box with any bit changed, or moved to any other record', () => {
+    const parts = fc.constantFrom('ciphertext' as const, 'iv' as const, 'tag' as const);
+    fc.assert(
+      fc.property(recordIds, recordIds, scoreMaps, parts, fc.nat(), fc.nat(7), (id, other, scores, part, at, bit) => {
+        const s = seal(id, scores, KEY);
+        // Control: as sealed, it opens.
+        expect(unseal(id, s, KEY).scores).toEqual(JSON.parse(JSON.stringify(scores)));
+        const bytes = Buffer.from(s[part], 'base64');
+        bytes[at % bytes.length]! ^= 1 << bit;
+        expect(() => unseal(id, { ...s, [part]: bytes.toString('base64') }, KEY)).toThrow(/do not decrypt/);
+        if (other !== id) expect(() => unseal(other, s, KEY)).toThrow(/do not decrypt/);
+      }),
+      { seed: 42, numRuns: 200 },
+    );
   });
 });
 
@@ -90,32 +157,32 @@ describe('a phase with a sealed private leaderboard', () => {
     const { root, ex } = await sealedCompetition();
     const io = () => captureIO(root, { ...ENV });
     const sub = path.join(ex.dir, 'submissions', 'baseline', 'nearest-centroid');
-    expect(await main(['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'r.json', sub], io())).toBe(0);
+    expect(await main(['evaluate', ...argv({ competition: ex.dir, hidden: ex.hidden, out: 'r.json' }, sub)], io())).toBe(0);
     expect(await main(['publish', '--competition', ex.dir, 'r.json'], io())).toBe(0);
     const record = JSON.parse(await readFile(path.join(root, 'r.json'), 'utf8')) as ResultRecord;
 
     const early = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], early)).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], early)).toBe(1);
     expect(early.err()).toContain('its private scores stay sealed until then');
 
     const after = () => new Date(Date.parse(ex.competition.config.phases[0]!.end) + 1000);
     const wrongKey = captureIO(root, { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') });
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], wrongKey, { now: after })).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], wrongKey, { now: after })).toBe(1);
     expect(wrongKey.err()).toContain('Nothing was published.');
 
     const done = io();
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main'], done, { now: after })).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main' })], done, { now: after })).toBe(0);
     expect(done.out()).toContain('1 sealed record(s) of phase main: every private score matches its commitment.');
     expect(done.out()).toContain('Published reveals/main.json');
     expect(done.out()).toMatch(/private leaderboard[\s\S]*\| +1 \| baseline +\| nearest-centroid/);
 
     // Anyone, without the key, checks the published reveal against the records.
     const check = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], check)).toBe(0);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], check)).toBe(0);
 
     // The site shows the private board next to the public one, checked.
     const site = captureIO(root, {});
-    expect(await main(['leaderboard', 'build', '--competition', ex.dir, '--out', 'site'], site, { buildSite })).toBe(0);
+    expect(await main(['leaderboard', 'build', ...argv({ competition: ex.dir, out: 'site' })], site, { buildSite })).toBe(0);
     const html = await readFile(path.join(root, 'site', 'index.html'), 'utf8');
     expect(html).toContain('<h2 id="private-main">Private leaderboard</h2>');
     expect(html).toContain('every score matches the commitment published with its record');
@@ -133,7 +200,7 @@ describe('a phase with a sealed private leaderboard', () => {
     expect(checkReveal(reveal, [record])).toEqual([]);
     await writeFile(path.join(root, 'forged.json'), JSON.stringify(forged));
     const caught = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check', '--out', 'forged.json'], caught)).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true, out: 'forged.json' })], caught)).toBe(1);
 
     // A record rewritten on the results branch after the fact is named, with the commit.
     const work = path.join(root, 'tamper');
@@ -143,7 +210,7 @@ describe('a phase with a sealed private leaderboard', () => {
     execFileSync('git', ['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '-am', 'touch up'], { cwd: work });
     execFileSync('git', ['push', '--quiet', 'origin', 'results'], { cwd: work });
     const tampered = captureIO(root, {});
-    expect(await main(['reveal', '--competition', ex.dir, '--phase', 'main', '--check'], tampered)).toBe(1);
+    expect(await main(['reveal', ...argv({ competition: ex.dir, phase: 'main', check: true })], tampered)).toBe(1);
     expect(tampered.err()).toMatch(/results\/main\/baseline\/nearest-centroid\/[0-9a-f]+\.json was changed after it was committed/);
   });
 

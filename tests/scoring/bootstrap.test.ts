@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bootstrapIntervals,
@@ -10,6 +11,7 @@ import {
 import { argsort } from '../../runner/src/scoring/metrics/sort.js';
 import { findMetric, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
 import { seededRandom } from '../../runner/src/example/data.js';
+import { binaryOf, binaryUnits, multiOf, multiUnits, regressionOf, regressionUnits, valueOrUndefined } from '../helpers/scoring-inputs.js';
 
 describe('resample draws', () => {
   it('draw every unit count once in total, the same for the same seed and resample', () => {
@@ -26,18 +28,41 @@ describe('resample draws', () => {
     expect(zeros).toBeGreaterThan(0.33);
     expect(zeros).toBeLessThan(0.41);
   });
+
+  it('draw n out of n for any n, seed and resample, the same each time', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 10_000 }), (n, seed, b) => {
+        const a = new Uint32Array(n);
+        const again = new Uint32Array(n);
+        drawCounts(n, seed, b, a);
+        drawCounts(n, seed, b, again);
+        expect(a.reduce((s, x) => s + x, 0)).toBe(n);
+        expect(again.every((x, i) => x === a[i])).toBe(true);
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+  });
 });
 
 describe('argsort', () => {
-  it('orders like a stable comparison sort, negatives, zeros and ties included', () => {
-    const r = seededRandom(5);
-    const values = Float64Array.from({ length: 5000 }, () => Math.round((r() - 0.5) * 200) / 10);
-    values[0] = -0;
-    values[1] = 0;
-    values[2] = -1e300;
-    values[3] = 5e-324;
-    const want = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]! || i - j);
-    expect(Array.from(argsort(values))).toEqual(want);
+  it('orders like a stable comparison sort, negatives, zeros, infinities and ties included', () => {
+    // Few distinct values make ties; any double makes every radix digit count.
+    const value = fc.oneof(
+      fc.double({ noNaN: true }),
+      fc.constantFrom(0, -0, 5e-324, -1e300, Infinity, -Infinity),
+      fc.integer({ min: -100, max: 100 }).map((x) => x / 10),
+    );
+    // Also a view that starts inside its buffer, as a column of a larger table does.
+    const column = fc
+      .tuple(fc.array(value, { maxLength: 1000 }), fc.nat(3))
+      .map(([xs, skip]) => new Float64Array([...Array<number>(skip).fill(7), ...xs]).subarray(skip));
+    fc.assert(
+      fc.property(column, (values) => {
+        const want = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]! || i - j);
+        expect(Array.from(argsort(values))).toEqual(want);
+      }),
+      { seed: 42, numRuns: 100 },
+    );
   });
 });
 
@@ -49,90 +74,44 @@ function binaryInput(n: number, seed: number, p: number): ScoringInput {
   return { units: n, classes: { classes: ['0', '1'], truth, predicted, score } };
 }
 
-/** The same data with each unit repeated as often as the weights say. */
-function expand(input: ScoringInput, w: Uint32Array): ScoringInput {
-  const idx: number[] = [];
-  w.forEach((c, i) => {
-    for (let k = 0; k < c; k++) idx.push(i);
-  });
-  const pick = <T extends Int32Array | Float64Array>(a: T | undefined, make: (n: number) => T): T | undefined => {
-    if (!a) return undefined;
-    const out = make(idx.length);
-    idx.forEach((i, k) => (out[k] = a[i]!));
-    return out;
-  };
-  const out: ScoringInput = { units: idx.length };
-  if (input.classes) {
-    const c = input.classes;
-    out.classes = {
-      classes: c.classes,
-      truth: pick(c.truth, (n) => new Int32Array(n))!,
-      ...(c.predicted ? { predicted: pick(c.predicted, (n) => new Int32Array(n))! } : {}),
-      ...(c.score ? { score: pick(c.score, (n) => new Float64Array(n))! } : {}),
-      ...(c.classScores ? { classScores: c.classScores.map((s) => pick(s, (n) => new Float64Array(n))!) } : {}),
-    };
-  }
-  if (input.regression) {
-    out.regression = {
-      truth: pick(input.regression.truth, (n) => new Float64Array(n))!,
-      predicted: pick(input.regression.predicted, (n) => new Float64Array(n))!,
-    };
-  }
-  return out;
-}
-
 describe('weighted evaluation equals evaluating the resample itself', () => {
-  const binary = binaryInput(300, 11, 0.8);
-  const r = seededRandom(3);
-  const k = 4;
-  const truth = Int32Array.from({ length: 300 }, (_, i) => (i < k ? i : Math.floor(r() * k)));
-  const rawScores = Array.from({ length: k }, () => Float64Array.from({ length: 300 }, () => Math.round(r() * 10) + 1));
-  const classScores = rawScores.map((col) => Float64Array.from(col, (v, i) => v / rawScores.reduce((s, x) => s + x[i]!, 0)));
-  const multi: ScoringInput = {
-    units: 300,
-    classes: {
-      classes: ['a', 'b', 'c', 'd'],
-      truth,
-      predicted: Int32Array.from(truth, (t) => (r() < 0.6 ? t : Math.floor(r() * k))),
-      classScores,
-    },
-  };
-  const regression: ScoringInput = {
-    units: 300,
-    regression: {
-      truth: Float64Array.from({ length: 300 }, () => Math.round(r() * 20)),
-      predicted: Float64Array.from({ length: 300 }, () => Math.round(r() * 20)),
-    },
-  };
-  const cases: [string, ScoringInput][] = [
-    ...[
-      'accuracy',
-      'balanced_accuracy',
-      'f1',
-      'f1_macro',
-      'f1_weighted',
-      'precision_micro',
-      'recall_macro',
-      'matthews_corrcoef',
-      'cohen_kappa',
-      'roc_auc',
-      'average_precision',
-    ].map((m) => [m, binary] as [string, ScoringInput]),
-    ...['f1_macro', 'roc_auc_ovr', 'log_loss', 'top_k_accuracy'].map((m) => [m, multi] as [string, ScoringInput]),
-    ...['mean_absolute_error', 'root_mean_squared_error', 'r2', 'pearson', 'spearman'].map(
-      (m) => [m, regression] as [string, ScoringInput],
-    ),
-  ];
-  it.each(cases)('%s', (metric, input) => {
+  const check = <U extends { weight: number }>(metric: string, units: fc.Arbitrary<U[]>, inputOf: (u: U[]) => ScoringInput) => {
     const m = findMetric(metric)!;
-    const evaluate = m.prepare(input);
-    const w = new Uint32Array(input.units);
-    for (const b of [0, 1, 2]) {
-      drawCounts(input.units, 99, b, w);
-      const direct = m.prepare(expand(input, w))();
-      expect(Math.abs(evaluate(w) - direct)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(direct)));
-    }
-  });
+    fc.assert(
+      fc.property(
+        units.filter((us) => us.some((u) => u.weight > 0)),
+        (us) => {
+          const w = Uint32Array.from(us, (u) => u.weight);
+          const weighted = valueOrUndefined(() => m.prepare(inputOf(us))(w));
+          const direct = valueOrUndefined(() => m.prepare(inputOf(us.flatMap((u) => Array<U>(u.weight).fill(u))))());
+          if (weighted === 'undefined' || direct === 'undefined') expect(weighted).toBe(direct);
+          else expect(Math.abs(weighted - direct)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(direct)));
+        },
+      ),
+      { seed: 42, numRuns: 50 },
+    );
+  };
+  it.each([
+    'accuracy',
+    'balanced_accuracy',
+    'f1',
+    'f1_macro',
+    'f1_weighted',
+    'precision_micro',
+    'recall_macro',
+    'matthews_corrcoef',
+    'cohen_kappa',
+    'roc_auc',
+    'average_precision',
+  ])('%s (two classes)', (metric) => check(metric, binaryUnits, binaryOf));
+  // roc_auc_ovr averages over the classes of the whole truth: a resample that loses one of them
+  // has no value (it is left out of the interval), where that resample scored on its own would
+  // average over the classes left. So here every class of the truth keeps a unit.
+  const keepsClasses = multiUnits.filter((us) => us.every((u) => us.some((v) => v.truth === u.truth && v.weight > 0)));
+  it.each(['f1_macro', 'roc_auc_ovr', 'log_loss', 'top_k_accuracy'])('%s (four classes)', (metric) => check(metric, keepsClasses, multiOf));
+  it.each(['mean_absolute_error', 'root_mean_squared_error', 'r2', 'pearson', 'spearman'])('%s', (metric) =>
+    check(metric, regressionUnits, regressionOf),
+  );
 });
 
 describe('percentile intervals', () => {
@@ -181,6 +160,46 @@ describe('percentile intervals', () => {
     const ci = percentileInterval(Float64Array.from([1, 2, 3, 4, 5]), 0.5);
     expect([ci.low, ci.high]).toEqual([2, 4]);
   });
+
+  it('lie within the defined replicates, low before high, and count the undefined ones', () => {
+    const replicates = fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constant(NaN)), { maxLength: 300 });
+    fc.assert(
+      fc.property(replicates, fc.double({ min: 0.5, max: 0.999, noNaN: true }), (xs, level) => {
+        const ci = percentileInterval(Float64Array.from(xs), level);
+        const defined = xs.filter((x) => !Number.isNaN(x));
+        expect(ci.undefinedResamples).toBe(xs.length - defined.length);
+        if (defined.length === 0) {
+          expect([ci.low, ci.high]).toEqual([NaN, NaN]);
+          return;
+        }
+        expect(ci.low).toBeGreaterThanOrEqual(Math.min(...defined));
+        expect(ci.low).toBeLessThanOrEqual(ci.high);
+        expect(ci.high).toBeLessThanOrEqual(Math.max(...defined));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('of metrics sharing one pass over the resamples equal each metric evaluated alone', () => {
+    const names = ['accuracy', 'f1_macro', 'balanced_accuracy', 'matthews_corrcoef', 'cohen_kappa'];
+    fc.assert(
+      fc.property(binaryUnits, fc.nat({ max: 0xffffffff }), (units, seed) => {
+        const input = binaryOf(units);
+        const n = input.units;
+        const ev = new Map(names.map((m) => [m, findMetric(m)!.prepare(input)]));
+        const intervals = bootstrapIntervals(ev, n, { resamples: 20, seed, level: 0.95 });
+        const w = new Uint32Array(n);
+        for (let b = 0; b < 20; b++) {
+          drawCounts(n, seed, b, w);
+          for (const m of names) {
+            const alone = valueOrUndefined(() => findMetric(m)!.prepare(input)(w));
+            expect(intervals.get(m)!.replicates[b], `${m}, resample ${b}`).toBe(alone === 'undefined' ? NaN : alone);
+          }
+        }
+      }),
+      { seed: 42, numRuns: 25 },
+    );
+  });
 });
 
 describe('paired comparison', () => {
@@ -206,11 +225,45 @@ describe('paired comparison', () => {
     expect(compareReplicates(weak, strong, 'minimize', 0.95).aBetter).toBe(true);
   });
 
+  it('turned around is the same comparison with the sign flipped', () => {
+    const pairs = fc.array(
+      fc.tuple(
+        fc.nat(20).map((x) => x / 20),
+        fc.nat(20).map((x) => x / 20),
+      ),
+      { minLength: 1, maxLength: 200 },
+    );
+    fc.assert(
+      fc.property(pairs, fc.constantFrom('maximize' as const, 'minimize' as const), (ps, direction) => {
+        const a = Float64Array.from(ps, ([x]) => x);
+        const b = Float64Array.from(ps, ([, y]) => y);
+        const ab = compareReplicates(a, b, direction, 0.95);
+        const ba = compareReplicates(b, a, direction, 0.95);
+        const opposite = compareReplicates(b, a, direction === 'maximize' ? 'minimize' : 'maximize', 0.95);
+        expect(opposite).toEqual(ab);
+        expect(ab.meanDifference + ba.meanDifference).toBe(0);
+        expect(ab.low).toBeCloseTo(-ba.high, 12);
+        expect(ab.aBetter && ba.aBetter).toBe(false);
+        expect(ab.resamples).toBe(ps.length);
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+  });
+
   it('replicates survive the record encoding to float32 precision', () => {
     const r = Float64Array.from([0.91333333, 0.5, NaN, 1e-7]);
     const back = decodeReplicates(encodeReplicates(r));
     expect(back[0]).toBeCloseTo(0.91333333, 6);
     expect(Number.isNaN(back[2]!)).toBe(true);
     expect(back).toHaveLength(4);
+  });
+
+  it('any replicates come back from the record encoding as float32 keeps them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double(), { maxLength: 100 }), (xs) => {
+        expect(Array.from(decodeReplicates(encodeReplicates(Float64Array.from(xs))))).toEqual(xs.map(Math.fround));
+      }),
+      { seed: 42, numRuns: 100 },
+    );
   });
 });

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findMetric, metricNames, MetricUndefinedError, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
 import { sortClasses } from '../../runner/src/scoring/dataset.js';
+import { binaryOf, binaryUnits, multiOf, multiUnits, regressionOf, regressionUnits, valueOrUndefined } from '../helpers/scoring-inputs.js';
 
 function classInput(truth: (string | number)[], predicted?: (string | number)[], score?: number[]): ScoringInput {
   const classes = sortClasses([...truth, ...(predicted ?? [])].map(String));
@@ -61,6 +63,58 @@ describe('weights are resample counts', () => {
       expect(value(name, input, [0, 1, 1, 1])).toBeCloseTo(value(name, classInput(['b', 'a', 'b'], ['a', 'a', 'b'])), 12);
     }
   });
+});
+
+describe('on any data, a metric stays within its range and does not depend on the order of the items', () => {
+  /** The units, and the same units in another order. */
+  const reordered = <U>(units: fc.Arbitrary<U[]>) =>
+    units.chain((us) => fc.tuple(fc.constant(us), fc.shuffledSubarray(us, { minLength: us.length, maxLength: us.length })));
+  const check = <U>(metric: string, [low, high]: [number, number], units: fc.Arbitrary<U[]>, inputOf: (u: U[]) => ScoringInput) => {
+    const m = findMetric(metric)!;
+    fc.assert(
+      fc.property(reordered(units), ([us, shuffled]) => {
+        const v = valueOrUndefined(() => m.prepare(inputOf(us))());
+        const again = valueOrUndefined(() => m.prepare(inputOf(shuffled))());
+        if (v === 'undefined' || again === 'undefined') {
+          expect(again).toBe(v);
+          return;
+        }
+        expect(v).toBeGreaterThanOrEqual(low);
+        expect(v).toBeLessThanOrEqual(high);
+        expect(Math.abs(v - again)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v)));
+      }),
+      { seed: 42, numRuns: 50 },
+    );
+  };
+  const unit: [number, number] = [0, 1];
+  const signed: [number, number] = [-1, 1];
+  const positive: [number, number] = [0, Infinity];
+  it.each([
+    ['accuracy', unit],
+    ['balanced_accuracy', unit],
+    ['f1', unit],
+    ['f1_macro', unit],
+    ['f1_weighted', unit],
+    ['precision_micro', unit],
+    ['recall_macro', unit],
+    ['matthews_corrcoef', signed],
+    ['cohen_kappa', signed],
+    ['roc_auc', unit],
+    ['average_precision', unit],
+  ] as const)('%s (two classes)', (metric, range) => check(metric, range, binaryUnits, binaryOf));
+  it.each([
+    ['roc_auc_ovr', unit],
+    ['log_loss', positive],
+    ['top_k_accuracy', unit],
+  ] as const)('%s (four classes)', (metric, range) => check(metric, range, multiUnits, multiOf));
+  it.each([
+    ['mean_absolute_error', positive],
+    ['mean_squared_error', positive],
+    ['root_mean_squared_error', positive],
+    ['r2', [-Infinity, 1]],
+    ['pearson', signed],
+    ['spearman', signed],
+  ] as const)('%s', (metric, range) => check(metric, [...range], regressionUnits, regressionOf));
 });
 
 describe('undefined metrics are errors, never NaN', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
 import { buildInput, loadPredictions, loadTruth, truthReference, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import { argv } from '../helpers/argv.js';
 import { runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -91,8 +92,8 @@ describe('trec_eval measures from the command line', () => {
   it('podium score reads TREC files by their content, and gives -c and -q as trec_eval does', async () => {
     const dir = path.join(FIXTURES, 'missing');
     for (const complete of [false, true]) {
-      const args = ['score', '--truth', 'qrels.txt', '--predictions', 'run.txt', '--metrics', 'map,P_10,ndcg_cut_10', '--json', '-q'];
-      const r = await runCli(dir, complete ? [...args, '-c'] : args);
+      const args = argv({ truth: 'qrels.txt', predictions: 'run.txt', metrics: 'map,P_10,ndcg_cut_10', json: true, q: true, c: complete });
+      const r = await runCli(dir, ['score', ...args]);
       expect(r.code, r.err).toBe(0);
       const out = JSON.parse(r.out) as { metrics: Record<string, number>; per_query: Record<string, Record<string, number>> };
       const want = expected.cases.missing![complete ? 'complete' : 'retrieved'];
@@ -111,7 +112,10 @@ describe('trec_eval measures from the command line', () => {
     await writeFile(path.join(dir, 'a.run'), oracle);
     await copyFile(path.join(FIXTURES, 'graded', 'run.txt'), path.join(dir, 'b.run'));
     await writeFile(path.join(dir, 'qrels'), qrels);
-    const r = await runCli(dir, ['compare', '--truth', 'qrels', '--metric', 'ndcg_cut_10', '--per-query', 'a.run', 'b.run', '--json']);
+    const r = await runCli(dir, [
+      'compare',
+      ...argv({ truth: 'qrels', metric: 'ndcg_cut_10', perQuery: true, json: true }, 'a.run', 'b.run'),
+    ]);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { verdict: string; per_query: { query: string; a: number; b: number; difference: number }[] };
     expect(out.verdict).toBe('A is better');
@@ -121,7 +125,7 @@ describe('trec_eval measures from the command line', () => {
       expect(p.b).toBeCloseTo(perQuery[p.query]!.ndcg_cut_10!, 9);
       expect(p.difference).toBeCloseTo(p.a - p.b, 12);
     }
-    const text = await runCli(dir, ['compare', '--truth', 'qrels', '--metric', 'ndcg_cut_10', '-q', 'a.run', 'b.run']);
+    const text = await runCli(dir, ['compare', ...argv({ truth: 'qrels', metric: 'ndcg_cut_10', q: true }, 'a.run', 'b.run')]);
     expect(text.out).toMatch(/Per query: A better on \d+, B better on \d+, equal on \d+\./);
     expect(text.out).toMatch(/\| query +\| +A \| +B \| +A − B \|/);
   });

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mayEnter, parseTeams } from '../runner/src/competition/teams.js';
-import { exampleCompetition, runCli } from './helpers/competition.js';
-import { useTempDirs } from './helpers/temp.js';
+import { mayEnter, parseTeams } from '../../runner/src/competition/teams.js';
+import { exampleCompetition, runCli } from '../helpers/competition.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
 

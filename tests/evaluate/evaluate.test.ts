@@ -1,10 +1,10 @@
 import { rm, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateSubmission } from '../runner/src/evaluate/evaluate.js';
-import { checkRecord } from '../runner/src/results/record.js';
-import { exampleCompetition, submissionYml } from './helpers/competition.js';
-import { useTempDirs } from './helpers/temp.js';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { exampleCompetition, submissionYml } from '../helpers/competition.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
 
