@@ -85,8 +85,7 @@ describe('readTable', () => {
 
   it('refuses exactly the files csv-parse refuses, for the same reason', async () => {
     // Rows with the wrong number of fields, a quote never closed, text after a closing quote.
-    // No CR alone in a quoted field: once an unclosed quote shifts the fields, it could follow
-    // a closing quote, which Podium takes as the end of the row and csv-parse does not.
+    // (A lone CR after a closing quote, which both refuse, is a named case below.)
     const sound = fc.oneof(plainField, quoted(quotedChar));
     const broken = fc.oneof(
       fc.tuple(sound, sound).map(([a, b]) => `${a},${b}`),
@@ -200,6 +199,8 @@ describe('readTable', () => {
     ['id,label,score\na,cat\n', 'line 2 has 2 fields but the header has 3'],
     ['id,label,score\n"a,cat,1\n', 'never closed'],
     ['id,label,score\n"a"b,cat,1\n', 'text after a closing quote'],
+    // A lone CR after a closing quote is text, not a line end (csv-parse refuses it too).
+    ['id,label,score\n"a",cat,1\n"b"\rc,dog,2\n', 'line 3: text after a closing quote'],
     ['id,label,score\na\0,cat,1\n', 'NUL bytes'],
   ])('refuses %j', async (text, message) => {
     await expect(readTable({ text }, request, 'csv', 3)).rejects.toThrow(TableError);

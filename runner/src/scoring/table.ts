@@ -361,7 +361,9 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
             }
             if (p >= len && !done) break rows;
             const after = buf[p];
-            if (p < len && after !== COMMA && after !== LF && after !== CR) {
+            // A CR after a closing quote must begin a CRLF (or end the file): a lone CR is text.
+            const loneCR = after === CR && p + 1 < len && buf[p + 1] !== LF;
+            if (p < len && ((after !== COMMA && after !== LF && after !== CR) || loneCR)) {
               throw new TableError(`line ${rowLine + linesInRow}: text after a closing quote; quote the whole field`, rowLine);
             }
             fs[nf] = pos;
