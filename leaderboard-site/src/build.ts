@@ -3,14 +3,9 @@ import path from 'node:path';
 import { scoringSpec, type Competition, type CompetitionMetric } from '../../runner/src/competition/load.js';
 import { predictionFormat } from '../../runner/src/competition/format.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
-import {
-  computeStandings,
-  formatValue,
-  revealedStandings,
-  type PhaseStandings,
-  type Standing,
-} from '../../runner/src/results/standings.js';
+import { computeStandings, revealedStandings, type PhaseStandings, type Standing } from '../../runner/src/results/standings.js';
 import { checkReveal, revealPath, type Reveal } from '../../runner/src/results/seal.js';
+import { formatScore } from '../../runner/src/format/units.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { costChart, progressChart, type Point } from './charts.js';
 import { escapeHtml, safeUrl } from './html.js';
@@ -220,8 +215,8 @@ function rowHtml(row: Row, phase: string, rank: number | undefined, metrics: Com
       const v = row.v[i];
       if (v === null || v === undefined) return '<td class="num">—</td>';
       const ci =
-        row.lo[i] !== null && row.hi[i] !== null ? `<span class="ci">${formatValue(row.lo[i]!)}–${formatValue(row.hi[i]!)}</span>` : '';
-      return `<td class="num${m.primary ? ' primary' : ''}">${formatValue(v)}${ci}</td>`;
+        row.lo[i] !== null && row.hi[i] !== null ? `<span class="ci">${formatScore(row.lo[i]!)}–${formatScore(row.hi[i]!)}</span>` : '';
+      return `<td class="num${m.primary ? ' primary' : ''}">${formatScore(v)}${ci}</td>`;
     })
     .join('');
   const cost = costs
@@ -265,7 +260,7 @@ function phaseSection(c: Competition, b: PhaseStandings, a: PhaseStandings, cost
             {
               x,
               y: s.value,
-              label: `${s.record.submission.team}/${s.record.submission.name}: ${formatValue(s.value)}`,
+              label: `${s.record.submission.team}/${s.record.submission.name}: ${formatScore(s.value)}`,
               href: recordPage(s.record),
             },
           ];
@@ -344,9 +339,9 @@ function revealedSection(
   const rows = board.rows
     .map((r) => {
       const v = r.record.scores.public[c.primary.name]!;
-      const ci = v.ci ? `<span class="ci">${formatValue(v.ci.low)}–${formatValue(v.ci.high)}</span>` : '';
+      const ci = v.ci ? `<span class="ci">${formatScore(v.ci.low)}–${formatScore(v.ci.high)}</span>` : '';
       const tie = r.versusLeader === 'tied' ? ' <abbr class="tie" title="statistically tied with the leader">≈</abbr>' : '';
-      return `<tr><td class="num">${r.baseline ? '' : r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}${r.baseline ? ' <span class="baseline">baseline</span>' : ''}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatValue(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
+      return `<tr><td class="num">${r.baseline ? '' : r.rank}${tie}</td><td>${escapeHtml(r.record.submission.team)}${r.baseline ? ' <span class="baseline">baseline</span>' : ''}</td><td><a href="${escapeHtml(recordPage(r.record))}">${escapeHtml(r.record.submission.name)}</a></td><td class="num primary">${formatScore(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
     })
     .join('\n');
   const what =
@@ -529,7 +524,7 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
           .map((m) => {
             const v = r.scores.public[m.name];
             if (!v) return '';
-            return `<tr><td>${escapeHtml(m.label)} ${m.direction === 'maximize' ? '↑' : '↓'}</td><td class="num">${formatValue(v.value)}</td><td class="num">${v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : '—'}</td></tr>`;
+            return `<tr><td>${escapeHtml(m.label)} ${m.direction === 'maximize' ? '↑' : '↓'}</td><td class="num">${formatScore(v.value)}</td><td class="num">${v.ci ? `${formatScore(v.ci.low)} – ${formatScore(v.ci.high)}` : '—'}</td></tr>`;
           })
           .join('')}</tbody></table>${
           r.scores.ladder
@@ -594,7 +589,7 @@ function submissionPage(c: Competition, r: ResultRecord, siblings: ResultRecord[
     .sort((x, y) => y.created_at.localeCompare(x.created_at))
     .map(
       (x) =>
-        `<tr${x.id === r.id ? ' aria-current="page"' : ''}><td><time>${escapeHtml(x.created_at.replace('T', ' ').slice(0, 16))}</time></td><td>${escapeHtml(x.status)}</td><td>${x.status === 'scored' ? formatValue(x.scores.public[c.primary.name]?.value ?? NaN) : ''}</td><td><a href="${root}${escapeHtml(recordPage(x))}">${escapeHtml(x.provenance.commit?.slice(0, 12) ?? x.id.split('/').pop()!)}</a></td></tr>`,
+        `<tr${x.id === r.id ? ' aria-current="page"' : ''}><td><time>${escapeHtml(x.created_at.replace('T', ' ').slice(0, 16))}</time></td><td>${escapeHtml(x.status)}</td><td>${x.status === 'scored' ? formatScore(x.scores.public[c.primary.name]?.value ?? NaN) : ''}</td><td><a href="${root}${escapeHtml(recordPage(x))}">${escapeHtml(x.provenance.commit?.slice(0, 12) ?? x.id.split('/').pop()!)}</a></td></tr>`,
     )
     .join('');
   return `${status}
@@ -615,8 +610,8 @@ function perQuerySection(c: Competition, perQuery: Record<string, number> | unde
   const values = entries.map(([, v]) => v).sort((a, b) => a - b);
   const median = values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
   const zero = values.filter((v) => v === 0).length;
-  const rows = entries.map(([q, v]) => `<tr><td><code>${escapeHtml(q)}</code></td><td class="num">${formatValue(v)}</td></tr>`).join('');
-  return `<section><h3>Per query</h3><p>${escapeHtml(c.primary.label)} on each of the ${entries.length} ${entries.length === 1 ? 'query' : 'queries'} of the public part: median ${formatValue(median)}, ${zero} at 0.</p><details><summary>Every query</summary><table class="per-query"><thead><tr><th scope="col">Query</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
+  const rows = entries.map(([q, v]) => `<tr><td><code>${escapeHtml(q)}</code></td><td class="num">${formatScore(v)}</td></tr>`).join('');
+  return `<section><h3>Per query</h3><p>${escapeHtml(c.primary.label)} on each of the ${entries.length} ${entries.length === 1 ? 'query' : 'queries'} of the public part: median ${formatScore(median)}, ${zero} at 0.</p><details><summary>Every query</summary><table class="per-query"><thead><tr><th scope="col">Query</th><th scope="col" class="num">${escapeHtml(c.primary.label)}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
 }
 
 /**
@@ -714,7 +709,7 @@ function badges(c: Competition, best: PhaseStandings[]): Map<string, { schemaVer
       out.set(team, {
         schemaVersion: 1,
         label: c.config.slug,
-        message: `#${r.rank} · ${c.primary.name} ${formatValue(r.value)}`,
+        message: `#${r.rank} · ${c.primary.name} ${formatScore(r.value)}`,
         color: r.rank === 1 ? 'brightgreen' : r.rank <= 3 ? 'green' : 'blue',
       });
     }

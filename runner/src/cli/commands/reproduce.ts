@@ -8,7 +8,7 @@ import { ExitCode, progress, UsageError } from '../io.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
 import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
-import { formatValue } from '../../results/standings.js';
+import { formatScore } from '../../format/units.js';
 import { openCompetition, openHiddenFor } from './shared.js';
 import type { Command } from './command.js';
 
@@ -100,8 +100,8 @@ Example:
       else {
         const table = rows.map((r) => [
           r.name,
-          formatValue(r.recorded),
-          r.reproduced === undefined ? '—' : formatValue(r.reproduced),
+          formatScore(r.recorded),
+          r.reproduced === undefined ? '—' : formatScore(r.reproduced),
           r.agrees ? 'yes' : 'NO',
         ]);
         io.stdout(`${markdownTable([['metric', 'recorded', 'reproduced', 'agrees'], ...table], { align: ['l', 'r', 'r', 'l'] })}\n`);
