@@ -46,7 +46,7 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
 
 /** Markup for a list of values, without a template around it. */
 export function join(values: readonly HtmlValue[], separator = ''): SafeHtml {
-  return wrap(values.map((v) => insert(v, TEXT)).join(separator));
+  return wrap(separator === '' ? insertAll(values, TEXT) : values.map((v) => insert(v, TEXT)).join(separator));
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -64,15 +64,15 @@ const TAG: Hole = { at: 'tag' };
 function insert(v: HtmlValue, hole: Hole): string {
   if (v === null || v === undefined || v === false) return '';
   if (hole.at === 'text') {
+    if (typeof v === 'string') return escape(v);
     if (v instanceof SafeHtml) return v.toString();
     if (typeof v === 'number') return String(v);
-    if (typeof v === 'string') return escape(v);
-    if (Array.isArray(v)) return v.map((x) => insert(x, hole)).join('');
+    if (Array.isArray(v)) return insertAll(v, hole);
     throw new Error(`html: ${kind(v)} that is not markup; pass a string or a number (escaped) or markup made by html`);
   }
   if (hole.at === 'tag') {
     if (v instanceof SafeHtml) return v.toString();
-    if (Array.isArray(v)) return v.map((x) => insert(x, hole)).join('');
+    if (Array.isArray(v)) return insertAll(v, hole);
     if (v === '') return '';
     throw new Error(
       `html: ${kind(v)} inside a tag, where it could add attributes; write the attribute in the template and put the value in quotes`,
@@ -85,12 +85,19 @@ function insert(v: HtmlValue, hole: Hole): string {
   return escape(v);
 }
 
+function insertAll(values: readonly HtmlValue[], hole: Hole): string {
+  let out = '';
+  for (const v of values) out += insert(v, hole);
+  return out;
+}
+
 function kind(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /** A link that would run script or leave the http(s) world (javascript:, data:, vbscript:) is refused. */
 function checkLink(v: string, attribute: string): void {
+  if (!v.includes(':')) return;
   // Browsers drop leading control characters and spaces, and tabs and newlines anywhere, before
   // reading the scheme.
   // eslint-disable-next-line no-control-regex
