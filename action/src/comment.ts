@@ -1,6 +1,6 @@
 import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
-import { formatValue } from '../../runner/src/results/standings.js';
+import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
 import { inert } from './inert.js';
 
 /** The hidden line that finds Podium's comment on a pull request, so it is updated, never duplicated. */
@@ -12,15 +12,6 @@ export interface Placement {
   /** Where the submission would rank now, 1-based, under the leaderboard's rule. */
   rank: number;
   of: number;
-}
-
-function seconds(s: number): string {
-  return s >= 100 ? `${Math.round(s)} s` : `${s.toPrecision(3)} s`;
-}
-
-function bytes(b: number): string {
-  const mib = b / 1048576;
-  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${mib.toFixed(1)} MiB`;
 }
 
 /** The sticky pull-request comment for one evaluation. */
@@ -36,8 +27,8 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       const v = record.scores.public[m.name];
       if (!v) continue;
       const arrow = m.direction === 'maximize' ? '↑' : '↓';
-      const ci = v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : '—';
-      lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatValue(v.value)} | ${ci} |`);
+      const ci = v.ci ? formatInterval(v.ci) : '—';
+      lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatScore(v.value)} | ${ci} |`);
     }
     lines.push('');
     lines.push(...perQuery(c, record.scores.public[c.primary.name]?.per_query));
@@ -46,7 +37,7 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       lines.push(
         ladder.improved
           ? `This competition uses the Ladder: the board shows your best score rounded to ${ladder.step}, and it moved with this submission. Exact scores are sealed until the phase ends.`
-          : `This competition uses the Ladder: this submission did not beat your best by more than ${ladder.step}, so the board still shows your best, ${formatValue(record.scores.public[ladder.metric]?.value ?? NaN)}. Exact scores are sealed until the phase ends.`,
+          : `This competition uses the Ladder: this submission did not beat your best by more than ${ladder.step}, so the board still shows your best, ${formatScore(record.scores.public[ladder.metric]?.value ?? NaN)}. Exact scores are sealed until the phase ends.`,
         '',
       );
   } else {
@@ -68,16 +59,16 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   }
   const r = record.resources ?? {};
   const res: string[] = [];
-  if (r.wall_time_s !== undefined) res.push(`time ${seconds(r.wall_time_s)}`);
-  if (r.per_sample_ms !== undefined) res.push(`${r.per_sample_ms.toPrecision(3)} ms per item`);
-  if (r.cpu_time_s !== undefined) res.push(`CPU ${seconds(r.cpu_time_s)}`);
-  if (r.peak_memory_bytes !== undefined) res.push(`peak memory ${bytes(r.peak_memory_bytes)}`);
+  if (r.wall_time_s !== undefined) res.push(`time ${formatSeconds(r.wall_time_s)}`);
+  if (r.per_sample_ms !== undefined) res.push(`${formatMs(r.per_sample_ms)} per item`);
+  if (r.cpu_time_s !== undefined) res.push(`CPU ${formatSeconds(r.cpu_time_s)}`);
+  if (r.peak_memory_bytes !== undefined) res.push(`peak memory ${formatMiB(r.peak_memory_bytes)}`);
   if (r.gpu)
     res.push(
-      `${r.gpu.count} × ${inert(r.gpu.name)}${r.gpu.peak_memory_bytes !== undefined ? `, ${bytes(r.gpu.peak_memory_bytes)} GPU memory` : ''}`,
+      `${r.gpu.count} × ${inert(r.gpu.name)}${r.gpu.peak_memory_bytes !== undefined ? `, ${formatMiB(r.gpu.peak_memory_bytes)} GPU memory` : ''}`,
     );
-  if (r.energy_j !== undefined) res.push(`energy ${r.energy_j.toPrecision(3)} J`);
-  if (r.latency_ms) res.push(`latency p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms`);
+  if (r.energy_j !== undefined) res.push(`energy ${formatJoules(r.energy_j)}`);
+  if (r.latency_ms) res.push(`latency p50 ${formatMs(r.latency_ms.p50)}, p95 ${formatMs(r.latency_ms.p95)}`);
   if (res.length > 0) lines.push(`Measured by the runner: ${res.join(' · ')}.`, '');
   lines.push(`<sub>record ${inert(record.id)} · Podium ${inert(record.provenance.scorer.version)}</sub>`);
   return fit(head + lines.join('\n'));
@@ -99,7 +90,7 @@ function perQuery(c: Competition, values: Record<string, number> | undefined): s
     '',
     '| query | value |',
     '|---|---:|',
-    ...shown.map(([q, v]) => `| ${inert(q, 80)} | ${formatValue(v)} |`),
+    ...shown.map(([q, v]) => `| ${inert(q, 80)} | ${formatScore(v)} |`),
     '',
     '</details>',
     '',

@@ -1,4 +1,4 @@
-import { escapeHtml } from './html.js';
+import { html, type SafeHtml } from './html.js';
 
 /**
  * Charts as plain SVG written at build time: readable without JavaScript, no library in the
@@ -54,27 +54,25 @@ function logarithmic(lo: number, hi: number, from: number, to: number): Axis {
   return { map, ticks: out };
 }
 
-function frame(title: string, xLabel: string, yLabel: string, x: Axis, y: Axis, body: string, desc: string): string {
-  const grid = y.ticks
-    .map(
-      (t) =>
-        `<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${t.at.toFixed(1)}" y2="${t.at.toFixed(1)}"/><text class="tick" x="${M.left - 6}" y="${(t.at + 4).toFixed(1)}" text-anchor="end">${escapeHtml(t.text)}</text>`,
-    )
-    .join('');
-  const xt = x.ticks
-    .map((t) => `<text class="tick" x="${t.at.toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle">${escapeHtml(t.text)}</text>`)
-    .join('');
-  return `<figure class="chart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(title)}"><title>${escapeHtml(title)}</title><desc>${escapeHtml(desc)}</desc>
+function frame(title: string, xLabel: string, yLabel: string, x: Axis, y: Axis, body: SafeHtml, desc: string): SafeHtml {
+  const grid = y.ticks.map(
+    (t) =>
+      html`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${t.at.toFixed(1)}" y2="${t.at.toFixed(1)}"/><text class="tick" x="${M.left - 6}" y="${(t.at + 4).toFixed(1)}" text-anchor="end">${t.text}</text>`,
+  );
+  const xt = x.ticks.map(
+    (t) => html`<text class="tick" x="${t.at.toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle">${t.text}</text>`,
+  );
+  return html`<figure class="chart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${title}"><title>${title}</title><desc>${desc}</desc>
 <g>${grid}${xt}</g>
 <line class="axis" x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}"/><line class="axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}"/>
-<text class="label" x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>
-<text class="label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>
-${body}</svg><figcaption>${escapeHtml(title)}</figcaption></figure>`;
+<text class="label" x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">${xLabel}</text>
+<text class="label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>
+${body}</svg><figcaption>${title}</figcaption></figure>`;
 }
 
-function dot(cx: number, cy: number, p: Point, cls: string): string {
-  const c = `<circle class="${cls}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4"><title>${escapeHtml(p.label)}</title></circle>`;
-  return p.href ? `<a href="${escapeHtml(p.href)}">${c}</a>` : c;
+function dot(cx: number, cy: number, p: Point, cls: string): SafeHtml {
+  const c = html`<circle class="${cls}" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4"><title>${p.label}</title></circle>`;
+  return p.href ? html`<a href="${p.href}">${c}</a>` : c;
 }
 
 /**
@@ -87,9 +85,9 @@ export function progressChart(
   points: readonly Point[],
   maximize: boolean,
   dotted?: ReadonlySet<Point>,
-): string {
+): SafeHtml | undefined {
   const pts = [...points].sort((a, b) => a.x - b.x);
-  if (pts.length === 0) return '';
+  if (pts.length === 0) return undefined;
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
   const span = Math.max(...xs) - Math.min(...xs);
@@ -114,10 +112,9 @@ export function progressChart(
   // every submission that set a new best; the line itself uses them all.
   const dots = pts
     .filter((p) => !dotted || dotted.has(p) || records.has(p))
-    .map((p) => dot(x.map(p.x), y.map(p.y), p, records.has(p) ? 'pt front' : 'pt'))
-    .join('');
+    .map((p) => dot(x.map(p.x), y.map(p.y), p, records.has(p) ? 'pt front' : 'pt'));
   const desc = `Best ${yLabel} over time: ${fmt(pts[0]!.y)} at first, ${fmt(best!)} now, over ${pts.length} submission(s).`;
-  return frame(title, 'submitted (UTC)', yLabel, x, y, `<path class="best" d="${steps.join('')}"/>${dots}`, desc);
+  return frame(title, 'submitted (UTC)', yLabel, x, y, html`<path class="best" d="${steps.join('')}"/>${dots}`, desc);
 }
 
 /** Indices of the points no other point beats on both cost (lower) and score. */
@@ -138,9 +135,15 @@ export function paretoFront(points: readonly Point[], maximize: boolean): Set<nu
 }
 
 /** Score against a cost (log scale), the Pareto front joined and highlighted. */
-export function costChart(title: string, xLabel: string, yLabel: string, points: readonly Point[], maximize: boolean): string {
+export function costChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  points: readonly Point[],
+  maximize: boolean,
+): SafeHtml | undefined {
   const pts = points.filter((p) => p.x > 0 && Number.isFinite(p.x));
-  if (pts.length === 0) return '';
+  if (pts.length === 0) return undefined;
   const x = logarithmic(Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x)), M.left, W - M.right);
   const y = linear(Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y)), H - M.bottom, M.top);
   const front = paretoFront(pts, maximize);
@@ -149,7 +152,7 @@ export function costChart(title: string, xLabel: string, yLabel: string, points:
     .sort((a, b) => a.x - b.x)
     .map((p, k) => `${k === 0 ? 'M' : 'L'}${x.map(p.x).toFixed(1)},${y.map(p.y).toFixed(1)}`)
     .join('');
-  const dots = pts.map((p, i) => dot(x.map(p.x), y.map(p.y), p, front.has(i) ? 'pt front' : 'pt')).join('');
+  const dots = pts.map((p, i) => dot(x.map(p.x), y.map(p.y), p, front.has(i) ? 'pt front' : 'pt'));
   const desc = `${pts.length} submission(s); ${front.size} on the Pareto front (no other is both cheaper and better).`;
-  return frame(title, xLabel, yLabel, x, y, `<path class="pareto" d="${line}"/>${dots}`, desc);
+  return frame(title, xLabel, yLabel, x, y, html`<path class="pareto" d="${line}"/>${dots}`, desc);
 }

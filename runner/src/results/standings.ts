@@ -161,14 +161,6 @@ function versus(leader: ScoredResult, other: ScoredResult, primary: CompetitionM
   return c.aBetter ? 'behind' : 'tied';
 }
 
-/** Formats a metric value for people: four significant decimals, no trailing noise. */
-export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
-  return v.toFixed(4);
-}
-
 /**
  * The standings on revealed scores (a phase's private part, or its exact public scores under the
  * Ladder): each sealed record ranked by its revealed scores, with the same rules as the board.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { required } from '../args.js';
 import { UsageError } from '../io.js';
 import { compareReplicates, decodeReplicates } from '../../scoring/bootstrap.js';
-import { formatValue } from '../../results/standings.js';
+import { formatScore } from '../../format/units.js';
 import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringOptions, specFrom, truthOrExit } from './score.js';
 import { markdownTable } from 'markdown-table';
 import { defineCommand } from './command.js';
@@ -84,23 +84,23 @@ statistically tied at that level.`,
       );
       return 0;
     }
-    io.stdout(`${metric.name}: A ${formatValue(va.value)}, B ${formatValue(vb.value)}\n`);
+    io.stdout(`${metric.name}: A ${formatScore(va.value)}, B ${formatScore(vb.value)}\n`);
     io.stdout(
-      `A − B (better is positive): ${formatValue(c.meanDifference)}, ${Math.round(bootstrap.level * 100)}% interval ${formatValue(c.low)} to ${formatValue(c.high)}\n`,
+      `A − B (better is positive): ${formatScore(c.meanDifference)}, ${Math.round(bootstrap.level * 100)}% interval ${formatScore(c.low)} to ${formatScore(c.high)}\n`,
     );
     io.stdout(`B at least as good as A on ${(c.pValue * 100).toFixed(1)}% of ${c.resamples} paired resamples.\n`);
     io.stdout(`Verdict: ${verdict}.\n`);
     if (perQuery) {
       const t = topics(va.per_query ?? {}, vb.per_query ?? {}, metric.direction);
       io.stdout(`\nPer query: A better on ${t.a}, B better on ${t.b}, equal on ${t.equal}.\n\n`);
-      const rows = t.rows.map((r) => [r.query, fmt(r.a), fmt(r.b), r.difference === null ? '–' : formatValue(r.difference)]);
+      const rows = t.rows.map((r) => [r.query, fmt(r.a), fmt(r.b), r.difference === null ? '–' : formatScore(r.difference)]);
       io.stdout(`${markdownTable([['query', 'A', 'B', 'A − B'], ...rows], { align: ['l', 'r', 'r', 'r'] })}\n`);
     }
     return 0;
   },
 });
 
-const fmt = (v: number | null) => (v === null ? '–' : formatValue(v));
+const fmt = (v: number | null) => (v === null ? '–' : formatScore(v));
 
 /** Query by query: both values and A − B in the better direction (null where one side does not count the query). */
 function topics(a: Record<string, number>, b: Record<string, number>, direction: 'maximize' | 'minimize') {

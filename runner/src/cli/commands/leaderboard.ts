@@ -4,7 +4,8 @@ import { required } from '../args.js';
 import { UsageError, progress } from '../io.js';
 import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { revealPath, type Reveal } from '../../results/seal.js';
-import { computeStandings, formatValue, type PhaseStandings } from '../../results/standings.js';
+import { formatScore } from '../../format/units.js';
+import { computeStandings, type PhaseStandings } from '../../results/standings.js';
 import { openCompetition, readRecordFolder } from './shared.js';
 import { defineCommand } from './command.js';
 
@@ -72,7 +73,7 @@ export function standingsTable(s: PhaseStandings): string {
     r.record.submission.name,
     ...s.metrics.map((m) => {
       const v = r.record.scores.public[m.name]?.value;
-      return v === undefined ? '—' : formatValue(v);
+      return v === undefined ? '—' : formatScore(v);
     }),
   ]);
   const table = markdownTable([head, ...rows], { align: ['r', 'l', 'l', ...s.metrics.map(() => 'r' as const)] });

@@ -8,7 +8,7 @@ import { ExitCode, progress, UsageError } from '../io.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
 import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
-import { formatValue } from '../../results/standings.js';
+import { formatScore } from '../../format/units.js';
 import { openCompetition, openHiddenFor } from './shared.js';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
@@ -110,8 +110,8 @@ everything agrees, 1 when something differs.`,
       else {
         const table = rows.map((r) => [
           r.name,
-          formatValue(r.recorded),
-          r.reproduced === undefined ? '—' : formatValue(r.reproduced),
+          formatScore(r.recorded),
+          r.reproduced === undefined ? '—' : formatScore(r.reproduced),
           r.agrees ? 'yes' : 'NO',
         ]);
         io.stdout(`${markdownTable([['metric', 'recorded', 'reproduced', 'agrees'], ...table], { align: ['l', 'r', 'r', 'l'] })}\n`);

@@ -8,7 +8,7 @@ import { loadTruth, TruthError, type ScoringSpec } from '../../scoring/dataset.j
 import { sniffFormat, type Table, type TableFormat } from '../../scoring/table.js';
 import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
-import { formatValue } from '../../results/standings.js';
+import { formatInterval, formatScore } from '../../format/units.js';
 import { printProblems } from './shared.js';
 import { defineCommand } from './command.js';
 
@@ -211,11 +211,7 @@ export const score = defineCommand({
       return 0;
     }
     const head = bootstrap ? ['metric', 'value', `${Math.round(bootstrap.level * 100)}% interval`] : ['metric', 'value'];
-    const rows = entries.map(([k, v]) => [
-      k,
-      formatValue(v.value),
-      ...(bootstrap ? [v.ci ? `${formatValue(v.ci.low)} – ${formatValue(v.ci.high)}` : 'undefined'] : []),
-    ]);
+    const rows = entries.map(([k, v]) => [k, formatScore(v.value), ...(bootstrap ? [v.ci ? formatInterval(v.ci) : 'undefined'] : [])]);
     io.stdout(`${markdownTable([head, ...rows], { align: ['l', 'r', 'r'] })}\n`);
     if (perQuery) io.stdout(`\n${perQueryTable(entries)}\n`);
     if (bootstrap)
@@ -234,6 +230,6 @@ function perQueryTable(entries: [string, { per_query?: Record<string, number> }]
         seen.add(q);
         queries.push(q);
       }
-  const rows = queries.map((q) => [q, ...entries.map(([, v]) => (v.per_query?.[q] !== undefined ? formatValue(v.per_query[q]) : '–'))]);
+  const rows = queries.map((q) => [q, ...entries.map(([, v]) => (v.per_query?.[q] !== undefined ? formatScore(v.per_query[q]) : '–'))]);
   return markdownTable([['query', ...entries.map(([k]) => k)], ...rows], { align: ['l', ...entries.map(() => 'r' as const)] });
 }

@@ -7,7 +7,7 @@ import { UsageError, type CliIO } from '../io.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { ladderBest } from '../../results/ladder.js';
 import type { ResultRecord } from '../../results/schema.js';
-import { formatValue } from '../../results/standings.js';
+import { formatInterval, formatScore } from '../../format/units.js';
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
@@ -99,7 +99,7 @@ export function scoreSummary(competition: Competition, record: ResultRecord): st
   const scores = competition.metrics
     .flatMap((m) => {
       const v = record.status === 'scored' ? record.scores.public[m.name] : undefined;
-      return v ? [`${m.label} ${formatValue(v.value)}${v.ci ? ` [${formatValue(v.ci.low)}, ${formatValue(v.ci.high)}]` : ''}`] : [];
+      return v ? [`${m.label} ${formatScore(v.value)}${v.ci ? ` [${formatInterval(v.ci)}]` : ''}`] : [];
     })
     .join(', ');
   const ladder = record.status === 'scored' ? record.scores.ladder : undefined;

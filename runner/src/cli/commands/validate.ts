@@ -5,6 +5,7 @@ import { validateSubmission } from '../../submission/validate.js';
 import { findCompetitionDir, printProblems } from './shared.js';
 import { readFile } from 'node:fs/promises';
 import { formatProblem, plural, type Problem } from '../../contracts/problems.js';
+import { formatSeconds } from '../../format/units.js';
 import { defineCommand } from './command.js';
 
 export const validate = defineCommand({
@@ -68,7 +69,7 @@ column. Exit status 1 when anything is wrong.`,
           entry.dryRun = !dry.ran
             ? `not run: ${dry.why}`
             : dry.ok
-              ? `${dry.items} predictions in ${dry.seconds.toFixed(1)} s`
+              ? `${dry.items} predictions in ${formatSeconds(dry.seconds)}`
               : `failed: ${dry.error.message}`;
           if (dry.ran && !dry.ok) {
             entry.ok = false;

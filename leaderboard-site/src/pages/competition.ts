@@ -1,0 +1,80 @@
+import { predictionFormat } from '../../../runner/src/competition/format.js';
+import { scoringSpec, type Competition } from '../../../runner/src/competition/load.js';
+import { html, type SafeHtml } from '../html.js';
+import { page, type SiteContext } from '../layout.js';
+
+/** competition.html: what the competition asks, its data, predictions, metrics, phases, and how to submit. */
+export function competitionPage(site: SiteContext): string {
+  return page(site, { root: '', title: 'Competition', body: competitionBody(site.competition), script: true });
+}
+
+function competitionBody(c: Competition): SafeHtml {
+  const cfg = c.config;
+  const format = predictionFormat(c);
+  const retrieval = scoringSpec(c).reads.has('ranking');
+  const concepts = (cfg.concepts ?? []).map((x) => html`<dt>${x.name} <code>${x.id}</code></dt><dd>${x.definition}</dd>`);
+  const metrics = c.metrics.map(
+    (m) =>
+      html`<tr><td>${m.label}${m.primary && html` <strong>(primary)</strong>`}</td><td><code>${m.name}</code></td><td>${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}</td></tr>`,
+  );
+  const phases = cfg.phases.map(
+    (p) => html`<tr><td>${p.name}</td><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${p.description ?? ''}</td></tr>`,
+  );
+  const limits = cfg.limits
+    ? [
+        cfg.limits.per_day ? `${cfg.limits.per_day} per team per day (UTC)` : '',
+        cfg.limits.total ? `${cfg.limits.total} per team per phase` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : '';
+  const kinds = cfg.submissions.kinds
+    .map(
+      (k) =>
+        ({
+          predictions: 'a predictions file',
+          container: 'a container image (built from a Dockerfile, or pinned by digest), run without network on the hidden inputs',
+          api: 'the address of a running system (an HTTPS endpoint), called in batches',
+        })[k],
+    )
+    .join('; ');
+  const rule = cfg.leaderboard?.rule === 'all' ? html`every submission is listed` : html`each team's best submission is listed`;
+  const ids =
+    cfg.data.ids && html`; <code>${cfg.data.ids}</code> lists every test ${retrieval ? 'query to rank documents for' : 'id to predict'}`;
+  const documents = cfg.data.documents && html`; <code>${cfg.data.documents}</code> lists every document that may be ranked`;
+  const predictions =
+    cfg.submissions.kinds.some((k) => k !== 'api') &&
+    html`<section><h2>Predictions</h2><p>A predictions file${cfg.submissions.kinds.includes('container') && html`, or what a container writes to <code>/output</code>,`} is ${format.name}: ${format.description}${cfg.data.format === undefined && format.name.endsWith('(CSV)') && ' A .jsonl file with the same keys on each line is read too.'} For example:</p><pre><code>${format.example.join('\n')}</code></pre>${retrieval && html`<p>${retrievalNote(c)}</p>`}</section>`;
+  return html`${cfg.description && html`<p>${cfg.description}</p>`}
+${concepts.length > 0 && html`<section><h2>Concepts</h2><dl>${concepts}</dl></section>`}
+<section><h2>Data</h2><p>Public data is in the repository folder <code>${cfg.data.public}</code>${ids}${documents}. The test ${retrieval ? 'relevance judgements are' : 'labels are'} hidden: they live only on the evaluation runners and never enter the repository, the logs or this site.</p></section>
+${predictions}
+<section><h2>Metrics and ranking</h2><table><thead><tr><th scope="col">Metric</th><th scope="col">Name</th><th scope="col">Direction</th></tr></thead><tbody>${metrics}</tbody></table>
+<p>Ranked by ${c.primary.label}; ${rule}. Equal scores share a rank, the earlier submission first. Every score has a 95% bootstrap confidence interval, and entries whose difference from the leader is not significant by a paired bootstrap are marked ≈.</p></section>
+<section><h2>Phases</h2><table><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col"></th></tr></thead><tbody>${phases}</tbody></table></section>
+<section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${kinds}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits && ` Limits: ${limits}.`}</p></section>`;
+}
+
+/** How a retrieval competition averages, in a sentence for its page. */
+function retrievalNote(c: Competition): string {
+  const names = c.metrics.map((m) => m.name);
+  const trec = names.filter((n) => !n.includes('@'));
+  const own = names.filter((n) => n.includes('@'));
+  const parts = [
+    'Each query counts once in every mean, and a test query with no ranked documents scores 0.',
+    trec.length > 0
+      ? `${trec.join(', ')} ${trec.length === 1 ? 'is' : 'are'} computed exactly as trec_eval computes ${trec.length === 1 ? 'it' : 'them'} with -c.`
+      : '',
+    own.length > 0
+      ? `${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} Podium's cut-off measures, averaged over the queries with a relevant document (see the scoring documentation).`
+      : '',
+  ];
+  return parts.filter(Boolean).join(' ');
+}
+
+/** A UTC date-time people read, which the page's script also gives in the reader's own time zone. */
+function utcTime(iso: string): SafeHtml {
+  const d = new Date(iso);
+  const text = Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return html`<time datetime="${iso}" data-local>${text}</time>`;
+}
