@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { COMMENT_LIMIT, MARKER, renderComment } from '../../action/src/comment.j
 import { INERT_MAX, inert } from '../../action/src/inert.js';
 import { GFM, mentionsAndReferences, renderGfm, tagsOf } from '../helpers/gfm.js';
 import { parseRequest } from '../../action/src/handoff.js';
+import { isActionFile } from '../../runner/src/init/init.js';
 import { checkLimits, usageOf } from '../../runner/src/results/limits.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { exampleCompetition } from '../helpers/competition.js';
@@ -190,22 +191,43 @@ describe('the pull-request comment', () => {
   });
 });
 
+/** Every file under a folder, relative, sorted. */
+async function listFiles(d: string): Promise<string[]> {
+  return (await readdir(d, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(d, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
 describe('the committed bundle', () => {
+  const committed = path.join(ROOT, 'action', 'dist');
+
   it('is what the sources give: rebuild action/dist and compare', async () => {
     const out = await temp();
     execFileSync(process.execPath, ['scripts/bundle-action.mjs', out], { cwd: ROOT, stdio: 'pipe' });
-    const list = async (d: string): Promise<string[]> =>
-      (await readdir(d, { recursive: true, withFileTypes: true }))
-        .filter((e) => e.isFile())
-        .map((e) => path.relative(d, path.join(e.parentPath, e.name)))
-        .sort();
-    const committed = path.join(ROOT, 'action', 'dist');
-    expect(await list(out)).toEqual(await list(committed));
-    for (const f of await list(out)) {
+    expect(await listFiles(out)).toEqual(await listFiles(committed));
+    for (const f of await listFiles(out)) {
       const same = (await readFile(path.join(out, f))).equals(await readFile(path.join(committed, f)));
       expect(same, `action/dist/${f} differs from a fresh bundle: run npm run build && node scripts/bundle-action.mjs, and commit`).toBe(
         true,
       );
     }
   }, 120_000);
+
+  it('stays within its size budget and holds only what the Action runs, all of it copied by podium init', async () => {
+    // Every competition commits a copy: 1.5 MB at most, and no assets of a client Podium does
+    // not use (gRPC's .proto files, an SSH agent's pagent.exe came with a Docker client once).
+    const bytes = (await stat(path.join(committed, 'index.js'))).size;
+    expect(bytes, `action/dist/index.js is ${bytes} bytes, over the budget of 1,500,000`).toBeLessThanOrEqual(1_500_000);
+    const files = await listFiles(committed);
+    expect(files).toContain('index.js');
+    expect(files.filter((f) => /\.(proto|exe)$/i.test(f))).toEqual([]);
+    expect(files.filter((f) => !isActionFile(f))).toEqual([]);
+    // Control: what the bundle held before is told apart, so the checks above can fail.
+    for (const stray of ['pagent.exe', 'auth.proto', 'proto/channelz.proto', 'xds/LICENSE']) expect(isActionFile(stray)).toBe(false);
+    for (const kept of ['index.js', '918.index.js', 'package.json']) expect(isActionFile(kept)).toBe(true);
+    // A new competition gets the Action whole, and nothing else.
+    const ex = await exampleCompetition(await temp());
+    expect(await listFiles(path.join(ex.dir, '.podium', 'action'))).toEqual(['action.yml', ...files.map((f) => `dist/${f}`)].sort());
+  });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type Docker from 'dockerode';
+import type { ContainerConfig } from '../../runner/src/sandbox/container/docker-api.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
@@ -69,7 +69,7 @@ const message = (r: ResultRecord) =>
     : `${r.error.code}: ${r.error.message}\n${(r.error.problems ?? []).map((p) => `${p.file}:${p.line} ${p.message}`).join('\n')}`;
 
 /** An engine whose runs lack one protection: the controls. */
-const weakened = (change: (c: Docker.ContainerCreateOptions) => void) =>
+const weakened = (change: (c: ContainerConfig) => void) =>
   dockerEngine({
     weaken: (c) => {
       const copy = structuredClone(c);
@@ -261,7 +261,7 @@ describe.skipIf(!engine)('the sandbox on the real engine', () => {
       );
       const probe = (e: ReturnType<typeof dockerEngine>) => evaluate(s, e).then(({ logs }) => logs);
       // The image has no command of its own: the probe is given as the run's.
-      const withCmd = (extra?: (c: Docker.ContainerCreateOptions) => void) =>
+      const withCmd = (extra?: (c: ContainerConfig) => void) =>
         weakened((c) => {
           c.Cmd = ['/bin/sh', '-c', `grep ' /data ' /proc/mounts; ${PREDICT}`];
           extra?.(c);

@@ -1,5 +1,5 @@
 import { PodiumError } from '../contracts/problems.js';
-import { cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -52,6 +52,15 @@ export async function templateDir(): Promise<string> {
 const DAY = 24 * 3600 * 1000;
 
 /**
+ * Whether a file of action/dist is part of the Action a competition gets: the bundle and the
+ * chunks it loads when it needs them (index.js, 918.index.js), and the package.json that makes
+ * them ES modules. The bundle test holds action/dist to exactly these.
+ */
+export function isActionFile(name: string): boolean {
+  return name === 'package.json' || /^(\d+\.)?index\.js$/.test(name);
+}
+
+/**
  * The Podium Action, copied into the competition (`.podium/action`): the workflows use it as a
  * local action, so it is pinned by the competition's own commits and reviewed with them, and
  * no job depends on another repository.
@@ -66,7 +75,10 @@ async function copyAction(podiumRoot: string, target: string): Promise<void> {
   }
   await mkdir(target, { recursive: true });
   await writeFile(path.join(target, 'action.yml'), manifest.replace('main: action/dist/index.js', 'main: dist/index.js'));
-  await cp(path.join(podiumRoot, 'action', 'dist'), path.join(target, 'dist'), { recursive: true });
+  const dist = path.join(podiumRoot, 'action', 'dist');
+  await mkdir(path.join(target, 'dist'));
+  for (const entry of await readdir(dist, { withFileTypes: true }))
+    if (entry.isFile() && isActionFile(entry.name)) await copyFile(path.join(dist, entry.name), path.join(target, 'dist', entry.name));
 }
 
 /** Creates a competition repository from the template. */

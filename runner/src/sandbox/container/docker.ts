@@ -1,33 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Docker from 'dockerode';
 import { walkTree } from '../../files/tree.js';
-import { PodiumError } from '../../contracts/problems.js';
+import { contextEntries, tarArchive } from './build-context.js';
 import { limitPids, readUsage, removeParent, runParent, sweepParents, type CgroupLayout, type CgroupUsage } from './cgroup.js';
+import { DockerClient, type ContainerConfig, type ImageInspect } from './docker-api.js';
+import { Demultiplexer, readJsonLines } from './docker-stream.js';
 import type { BuildOptions, BuildResult, ContainerEngine, ImageInfo, RunResult, RunSpec, Verdict } from './engine.js';
+import { BuildError } from './errors.js';
 import { measure } from './harvest.js';
 
 const WATCH_MS = 200;
 const SYSTEM_DIRS = /^\/(proc|sys|dev)(\/|$)/;
 
-export interface DockerEngineOptions extends Docker.DockerOptions {
+export interface DockerEngineOptions {
+  /** The engine's address as DOCKER_HOST writes it (unix:///var/run/docker.sock); by default DOCKER_HOST, else the default socket. */
+  host?: string;
   /**
    * For the isolation tests' controls only: changes the hardened container settings of a run,
    * so that a test can show its probe succeeds when one protection is taken away.
    */
-  weaken?: (config: Docker.ContainerCreateOptions) => Docker.ContainerCreateOptions;
+  weaken?: (config: ContainerConfig) => ContainerConfig;
 }
 
 /** The Docker engine behind the ContainerEngine interface, with every run hardened. */
 export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine {
-  const { weaken: _weaken, ...dockerOptions } = options;
-  const docker = new Docker(dockerOptions);
+  const docker = new DockerClient(options.host);
   let layout: Promise<CgroupLayout> | undefined;
   // Asked once: how the engine lays out its cgroups decides where the counters are read.
   const cgroups = () =>
-    (layout ??= docker.info().then((info: { CgroupDriver?: string; CgroupVersion?: string }) => ({
+    (layout ??= docker.info().then((info) => ({
       version: info.CgroupVersion === '2' ? 2 : 1,
       driver: info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs',
       root: '/sys/fs/cgroup',
@@ -49,25 +50,15 @@ export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine
 
     async image(ref) {
       try {
-        const info = await docker.getImage(ref).inspect();
-        return {
-          id: info.Id,
-          digests: info.RepoDigests ?? [],
-        } satisfies ImageInfo;
+        const info = await docker.image(ref);
+        return info && ({ id: info.Id, digests: info.RepoDigests ?? [] } satisfies ImageInfo);
       } catch {
         return undefined;
       }
     },
 
     async pull(ref) {
-      const stream = await docker.pull(ref);
-      await new Promise<void>((resolve, reject) =>
-        docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
-          const failed = err ?? (out.find((o) => o.error) ? new Error(out.find((o) => o.error)!.error) : null);
-          if (failed) reject(failed);
-          else resolve();
-        }),
-      );
+      await docker.pull(ref);
     },
 
     async build(contextDir, tag, labels, options = {}) {
@@ -80,29 +71,14 @@ export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine
 
     async sweep(label) {
       let n = 0;
-      for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
-        await docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined);
+      for (const c of await docker.containers(label)) {
+        await docker.remove(c.Id).catch(() => undefined);
         n++;
       }
       await sweepParents(await cgroups());
       return n;
     },
   };
-}
-
-export class BuildError extends PodiumError {
-  readonly log: string;
-  /** What stopped it: the Dockerfile's own failure, a limit, or a cancellation. */
-  readonly reason: 'failed' | 'timed-out' | 'too-large' | 'cancelled';
-  constructor(message: string, log: string, reason: BuildError['reason'] = 'failed') {
-    super(message);
-    this.name = 'BuildError';
-    this.log = log;
-    this.reason = reason;
-  }
 }
 
 /**
@@ -112,7 +88,7 @@ export class BuildError extends PodiumError {
  * and remove its containers), its log capped, and the image refused past its size limit.
  */
 async function buildLimited(
-  docker: Docker,
+  docker: DockerClient,
   contextDir: string,
   tag: string,
   labels: Record<string, string>,
@@ -122,12 +98,13 @@ async function buildLimited(
   const { limits, signal } = options;
   // Regular files only, as everywhere a submission's files are read: no links followed.
   const files = (await walkTree(contextDir, { maxFileBytes: Number.MAX_SAFE_INTEGER, maxFiles: 100_000 })).files.map((f) => f.rel);
-  // The checked, canonical Dockerfile goes into the context under a name of its own, for this build only.
-  const ownDockerfile = options.dockerfile !== undefined ? `.podium-dockerfile-${randomBytes(6).toString('hex')}` : undefined;
-  if (ownDockerfile) {
-    await writeFile(path.join(contextDir, ownDockerfile), options.dockerfile!, { flag: 'wx' });
-    files.push(ownDockerfile);
-  }
+  // The checked, canonical Dockerfile goes into the archive under a name of its own, for this build only.
+  const own =
+    options.dockerfile !== undefined
+      ? { name: `.podium-dockerfile-${randomBytes(6).toString('hex')}`, text: options.dockerfile }
+      : undefined;
+  const context = await contextEntries(contextDir, files, own);
+  if (!context.ok) throw new BuildError(context.why, '');
   const parent = limits ? runParent(cgroups, `build-${randomBytes(8).toString('hex')}`) : undefined;
   if (parent && limits) await limitPids(cgroups, parent, limits.pids);
   const log: string[] = [];
@@ -145,11 +122,13 @@ async function buildLimited(
   const logText = () => log.join('') + (truncated ? '\n[build log truncated]\n' : '');
   // Listening from before the request: a cancellation while the context is still being sent
   // must not be lost.
-  let stream: NodeJS.ReadableStream | undefined;
+  const connection = new AbortController();
   let stopped: BuildError | undefined;
+  // Read through a call: the flow of this function cannot see the callbacks that set it.
+  const stoppedBy = (): BuildError | undefined => stopped;
   const stop = (why: BuildError) => {
     stopped ??= why;
-    (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    connection.abort();
   };
   const onAbort = () => stop(new BuildError('the build was cancelled', '', 'cancelled'));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -162,58 +141,50 @@ async function buildLimited(
     : undefined;
   try {
     if (stopped) throw stopped;
-    const s = await docker.buildImage(
-      { context: contextDir, src: files },
-      {
-        t: tag,
-        ...(ownDockerfile ? { dockerfile: ownDockerfile } : {}),
-        // No network for RUN. The engine's own fetches (remote ADD, COPY --from an image) are
-        // refused before the build by checkBuild.
-        networkmode: 'none',
-        labels,
-        rm: true,
-        forcerm: true,
-        ...(limits
-          ? {
-              memory: limits.memoryBytes,
-              memswap: limits.memoryBytes,
-              cpuperiod: 100_000,
-              cpuquota: Math.max(1000, Math.round((limits.nanoCpus / 1e9) * 100_000)),
-              ...(parent ? { cgroupparent: parent } : {}),
-            }
-          : {}),
-      },
-    );
-    stream = s;
-    if (stopped) (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-    let output: { aux?: { ID?: string }; error?: string }[];
+    let response;
     try {
-      output = await new Promise((resolve, reject) => {
-        if (stopped) return reject(stopped);
-        docker.modem.followProgress(
-          s,
-          (err: Error | null, res: { aux?: { ID?: string }; error?: string }[]) =>
-            stopped ? reject(stopped) : err ? reject(err) : resolve(res),
-          (e: { stream?: string }) => {
-            if (e.stream) keep(e.stream);
-          },
-        );
-        s.on('close', () => {
-          if (stopped) reject(stopped);
-        });
+      response = await docker.build(
+        tarArchive(context.entries),
+        {
+          t: tag,
+          ...(own ? { dockerfile: own.name } : {}),
+          // No network for RUN. The engine's own fetches (remote ADD, COPY --from an image) are
+          // refused before the build by checkBuild.
+          networkmode: 'none',
+          labels: JSON.stringify(labels),
+          rm: true,
+          forcerm: true,
+          ...(limits
+            ? {
+                memory: limits.memoryBytes,
+                memswap: limits.memoryBytes,
+                cpuperiod: 100_000,
+                cpuquota: Math.max(1000, Math.round((limits.nanoCpus / 1e9) * 100_000)),
+                ...(parent ? { cgroupparent: parent } : {}),
+              }
+            : {}),
+        },
+        connection.signal,
+      );
+    } catch (e: unknown) {
+      throw stoppedBy() ?? e;
+    }
+    let failed: string | undefined;
+    try {
+      await readJsonLines(response, (o) => {
+        if (typeof o.stream === 'string') keep(o.stream);
+        if (typeof o.error === 'string') failed ??= o.error;
       });
     } catch (e: unknown) {
-      if (e instanceof BuildError) throw new BuildError(e.message, logText(), e.reason);
-      throw new BuildError(e instanceof Error ? e.message : String(e), logText());
+      const why = stoppedBy();
+      if (why) throw new BuildError(why.message, logText(), why.reason);
+      throw new BuildError(e instanceof Error ? e.message : String(e), logText(), 'failed', { cause: e });
     }
-    const failed = output.find((o) => o.error);
-    if (failed) throw new BuildError(failed.error!, logText());
-    const image = await docker.getImage(tag).inspect();
+    if (failed) throw new BuildError(failed, logText());
+    const image: ImageInspect | undefined = await docker.image(tag);
+    if (!image) throw new BuildError(`the engine reported no error, yet has no image ${tag}`, logText());
     if (limits && image.Size > limits.imageBytes) {
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+      await docker.removeImage(image.Id).catch(() => undefined);
       throw new BuildError(
         `the image is ${Math.round(image.Size / 1048576)} MiB, over the limit of ${Math.round(limits.imageBytes / 1048576)} MiB`,
         logText(),
@@ -222,12 +193,11 @@ async function buildLimited(
     }
     return { id: image.Id, log: logText() };
   } catch (e: unknown) {
-    if (e instanceof BuildError) throw new BuildError(e.message, e.log || logText(), e.reason);
+    if (e instanceof BuildError) throw new BuildError(e.message, e.log || logText(), e.reason, { cause: e.cause });
     throw e;
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
-    if (ownDockerfile) await rm(path.join(contextDir, ownDockerfile), { force: true });
     if (parent) await removeParent(cgroups, parent, 10_000);
   }
 }
@@ -266,9 +236,9 @@ export function runEnvironment(imageEnv: readonly string[], gpus: readonly strin
 /** The hardened settings of a run: what every participant's and scoring program's container gets. */
 export function hardenedConfig(
   spec: RunSpec,
-  image: { WorkingDir?: string; Env?: string[]; Volumes?: Record<string, unknown> | null },
+  image: { WorkingDir?: string; Env?: string[] | null; Volumes?: Record<string, unknown> | null },
   parent: string | undefined,
-): Docker.ContainerCreateOptions {
+): ContainerConfig {
   const { limits } = spec;
   // A VOLUME of the image would be an anonymous volume on the runner's disk, outside every
   // limit of the run: each gets a small tmpfs instead, counted in the run's memory.
@@ -318,22 +288,23 @@ export function hardenedConfig(
 }
 
 async function runHardened(
-  docker: Docker,
+  docker: DockerClient,
   spec: RunSpec,
   cgroups: CgroupLayout,
-  weaken: (c: Docker.ContainerCreateOptions) => Docker.ContainerCreateOptions = (c) => c,
+  weaken: (c: ContainerConfig) => ContainerConfig = (c) => c,
 ): Promise<RunResult> {
   if (spec.signal?.aborted) return { verdict: { kind: 'cancelled' }, wallSeconds: 0, startupSeconds: 0, logs: '', logsTruncated: false };
-  const image = await docker.getImage(spec.image).inspect();
+  const image = await docker.image(spec.image);
+  if (!image) throw new Error(`the engine has no image ${spec.image}`);
   const { limits } = spec;
   const parent = runParent(cgroups, randomBytes(8).toString('hex'));
   let verdict: Verdict | undefined;
-  let container: Docker.Container | undefined;
+  let id: string | undefined;
   // Listening from before the container exists: a cancellation while it is made or started
   // must not be lost (the second signal would end this process and leave it running).
   const cancel = () => {
     verdict ??= { kind: 'cancelled' };
-    void container?.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    if (id) void docker.kill(id).catch(() => undefined);
   };
   spec.signal?.addEventListener('abort', cancel, { once: true });
   const usage: CgroupUsage = {};
@@ -341,23 +312,26 @@ async function runHardened(
     if (u.cpuSeconds !== undefined) usage.cpuSeconds = Math.max(usage.cpuSeconds ?? 0, u.cpuSeconds);
     if (u.peakMemoryBytes !== undefined) usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes ?? 0, u.peakMemoryBytes);
   };
+  // The wait holds a connection until the exit: closed at the end whatever happened.
+  const waiting = new AbortController();
   let started: number;
   try {
-    container = await docker.createContainer(weaken(hardenedConfig(spec, image.Config ?? {}, parent)));
+    id = await docker.createContainer(weaken(hardenedConfig(spec, image.Config ?? {}, parent)));
     if (spec.signal?.aborted) return { verdict: { kind: 'cancelled' }, wallSeconds: 0, startupSeconds: 0, logs: '', logsTruncated: false };
-    const c = container;
-    // 'next-exit', asked before the start: the default condition ('not-running') can answer at
-    // once for a container that has not started yet.
-    const exited = c.wait({ condition: 'next-exit' });
+    const c = id;
+    // 'next-exit', taken up by the engine before the start: the default condition ('not-running')
+    // can answer at once for a container that has not started yet.
+    const exited = (await docker.wait(c, 'next-exit', waiting.signal)).exit;
+    exited.catch(() => undefined);
     const startCall = performance.now();
-    await c.start();
+    await docker.start(c);
     // The start call returns once the process runs: its duration is the platform's start-up
     // cost, reported apart; the wall time counts from there to the exit.
     started = performance.now();
     const startupSeconds = (started - startCall) / 1000;
     const stop = (v: Verdict) => {
       verdict ??= v;
-      void c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      void docker.kill(c).catch(() => undefined);
     };
     if (spec.signal?.aborted) stop({ kind: 'cancelled' });
     let watching = false;
@@ -365,7 +339,7 @@ async function runHardened(
       if (watching) return;
       watching = true;
       void (async () => {
-        note(await readUsage(cgroups, parent, c.id));
+        note(await readUsage(cgroups, parent, c));
         // Files and folders count alike, and depth too: a tree of empty folders fills inodes as files do.
         const out = await measure(spec.outputDir, {
           maxEntries: limits.outputFiles,
@@ -383,14 +357,14 @@ async function runHardened(
     clearTimeout(timer);
     if (first === 'timeout') {
       // No grace period: a process that ignores SIGTERM gets SIGKILL at once.
-      await c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      await docker.kill(c).catch(() => undefined);
       await exited.catch(() => undefined);
       verdict ??= { kind: 'timed-out', afterSeconds: limits.timeoutMs / 1000 };
     }
-    const state = (await c.inspect()).State;
+    const state = (await docker.inspect(c)).State;
     if (!verdict) verdict = state.OOMKilled ? { kind: 'out-of-memory' } : { kind: 'exited', exitCode: state.ExitCode };
-    note(await readUsage(cgroups, parent, c.id));
-    const logs = await readLogs(c, limits.logBytes);
+    note(await readUsage(cgroups, parent, c));
+    const logs = await readLogs(docker, c, limits.logBytes);
     return {
       verdict,
       wallSeconds: (ended - started) / 1000,
@@ -400,33 +374,34 @@ async function runHardened(
     };
   } finally {
     spec.signal?.removeEventListener('abort', cancel);
-    await container?.remove({ force: true, v: true }).catch(() => undefined);
+    waiting.abort();
+    if (id) await docker.remove(id).catch(() => undefined);
     if (parent) await removeParent(cgroups, parent);
   }
 }
 
-/** stdout and stderr, demultiplexed, capped. */
-async function readLogs(container: Docker.Container, cap: number): Promise<{ logs: string; logsTruncated: boolean }> {
-  let raw: Buffer;
-  try {
-    raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-  } catch {
-    return { logs: '', logsTruncated: false };
-  }
+/** stdout and stderr, demultiplexed, in the order they came, capped. */
+async function readLogs(docker: DockerClient, id: string, cap: number): Promise<{ logs: string; logsTruncated: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  for (let pos = 0; pos + 8 <= raw.length;) {
-    const len = raw.readUInt32BE(pos + 4);
-    const chunk = raw.subarray(pos + 8, pos + 8 + len);
-    pos += 8 + len;
-    if (size + chunk.length > cap) {
-      parts.push(chunk.subarray(0, cap - size));
+  const frames = new Demultiplexer((_stream, payload) => {
+    if (truncated) return;
+    if (size + payload.length > cap) {
+      parts.push(Buffer.from(payload.subarray(0, cap - size)));
       truncated = true;
-      break;
+      return;
     }
-    parts.push(chunk);
-    size += chunk.length;
+    parts.push(Buffer.from(payload));
+    size += payload.length;
+  });
+  try {
+    for await (const chunk of await docker.logs(id)) {
+      frames.push(chunk as Buffer);
+      if (truncated) break;
+    }
+  } catch {
+    // What came before the failure is kept.
   }
   return { logs: Buffer.concat(parts).toString('utf8'), logsTruncated: truncated };
 }

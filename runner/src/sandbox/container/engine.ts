@@ -1,6 +1,8 @@
 /**
  * The container engine as Podium uses it: a narrow interface, so the rest of the runner never
- * sees dockerode's types and tests can hand in a fake where no engine is at hand.
+ * sees the Docker API and tests can hand in a fake where no engine is at hand. The one
+ * implementation (docker.ts, over the client in docker-api.ts) is loaded only where a
+ * container runs; its errors live apart (errors.ts), for callers that must not load it.
  */
 export interface Limits {
   memoryBytes: number;

@@ -6,8 +6,8 @@ import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
 import { itemsOf, loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
-import { BuildError } from './docker.js';
 import type { BuildLimits, ContainerEngine, Limits, Verdict } from './engine.js';
+import { BuildError, EngineApiError } from './errors.js';
 import { checkBuild } from './dockerfile.js';
 import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
 import { checkToolkit, nvidiaCtk, type CtkVersion } from '../gpu/toolkit.js';
@@ -299,7 +299,7 @@ export async function predictionsFromContainer(
       // The engine refused to create or start it: an image without a command, say.
       for (const p of probes) await p.stop(context);
       await meter?.stop();
-      const why = e instanceof Error ? e.message.replace(/^\(HTTP code \d+\) [\w ]+ - /, '') : String(e);
+      const why = e instanceof EngineApiError ? e.engineMessage : e instanceof Error ? e.message : String(e);
       return failed({ code: 'container-not-started', message: `the container could not start: ${why.trim()}` });
     }
     const gpu = await meter?.stop();
