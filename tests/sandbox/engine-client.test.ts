@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -88,6 +89,53 @@ describe('the JSON lines of a build, as the engine sends them', () => {
     await expect(readJsonLines(Readable.from([Buffer.from('{"stream":"a"}\r\nnot json\r\n')]), () => {})).rejects.toThrow(
       /not JSON: not json/,
     );
+  });
+});
+
+describe('the image a build made', () => {
+  /** An engine on a socket of its own that answers a build with a recorded stream, and whose tag has since moved on. */
+  async function movedTagEngine(stream: string, made: string, moved: string) {
+    const socket = path.join(await temp(), 'engine.sock');
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://engine');
+        const image = /\/images\/(.+)\/json$/.exec(url.pathname);
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'POST' && url.pathname.endsWith('/build')) res.end(stream);
+        else if (url.pathname.endsWith('/info')) res.end(JSON.stringify({ CgroupDriver: 'systemd', CgroupVersion: '2' }));
+        // Asked by id, the image the build made; asked by tag, the image another build tagged since.
+        else if (image) res.end(JSON.stringify({ Id: decodeURIComponent(image[1]!) === made ? made : moved, Size: 1000, RepoDigests: [] }));
+        else {
+          res.statusCode = 404;
+          res.end(JSON.stringify({ message: `no ${url.pathname} here` }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(socket, r));
+    return { host: `unix://${socket}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it('is the one the engine names at the end of the build, whatever the tag points at by then (control: without that line, the tag is all there is)', async () => {
+    const recorded = await readFile(path.join(FIXTURES, 'build-ok.jsonl'), 'utf8');
+    const made = /"ID":"(sha256:[0-9a-f]{64})"/.exec(recorded)![1]!;
+    const moved = `sha256:${'f'.repeat(64)}`;
+    const context = await temp();
+    await writeFile(path.join(context, 'Dockerfile'), `FROM ${BASE_IMAGE}\nRUN echo built > /built\n`);
+    const built = async (stream: string) => {
+      const engine = await movedTagEngine(stream, made, moved);
+      try {
+        return (await dockerEngine({ host: engine.host }).build(context, 'podium-submission/t-moved:latest', {})).id;
+      } finally {
+        await engine.close();
+      }
+    };
+    expect(await built(recorded)).toBe(made);
+    const withoutId = recorded
+      .split('\n')
+      .filter((l) => !l.includes('"aux"'))
+      .join('\n');
+    expect(await built(withoutId)).toBe(moved);
   });
 });
 

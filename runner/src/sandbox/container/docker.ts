@@ -170,10 +170,15 @@ async function buildLimited(
       throw stoppedBy() ?? e;
     }
     let failed: string | undefined;
+    // The image this build made, as the engine names it at the end of the build. The tag is
+    // only a name: another build of the same submission may move it before we look it up.
+    let built: string | undefined;
     try {
       await readJsonLines(response, (o) => {
         if (typeof o.stream === 'string') keep(o.stream);
         if (typeof o.error === 'string') failed ??= o.error;
+        const aux = o.aux as { ID?: unknown } | undefined;
+        if (aux && typeof aux.ID === 'string') built = aux.ID;
       });
     } catch (e: unknown) {
       const why = stoppedBy();
@@ -181,8 +186,8 @@ async function buildLimited(
       throw new BuildError(e instanceof Error ? e.message : String(e), logText(), 'failed', { cause: e });
     }
     if (failed) throw new BuildError(failed, logText());
-    const image: ImageInspect | undefined = await docker.image(tag);
-    if (!image) throw new BuildError(`the engine reported no error, yet has no image ${tag}`, logText());
+    const image: ImageInspect | undefined = await docker.image(built ?? tag);
+    if (!image) throw new BuildError(`the engine reported no error, yet has no image ${built ?? tag}`, logText());
     if (limits && image.Size > limits.imageBytes) {
       await docker.removeImage(image.Id).catch(() => undefined);
       throw new BuildError(
