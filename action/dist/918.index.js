@@ -843,12 +843,18 @@ async function buildLimited(docker, contextDir, tag, labels, options, cgroups) {
             throw stoppedBy() ?? e;
         }
         let failed;
+        // The image this build made, as the engine names it at the end of the build. The tag is
+        // only a name: another build of the same submission may move it before we look it up.
+        let built;
         try {
             await readJsonLines(response, (o) => {
                 if (typeof o.stream === 'string')
                     keep(o.stream);
                 if (typeof o.error === 'string')
                     failed ??= o.error;
+                const aux = o.aux;
+                if (aux && typeof aux.ID === 'string')
+                    built = aux.ID;
             });
         }
         catch (e) {
@@ -859,9 +865,9 @@ async function buildLimited(docker, contextDir, tag, labels, options, cgroups) {
         }
         if (failed)
             throw new errors/* BuildError */.zS(failed, logText());
-        const image = await docker.image(tag);
+        const image = await docker.image(built ?? tag);
         if (!image)
-            throw new errors/* BuildError */.zS(`the engine reported no error, yet has no image ${tag}`, logText());
+            throw new errors/* BuildError */.zS(`the engine reported no error, yet has no image ${built ?? tag}`, logText());
         if (limits && image.Size > limits.imageBytes) {
             await docker.removeImage(image.Id).catch(() => undefined);
             throw new errors/* BuildError */.zS(`the image is ${Math.round(image.Size / 1048576)} MiB, over the limit of ${Math.round(limits.imageBytes / 1048576)} MiB`, logText(), 'too-large');
