@@ -7,7 +7,8 @@ import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { exampleCompetition, runCli } from '../helpers/competition.js';
-import { gpuDevices } from '../../runner/src/sandbox/container/evaluate-container.js';
+import { gpuDevices, PODIUM_LABEL } from '../../runner/src/sandbox/container/evaluate-container.js';
+import { BuildError } from '../../runner/src/sandbox/container/errors.js';
 import { dockerEngine } from '../../runner/src/sandbox/container/docker.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 import { useTempDirs } from '../helpers/temp.js';
@@ -247,6 +248,26 @@ describe.skipIf(!available)('container submissions', () => {
     expect(logs.length).toBeLessThanOrEqual(64 * 1024 + 32);
     expect(logs).toContain('[logs truncated]');
     expect(JSON.stringify(record)).not.toContain('::set-output');
+  });
+
+  it('builds the Dockerfile as checked, never the participant’s own text (control: built as it is, the engine shows that text)', async () => {
+    // Lower-case keywords, a continuation and a comment, then a step that fails so that the
+    // build log comes back: the engine prints each step as the Dockerfile it parsed says it.
+    const own = `# the participant's comment\nfrom ${BASE_IMAGE}\ncopy run.sh \\\n  /run.sh\nrun exit 3\n`;
+    const { record, logs } = await container(PREDICT, own);
+    expect(record).toMatchObject({ status: 'rejected', error: { code: 'build-failed' } });
+    expect(logs).toMatch(/Step 2\/\d : COPY \["run.sh","\/run.sh"\]\n/);
+    expect(logs).toMatch(/Step 3\/\d : RUN exit 3\n/);
+    expect(logs).not.toMatch(/Step \d\/\d : (copy|run)/);
+    // Control: the same folder built with its own Dockerfile shows the participant's text.
+    const dir = await temp();
+    await writeFile(path.join(dir, 'Dockerfile'), own);
+    await writeFile(path.join(dir, 'run.sh'), PREDICT);
+    const direct = await dockerEngine()
+      .build(dir, 'podium-test/as-written:latest', { [PODIUM_LABEL]: 'build' })
+      .catch((e: unknown) => e as BuildError);
+    expect(direct).toBeInstanceOf(BuildError);
+    expect((direct as BuildError).log).toMatch(/Step 2\/\d : copy run.sh/);
   });
 
   it('ignores a WORKDIR under /proc', async () => {

@@ -205,6 +205,9 @@ export async function predictionsFromContainer(
         { [PODIUM_LABEL]: 'build' },
         {
           limits: buildLimitsOf(c),
+          // The Dockerfile as checked, written out by checkBuild: the participant's own text never
+          // reaches the engine's parser.
+          dockerfile: checked.plan.dockerfile,
           ...(options.signal ? { signal: options.signal } : {}),
         },
       );
