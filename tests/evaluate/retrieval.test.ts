@@ -10,7 +10,7 @@ import { checkRecord } from '../../runner/src/results/record.js';
 import { unseal } from '../../runner/src/results/seal.js';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
-import type { ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import type { ScoringSpec } from '../../runner/src/scoring/spec.js';
 import { qrelsCsv, randomTopics, retrievalCompetition, runCsv, type Topic } from '../helpers/retrieval.js';
 import { useTempDirs } from '../helpers/temp.js';
 

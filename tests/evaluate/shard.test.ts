@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateShard, evaluateSubmission, mergeShards } from '../../runner/src/evaluate/evaluate.js';
-import { unitColumn } from '../../runner/src/scoring/dataset.js';
+import { unitColumn } from '../../runner/src/scoring/spec.js';
 import { inShard, parseShard, parseShardFile, shardInputs, shardOf, type ShardFile } from '../../runner/src/evaluate/shard.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';

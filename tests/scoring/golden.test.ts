@@ -3,15 +3,11 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { findMetric, MetricUndefinedError, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
-import {
-  buildInput,
-  joinIds,
-  loadPredictions,
-  loadTruth,
-  sortClasses,
-  truthReference,
-  type ScoringSpec,
-} from '../../runner/src/scoring/dataset.js';
+import type { ScoringSpec } from '../../runner/src/scoring/spec.js';
+import { loadPredictions } from '../../runner/src/scoring/predictions.js';
+import { joinIds } from '../../runner/src/scoring/join.js';
+import { loadTruth, truthReference } from '../../runner/src/scoring/truth.js';
+import { buildInput, sortClasses } from '../../runner/src/scoring/scoring-input.js';
 import { seededRandom } from '../../runner/src/example/data.js';
 
 /**

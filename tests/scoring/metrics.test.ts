@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findMetric, metricNames, MetricUndefinedError, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
-import { sortClasses } from '../../runner/src/scoring/dataset.js';
+import { sortClasses } from '../../runner/src/scoring/scoring-input.js';
 import { binaryOf, binaryUnits, multiOf, multiUnits, regressionOf, regressionUnits, valueOrUndefined } from '../helpers/scoring-inputs.js';
 
 function classInput(truth: (string | number)[], predicted?: (string | number)[], score?: number[]): ScoringInput {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { joinIds, loadPredictions, type Reference, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import type { ScoringSpec } from '../../runner/src/scoring/spec.js';
+import { loadPredictions } from '../../runner/src/scoring/predictions.js';
+import { joinIds, type Reference } from '../../runner/src/scoring/join.js';
 import { KeyColumn } from '../../runner/src/scoring/columns.js';
 import type { Problem } from '../../runner/src/contracts/problems.js';
 

@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPredictions, loadTruth, type ScoringSpec } from '../../runner/src/scoring/dataset.js';
+import type { ScoringSpec } from '../../runner/src/scoring/spec.js';
+import { loadPredictions } from '../../runner/src/scoring/predictions.js';
+import { loadTruth } from '../../runner/src/scoring/truth.js';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
 import { readTable, sniffFormat, TableError, type ColumnRequest } from '../../runner/src/scoring/table.js';

@@ -6,7 +6,7 @@ import { ContractError, didYouMean, type Problem } from '../contracts/problems.j
 import { loadTeams } from './teams.js';
 import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
-import type { ScoringSpec } from '../scoring/dataset.js';
+import type { ScoringSpec } from '../scoring/spec.js';
 import { formatOf, type TableFormat } from '../scoring/table.js';
 
 export const COMPETITION_FILE = 'competition.yml';

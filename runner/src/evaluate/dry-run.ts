@@ -2,7 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { scoringSpec, type Competition } from '../competition/load.js';
 import type { ErrorInfo } from '../results/schema.js';
-import { itemsOf } from '../scoring/dataset.js';
+import { itemsOf } from '../scoring/predictions.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
 import type { SubmissionConfig } from '../submission/schema.js';

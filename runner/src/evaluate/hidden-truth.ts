@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { builtIn, formatFor } from '../competition/load.js';
-import { loadTruth, wholeGrades, TruthError, type ScoringSpec } from '../scoring/dataset.js';
+import { TruthError, type ScoringSpec } from '../scoring/spec.js';
+import { loadTruth, wholeGrades } from '../scoring/truth.js';
 import { trecMetric } from '../scoring/metrics/trec.js';
 import type { Table } from '../scoring/table.js';
 import { hashFile } from '../files/tree.js';

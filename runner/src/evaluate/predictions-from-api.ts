@@ -1,4 +1,5 @@
-import { itemsOf, type ScoringSpec } from '../scoring/dataset.js';
+import type { ScoringSpec } from '../scoring/spec.js';
+import { itemsOf } from '../scoring/predictions.js';
 import { predictionsFromEndpoint } from '../sandbox/api/evaluate-api.js';
 import { inShard, type Shard } from './shard.js';
 import type { EvaluateOptions } from './options.js';

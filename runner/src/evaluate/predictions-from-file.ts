@@ -1,4 +1,4 @@
-import { itemsOf } from '../scoring/dataset.js';
+import { itemsOf } from '../scoring/predictions.js';
 import type { Shard } from './shard.js';
 import type { Ran, RecordContext } from './record-context.js';
 

@@ -1,6 +1,6 @@
 import { PodiumError } from '../contracts/problems.js';
 import { scoringSpec } from '../competition/load.js';
-import { itemsOf, loadPredictions } from '../scoring/dataset.js';
+import { itemsOf, loadPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
 import type { ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import type { ErrorInfo } from '../results/schema.js';

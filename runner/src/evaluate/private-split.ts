@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Competition } from '../competition/load.js';
-import { sameWithinQueries, TruthError, unitColumn, type ScoringSpec } from '../scoring/dataset.js';
+import { TruthError, unitColumn, type ScoringSpec } from '../scoring/spec.js';
+import { sameWithinQueries } from '../scoring/truth.js';
 import type { Table } from '../scoring/table.js';
 
 /** Row numbers of the truth in its public and its private part. */

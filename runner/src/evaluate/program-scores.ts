@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatFor } from '../competition/load.js';
-import { TruthError, unitColumn, type ScoringSpec } from '../scoring/dataset.js';
+import { TruthError, unitColumn, type ScoringSpec } from '../scoring/spec.js';
 import { subsetRows } from '../scoring/subset.js';
 import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
 import type { ErrorInfo } from '../results/schema.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { findPhase } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
-import type { LoadedPredictions } from '../scoring/dataset.js';
+import type { LoadedPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
 import type { ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import { sha256Hex } from '../files/tree.js';

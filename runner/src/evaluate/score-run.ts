@@ -1,15 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { bootstrapSettings, builtIn, scoringSpec } from '../competition/load.js';
 import { rankedListRules } from '../submission/validate.js';
-import {
-  buildInput,
-  checkRankedLists,
-  joinIds,
-  rankedListsMissTheTruth,
-  truthReference,
-  TruthError,
-  type ScoringSpec,
-} from '../scoring/dataset.js';
+import { TruthError, type ScoringSpec } from '../scoring/spec.js';
+import { joinIds } from '../scoring/join.js';
+import { truthReference } from '../scoring/truth.js';
+import { buildInput } from '../scoring/scoring-input.js';
+import { checkRankedLists, rankedListsMissTheTruth } from '../scoring/ranked-lists.js';
 import { scoreInput, scoreSlices } from '../scoring/score.js';
 import { MetricUndefinedError } from '../scoring/metrics/types.js';
 import type { Table } from '../scoring/table.js';

@@ -1,13 +1,8 @@
 import { bootstrapIntervals, encodeReplicates, type BootstrapSettings } from './bootstrap.js';
-import {
-  buildInput,
-  loadPredictions,
-  loadTruth,
-  sameWithinQueries,
-  truthReference,
-  type LoadedPredictions,
-  type ScoringSpec,
-} from './dataset.js';
+import type { ScoringSpec } from './spec.js';
+import { loadPredictions, type LoadedPredictions } from './predictions.js';
+import { loadTruth, sameWithinQueries, truthReference } from './truth.js';
+import { buildInput } from './scoring-input.js';
 import { sniffFormat, type TableFormat } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';

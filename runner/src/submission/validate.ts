@@ -7,14 +7,9 @@ import { PodiumError, type Problem } from '../contracts/problems.js';
 import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, MissingColumnsError, readTable, TableError } from '../scoring/table.js';
-import {
-  checkRankedLists,
-  loadPredictions,
-  readIdList,
-  type LoadedPredictions,
-  type RankedListRules,
-  type Reference,
-} from '../scoring/dataset.js';
+import { loadPredictions, type LoadedPredictions } from '../scoring/predictions.js';
+import { readIdList, type Reference } from '../scoring/join.js';
+import { checkRankedLists, type RankedListRules } from '../scoring/ranked-lists.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
 const DEFAULT_MAX_FILE_MB = 50;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
-import { loadPredictions, type LoadedPredictions, type ScoringSpec } from '../../scoring/dataset.js';
+import type { ScoringSpec } from '../../scoring/spec.js';
+import { loadPredictions, type LoadedPredictions } from '../../scoring/predictions.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import { readInputs } from './inputs.js';
 import { runApi } from './run.js';

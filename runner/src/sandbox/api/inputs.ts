@@ -1,4 +1,4 @@
-import { headerOf } from '../../scoring/dataset.js';
+import { headerOf } from '../../scoring/predictions.js';
 import { formatOf, readTable } from '../../scoring/table.js';
 
 /** The test inputs as one object per item, every column as text, for API requests. */
