@@ -213,6 +213,23 @@ describe('the build context', () => {
     for (const rel of kept) expect(read.excluded(rel), `${rel} kept`).toBe(false);
   });
 
+  it('matches in time linear in the name, whatever the pattern: a participant cannot stall the runner with one', () => {
+    // As a backtracking regular expression, each of these patterns takes longer than the age of
+    // the universe on these names (10 stars on 40 characters already took 24 s). A match is
+    // synchronous, so it runs in a process of its own, from the build, with a time limit.
+    const probe = `
+      import { dockerignore } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'build/runner/src/sandbox/container/build-context.js')).href)};
+      const read = dockerignore(${JSON.stringify(`${'*a'.repeat(25)}*b\n${'**/'.repeat(25)}b\n`)});
+      const names = [${JSON.stringify('a'.repeat(200))}, ${JSON.stringify(`${'x/'.repeat(100)}c`)},
+        ${JSON.stringify(`${'a'.repeat(30)}b`)}, ${JSON.stringify(`${'x/'.repeat(40)}b`)}, ${JSON.stringify(`${'a'.repeat(24)}b`)}];
+      console.log(JSON.stringify(names.map((n) => read.excluded(n))));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.signal, 'the match did not finish within 10 s').toBeNull();
+    expect(run.stderr).toBe('');
+    // Not those two long names; the same patterns still match what they name.
+    expect(JSON.parse(run.stdout)).toEqual([false, false, true, true, false]);
+  }, 20_000);
+
   it('names the .dockerignore line Docker could not read', async () => {
     expect(dockerignore('*.log\n!\n')).toEqual({ ok: false, line: 2, why: 'a "!" with no pattern after it' });
     expect(dockerignore('ok\n\nfile[0-9.c\n')).toMatchObject({ ok: false, line: 3, why: expect.stringContaining('file[0-9.c') });

@@ -136,7 +136,7 @@ function header(h: { name: string | Buffer; size: number; mode: number; mtime: n
  * first line Docker could not read.
  */
 export function dockerignore(text: string): { ok: true; excluded: (rel: string) => boolean } | { ok: false; line: number; why: string } {
-  const patterns: { exclusion: boolean; re: RegExp }[] = [];
+  const patterns: { exclusion: boolean; glob: Glob }[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (const [i, raw] of lines.entries()) {
     if (raw.startsWith('#')) continue;
@@ -147,18 +147,18 @@ export function dockerignore(text: string): { ok: true; excluded: (rel: string) 
     if (p === '') return { ok: false, line: i + 1, why: 'a "!" with no pattern after it' };
     p = cleanPath(p);
     if (p.length > 1 && p.startsWith('/')) p = p.slice(1);
-    const re = patternRegExp(p);
-    if (!re) return { ok: false, line: i + 1, why: `"${raw.trim()}" is not a valid pattern` };
-    patterns.push({ exclusion, re });
+    const glob = compileGlob(p);
+    if (!glob) return { ok: false, line: i + 1, why: `"${raw.trim()}" is not a valid pattern` };
+    patterns.push({ exclusion, glob });
   }
   const excluded = (rel: string): boolean => {
     const parts = rel.split('/');
     let matched = false;
-    for (const { exclusion, re } of patterns) {
+    for (const { exclusion, glob } of patterns) {
       // Only a pattern that could change the answer is tried.
       if (exclusion !== matched) continue;
-      let match = re.test(rel);
-      for (let i = 1; !match && i < parts.length; i++) match = re.test(parts.slice(0, i).join('/'));
+      let match = globMatches(glob, rel);
+      for (let i = 1; !match && i < parts.length; i++) match = globMatches(glob, parts.slice(0, i).join('/'));
       if (match) matched = !exclusion;
     }
     return matched;
@@ -172,29 +172,105 @@ function cleanPath(p: string): string {
   return norm.length > 1 && norm.endsWith('/') ? norm.slice(0, -1) : norm;
 }
 
-function patternRegExp(p: string): RegExp | undefined {
-  let re = '^';
+/**
+ * One step of a pattern: a character as it is; `?` (one character within a folder); a class
+ * (`[a-z]`, `[^0-9]`); `*` (any characters within a folder); `**` inside a pattern (any number
+ * of folders, none included) or at its end (anything).
+ */
+type Step =
+  | { kind: 'char'; ch: string }
+  | { kind: 'one' }
+  | { kind: 'class'; re: RegExp }
+  | { kind: 'star' }
+  | { kind: 'folders' }
+  | { kind: 'rest' };
+type Glob = Step[];
+
+function compileGlob(p: string): Glob | undefined {
+  const steps: Step[] = [];
   for (let i = 0; i < p.length; i++) {
     const ch = p[i]!;
     if (ch === '*') {
       if (p[i + 1] === '*') {
         i++;
         if (p[i + 1] === '/') i++;
-        // A trailing ** takes everything; one inside takes any number of folders, none included.
-        re += i + 1 >= p.length ? '.*' : '(.*/)?';
-      } else re += '[^/]*';
-    } else if (ch === '?') re += '[^/]';
+        steps.push(i + 1 >= p.length ? { kind: 'rest' } : { kind: 'folders' });
+      } else if (steps.at(-1)?.kind !== 'star') steps.push({ kind: 'star' }); // "**" within a name is one "*"
+    } else if (ch === '?') steps.push({ kind: 'one' });
     else if (ch === '\\') {
       // The next character as it is (a trailing backslash escapes nothing: Docker refuses it).
       if (i + 1 >= p.length) return undefined;
-      const next = p[++i]!;
-      re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
-    } else if ('.+()|{}$'.includes(ch)) re += `\\${ch}`;
-    else re += ch;
+      steps.push({ kind: 'char', ch: p[++i]! });
+    } else if (ch === '[') {
+      let j = i + 1;
+      if (p[j] === '^') j++;
+      while (j < p.length && p[j] !== ']') j += p[j] === '\\' ? 2 : 1;
+      if (j >= p.length) return undefined;
+      // One character's class, tested on one character at a time: no backtracking to speak of.
+      try {
+        steps.push({ kind: 'class', re: new RegExp(`^${p.slice(i, j + 1)}$`) });
+      } catch {
+        return undefined;
+      }
+      i = j;
+    } else steps.push({ kind: 'char', ch });
   }
-  try {
-    return new RegExp(`${re}$`);
-  } catch {
-    return undefined;
+  return steps;
+}
+
+/**
+ * Whether a whole path matches, in time linear in the path times the pattern: the pattern's
+ * positions are followed as a set, one character at a time (Thompson's construction), never by
+ * backtracking, so no pattern a participant writes can make this slow. (A regular expression
+ * here took seconds for `*a*a*a*a*a*a*a*a*b` against a 40-character name, and grows
+ * exponentially with the stars, before any build time limit starts.)
+ */
+function globMatches(glob: Glob, text: string): boolean {
+  // State 2k: at step k. State 2k+1: inside the folders of step k (a "**/" that took something).
+  let states = new Set<number>();
+  const add = (set: Set<number>, k: number) => {
+    for (;;) {
+      if (set.has(2 * k)) return;
+      set.add(2 * k);
+      const step = glob[k];
+      // The steps that may take nothing let the next one start here too.
+      if (!step || (step.kind !== 'star' && step.kind !== 'folders' && step.kind !== 'rest')) return;
+      k++;
+    }
+  };
+  add(states, 0);
+  for (const ch of text) {
+    const next = new Set<number>();
+    for (const state of states) {
+      const k = state >> 1;
+      const step = glob[k];
+      if (!step) continue;
+      if (state & 1 || step.kind === 'folders') {
+        // Inside "**/": any character but a newline, and a "/" may end it.
+        if (ch !== '\n') next.add(2 * k + 1);
+        if (ch === '/') add(next, k + 1);
+        continue;
+      }
+      switch (step.kind) {
+        case 'char':
+          if (ch === step.ch) add(next, k + 1);
+          break;
+        case 'one':
+          if (ch !== '/') add(next, k + 1);
+          break;
+        case 'class':
+          if (step.re.test(ch)) add(next, k + 1);
+          break;
+        case 'star':
+          if (ch !== '/') add(next, k);
+          break;
+        case 'rest':
+          if (ch !== '\n') add(next, k);
+          break;
+      }
+    }
+    if (next.size === 0) return false;
+    states = next;
   }
+  return states.has(2 * glob.length);
 }
