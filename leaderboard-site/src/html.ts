@@ -46,7 +46,8 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
 
 /** Markup for a list of values, without a template around it. */
 export function join(values: readonly HtmlValue[], separator = ''): SafeHtml {
-  return wrap(separator === '' ? insertAll(values, TEXT) : values.map((v) => insert(v, TEXT)).join(separator));
+  // The separator is text like any other: escaped.
+  return wrap(separator === '' ? insertAll(values, TEXT) : values.map((v) => insert(v, TEXT)).join(escape(separator)));
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -95,6 +96,23 @@ function kind(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/**
+ * A link attribute's fixed text with its values marked: what decides the scheme must be one
+ * value checked as a whole (at the start, on its own), or fixed text. A value among other values
+ * at the start, or before a ":" that fixed text puts after it, could spell a scheme no check saw.
+ */
+function checkLinkShape(value: string, attribute: string, where: string): void {
+  // eslint-disable-next-line no-control-regex
+  const v = value.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  const head = /^[^:/?#]*/.exec(v)![0];
+  const terminator = v[head.length];
+  if (!head.includes(VALUE_MARK)) return;
+  if (head.startsWith(VALUE_MARK + VALUE_MARK) || terminator === ':' || !head.startsWith(VALUE_MARK))
+    throw new Error(
+      `html: a link in the ${attribute} attribute at ${where} whose scheme could come from a value; pass the whole link as one value`,
+    );
+}
+
 /** A link that would run script or leave the http(s) world (javascript:, data:, vbscript:) is refused. */
 function checkLink(v: string, attribute: string): void {
   if (!v.includes(':')) return;
@@ -106,7 +124,29 @@ function checkLink(v: string, attribute: string): void {
     throw new Error(`html: a ${scheme}: link in the ${attribute} attribute; only relative and http(s) links are written`);
 }
 
-const LINKS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'cite']);
+const LINKS = new Set([
+  'href',
+  'src',
+  'action',
+  'formaction',
+  'xlink:href',
+  'poster',
+  'cite',
+  'data',
+  'ping',
+  'background',
+  'manifest',
+  'codebase',
+  'longdesc',
+  'icon',
+  'archive',
+  'classid',
+  'profile',
+]);
+/** Attributes no value goes into: script, style, and SVG animation, which can set another attribute (an href) to anything. */
+const NO_VALUES = new Set(['style', 'srcset', 'to', 'from', 'by', 'values', 'attributename']);
+/** Marks where a value lands in a link attribute's fixed text, to see what decides the link's scheme. */
+const VALUE_MARK = '\uE000';
 const RAW_TEXT = new Set(['script', 'style']);
 const seen = new WeakMap<TemplateStringsArray, Hole[]>();
 
@@ -124,7 +164,10 @@ function holesOf(strings: TemplateStringsArray): Hole[] {
   let name = '';
   let equals = false;
   let quote = '';
-  let valueStart = false;
+  // A name ended by blanks stays the attribute's name until "=" or the next name begins.
+  let ended = false;
+  // The fixed text of the attribute value so far, VALUE_MARK where a value goes.
+  let value = '';
   const where = (i: number) =>
     `\`${strings
       .slice(0, i + 1)
@@ -147,6 +190,7 @@ function holesOf(strings: TemplateStringsArray): Hole[] {
         closing = m[1] === '/';
         tag = m[2]!.toLowerCase();
         name = '';
+        ended = false;
         equals = false;
         i += m[0].length - 1;
       } else if (mode === 'tag') {
@@ -156,15 +200,19 @@ function holesOf(strings: TemplateStringsArray): Hole[] {
           if (equals) {
             mode = 'value';
             quote = ch;
-            valueStart = true;
+            value = '';
             equals = false;
           }
         } else if (/\s/.test(ch)) {
-          if (!equals) name = '';
+          if (name) ended = true;
         } else if (equals) {
           mode = 'unquoted';
           equals = false;
-        } else if (ch !== '/') name += ch.toLowerCase();
+        } else if (ch !== '/') {
+          if (ended) name = '';
+          ended = false;
+          name += ch.toLowerCase();
+        }
       } else if (mode === 'unquoted') {
         if (ch === '>') mode = 'text';
         else if (/\s/.test(ch)) {
@@ -173,9 +221,11 @@ function holesOf(strings: TemplateStringsArray): Hole[] {
         }
       } else if (mode === 'value') {
         if (ch === quote) {
+          if (LINKS.has(name)) checkLinkShape(value, name, where(k));
           mode = 'tag';
           name = '';
-        } else valueStart = false;
+          ended = false;
+        } else value += ch;
       } else if (mode === 'raw-text') {
         if (s.slice(i, i + 2 + tag.length).toLowerCase() === `</${tag}`) {
           mode = 'tag';
@@ -192,10 +242,17 @@ function holesOf(strings: TemplateStringsArray): Hole[] {
     else if (mode === 'tag' && !equals) {
       holes.push(TAG);
       name = '';
+      ended = false;
     } else if (mode === 'value') {
-      if (name.startsWith('on') || name === 'style' || name === 'srcset')
-        throw new Error(`html: a value in the ${name} attribute at ${where(k)}; no value goes into an event handler or a style`);
-      holes.push({ at: 'attribute', name, link: valueStart && LINKS.has(name) });
+      if (name.startsWith('on') || NO_VALUES.has(name))
+        throw new Error(
+          `html: a value in the ${name} attribute at ${where(k)}; no value goes into an event handler, a style or an animation`,
+        );
+      // Browsers drop leading blanks and control characters before reading a link's scheme.
+      // eslint-disable-next-line no-control-regex
+      const atStart = value.replace(/^[\u0000-\u0020]+/, '') === '';
+      holes.push({ at: 'attribute', name, link: atStart && LINKS.has(name) });
+      value += VALUE_MARK;
     } else if (mode === 'tag' || mode === 'unquoted')
       throw new Error(`html: an unquoted attribute value at ${where(k)}; put the value in quotes`);
     else

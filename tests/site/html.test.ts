@@ -96,6 +96,30 @@ describe('the html template', () => {
     expect(String(html`<a href="${'x?a=1&b=2'}">`)).toBe('<a href="x?a=1&amp;b=2">');
   });
 
+  it('finds the scheme however the template is written: blanks around "=", blanks before the value, values that spell it together', () => {
+    const bad = 'javascript:alert(1)';
+    // Blanks around "=" keep the attribute's name: the link is checked, and an event handler refused.
+    expect(() => html`<a href = "${bad}">`).toThrow(/javascript: link in the href attribute/);
+    expect(() => html`<a onclick ="${'x'}">`).toThrow(/no value goes into an event handler/);
+    // Control: the same name after another attribute with blanks is still a plain attribute.
+    expect(String(html`<a class = "c" title = "${bad}">`)).toBe('<a class = "c" title = "javascript:alert(1)">');
+    // Blanks before the value are dropped by browsers before they read the scheme.
+    expect(() => html`<a href=" ${bad}">`).toThrow(/javascript: link/);
+    // Two values, or a value and a fixed ":", could spell a scheme neither has alone.
+    expect(() => html`<a href="${'javascript'}${':alert(1)'}">`).toThrow(/scheme could come from a value/);
+    expect(() => html`<a href="${'javascript'}:alert(1)">`).toThrow(/scheme could come from a value/);
+    expect(() => html`<a href="java${'script:alert(1)'}">`).toThrow(/scheme could come from a value/);
+    // Control: a value then a fixed path, or a fixed path then values, are as before.
+    expect(String(html`<a href="${'../'}s/${'a'}.html">`)).toBe('<a href="../s/a.html">');
+    expect(() => html`<a href="${bad}x.html">`).toThrow(/javascript: link/);
+    // More link attributes, and SVG animation, which can set an href to anything, takes no value.
+    expect(() => html`<object data="${bad}">`).toThrow(/link in the data attribute/);
+    expect(() => html`<a ping="${bad}">`).toThrow(/link in the ping attribute/);
+    expect(() => html`<svg><a><set attributeName="href" to="${bad}"/></a></svg>`).toThrow(/no value goes into .* an animation/);
+    // join's separator is text, escaped like every value.
+    expect(String(join(['a', 'b'], '<br>'))).toBe('a&lt;br&gt;b');
+  });
+
   it('reads each template once: the same call site gives the same answer every time', () => {
     const row = (t: string) => html`<td title="${t}">${t}</td>`;
     for (let i = 0; i < 3; i++) expect(String(row(`<${i}>`))).toBe(`<td title="&lt;${i}&gt;">&lt;${i}&gt;</td>`);

@@ -152,7 +152,7 @@ function submissionSection(
     .sort((x, y) => y.created_at.localeCompare(x.created_at))
     .map(
       (x) =>
-        html`<tr${x.id === r.id && html` aria-current="page"`}><td><time>${x.created_at.replace('T', ' ').slice(0, 16)}</time></td><td>${x.status}</td><td>${x.status === 'scored' && formatScore(x.scores.public[c.primary.name]?.value ?? NaN)}</td><td><a href="${root}${recordPage(x)}">${x.provenance.commit?.slice(0, 12) ?? x.id.split('/').pop()!}</a></td></tr>`,
+        html`<tr${x.id === r.id && html` aria-current="page"`}><td><time>${x.created_at.replace('T', ' ').slice(0, 16)}</time></td><td>${x.status}</td><td>${x.status === 'scored' && formatScore(x.scores.public[c.primary.name]?.value ?? NaN)}</td><td><a href="${root + recordPage(x)}">${x.provenance.commit?.slice(0, 12) ?? x.id.split('/').pop()!}</a></td></tr>`,
     );
   return html`${status}
 ${about}
