@@ -97,11 +97,12 @@ export function exportJson(c: Competition, standings: readonly PhaseStandings[],
   };
 }
 
-function csvCell(v: string | number | null | undefined): string {
+export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
-  // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
-  const guarded = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  // A leading =, +, - or @ (or a tab or CR before one, which spreadsheets skip) would be a
+  // formula: quote it as text.
+  const guarded = /^[\t\r]*[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 

@@ -116,7 +116,7 @@ describe('the image a build made', () => {
     return { host: `unix://${socket}`, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
-  it('is the one the engine names at the end of the build, whatever the tag points at by then (control: without that line, the tag is all there is)', async () => {
+  it('is the one the engine names at the end of the build, whatever the tag points at by then (control: without that line, the build is refused)', async () => {
     const recorded = await readFile(path.join(FIXTURES, 'build-ok.jsonl'), 'utf8');
     const made = /"ID":"(sha256:[0-9a-f]{64})"/.exec(recorded)![1]!;
     const moved = `sha256:${'f'.repeat(64)}`;
@@ -135,7 +135,7 @@ describe('the image a build made', () => {
       .split('\n')
       .filter((l) => !l.includes('"aux"'))
       .join('\n');
-    expect(await built(withoutId)).toBe(moved);
+    await expect(built(withoutId)).rejects.toThrow(/the engine did not say which image it built/);
   });
 });
 
@@ -268,6 +268,8 @@ describe('where the engine is', () => {
     expect(engineAddress({}, 'tcp://10.0.0.5:2375').tls).toBeUndefined();
     expect(engineAddress({}, 'tcp://engine.example:2376').tls).toEqual({});
     expect(engineAddress({ DOCKER_TLS_VERIFY: '1' }, 'localhost:4243')).toMatchObject({ host: 'localhost', port: 4243, tls: {} });
+    // Any value turns verification on, as in the Docker CLI (without it, 2375 is plain HTTP: above).
+    expect(engineAddress({ DOCKER_TLS_VERIFY: 'true' }, 'tcp://localhost:2375')).toMatchObject({ tls: {} });
     expect(() => engineAddress({}, 'ssh://me@host')).toThrow(/unix:\/\/ or tcp:\/\/ only; forward the engine's socket/);
   });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { paretoFront, type Point } from '../../leaderboard-site/src/charts.js';
+import { csvCell } from '../../leaderboard-site/src/exports.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { syntheticRecords } from '../../scripts/synthetic-records.js';
 import { exampleCompetition } from '../helpers/competition.js';
@@ -126,5 +127,16 @@ describe('the built site', () => {
       expect(text.match(/url\(\s*['"]?(?:https?:)?\/\//g), f).toBeNull();
       expect(text, f).not.toMatch(/<script>alert/);
     }
+  });
+});
+
+describe('a CSV cell', () => {
+  it('is text, never a formula: a leading = + - @ is quoted, after tabs or CRs too (control: plain text and numbers as they are)', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('\t=1+1')).toBe(`'\t=1+1`);
+    expect(csvCell('\r@SUM(A1)')).toBe(`"'\r@SUM(A1)"`);
+    expect(csvCell('team-a')).toBe('team-a');
+    expect(csvCell(-0.5)).toBe('-0.5');
+    expect(csvCell('a,b')).toBe('"a,b"');
   });
 });

@@ -63,7 +63,8 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env, dockerHost =
       dockerHost,
     );
   const port = url.port ? Number(url.port) : 2375;
-  const useTls = env.DOCKER_TLS_VERIFY === '1' || port === 2376 || url.protocol === 'https:';
+  // As the Docker CLI: any value of DOCKER_TLS_VERIFY turns verification on.
+  const useTls = (env.DOCKER_TLS_VERIFY ?? '') !== '' || port === 2376 || url.protocol === 'https:';
   const certs = env.DOCKER_CERT_PATH;
   return {
     shown: dockerHost,

@@ -186,8 +186,10 @@ async function buildLimited(
       throw new BuildError(e instanceof Error ? e.message : String(e), logText(), 'failed', { cause: e });
     }
     if (failed) throw new BuildError(failed, logText());
-    const image: ImageInspect | undefined = await docker.image(built ?? tag);
-    if (!image) throw new BuildError(`the engine reported no error, yet has no image ${built ?? tag}`, logText());
+    // Without the engine's word, the tag could name another build's image: refused.
+    if (!built) throw new BuildError('the engine did not say which image it built; Podium needs Docker Engine 17.06 or newer', logText());
+    const image: ImageInspect | undefined = await docker.image(built);
+    if (!image) throw new BuildError(`the engine reported no error, yet has no image ${built}`, logText());
     if (limits && image.Size > limits.imageBytes) {
       await docker.removeImage(image.Id).catch(() => undefined);
       throw new BuildError(
