@@ -171,21 +171,21 @@ function dockerignore(text) {
         p = cleanPath(p);
         if (p.length > 1 && p.startsWith('/'))
             p = p.slice(1);
-        const re = patternRegExp(p);
-        if (!re)
+        const glob = compileGlob(p);
+        if (!glob)
             return { ok: false, line: i + 1, why: `"${raw.trim()}" is not a valid pattern` };
-        patterns.push({ exclusion, re });
+        patterns.push({ exclusion, glob });
     }
     const excluded = (rel) => {
         const parts = rel.split('/');
         let matched = false;
-        for (const { exclusion, re } of patterns) {
+        for (const { exclusion, glob } of patterns) {
             // Only a pattern that could change the answer is tried.
             if (exclusion !== matched)
                 continue;
-            let match = re.test(rel);
+            let match = globMatches(glob, rel);
             for (let i = 1; !match && i < parts.length; i++)
-                match = re.test(parts.slice(0, i).join('/'));
+                match = globMatches(glob, parts.slice(0, i).join('/'));
             if (match)
                 matched = !exclusion;
         }
@@ -198,8 +198,8 @@ function cleanPath(p) {
     const norm = external_node_path_.posix.normalize(p);
     return norm.length > 1 && norm.endsWith('/') ? norm.slice(0, -1) : norm;
 }
-function patternRegExp(p) {
-    let re = '^';
+function compileGlob(p) {
+    const steps = [];
     for (let i = 0; i < p.length; i++) {
         const ch = p[i];
         if (ch === '*') {
@@ -207,32 +207,107 @@ function patternRegExp(p) {
                 i++;
                 if (p[i + 1] === '/')
                     i++;
-                // A trailing ** takes everything; one inside takes any number of folders, none included.
-                re += i + 1 >= p.length ? '.*' : '(.*/)?';
+                steps.push(i + 1 >= p.length ? { kind: 'rest' } : { kind: 'folders' });
             }
-            else
-                re += '[^/]*';
+            else if (steps.at(-1)?.kind !== 'star')
+                steps.push({ kind: 'star' }); // "**" within a name is one "*"
         }
         else if (ch === '?')
-            re += '[^/]';
+            steps.push({ kind: 'one' });
         else if (ch === '\\') {
             // The next character as it is (a trailing backslash escapes nothing: Docker refuses it).
             if (i + 1 >= p.length)
                 return undefined;
-            const next = p[++i];
-            re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
+            steps.push({ kind: 'char', ch: p[++i] });
         }
-        else if ('.+()|{}$'.includes(ch))
-            re += `\\${ch}`;
+        else if (ch === '[') {
+            let j = i + 1;
+            if (p[j] === '^')
+                j++;
+            while (j < p.length && p[j] !== ']')
+                j += p[j] === '\\' ? 2 : 1;
+            if (j >= p.length)
+                return undefined;
+            // One character's class, tested on one character at a time: no backtracking to speak of.
+            try {
+                steps.push({ kind: 'class', re: new RegExp(`^${p.slice(i, j + 1)}$`) });
+            }
+            catch {
+                return undefined;
+            }
+            i = j;
+        }
         else
-            re += ch;
+            steps.push({ kind: 'char', ch });
     }
-    try {
-        return new RegExp(`${re}$`);
+    return steps;
+}
+/**
+ * Whether a whole path matches, in time linear in the path times the pattern: the pattern's
+ * positions are followed as a set, one character at a time (Thompson's construction), never by
+ * backtracking, so no pattern a participant writes can make this slow. (A regular expression
+ * here took seconds for `*a*a*a*a*a*a*a*a*b` against a 40-character name, and grows
+ * exponentially with the stars, before any build time limit starts.)
+ */
+function globMatches(glob, text) {
+    // State 2k: at step k. State 2k+1: inside the folders of step k (a "**/" that took something).
+    let states = new Set();
+    const add = (set, k) => {
+        for (;;) {
+            if (set.has(2 * k))
+                return;
+            set.add(2 * k);
+            const step = glob[k];
+            // The steps that may take nothing let the next one start here too.
+            if (!step || (step.kind !== 'star' && step.kind !== 'folders' && step.kind !== 'rest'))
+                return;
+            k++;
+        }
+    };
+    add(states, 0);
+    for (const ch of text) {
+        const next = new Set();
+        for (const state of states) {
+            const k = state >> 1;
+            const step = glob[k];
+            if (!step)
+                continue;
+            if (state & 1 || step.kind === 'folders') {
+                // Inside "**/": any character but a newline, and a "/" may end it.
+                if (ch !== '\n')
+                    next.add(2 * k + 1);
+                if (ch === '/')
+                    add(next, k + 1);
+                continue;
+            }
+            switch (step.kind) {
+                case 'char':
+                    if (ch === step.ch)
+                        add(next, k + 1);
+                    break;
+                case 'one':
+                    if (ch !== '/')
+                        add(next, k + 1);
+                    break;
+                case 'class':
+                    if (step.re.test(ch))
+                        add(next, k + 1);
+                    break;
+                case 'star':
+                    if (ch !== '/')
+                        add(next, k);
+                    break;
+                case 'rest':
+                    if (ch !== '\n')
+                        add(next, k);
+                    break;
+            }
+        }
+        if (next.size === 0)
+            return false;
+        states = next;
     }
-    catch {
-        return undefined;
-    }
+    return states.has(2 * glob.length);
 }
 //# sourceMappingURL=build-context.js.map
 ;// CONCATENATED MODULE: ./build/runner/src/sandbox/container/cgroup.js
@@ -477,7 +552,8 @@ function engineAddress(env = process.env, dockerHost = env.DOCKER_HOST) {
         throw new errors/* EngineUnavailableError */.DG(`DOCKER_HOST is "${dockerHost}": Podium speaks to an engine over unix:// or tcp:// only; forward the engine's socket ` +
             '(for example ssh -L /tmp/docker.sock:/var/run/docker.sock host) and set DOCKER_HOST=unix:///tmp/docker.sock.', dockerHost);
     const port = url.port ? Number(url.port) : 2375;
-    const useTls = env.DOCKER_TLS_VERIFY === '1' || port === 2376 || url.protocol === 'https:';
+    // As the Docker CLI: any value of DOCKER_TLS_VERIFY turns verification on.
+    const useTls = (env.DOCKER_TLS_VERIFY ?? '') !== '' || port === 2376 || url.protocol === 'https:';
     const certs = env.DOCKER_CERT_PATH;
     return {
         shown: dockerHost,
@@ -865,9 +941,12 @@ async function buildLimited(docker, contextDir, tag, labels, options, cgroups) {
         }
         if (failed)
             throw new errors/* BuildError */.zS(failed, logText());
-        const image = await docker.image(built ?? tag);
+        // Without the engine's word, the tag could name another build's image: refused.
+        if (!built)
+            throw new errors/* BuildError */.zS('the engine did not say which image it built; Podium needs Docker Engine 17.06 or newer', logText());
+        const image = await docker.image(built);
         if (!image)
-            throw new errors/* BuildError */.zS(`the engine reported no error, yet has no image ${built ?? tag}`, logText());
+            throw new errors/* BuildError */.zS(`the engine reported no error, yet has no image ${built}`, logText());
         if (limits && image.Size > limits.imageBytes) {
             await docker.removeImage(image.Id).catch(() => undefined);
             throw new errors/* BuildError */.zS(`the image is ${Math.round(image.Size / 1048576)} MiB, over the limit of ${Math.round(limits.imageBytes / 1048576)} MiB`, logText(), 'too-large');
