@@ -125,7 +125,7 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   const values: [(string | number)[], string][] = [
     [['phases', 0, 'start'], iso(start)],
     [['phases', 0, 'end'], iso(new Date(start.getTime() + 84 * DAY))],
-    [['slug'], slugify(opts.title ?? path.basename(dir))],
+    [['slug'], slugify(opts.title ? opts.title : path.basename(dir))],
   ];
   if (opts.title) {
     values.push([['title'], opts.title]);
