@@ -2,16 +2,43 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCompetition } from '../../runner/src/competition/load.js';
-import { templateDir } from '../../runner/src/init/init.js';
+import { exampleTemplateDir, templateDir } from '../../runner/src/init/init.js';
 import { expectations } from '../helpers/fixtures.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/competition');
 
 describe('competition.yml', () => {
-  it('accepts the template as it ships', async () => {
-    const dir = await templateDir();
-    const result = await checkCompetition(readFileSync(path.join(dir, 'competition.yml'), 'utf8'));
+  it('accepts the example as it ships', async () => {
+    const result = await checkCompetition(readFileSync(path.join(await exampleTemplateDir(), 'competition.yml'), 'utf8'));
     expect(result.ok).toBe(true);
+  });
+
+  it('finds nothing wrong in the neutral template but its placeholders, and lists them beside other problems', async () => {
+    const text = readFileSync(path.join(await templateDir(), 'competition.yml'), 'utf8');
+    const result = await checkCompetition(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.length).toBeGreaterThan(0);
+    for (const p of result.problems) expect(p.message).toMatch(/^still the template's placeholder; write /);
+    // Beside a problem of the schema, the placeholders are still listed: together, what is left to do.
+    const broken = await checkCompetition(text.replace('version: 1', 'version: 2'));
+    expect(broken.ok).toBe(false);
+    if (!broken.ok) {
+      expect(broken.problems[0]!.message).toContain('"version" must be 1');
+      expect(broken.problems.slice(1)).toEqual(result.problems);
+    }
+  });
+
+  it('takes only an upper-case FILL IN at the start of a value for a placeholder', async () => {
+    const base = readFileSync(path.join(fixtures, 'base.yml'), 'utf8');
+    expect(base).toMatch(/^title: .*$/m);
+    for (const title of ['Fill in the gaps', 'How to FILL IN a form', 'fill in']) {
+      expect((await checkCompetition(base.replace(/^title: .*$/m, `title: ${title}`))).ok, title).toBe(true);
+    }
+    // The control: the same file with a placeholder is refused, at the title's line.
+    const marked = await checkCompetition(base.replace(/^title: .*$/m, 'title: "FILL IN: a name"'));
+    expect(marked.ok).toBe(false);
+    if (!marked.ok) expect(marked.problems).toMatchObject([{ path: '/title', message: "still the template's placeholder; write a name" }]);
   });
 
   it('accepts the fixtures base file', async () => {

@@ -4,6 +4,7 @@ import { CompetitionSchema, type CompetitionConfig } from './schema.js';
 import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
 import { ContractError, didYouMean, type Problem } from '../contracts/problems.js';
 import { loadTeams } from './teams.js';
+import { placeholderProblems } from './placeholders.js';
 import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
 import type { ScoringSpec } from '../scoring/spec.js';
@@ -39,9 +40,10 @@ export async function checkCompetition(
   file = COMPETITION_FILE,
 ): Promise<{ ok: true; competition: Competition } | { ok: false; problems: Problem[] }> {
   const parsed = parseContract(file, text, CompetitionSchema);
-  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  // Placeholders the template left are listed beside other problems: together, what is left to write.
+  if (!parsed.ok) return { ok: false, problems: [...parsed.problems, ...(parsed.source ? placeholderProblems(parsed.source) : [])] };
   const { value: config, source } = parsed;
-  const problems: Problem[] = [];
+  const problems: Problem[] = placeholderProblems(source);
   const metrics = resolveMetrics(config, source, problems);
   checkPhases(config, source, problems);
   checkUnique(config.concepts?.map((c) => c.id) ?? [], ['concepts'], 'id', 'concept', source, problems);

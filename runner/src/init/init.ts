@@ -2,17 +2,19 @@ import { PodiumError } from '../contracts/problems.js';
 import { copyFile, cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument, stringify } from 'yaml';
 import { simpleGit } from 'simple-git';
-import { CLASSES, FEATURES, exampleData, nearestCentroid, toCsv } from '../example/data.js';
+import { writeExample } from '../example/write.js';
 import { publishedSchemas } from '../contracts/published.js';
 import { toSlug } from '../contracts/common.js';
+import { PLACEHOLDER } from '../competition/placeholders.js';
 
 export interface InitOptions {
   /** Folder to create; must be absent or empty. */
   dir: string;
+  /** Fills the title (and the README's heading) of the neutral template; the slug follows it. */
   title?: string;
-  /** Generate the example data and an example submission. */
+  /** The bundled example competition instead of the neutral template, with its data and a baseline submission. */
   example?: boolean;
   /** Where the hidden part goes (with example); default: a folder beside DIR. */
   hiddenDir?: string;
@@ -34,19 +36,32 @@ export class InitError extends PodiumError {
   }
 }
 
-/** The template folder, found from this module whether it runs from sources or the build. */
-export async function templateDir(): Promise<string> {
+/** The templates folder, found from this module whether it runs from sources or the build. */
+async function templatesRoot(): Promise<string> {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
-    const candidate = path.join(dir, 'templates', 'competition');
+    const candidate = path.join(dir, 'templates');
     try {
-      await access(path.join(candidate, 'competition.yml'));
+      await access(path.join(candidate, 'competition', 'competition.yml'));
       return candidate;
     } catch {
       dir = path.dirname(dir);
     }
   }
   throw new InitError('cannot find templates/competition next to the Podium installation');
+}
+
+/**
+ * The neutral template: every file a competition repository starts with, placeholders where
+ * the organiser writes their own competition.
+ */
+export async function templateDir(): Promise<string> {
+  return path.join(await templatesRoot(), 'competition');
+}
+
+/** The bundled example's own files (competition.yml, README.md), laid over the neutral template. */
+export async function exampleTemplateDir(): Promise<string> {
+  return path.join(await templatesRoot(), 'examples', 'sound-events');
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -91,6 +106,7 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   }
   await mkdir(dir, { recursive: true });
   await cp(await templateDir(), dir, { recursive: true });
+  if (opts.example) await cp(await exampleTemplateDir(), dir, { recursive: true });
   await rename(path.join(dir, 'gitignore'), path.join(dir, '.gitignore'));
 
   // Editors validate competition.yml offline against this copy of the schema.
@@ -106,80 +122,22 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   const now = opts.now ?? new Date();
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const ymlPath = path.join(dir, 'competition.yml');
-  const doc = parseDocument(await readFile(ymlPath, 'utf8'));
-  doc.setIn(['phases', 0, 'start'], iso(start));
-  doc.setIn(['phases', 0, 'end'], iso(new Date(start.getTime() + 84 * DAY)));
+  const values: [(string | number)[], string][] = [
+    [['phases', 0, 'start'], iso(start)],
+    [['phases', 0, 'end'], iso(new Date(start.getTime() + 84 * DAY))],
+    [['slug'], slugify(opts.title ? opts.title : path.basename(dir))],
+  ];
   if (opts.title) {
-    doc.setIn(['title'], opts.title);
-    doc.setIn(['slug'], slugify(opts.title));
-  } else {
-    doc.setIn(['slug'], slugify(path.basename(dir)));
+    values.push([['title'], opts.title]);
+    await fillReadmeTitle(path.join(dir, 'README.md'), opts.title);
   }
-  await writeFile(ymlPath, doc.toString({ lineWidth: 100 }));
+  await writeFile(ymlPath, setScalars(await readFile(ymlPath, 'utf8'), values));
 
   const result: InitResult = { dir };
   if (opts.example) {
     const hidden = path.resolve(opts.hiddenDir ?? `${dir}-hidden`);
-    const data = exampleData();
-    const pub = path.join(dir, 'data', 'public');
-    await writeFile(
-      path.join(pub, 'train.csv'),
-      toCsv(
-        ['id', ...FEATURES, 'label'],
-        data.train.map((e) => [e.id, ...e.features, e.label]),
-      ),
-    );
-    await writeFile(
-      path.join(pub, 'test.csv'),
-      toCsv(
-        ['id', ...FEATURES],
-        data.test.map((e) => [e.id, ...e.features]),
-      ),
-    );
-    await mkdir(hidden, { recursive: true });
-    await writeFile(
-      path.join(hidden, 'truth.csv'),
-      toCsv(
-        ['id', 'label'],
-        data.test.map((e) => [e.id, e.label]),
-      ),
-    );
-    // What container submissions read at /input: the test features, never the labels.
-    await mkdir(path.join(hidden, 'inputs'), { recursive: true });
-    await writeFile(
-      path.join(hidden, 'inputs', 'test.csv'),
-      toCsv(
-        ['id', ...FEATURES],
-        data.test.map((e) => [e.id, ...e.features]),
-      ),
-    );
-
-    const sub = path.join(dir, 'submissions', 'baseline', 'nearest-centroid');
-    await mkdir(sub, { recursive: true });
-    const predicted = nearestCentroid(data.train, data.test);
-    await writeFile(
-      path.join(sub, 'predictions.csv'),
-      toCsv(
-        ['id', 'label'],
-        data.test.map((e, i) => [e.id, predicted[i]!]),
-      ),
-    );
-    await writeFile(
-      path.join(sub, 'submission.yml'),
-      [
-        '# yaml-language-server: $schema=../../../.podium/schemas/submission.schema.json',
-        'team: baseline',
-        'name: nearest-centroid',
-        'kind: predictions',
-        'predictions: predictions.csv',
-        'description: >-',
-        "  Organisers' baseline: standardise the four features on the training set and give",
-        `  each test segment the class (${CLASSES.join(', ')}) whose mean it is nearest to.`,
-        '',
-      ].join('\n'),
-    );
+    result.exampleSubmission = await writeExample(dir, hidden);
     result.hiddenDir = hidden;
-    result.exampleSubmission = path.relative(dir, sub).split(path.sep).join('/');
   }
 
   if (opts.git !== false) {
@@ -200,6 +158,33 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
     ]);
   }
   return result;
+}
+
+/**
+ * The text with the values at these paths replaced, and nothing else touched: the comments that
+ * tell the organiser what to write stay where the template put them.
+ */
+export function setScalars(text: string, values: readonly [(string | number)[], string][]): string {
+  const doc = parseDocument(text);
+  const edits = values.map(([at, value]) => {
+    const node = doc.getIn(at, true);
+    if (!isScalar(node) || !node.range) throw new InitError(`the template's competition.yml has no value at ${at.join('.')}`);
+    const plain = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+    // A value the YAML library would write over several lines is written as one quoted line.
+    return { from: node.range[0], to: node.range[1], yaml: plain.includes('\n') ? JSON.stringify(value) : plain };
+  });
+  for (const e of edits.sort((a, b) => b.from - a.from)) text = text.slice(0, e.from) + e.yaml + text.slice(e.to);
+  return text;
+}
+
+/** The README's heading, when it is still the template's placeholder (the example's is its own). */
+async function fillReadmeTitle(file: string, title: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  if (text.startsWith(`# ${PLACEHOLDER}`))
+    await writeFile(
+      file,
+      text.replace(/^.*/, () => `# ${title}`),
+    );
 }
 
 function iso(d: Date): string {

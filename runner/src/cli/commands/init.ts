@@ -7,10 +7,15 @@ export const init = defineCommand({
   name: 'init',
   usage: ['init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]'],
   description: `Makes DIR a new competition repository from Podium's template: competition.yml, a README
-for participants, the public data folder, and the JSON Schemas editors use to check it.`,
+for participants, the public data folder, and the JSON Schemas editors use to check it. Values
+that start with FILL IN are placeholders; podium validate --competition DIR lists those left.
+With --example, DIR is the bundled example competition instead, ready to evaluate.`,
   options: {
-    title: { type: 'string', value: 'TEXT', help: "the competition's title (the slug is derived from it)" },
-    example: { type: 'boolean', help: "also generate the example's data and a valid example submission" },
+    title: { type: 'string', value: 'TEXT', help: "the competition's title (the slug is derived from it; the README's heading too)" },
+    example: {
+      type: 'boolean',
+      help: 'the bundled example competition (broadcast sound events) with its data, hidden truth and a valid baseline submission',
+    },
     hidden: {
       type: 'string',
       value: 'DIR',
@@ -18,7 +23,7 @@ for participants, the public data folder, and the JSON Schemas editors use to ch
     },
     'no-git': { type: 'boolean', help: 'do not make DIR a git repository' },
   },
-  examples: ['podium init my-benchmark --example --hidden my-benchmark-hidden'],
+  examples: ['podium init my-benchmark --title "My benchmark"', 'podium init my-example --example --hidden my-example-hidden'],
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('give exactly one folder to create.');
     if (values.hidden && !values.example) throw new UsageError('--hidden goes with --example.');
@@ -33,7 +38,11 @@ for participants, the public data folder, and the JSON Schemas editors use to ch
     io.stdout(`Created the competition in ${dir}\n`);
     if (result.hiddenDir) io.stdout(`Hidden truth written to ${result.hiddenDir} (keep it off the repository)\n`);
     if (result.exampleSubmission) io.stdout(`Example submission: ${result.exampleSubmission}\n`);
-    io.stdout(`Next: edit competition.yml, then run "podium validate --competition ${positionals[0]}".\n`);
+    io.stdout(
+      result.exampleSubmission
+        ? `Next: edit competition.yml, then run "podium validate --competition ${positionals[0]}".\n`
+        : `Next: fill in competition.yml (every FILL IN), README.md and data/public/; "podium validate --competition ${positionals[0]}" lists what is left.\n`,
+    );
     return 0;
   },
 });
