@@ -19,5 +19,7 @@ export const VERSUS_LEADER: Record<VersusLeader, { mark?: string; text: string }
 /** The marks a table shows, in a fixed order, each with its meaning: for a legend that lists only what is there. */
 export function marksShown(verdicts: Iterable<VersusLeader | undefined>): { mark: string; text: string }[] {
   const seen = new Set(verdicts);
-  return (['ahead', 'tied'] as const).filter((v) => seen.has(v)).map((v) => ({ mark: VERSUS_LEADER[v].mark!, text: VERSUS_LEADER[v].text }));
+  return (['ahead', 'tied'] as const)
+    .filter((v) => seen.has(v))
+    .map((v) => ({ mark: VERSUS_LEADER[v].mark!, text: VERSUS_LEADER[v].text }));
 }

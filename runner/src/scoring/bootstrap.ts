@@ -164,13 +164,20 @@ export function compareReplicates(a: Float64Array, b: Float64Array, direction: D
     if (d <= 0) notBetter++;
   }
   const sorted = Float64Array.from(diffs).sort();
-  if (sorted.length === 0)
-    return { meanDifference: NaN, low: NaN, high: NaN, pValue: NaN, aBetter: false, bBetter: false, resamples: 0 };
+  if (sorted.length === 0) return { meanDifference: NaN, low: NaN, high: NaN, pValue: NaN, aBetter: false, bBetter: false, resamples: 0 };
   const alpha = (1 - level) / 2;
   const low = positiveZero(quantile(sorted, alpha));
   const high = positiveZero(upperQuantile(sorted, alpha));
   const mean = diffs.reduce((s, d) => s + d, 0) / diffs.length;
-  return { meanDifference: mean, low, high, pValue: notBetter / diffs.length, aBetter: low > 0, bBetter: high < 0, resamples: diffs.length };
+  return {
+    meanDifference: mean,
+    low,
+    high,
+    pValue: notBetter / diffs.length,
+    aBetter: low > 0,
+    bBetter: high < 0,
+    resamples: diffs.length,
+  };
 }
 
 /** −0 as 0: they compare equal, and one zero keeps the two orientations' results equal too. */
