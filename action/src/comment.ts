@@ -1,5 +1,6 @@
 import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
 import { inert } from './inert.js';
 
@@ -8,11 +9,20 @@ export const MARKER = '<!-- podium:report -->';
 /** GitHub refuses comment bodies longer than this. */
 export const COMMENT_LIMIT = 65_536;
 
-export interface Placement {
-  /** Where the submission would rank now, 1-based, under the leaderboard's rule. */
-  rank: number;
+/** Where a scored record would stand on the public leaderboard now, as the leaderboard will show it. */
+export type Placement = (
+  | {
+      /** Its rank, 1-based, under the leaderboard's rule. */
+      rank: number;
+      baseline?: undefined;
+    }
+  | { baseline: true; rank?: undefined }
+) & {
+  /** The ranked entries. */
   of: number;
-}
+  /** Against the leader by the paired bootstrap; absent for the leader and where the records cannot be paired. */
+  versusLeader?: VersusLeader;
+};
 
 /** The sticky pull-request comment for one evaluation. */
 export function renderComment(c: Competition, record: ResultRecord, placement?: Placement): string {
@@ -21,7 +31,7 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   const lines: string[] = [];
   if (record.status === 'scored') {
     lines.push(`**Scored**${sha} in phase ${inert(record.phase)}.`, '');
-    if (placement) lines.push(`Would rank **${placement.rank}** of ${placement.of} on the public leaderboard now.`, '');
+    if (placement) lines.push(placementLine(c, placement), '');
     lines.push('| metric | value | 95% interval |', '|---|---:|---|');
     for (const m of c.metrics) {
       const v = record.scores.public[m.name];
@@ -72,6 +82,15 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   if (res.length > 0) lines.push(`Measured by the runner: ${res.join(' · ')}.`, '');
   lines.push(`<sub>record ${inert(record.id)} · Podium ${inert(record.provenance.scorer.version)}</sub>`);
   return fit(head + lines.join('\n'));
+}
+
+/** The placement in a sentence, with the verdict against the leader in the leaderboard's words. */
+function placementLine(c: Competition, p: Placement): string {
+  const place = p.baseline
+    ? `A baseline: shown on the public leaderboard without a rank (${p.of} ranked ${p.of === 1 ? 'entry' : 'entries'})`
+    : `Would rank **${p.rank}** of ${p.of} on the public leaderboard now`;
+  const versus = p.versusLeader && `, ${VERSUS_LEADER[p.versusLeader].text} (paired bootstrap on ${inert(c.primary.name)})`;
+  return `${place}${versus || ''}.`;
 }
 
 /** Rows of the per-query table shown in a comment; the record and the site have them all. */

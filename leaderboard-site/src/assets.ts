@@ -18,7 +18,7 @@ th[aria-sort="descending"] button::after { content: " ▼"; color: var(--accent)
 .primary { font-weight: 600; }
 .dir { color: var(--muted); margin-left: .2rem; }
 .ci { display: block; color: var(--muted); font-size: .8rem; font-weight: 400; }
-.tie { text-decoration: none; color: var(--accent); font-weight: 600; }
+.vs { text-decoration: none; color: var(--accent); font-weight: 600; }
 .baseline { font-size: .75rem; border: 1px solid var(--line); border-radius: .25rem; padding: 0 .25rem; color: var(--muted); }
 a { color: var(--accent); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }

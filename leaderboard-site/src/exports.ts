@@ -1,6 +1,6 @@
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
 import { formatScore } from '../../runner/src/format/units.js';
-import type { PhaseStandings } from '../../runner/src/results/standings.js';
+import type { PhaseStandings, Standing } from '../../runner/src/results/standings.js';
 import { COSTS, recordPage, type Cost, type MetricInfo, type PhaseData, type Row } from './table.js';
 
 /**
@@ -49,7 +49,7 @@ function tableRows(b: PhaseStandings, a: PhaseStandings, costs: readonly Cost[])
       k: rec.id.split('/')[3]!,
       d: rec.created_at.slice(0, 10),
       ...(row.baseline ? { b: 1 as const } : {}),
-      ...((inBest ?? row).versusLeader === 'tied' ? { tie: 1 as const } : {}),
+      ...(shownVersus(inBest ?? row) ? { vs: shownVersus(inBest ?? row) } : {}),
       v,
       lo,
       hi,
@@ -59,6 +59,11 @@ function tableRows(b: PhaseStandings, a: PhaseStandings, costs: readonly Cost[])
       }),
     };
   });
+}
+
+/** The verdict against the leader that the table marks: better or tied; nothing for the usual "behind". */
+function shownVersus(row: Standing): Row['vs'] {
+  return row.versusLeader === 'behind' ? undefined : row.versusLeader;
 }
 
 /** Seven significant digits: more than any column shows, and the phase's JSON stays small. */

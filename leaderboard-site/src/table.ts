@@ -1,5 +1,6 @@
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore } from '../../runner/src/format/units.js';
 import { html, type SafeHtml } from './html.js';
+import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 
 /**
  * A phase's table, as the build writes it to data/<phase>.json and the page's script reads it
@@ -43,7 +44,8 @@ export interface Row {
   k: string;
   d: string;
   b?: 1;
-  tie?: 1;
+  /** Better than the leader or tied with it, by the paired bootstrap; absent otherwise. */
+  vs?: Exclude<VersusLeader, 'behind'>;
   v: (number | null)[];
   lo: (number | null)[];
   hi: (number | null)[];
@@ -95,8 +97,14 @@ export function rowHtml(
       ? html`<td class="num" title="not measured">—</td>`
       : html`<td class="num">${formats.get(col.key)!(x)}</td>`;
   });
-  const tie = row.tie && html` <abbr class="tie" title="statistically tied with the leader (paired bootstrap)">≈</abbr>`;
+  const tie = row.vs && versusMark(row.vs);
   const base = row.b && html` <span class="baseline">baseline</span>`;
   const href = recordPage({ id: `${phase}/${row.t}/${row.n}/${row.k}` });
   return html`<tr><td class="num">${rank}${tie}</td><td>${row.t}${base}</td><td><a href="${href}">${row.n}</a></td>${cells}${cost}<td><time>${row.d}</time></td></tr>`;
+}
+
+/** The mark of an entry better than the leader or tied with it, explained on hover. */
+export function versusMark(v: VersusLeader | undefined): SafeHtml | undefined {
+  const said = v && VERSUS_LEADER[v];
+  return said?.mark === undefined ? undefined : html` <abbr class="vs ${v}" title="${said.text} (paired bootstrap)">${said.mark}</abbr>`;
 }

@@ -6,7 +6,9 @@ import {
   decodeReplicates,
   drawCounts,
   encodeReplicates,
+  pairedVerdict,
   percentileInterval,
+  quantile,
 } from '../../runner/src/scoring/bootstrap.js';
 import { argsort } from '../../runner/src/scoring/metrics/sort.js';
 import { findMetric, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
@@ -242,12 +244,26 @@ describe('paired comparison', () => {
         const opposite = compareReplicates(b, a, direction === 'maximize' ? 'minimize' : 'maximize', 0.95);
         expect(opposite).toEqual(ab);
         expect(ab.meanDifference + ba.meanDifference).toBe(0);
-        expect(ab.low).toBeCloseTo(-ba.high, 12);
+        // Exactly mirrored, so the verdict cannot depend on which file comes first.
+        expect(ab.low === -ba.high && ab.high === -ba.low).toBe(true);
+        expect(pairedVerdict(ba)).toBe({ 'a-better': 'b-better', 'b-better': 'a-better', tied: 'tied' }[pairedVerdict(ab)]);
         expect(ab.aBetter && ba.aBetter).toBe(false);
         expect(ab.resamples).toBe(ps.length);
       }),
       { seed: 42, numRuns: 100 },
     );
+  });
+
+  it('reads the upper bound from the top: the (1 − q) quantile counted from the bottom is not the exact mirror (control)', () => {
+    const d = [
+      0.1, 0.05, -0.05, 0.1, -0.05, 0.4, -0.25, -0.3, 0.25, -0.2, 0.05, 0.4, 0.15, -0.15, -0.45, 0.4, 0.15, 0.45, 0.45, -0.25, 0.4, -0.3,
+      0.5, 0.05,
+    ];
+    const sorted = Float64Array.from(d).sort();
+    const negated = Float64Array.from(d, (x) => -x).sort();
+    expect(quantile(sorted, 0.975)).not.toBe(-quantile(negated, 0.025));
+    const c = compareReplicates(Float64Array.from(d), new Float64Array(d.length), 'maximize', 0.95);
+    expect(c.high).toBe(-quantile(negated, 0.025));
   });
 
   it('replicates survive the record encoding to float32 precision', () => {

@@ -30,6 +30,8 @@ describe("the site's browser script", () => {
     expect(SCRIPT).toMatch(/^"use strict";\(\(\)=>\{[\s\S]*\}\)\(\);\n$/);
     expect(SCRIPT).not.toMatch(/\b(?:import|require)\s*\(/);
     // The row markup is the one the pages use, bundled in (the browser tests check it draws).
-    expect(SCRIPT).toContain('statistically tied with the leader (paired bootstrap)');
+    expect(SCRIPT).toContain('statistically tied with the leader');
+    expect(SCRIPT).toContain('better than the leader');
+    expect(SCRIPT).toContain('(paired bootstrap)');
   });
 });

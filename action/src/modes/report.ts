@@ -9,14 +9,19 @@ import { readEvaluation } from '../handoff.js';
 import type { ReportInputs } from '../inputs.js';
 import type { Io } from '../io.js';
 
-/** Where a record would rank against the other teams now (their records from the history). */
+/**
+ * Where a record would stand against the other teams now (their records from the history): its
+ * rank, or for a baseline no rank, and its verdict against the leader, as the leaderboard decides both.
+ */
 export function placement(c: Competition, records: readonly ResultRecord[], record: ResultRecord): Placement | undefined {
   if (record.status !== 'scored') return undefined;
   const others = records.filter((r) => r.submission.team !== record.submission.team && r.id !== record.id);
   const phase = computeStandings(c, [...others, record]).find((s) => s.phase === record.phase);
   const row = phase?.rows.find((r) => r.record.id === record.id);
-  if (!row || !phase || row.baseline) return undefined;
-  return { rank: row.rank, of: phase.rows.filter((r) => !r.baseline).length };
+  if (!row || !phase) return undefined;
+  const of = phase.rows.filter((r) => !r.baseline).length;
+  const versus = row.versusLeader ? { versusLeader: row.versusLeader } : {};
+  return row.baseline ? { baseline: true, of, ...versus } : { rank: row.rank, of, ...versus };
 }
 
 /** Finds the bot's sticky comment on the pull request and updates it, or creates it. */

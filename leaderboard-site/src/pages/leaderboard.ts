@@ -3,10 +3,11 @@ import { formatInterval, formatScore } from '../../../runner/src/format/units.js
 import type { ResultRecord, ScoredResult } from '../../../runner/src/results/schema.js';
 import { checkReveal, revealPath, type Reveal } from '../../../runner/src/results/seal.js';
 import { revealedStandings, type PhaseStandings, type Standing } from '../../../runner/src/results/standings.js';
+import { marksShown, type VersusLeader } from '../../../runner/src/results/versus-leader.js';
 import { costChart, progressChart, type Point } from '../charts.js';
 import { html, join, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
-import { recordPage, rowHtml, type CostInfo, type MetricInfo, type Row } from '../table.js';
+import { recordPage, rowHtml, versusMark, type CostInfo, type MetricInfo, type Row } from '../table.js';
 
 /** Rows rendered into the page itself; the rest come from the phase's JSON when asked for. */
 export const FIRST_ROWS = 100;
@@ -105,7 +106,7 @@ ${join(first, '\n')}
 ${charts.length > 0 && html`<div class="charts">${join(charts, '\n')}</div>`}`;
   return html`<section class="phase" aria-labelledby="phase-${id}" data-phase="${id}" data-rule="${rule}">
 <h2 id="phase-${id}">${a.phaseName}</h2>
-<p class="meta">${rankingRule(c, rule)} ≈ marks entries statistically tied with the leader. ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
+<p class="meta">${rankingRule(c, rule)}${legend(rows.map((r) => r.vs))} ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
 ${rows.length === 0 ? html`<p>No scored submissions yet.</p>` : table}
 </section>`;
 }
@@ -140,7 +141,7 @@ function revealedSection(
   const rows = board.rows.map((r) => {
     const v = r.record.scores.public[c.primary.name]!;
     const ci = v.ci && html`<span class="ci">${formatInterval(v.ci, { tight: true })}</span>`;
-    const tie = r.versusLeader === 'tied' && html` <abbr class="tie" title="statistically tied with the leader">≈</abbr>`;
+    const tie = versusMark(r.versusLeader);
     const baseline = r.baseline && html` <span class="baseline">baseline</span>`;
     return html`<tr><td class="num">${r.baseline ? '' : r.rank}${tie}</td><td>${r.record.submission.team}${baseline}</td><td><a href="${recordPage(r.record)}">${r.record.submission.name}</a></td><td class="num primary">${formatScore(v.value)}${ci}</td><td class="num">${publicRank.get(r.record.submission.team) ?? '—'}</td></tr>`;
   });
@@ -150,12 +151,19 @@ function revealedSection(
       : "Exact scores on the public part, sealed during the phase while the board showed the Ladder's rounded best scores,";
   return html`<section aria-labelledby="${id}">
 <h2 id="${id}">${title}</h2>
-<p class="meta">${what} and revealed ${reveal.revealed_at.slice(0, 10)}; every score matches the commitment published with its record (<a href="${revealPath(reveal.phase)}">the reveal</a>).</p>
+<p class="meta">${what} and revealed ${reveal.revealed_at.slice(0, 10)}; every score matches the commitment published with its record (<a href="${revealPath(reveal.phase)}">the reveal</a>).${legend(board.rows.map((r) => r.versusLeader))}</p>
 <div class="scroll"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col" class="num">${c.primary.label}</th><th scope="col" class="num">Rank during the phase</th></tr></thead>
 <tbody>
 ${join(rows, '\n')}
 </tbody></table></div>
 </section>`;
+}
+
+/** What the marks in a table mean, for those it shows only (by a paired bootstrap on the primary metric); empty when it shows none. */
+function legend(verdicts: Iterable<VersusLeader | undefined>): string {
+  return marksShown(verdicts)
+    .map((m) => ` ${m.mark} marks entries ${m.text}.`)
+    .join('');
 }
 
 /** How the board is ranked, in a sentence. */

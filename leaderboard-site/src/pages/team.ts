@@ -2,6 +2,7 @@ import type { Competition } from '../../../runner/src/competition/load.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../../runner/src/format/units.js';
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import type { PhaseStandings, Standing } from '../../../runner/src/results/standings.js';
+import { VERSUS_LEADER } from '../../../runner/src/results/versus-leader.js';
 import { html, join, safeUrl, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
 import { recordPage, teamPage } from '../table.js';
@@ -45,6 +46,12 @@ ${submissionSection(c, r, siblings, rankOf.get(r.id), root)}
   return pages;
 }
 
+/** Where a scored record stands: its rank, or that it is a baseline, and how it compares with the leader. */
+function placeText(c: Competition, s: Standing): string {
+  const place = s.baseline ? 'a baseline (not ranked)' : `rank ${s.rank}`;
+  return s.versusLeader ? `${place}, ${VERSUS_LEADER[s.versusLeader].text} (paired bootstrap on ${c.primary.label})` : place;
+}
+
 /** A definition list of facts, leaving out the ones not known; undefined when none is. */
 function facts(items: [string, SafeHtml | string | undefined][]): SafeHtml | undefined {
   const known = items.filter((i): i is [string, SafeHtml | string] => i[1] !== undefined && i[1] !== '');
@@ -68,7 +75,7 @@ function submissionSection(
   const problems = r.status === 'scored' ? [] : (r.error.problems ?? []);
   const status =
     r.status === 'scored'
-      ? html`<p class="status ok">Scored${standing && html`, rank ${standing.rank}${standing.versusLeader === 'tied' && ' (statistically tied with the leader)'}`}.</p>`
+      ? html`<p class="status ok">Scored${standing && `, ${placeText(c, standing)}`}.</p>`
       : html`<p class="status bad">${r.status === 'rejected' ? 'Rejected' : 'Failed'}: ${r.error.message}</p>${
           problems.length > 0 &&
           html`<ul class="problems">${problems

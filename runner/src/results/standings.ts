@@ -1,24 +1,30 @@
 import type { Competition, CompetitionMetric } from '../competition/load.js';
-import { compareReplicates, decodeReplicates } from '../scoring/bootstrap.js';
+import { compareReplicates, decodeReplicates, pairedVerdict } from '../scoring/bootstrap.js';
 import type { ResultRecord, ScoredResult } from './schema.js';
+import type { VersusLeader } from './versus-leader.js';
 
-export interface Standing {
-  /** Competition ranking ("1, 2, 2, 4"); baselines take none and do not move the others. */
-  rank: number;
+interface StandingFacts {
   record: ScoredResult;
   /** Primary metric value. */
   value: number;
   /** Average of the per-metric ranks, when the leaderboard ranks by average rank. */
   averageRank?: number;
-  /** A baseline named in leaderboard.baselines: shown in its place, not ranked. */
-  baseline?: true;
   /**
-   * Against the leader, by a paired bootstrap on the primary metric: `tied` when the leader
-   * is not better at the records' confidence level, `behind` when it is; absent for the
-   * leader and where the records cannot be paired (no replicates, other truth or seed).
+   * Against the leader (the first ranked row), by a paired bootstrap on the primary metric, as
+   * `podium compare ENTRY LEADER` decides it: `ahead` when the entry is better, `behind` when the
+   * leader is, `tied` otherwise. Baselines are compared like every other entry, so a baseline can
+   * be ahead. Absent for the leader and where the records cannot be paired (no replicates, other
+   * truth, seed, resample count or level).
    */
-  versusLeader?: 'tied' | 'behind';
+  versusLeader?: VersusLeader;
 }
+
+/**
+ * A row of the standings: a ranked entry (competition ranking, "1, 2, 2, 4"), or a baseline
+ * named in leaderboard.baselines, shown where its scores put it but taking no rank and not
+ * moving the others.
+ */
+export type Standing = (StandingFacts & { rank: number; baseline?: undefined }) | (StandingFacts & { baseline: true; rank?: undefined });
 
 export interface PhaseStandings {
   phase: string;
@@ -94,22 +100,22 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
 
     const rows: Standing[] = [];
     let ranked = 0;
-    let prevRanked: Standing | undefined;
+    let prevRanked: (Standing & { rank: number }) | undefined;
     const leader = kept.find((r) => !baselines.has(r.submission.team));
     for (const record of kept) {
-      const row: Standing = { rank: 0, record, value: valueOf(record, primary)! };
-      if (average) row.averageRank = average.get(record)!;
-      if (baselines.has(record.submission.team)) {
-        row.baseline = true;
-      } else {
-        ranked++;
-        row.rank = prevRanked && same(prevRanked.record, record) ? prevRanked.rank : ranked;
-        prevRanked = row;
-      }
+      const facts: StandingFacts = { record, value: valueOf(record, primary)! };
+      if (average) facts.averageRank = average.get(record)!;
       if (leader && record !== leader) {
-        const verdict = versus(leader, record, primary);
-        if (verdict) row.versusLeader = verdict;
+        const verdict = versusLeader(record, leader, primary);
+        if (verdict) facts.versusLeader = verdict;
       }
+      if (baselines.has(record.submission.team)) {
+        rows.push({ ...facts, baseline: true });
+        continue;
+      }
+      ranked++;
+      const row = { ...facts, rank: prevRanked && same(prevRanked.record, record) ? prevRanked.rank : ranked };
+      prevRanked = row;
       rows.push(row);
     }
     return { phase: phase.id, phaseName: phase.name, metrics, rows, unscored: inPhase.length - scored.length };
@@ -149,16 +155,21 @@ function averageRanks(records: readonly ScoredResult[], metrics: readonly Compet
   return new Map([...sum].map(([r, s]) => [r, Math.round((s / metrics.length) * 1e9) / 1e9]));
 }
 
-/** Paired bootstrap of a record against the leader, when both carry replicates of the same resamples. */
-function versus(leader: ScoredResult, other: ScoredResult, primary: CompetitionMetric): 'tied' | 'behind' | undefined {
-  const a = leader.scores.public[primary.name]?.ci;
-  const b = other.scores.public[primary.name]?.ci;
+/**
+ * The tie test: a paired bootstrap of an entry (as A) against the leader (as B) on their stored
+ * replicates of the primary metric, when both carry replicates of the same resamples of the same
+ * truth. The same function and orientation as `podium compare`, so given the same replicates the
+ * two say the same.
+ */
+export function versusLeader(entry: ScoredResult, leader: ScoredResult, primary: CompetitionMetric): VersusLeader | undefined {
+  const a = entry.scores.public[primary.name]?.ci;
+  const b = leader.scores.public[primary.name]?.ci;
   if (!a?.replicates || !b?.replicates) return undefined;
   if (a.seed !== b.seed || a.resamples !== b.resamples || a.level !== b.level) return undefined;
-  if (leader.provenance.data_hash === undefined || leader.provenance.data_hash !== other.provenance.data_hash) return undefined;
+  if (leader.provenance.data_hash === undefined || leader.provenance.data_hash !== entry.provenance.data_hash) return undefined;
   const c = compareReplicates(decodeReplicates(a.replicates), decodeReplicates(b.replicates), primary.direction, a.level);
   if (c.resamples === 0) return undefined;
-  return c.aBetter ? 'behind' : 'tied';
+  return { 'a-better': 'ahead' as const, 'b-better': 'behind' as const, tied: 'tied' as const }[pairedVerdict(c)];
 }
 
 /**

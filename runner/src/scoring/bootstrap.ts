@@ -135,11 +135,24 @@ export interface Comparison {
   pValue: number;
   /** a is better than b: the whole interval is above 0. */
   aBetter: boolean;
+  /** b is better than a: the whole interval is below 0. */
+  bBetter: boolean;
   /** Resamples compared (defined for both). */
   resamples: number;
 }
 
-/** Paired bootstrap from two submissions' replicates on the same resamples. */
+/** The one decision between two submissions, wherever it is shown: a side is better, or they are tied. */
+export type PairedVerdict = 'a-better' | 'b-better' | 'tied';
+
+export function pairedVerdict(c: Comparison): PairedVerdict {
+  return c.aBetter ? 'a-better' : c.bBetter ? 'b-better' : 'tied';
+}
+
+/**
+ * Paired bootstrap from two submissions' replicates on the same resamples. Swapping a and b
+ * negates the interval exactly (the upper bound is read from the top of the sorted
+ * differences, mirroring the lower one), so the verdict never depends on which is given first.
+ */
 export function compareReplicates(a: Float64Array, b: Float64Array, direction: Direction, level: number): Comparison {
   const sign = direction === 'maximize' ? 1 : -1;
   const diffs: number[] = [];
@@ -151,12 +164,37 @@ export function compareReplicates(a: Float64Array, b: Float64Array, direction: D
     if (d <= 0) notBetter++;
   }
   const sorted = Float64Array.from(diffs).sort();
-  if (sorted.length === 0) return { meanDifference: NaN, low: NaN, high: NaN, pValue: NaN, aBetter: false, resamples: 0 };
+  if (sorted.length === 0) return { meanDifference: NaN, low: NaN, high: NaN, pValue: NaN, aBetter: false, bBetter: false, resamples: 0 };
   const alpha = (1 - level) / 2;
-  const low = quantile(sorted, alpha);
-  const high = quantile(sorted, 1 - alpha);
+  const low = positiveZero(quantile(sorted, alpha));
+  const high = positiveZero(upperQuantile(sorted, alpha));
   const mean = diffs.reduce((s, d) => s + d, 0) / diffs.length;
-  return { meanDifference: mean, low, high, pValue: notBetter / diffs.length, aBetter: low > 0, resamples: diffs.length };
+  return {
+    meanDifference: mean,
+    low,
+    high,
+    pValue: notBetter / diffs.length,
+    aBetter: low > 0,
+    bBetter: high < 0,
+    resamples: diffs.length,
+  };
+}
+
+/** −0 as 0: they compare equal, and one zero keeps the two orientations' results equal too. */
+function positiveZero(x: number): number {
+  return x === 0 ? 0 : x;
+}
+
+/**
+ * The (1 − q) quantile, computed as the q quantile counted from the top: the exact negation of
+ * the q quantile of the negated values, which (1 − q) · (n − 1) rounded in floating point is not.
+ */
+function upperQuantile(sorted: Float64Array, q: number): number {
+  const top = sorted.length - 1;
+  const pos = q * top;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[top - lo]! - (sorted[top - lo]! - sorted[top - hi]!) * (pos - lo);
 }
 
 /** Replicates stored compactly in a record: float32, little-endian, base64. */

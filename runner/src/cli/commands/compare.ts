@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { required } from '../args.js';
 import { UsageError } from '../io.js';
-import { compareReplicates, decodeReplicates } from '../../scoring/bootstrap.js';
+import { compareReplicates, decodeReplicates, pairedVerdict } from '../../scoring/bootstrap.js';
 import { formatScore } from '../../format/units.js';
 import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringOptions, specFrom, truthOrExit } from './score.js';
 import { markdownTable } from 'markdown-table';
@@ -13,8 +13,11 @@ export const compare = defineCommand({
   usage: ['compare --truth FILE --metric NAME A_FILE B_FILE [options]'],
   description: `Scores both predictions files on the same bootstrap resamples of the test set and reports
 the difference A − B (in the metric's better direction), its confidence interval, and
-whether A is better: only when the whole interval is above zero. Otherwise the two are
-statistically tied at that level.`,
+whether A is better: only when the whole interval is above zero (B is better when it is
+all below). Otherwise the two are statistically tied at that level. It is the leaderboard's
+tie test: on the truth rows the records were scored on (the public part, where there is a
+private one), with the competition's seed, resamples and level, it gives the verdict the
+leaderboard shows for A against the leader B.`,
   options: {
     metric: { type: 'string', value: 'NAME', help: 'the metric to compare on' },
     'per-query': { type: 'boolean', short: 'q', help: 'retrieval: both values and the difference on each query' },
@@ -63,7 +66,8 @@ statistically tied at that level.`,
         fix: 'compare on a metric that has a value on this test set.',
       });
     const c = compareReplicates(decodeReplicates(ra), decodeReplicates(rb), metric.direction, bootstrap.level);
-    const verdict = c.aBetter ? 'A is better' : c.high < 0 ? 'B is better' : 'statistically tied';
+    // The leaderboard's tie test: the same function on the same float32 replicates a record stores.
+    const verdict = { 'a-better': 'A is better', 'b-better': 'B is better', tied: 'statistically tied' }[pairedVerdict(c)];
     if (values.json) {
       io.stdout(
         `${JSON.stringify(

@@ -6,6 +6,7 @@ import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } f
 import { revealPath, type Reveal } from '../../results/seal.js';
 import { formatScore } from '../../format/units.js';
 import { computeStandings, type PhaseStandings } from '../../results/standings.js';
+import { marksShown, VERSUS_LEADER } from '../../results/versus-leader.js';
 import { openCompetition, readRecordFolder } from './shared.js';
 import { defineCommand } from './command.js';
 
@@ -64,23 +65,29 @@ is an origin), from a git ref, or from a folder holding a results/ tree.`,
   },
 });
 
+/**
+ * A phase's standings as a terminal table: a baseline says so in the rank column, an entry better
+ * than the leader or tied with it carries its mark, and the legend names only the marks shown.
+ */
 export function standingsTable(s: PhaseStandings): string {
   if (s.rows.length === 0) return '(no scored submissions yet)';
   const head = ['rank', 'team', 'submission', ...s.metrics.map((m) => `${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}`)];
-  const rows = s.rows.map((r) => [
-    r.baseline ? 'baseline' : `${r.rank}${r.versusLeader === 'tied' ? ' ≈' : ''}`,
-    r.record.submission.team,
-    r.record.submission.name,
-    ...s.metrics.map((m) => {
-      const v = r.record.scores.public[m.name]?.value;
-      return v === undefined ? '—' : formatScore(v);
-    }),
-  ]);
+  const rows = s.rows.map((r) => {
+    const mark = r.versusLeader && VERSUS_LEADER[r.versusLeader].mark;
+    return [
+      `${r.baseline ? 'baseline' : r.rank}${mark ? ` ${mark}` : ''}`,
+      r.record.submission.team,
+      r.record.submission.name,
+      ...s.metrics.map((m) => {
+        const v = r.record.scores.public[m.name]?.value;
+        return v === undefined ? '—' : formatScore(v);
+      }),
+    ];
+  });
   const table = markdownTable([head, ...rows], { align: ['r', 'l', 'l', ...s.metrics.map(() => 'r' as const)] });
-  const tied = s.rows.some((r) => r.versusLeader === 'tied');
-  return tied
-    ? `${table}\n≈ statistically tied with the leader (paired bootstrap on ${s.metrics.find((m) => m.primary)?.label ?? 'the primary metric'})`
-    : table;
+  const on = s.metrics.find((m) => m.primary)?.label ?? 'the primary metric';
+  const legend = marksShown(s.rows.map((r) => r.versusLeader)).map((m) => `${m.mark} ${m.text} (paired bootstrap on ${on})`);
+  return [table, ...legend].join('\n');
 }
 
 function plainStandings(s: PhaseStandings) {
@@ -89,6 +96,7 @@ function plainStandings(s: PhaseStandings) {
     unscored: s.unscored,
     rows: s.rows.map((r) => ({
       rank: r.baseline ? null : r.rank,
+      ...(r.baseline ? { baseline: true } : {}),
       ...(r.versusLeader ? { versus_leader: r.versusLeader } : {}),
       id: r.record.id,
       team: r.record.submission.team,
