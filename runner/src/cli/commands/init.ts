@@ -7,7 +7,10 @@ export const init = defineCommand({
   name: 'init',
   usage: ['init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]'],
   description: `Makes DIR a new competition repository from Podium's template: competition.yml, a README
-for participants, the public data folder, and the JSON Schemas editors use to check it.`,
+for participants, the public data folder, the JSON Schemas editors use to check it, the
+Podium Action the workflows run, and the participant tool .podium/podium.mjs, which runs in
+any fork with Node.js 20+ alone (node .podium/podium.mjs validate submissions/TEAM/NAME).
+"podium upgrade DIR" brings the last three up to a newer Podium later.`,
   options: {
     title: { type: 'string', value: 'TEXT', help: "the competition's title (the slug is derived from it)" },
     example: { type: 'boolean', help: "also generate the example's data and a valid example submission" },
