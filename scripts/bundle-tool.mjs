@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the participant tool (build/runner/src/cli/tool.js, from `npm run build`) into one
+// Bundles the participant tool (build/tool/src/podium.js, from `npm run build`) into one
 // file with esbuild: tool/dist/podium.mjs is committed, and `podium init` copies it into every
 // competition as .podium/podium.mjs, which a fork runs with Node.js 20+ alone.
 // `node scripts/bundle-tool.mjs [FILE]` writes elsewhere, for the test that checks the
@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 
 const out = path.resolve(process.argv[2] ?? 'tool/dist/podium.mjs');
 const result = await build({
-  entryPoints: [path.resolve('build/runner/src/cli/tool.js')],
+  entryPoints: [path.resolve('build/tool/src/podium.js')],
   bundle: true,
   platform: 'node',
   format: 'esm',
