@@ -7,7 +7,7 @@ const ONE_WAY_MESSAGE =
   'runner/ is the engine: it never imports action/ or leaderboard-site/ (they import it). Hand what it needs in, as CliDeps does.';
 
 export default tseslint.config(
-  { ignores: ['build/', 'node_modules/', '.demo/', 'coverage/', 'action/dist/'] },
+  { ignores: ['build/', 'node_modules/', '.demo/', 'coverage/', 'action/dist/', 'tool/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

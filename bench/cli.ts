@@ -4,9 +4,12 @@
  *
  * 1. `podium score --help` and `podium --version`, against `node -e ''` (Node's own start):
  *    what loading the CLI and one command costs.
- * 2. A predictions-only `podium evaluate` of the example competition's baseline (a few
+ * 2. The participant tool, `node .podium/podium.mjs --help` and `validate --help` in a
+ *    competition made by `podium init`, against its target of 150 ms (Node's start included),
+ *    and the tool's size against its 1 MB budget.
+ * 3. A predictions-only `podium evaluate` of the example competition's baseline (a few
  *    hundred rows): start, validation, scoring with intervals, the record written.
- * 3. The committed Action bundle (`action/dist/`): its size against the 1.5 MB budget, and
+ * 4. The committed Action bundle (`action/dist/`): its size against the 1.5 MB budget, and
  *    the files in it (no `.proto`, no `.exe`).
  *
  * Medians of --runs (default 7) whole processes under GNU time (wall time, peak memory).
@@ -19,6 +22,9 @@ import { median, option, timed, type Run } from './measure.js';
 
 const RUNS = option('runs', 7);
 const BUDGET = 1_500_000;
+const TOOL_BUDGET = 1_000_000;
+/** What a participant waits for before the tool does anything, Node's own start included. */
+const TOOL_TARGET_SECONDS = 0.15;
 const podium = path.resolve('bin/podium.js');
 
 function series(argv: string[]): { seconds: number; mib: number } {
@@ -28,7 +34,7 @@ function series(argv: string[]): { seconds: number; mib: number } {
 }
 
 const row = (what: string, r: { seconds: number; mib: number }, note = '') =>
-  process.stdout.write(`${what.padEnd(38)} ${`${r.seconds.toFixed(2)} s`.padStart(8)} ${`${r.mib.toFixed(0)} MiB`.padStart(9)}  ${note}\n`);
+  process.stdout.write(`${what.padEnd(40)} ${`${r.seconds.toFixed(2)} s`.padStart(8)} ${`${r.mib.toFixed(0)} MiB`.padStart(9)}  ${note}\n`);
 
 async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -53,6 +59,24 @@ try {
   const competition = path.join(root, 'competition');
   const hidden = path.join(root, 'hidden');
   await initCompetition({ dir: competition, example: true, hiddenDir: hidden, git: false });
+
+  // The participant tool as a competition holds it: the copy podium init made, in a temp folder.
+  const tool = path.join(competition, '.podium', 'podium.mjs');
+  process.stdout.write('\n');
+  for (const argv of [['--help'], ['validate', '--help']]) {
+    const r = series([tool, ...argv]);
+    const met = r.seconds <= TOOL_TARGET_SECONDS ? 'met' : 'MISSED';
+    row(
+      `node .podium/podium.mjs ${argv.join(' ')}`,
+      r,
+      `${(r.seconds * 1000).toFixed(0)} ms, target ${TOOL_TARGET_SECONDS * 1000} ms: ${met}`,
+    );
+  }
+  const toolBytes = (await stat(tool)).size;
+  process.stdout.write(
+    `.podium/podium.mjs ${(toolBytes / 1e6).toFixed(2)} MB, budget ${(TOOL_BUDGET / 1e6).toFixed(1)} MB: ${toolBytes <= TOOL_BUDGET ? 'met' : 'MISSED'}\n\n`,
+  );
+
   const submission = path.join(competition, 'submissions/baseline/nearest-centroid');
   const evaluate = series([
     podium,

@@ -63,7 +63,7 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
     lines.push(
       record.error.platform_fault
         ? 'This was the platform, not your submission, and does not count against your limits; the organisers have been told by the failed run.'
-        : 'Fix what is listed and push again: every push to this pull request is evaluated anew. Run `npx podium validate` on your folder first to catch most problems locally.',
+        : 'Fix what is listed and push again: every push to this pull request is evaluated anew. Run `node .podium/podium.mjs validate` on your folder first (Node.js 20+ is all it needs) to catch most problems locally.',
       '',
     );
   }

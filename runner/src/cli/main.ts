@@ -18,6 +18,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/init.js')).init,
   },
   {
+    name: 'upgrade',
+    summary: "bring an existing competition's Action, participant tool and schemas up to this Podium",
+    load: async () => (await import('./commands/upgrade.js')).upgrade,
+  },
+  {
     name: 'import',
     summary: 'make a competition from a Codabench or CodaLab competition bundle',
     load: async () => (await import('./commands/import.js')).importCommand,

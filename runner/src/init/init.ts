@@ -1,5 +1,5 @@
 import { PodiumError } from '../contracts/problems.js';
-import { copyFile, cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isScalar, parseDocument, stringify } from 'yaml';
@@ -30,8 +30,8 @@ export interface InitResult {
 }
 
 export class InitError extends PodiumError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, fix?: string) {
+    super(message, fix === undefined ? undefined : { fix });
     this.name = 'InitError';
   }
 }
@@ -48,7 +48,10 @@ async function templatesRoot(): Promise<string> {
       dir = path.dirname(dir);
     }
   }
-  throw new InitError('cannot find templates/competition next to the Podium installation');
+  throw new InitError(
+    'cannot find templates/competition next to this Podium: it makes and upgrades competitions from a Podium checkout only.',
+    'run it from a clone of the Podium repository, as node bin/podium.js (the .podium/podium.mjs of a competition cannot).',
+  );
 }
 
 /**
@@ -75,25 +78,65 @@ export function isActionFile(name: string): boolean {
   return name === 'package.json' || /^(\d+\.)?index\.js$/.test(name);
 }
 
+/** Where the participant tool lives in a Podium checkout (`npm run bundle:tool` writes it). */
+export const TOOL_FILE = path.join('tool', 'dist', 'podium.mjs');
+
+/** What a competition repository holds of Podium itself, by path (with `/`) inside it. */
+export interface PodiumFile {
+  content: Buffer;
+  /** 0o755 for the participant tool, so `./.podium/podium.mjs` runs too. */
+  mode: number;
+}
+
 /**
- * The Podium Action, copied into the competition (`.podium/action`): the workflows use it as a
- * local action, so it is pinned by the competition's own commits and reviewed with them, and
- * no job depends on another repository.
+ * The files Podium owns in a competition, from this Podium installation: the JSON Schemas that
+ * editors check competition.yml and submission.yml against offline (`.podium/schemas`); the
+ * Action (`.podium/action`), which the workflows use as a local action, so it is pinned by
+ * the competition's own commits and reviewed with them and no job depends on another
+ * repository; and the participant tool (`.podium/podium.mjs`), which runs in a fork with
+ * Node.js alone. `podium init` writes them, `podium upgrade` refreshes them.
  */
-async function copyAction(podiumRoot: string, target: string): Promise<void> {
+export async function podiumFiles(): Promise<Map<string, PodiumFile>> {
+  const podiumRoot = path.dirname(path.dirname(await templateDir()));
+  const files = new Map<string, PodiumFile>();
+  const add = (name: string, content: string | Buffer, mode = 0o644) =>
+    files.set(name, { content: typeof content === 'string' ? Buffer.from(content) : content, mode });
+
+  for (const [name, schema] of Object.entries(publishedSchemas())) add(`.podium/schemas/${name}`, `${JSON.stringify(schema, null, 2)}\n`);
+
   let manifest: string;
+  const dist = path.join(podiumRoot, 'action', 'dist');
   try {
     manifest = await readFile(path.join(podiumRoot, 'action.yml'), 'utf8');
-    await access(path.join(podiumRoot, 'action', 'dist', 'index.js'));
+    await access(path.join(dist, 'index.js'));
   } catch {
-    throw new InitError('this Podium installation has no bundled action (action/dist); run npm run bundle:action in the Podium repository');
+    throw new InitError(
+      'this Podium installation has no bundled action (action/dist).',
+      'run npm run bundle:action in the Podium repository.',
+    );
   }
-  await mkdir(target, { recursive: true });
-  await writeFile(path.join(target, 'action.yml'), manifest.replace('main: action/dist/index.js', 'main: dist/index.js'));
-  const dist = path.join(podiumRoot, 'action', 'dist');
-  await mkdir(path.join(target, 'dist'));
-  for (const entry of await readdir(dist, { withFileTypes: true }))
-    if (entry.isFile() && isActionFile(entry.name)) await copyFile(path.join(dist, entry.name), path.join(target, 'dist', entry.name));
+  add('.podium/action/action.yml', manifest.replace('main: action/dist/index.js', 'main: dist/index.js'));
+  for (const entry of (await readdir(dist, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name)))
+    if (entry.isFile() && isActionFile(entry.name)) add(`.podium/action/dist/${entry.name}`, await readFile(path.join(dist, entry.name)));
+
+  try {
+    add('.podium/podium.mjs', await readFile(path.join(podiumRoot, TOOL_FILE)), 0o755);
+  } catch {
+    throw new InitError(
+      'this Podium installation has no participant tool (tool/dist/podium.mjs).',
+      'run npm run bundle:tool in the Podium repository.',
+    );
+  }
+  return files;
+}
+
+/** Writes one of Podium's own files into the competition at `dir`. */
+export async function writePodiumFile(dir: string, name: string, file: PodiumFile): Promise<void> {
+  const target = path.join(dir, ...name.split('/'));
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, file.content, { mode: file.mode });
+  // writeFile keeps the mode of a file that exists; an upgrade sets it as a new file would have it.
+  await chmod(target, file.mode);
 }
 
 /** Creates a competition repository from the template. */
@@ -109,14 +152,7 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   if (opts.example) await cp(await exampleTemplateDir(), dir, { recursive: true });
   await rename(path.join(dir, 'gitignore'), path.join(dir, '.gitignore'));
 
-  // Editors validate competition.yml offline against this copy of the schema.
-  const schemaDir = path.join(dir, '.podium', 'schemas');
-  await mkdir(schemaDir, { recursive: true });
-  for (const [name, schema] of Object.entries(publishedSchemas())) {
-    await writeFile(path.join(schemaDir, name), `${JSON.stringify(schema, null, 2)}\n`);
-  }
-
-  await copyAction(path.dirname(path.dirname(await templateDir())), path.join(dir, '.podium', 'action'));
+  for (const [name, file] of await podiumFiles()) await writePodiumFile(dir, name, file);
 
   // A fresh competition's phase opens today and runs for twelve weeks.
   const now = opts.now ?? new Date();

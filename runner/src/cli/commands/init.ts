@@ -7,9 +7,12 @@ export const init = defineCommand({
   name: 'init',
   usage: ['init DIR [--title TEXT] [--example [--hidden DIR]] [--no-git]'],
   description: `Makes DIR a new competition repository from Podium's template: competition.yml, a README
-for participants, the public data folder, and the JSON Schemas editors use to check it. Values
-that start with FILL IN are placeholders; podium validate --competition DIR lists those left.
-With --example, DIR is the bundled example competition instead, ready to evaluate.`,
+for participants, the public data folder, the JSON Schemas editors use to check it, the
+Podium Action the workflows run, and the participant tool .podium/podium.mjs, which runs in
+any fork with Node.js 20+ alone (node .podium/podium.mjs validate submissions/TEAM/NAME).
+"podium upgrade DIR" brings the last three up to a newer Podium later. Values that start
+with FILL IN are placeholders; podium validate --competition DIR lists those left. With
+--example, DIR is the bundled example competition instead, ready to evaluate.`,
   options: {
     title: { type: 'string', value: 'TEXT', help: "the competition's title (the slug is derived from it; the README's heading too)" },
     example: {

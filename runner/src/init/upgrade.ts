@@ -1,0 +1,61 @@
+import { access, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { COMPETITION_FILE } from '../competition/load.js';
+import { PodiumError } from '../contracts/problems.js';
+import { podiumFiles, writePodiumFile } from './init.js';
+
+/** What `podium upgrade` did, each list of paths (with `/`) inside the competition, sorted. */
+export interface UpgradeResult {
+  added: string[];
+  updated: string[];
+  /** Files of `.podium/action` that this Podium's Action no longer has. */
+  removed: string[];
+  /** How many of Podium's files were already current. */
+  unchanged: number;
+}
+
+/** `.podium/action` is Podium's alone: an upgrade leaves it exactly as `podium init` writes it. */
+const ACTION_DIR = '.podium/action';
+
+/**
+ * Brings Podium's own files in an existing competition up to this Podium (see podiumFiles):
+ * writes those that are missing or differ, removes what `.podium/action` no longer holds, and
+ * touches nothing else: competition.yml, the README, the workflows, data and submissions are
+ * the organisers'.
+ */
+export async function upgradeCompetition(dir: string): Promise<UpgradeResult> {
+  try {
+    await access(path.join(dir, COMPETITION_FILE));
+  } catch (e: unknown) {
+    throw new PodiumError(`${dir} holds no ${COMPETITION_FILE}, so it is not a competition to upgrade.`, {
+      cause: e,
+      fix: 'give the folder of an existing competition repository (podium init DIR makes a new one).',
+    });
+  }
+  const files = await podiumFiles();
+  const result: UpgradeResult = { added: [], updated: [], removed: [], unchanged: 0 };
+  for (const [name, file] of files) {
+    const target = path.join(dir, ...name.split('/'));
+    const now = await readFile(target).catch(() => undefined);
+    const mode = now && (await stat(target)).mode & 0o777;
+    if (now?.equals(file.content) && mode === file.mode) {
+      result.unchanged++;
+      continue;
+    }
+    await writePodiumFile(dir, name, file);
+    (now ? result.updated : result.added).push(name);
+  }
+  const action = path.join(dir, ...ACTION_DIR.split('/'));
+  const present = await readdir(action, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of present) {
+    if (entry.isDirectory()) continue;
+    const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (files.has(name)) continue;
+    await rm(path.join(dir, ...name.split('/')), { force: true });
+    result.removed.push(name);
+  }
+  result.added.sort();
+  result.updated.sort();
+  result.removed.sort();
+  return result;
+}
