@@ -75,7 +75,8 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     const truthSetting = phase.truth ? `phases[${c.config.phases.indexOf(phase)}].truth` : 'data.truth';
     const truthName = phase.truth ?? d.truth;
     const inputs = phase.inputs ?? d.inputs;
-    if (inputs !== undefined && !checked.has(`inputs:${inputs}`)) {
+    // The inputs are what container submissions read; a phase that takes none does not need them.
+    if (inputs !== undefined && (phase.kinds ?? c.config.submissions.kinds).includes('container') && !checked.has(`inputs:${inputs}`)) {
       checked.add(`inputs:${inputs}`);
       const s = await stat(path.join(hiddenDir, inputs)).catch(() => undefined);
       if (!s?.isDirectory())
