@@ -1,6 +1,7 @@
-import { findPhase, type Competition } from '../../runner/src/competition/load.js';
+import type { Competition } from '../../runner/src/competition/load.js';
 import { loadTeams, mayEnter, type Teams } from '../../runner/src/competition/teams.js';
-import { checkLimits } from '../../runner/src/results/limits.js';
+import type { SubmissionKind } from '../../runner/src/contracts/common.js';
+import { admit } from '../../runner/src/results/admission.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkChanges } from './changes.js';
 import type { GitHub, Repo } from './github.js';
@@ -8,8 +9,9 @@ import { resultsHistory } from './checkout.js';
 import { changedFiles } from './pull-files.js';
 
 /**
- * Membership, phase and limits for one more submission of a team, from teams.yml and the
- * results history; the history read is handed back for what else needs it.
+ * Membership, phase, kind (when known) and limits for one more submission of a team, from
+ * teams.yml and the results history (the engine's rules, as the CLI applies them); the history
+ * read is handed back for what else needs it.
  */
 export async function admissible(
   c: Competition,
@@ -17,14 +19,14 @@ export async function admissible(
   login: string,
   now: () => Date,
   pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
+  kind?: SubmissionKind,
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; records: ResultRecord[] }> {
-  const member = mayEnter(await loadTeams(c.dir), login, team);
-  if (!member.ok) return { refused: member.why };
-  const phase = findPhase(c, now());
-  if (!phase.ok) return { refused: phase.why };
-  const records = await resultsHistory(c.dir);
-  const limit = checkLimits(c, records, team, phase.phase.id, now(), await pending(records));
-  return limit.ok ? { phase: phase.phase.id, records } : { refused: limit.why };
+  const admitted = await admit(
+    c,
+    { team, login, ...(kind ? { kind } : {}) },
+    { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
+  );
+  return admitted.ok ? { phase: admitted.phase.id, records: admitted.records } : { refused: admitted.why };
 }
 
 /**

@@ -29,7 +29,9 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
   const repoRel = (f: string) => path.relative(io.workspace, path.join(c.dir, f)).split(path.sep).join('/');
   for (const p of report.problems)
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
-  const refused = report.ok ? (await admissible(c, changes.team, pr.author, io.now)).refused : undefined;
+  const refused = report.ok
+    ? (await admissible(c, changes.team, pr.author, io.now, undefined, report.submission?.kind)).refused
+    : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const notes: string[] = [];
   // Worth knowing before the evaluation, and no reason to refuse it (queries left out, tied scores).

@@ -261,10 +261,20 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
 }
 
 function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
+  const accepted = config.submissions.kinds;
   for (const [i, p] of config.phases.entries()) {
     if (Date.parse(p.end) <= Date.parse(p.start)) {
       problems.push(source.problem(['phases', i, 'end'], `phase "${p.id}" ends (${p.end}) before it starts (${p.start}).`));
     }
+    // submissions.kinds is every kind the competition takes; a phase narrows it.
+    for (const [k, kind] of (p.kinds ?? []).entries())
+      if (!accepted.includes(kind))
+        problems.push(
+          source.problem(
+            ['phases', i, 'kinds', k],
+            `phase "${p.id}" takes "${kind}" submissions, which submissions.kinds does not list (${accepted.join(', ')}); add it there or remove it here.`,
+          ),
+        );
   }
   checkUnique(
     config.phases.map((p) => p.id),

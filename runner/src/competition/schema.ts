@@ -117,6 +117,13 @@ const Phase = Type.Object(
       Type.String({ minLength: 1, description: "this phase's inputs folder in the hidden folder, instead of data.inputs" }),
     ),
     limits: Type.Optional(PhaseLimits),
+    kinds: Type.Optional(
+      Type.Array(SubmissionKind, {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'the submission kinds this phase takes, some of submissions.kinds; default: all of submissions.kinds',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

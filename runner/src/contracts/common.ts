@@ -27,5 +27,6 @@ export function toSlug(s: string, fallback: string): string {
 
 export const SUBMISSION_KINDS = ['predictions', 'container', 'api'] as const;
 export const SubmissionKind = StringEnum(SUBMISSION_KINDS);
+export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
 
 export const Direction = StringEnum(['maximize', 'minimize'] as const);

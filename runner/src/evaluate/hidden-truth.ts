@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { builtIn, formatFor } from '../competition/load.js';
+import { builtIn, formatFor, scoringSpec, type Competition, type Phase } from '../competition/load.js';
+import { headOf, MissingColumnsError, readTable } from '../scoring/table.js';
 import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { loadTruth, wholeGrades } from '../scoring/truth.js';
 import { trecMetric } from '../scoring/metrics/trec.js';
@@ -49,4 +51,81 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
 /** The error of a truth the scoring cannot use. */
 export function truthInvalid(e: TruthError): ErrorInfo {
   return { code: 'truth-invalid', message: `${e.message}; tell the organisers.`, platform_fault: true };
+}
+
+/** A hidden data folder that does not fit competition.yml: the organisers' to fix. */
+export interface HiddenFault {
+  /** The competition.yml setting that names what is missing, e.g. data.slices. */
+  setting: string;
+  message: string;
+}
+
+/**
+ * Whether the hidden data folder holds what the evaluation of each phase reads: the truth file,
+ * the columns read from it (ids, target, slices, the private split column) and the inputs
+ * folder. Only the first line of the truth is read: a truth that is there with the right
+ * columns can still be malformed further down, which the evaluation reports.
+ */
+export async function checkHiddenData(c: Competition, hiddenDir: string, phases: readonly Phase[]): Promise<HiddenFault[]> {
+  const faults: HiddenFault[] = [];
+  const checked = new Set<string>();
+  const spec = scoringSpec(c);
+  const d = c.config.data;
+  for (const phase of phases) {
+    const truthSetting = phase.truth ? `phases[${c.config.phases.indexOf(phase)}].truth` : 'data.truth';
+    const truthName = phase.truth ?? d.truth;
+    const inputs = phase.inputs ?? d.inputs;
+    // The inputs are what container submissions read; a phase that takes none does not need them.
+    if (inputs !== undefined && (phase.kinds ?? c.config.submissions.kinds).includes('container') && !checked.has(`inputs:${inputs}`)) {
+      checked.add(`inputs:${inputs}`);
+      const s = await stat(path.join(hiddenDir, inputs)).catch(() => undefined);
+      if (!s?.isDirectory())
+        faults.push({
+          setting: phase.inputs ? `phases[${c.config.phases.indexOf(phase)}].inputs` : 'data.inputs',
+          message: `the hidden data folder ${hiddenDir} has no inputs folder "${inputs}" (phase ${phase.id}).`,
+        });
+    }
+    if (checked.has(`truth:${truthName}`)) continue;
+    checked.add(`truth:${truthName}`);
+    const file = path.join(hiddenDir, truthName);
+    const s = await stat(file).catch(() => undefined);
+    if (!s?.isFile()) {
+      faults.push({
+        setting: truthSetting,
+        message: `the hidden data folder ${hiddenDir} has no truth file "${truthName}" (phase ${phase.id}).`,
+      });
+      continue;
+    }
+    const format = formatFor(c, file);
+    if (format === 'trec') continue;
+    const wanted: { name: string; setting: string }[] = [
+      ...(spec.reads.has('ranking') && spec.query ? [{ name: spec.query, setting: 'data.query_column' }] : []),
+      { name: spec.id, setting: 'data.id_column' },
+      { name: spec.target, setting: 'data.target_column' },
+      ...(d.slices ?? []).map((name, i) => ({ name, setting: `data.slices[${i}]` })),
+      ...(c.config.private?.split_column ? [{ name: c.config.private.split_column, setting: 'private.split_column' }] : []),
+    ];
+    // The header (CSV) or first record (JSON Lines) alone.
+    const head = await headOf(file, 1 << 16);
+    const nl = head.indexOf('\n');
+    if (nl < 0 && head.length === 1 << 16) continue;
+    const first = nl < 0 ? head : head.slice(0, nl + 1);
+    try {
+      await readTable(
+        { text: first },
+        [...new Set(wanted.map((w) => w.name))].map((name) => ({ name, kind: 'key' as const })),
+        format,
+      );
+    } catch (e: unknown) {
+      if (!(e instanceof MissingColumnsError)) continue;
+      for (const name of e.missing) {
+        const setting = wanted.find((w) => w.name === name)?.setting ?? 'data';
+        faults.push({
+          setting,
+          message: `the truth file "${truthName}" (phase ${phase.id}) has no column "${name}", which ${setting} names; its columns: ${e.header.join(', ')}.`,
+        });
+      }
+    }
+  }
+  return faults;
 }

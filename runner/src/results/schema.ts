@@ -145,6 +145,12 @@ const Provenance = Type.Object(
     base_images: Type.Optional(Type.Array(Type.String(), { description: 'what a built image started FROM' })),
     build_context_hash: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
     engine: Type.Optional(Type.String({ description: 'the container engine and its version, e.g. docker 20.10.24' })),
+    limits_ignored: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "why an organiser evaluated this submission past the phase's limits (podium evaluate --ignore-limits REASON)",
+      }),
+    ),
     scorer: Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false }),
     runner: Type.Object(
       {

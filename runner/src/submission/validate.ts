@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SubmissionSchema, type SubmissionConfig } from './schema.js';
-import { toSlug } from '../contracts/common.js';
+import { toSlug, type SubmissionKind } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import { PodiumError, type Problem } from '../contracts/problems.js';
 import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, scoringSpec, type Competition } from '../competition/load.js';
@@ -234,6 +234,20 @@ export async function publicIds(c: Competition): Promise<Reference | undefined> 
   const col = table.columns.get(spec.id)!;
   if (col.kind !== 'key') throw new Error('id column must be a key');
   return { ids: col.keys, visibility: 'public' };
+}
+
+/**
+ * Who submits and what kind, read cheaply before an evaluation so that the competition's rules
+ * can be applied first: from submission.yml, else the team from a submissions/TEAM/NAME folder,
+ * else undefined (the evaluation rejects the folder).
+ */
+export async function entrantOf(c: Competition, submissionDir: string): Promise<{ team: string; kind?: SubmissionKind } | undefined> {
+  const dir = path.resolve(submissionDir);
+  const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
+  if (parsed?.ok) return { team: parsed.value.team, kind: parsed.value.kind };
+  const rel = path.relative(path.resolve(c.dir), dir).split(path.sep);
+  return rel.length === 3 && rel[0] === 'submissions' ? { team: identityFromFolder(c, dir).team } : undefined;
 }
 
 function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {

@@ -70,28 +70,53 @@ export async function readRecordFolder(root: string): Promise<LoadedRecords> {
 }
 
 /**
- * Under the Ladder, where a team's best shown score so far comes from: the records in
- * `resultsDir` (a checkout of the results branch), else the competition's results branch.
- * Undefined for a competition without the Ladder.
+ * The results history for a command: the records in `resultsDir` (a folder holding results/,
+ * such as a checkout of the results branch), else the competition's results branch (origin's,
+ * fetched first, when there is an origin). `unavailable` says why there is none to read: the
+ * competition folder is not a git repository and no folder was given.
+ */
+export async function resultsHistoryFor(
+  competition: Competition,
+  io: CliIO,
+  resultsDir: string | undefined,
+): Promise<{ records: ResultRecord[]; unavailable?: string }> {
+  if (resultsDir) return { records: (await readRecordFolder(path.resolve(io.cwd, resultsDir))).records };
+  let ref: string | undefined;
+  try {
+    ref = await resultsRef(competition.dir);
+  } catch (e: unknown) {
+    const why = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    if (/not a git repository/i.test(why)) return { records: [], unavailable: `${competition.dir} is not a git repository` };
+    throw new PodiumError(`the results history cannot be read (${why}).`, {
+      cause: e,
+      fix: 'check that origin can be reached, or give --results DIR, a folder holding results/.',
+    });
+  }
+  return { records: ref ? (await readRecordsFromRef(competition.dir, ref)).records : [] };
+}
+
+/**
+ * Under the Ladder, where a team's best shown score so far comes from: the results history
+ * (resultsHistoryFor), which must be readable. Undefined for a competition without the Ladder.
  */
 export async function ladderHistory(
   competition: Competition,
   io: CliIO,
   resultsDir: string | undefined,
+  history?: ResultRecord[],
 ): Promise<{ best(team: string, phase: string): number | undefined } | undefined> {
   if (!competition.config.leaderboard?.ladder) return undefined;
-  let history: ResultRecord[];
-  if (resultsDir) history = (await readRecordFolder(path.resolve(io.cwd, resultsDir))).records;
-  else {
-    const ref = await resultsRef(competition.dir).catch((e: unknown) => {
-      throw new PodiumError(
-        `the Ladder needs the results history, which cannot be read here (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`,
-        { cause: e, fix: "run in the competition's git repository, or give --results DIR." },
-      );
-    });
-    history = ref ? (await readRecordsFromRef(competition.dir, ref)).records : [];
+  let records = history;
+  if (!records) {
+    const read = await resultsHistoryFor(competition, io, resultsDir);
+    if (read.unavailable !== undefined)
+      throw new PodiumError(`the Ladder needs the results history, which cannot be read here (${read.unavailable}).`, {
+        fix: "run in the competition's git repository, or give --results DIR.",
+      });
+    records = read.records;
   }
-  return { best: (team, phase) => ladderBest(competition, history, team, phase) };
+  const all = records;
+  return { best: (team, phase) => ladderBest(competition, all, team, phase) };
 }
 
 /** A scored record's shown scores in one line, with intervals, and what the Ladder did if it applies. */

@@ -1,0 +1,96 @@
+import { findPhase, type Competition, type Phase } from '../competition/load.js';
+import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
+import type { SubmissionKind } from '../contracts/common.js';
+import { checkLimits, type Usage } from './limits.js';
+import type { ResultRecord } from './schema.js';
+
+/*
+ * The rules a submission must meet before it is evaluated, in one place for the Action and the
+ * CLI: membership (teams.yml), the phase open now, the kinds the phase takes, and the limits
+ * counted from the results history. The words of each refusal are the same wherever it is
+ * shown: an annotation on the pull request, the job's failure, or the CLI's error.
+ */
+
+/** Which rule refused a submission. */
+export type Rule = 'membership' | 'phase' | 'kind' | 'limits';
+
+export type Admission =
+  { ok: true; phase: Phase; records: ResultRecord[]; usage?: Usage } | { ok: false; rule: Rule; why: string; phase?: Phase };
+
+export interface Entrant {
+  team: string;
+  /**
+   * The GitHub login that submits (pull requests). Without one (the CLI), the team must be one
+   * of teams.yml's when the competition has a teams.yml.
+   */
+  login?: string;
+  /** The submission's kind, when it is known (the Action's prepare job has not read the submission). */
+  kind?: SubmissionKind;
+}
+
+export interface AdmissionOptions {
+  now: Date;
+  /** The competition's teams.yml (loadTeams), undefined when it has none. */
+  teams: Teams | undefined;
+  /** The results history; read only once membership, phase and kind have passed. */
+  history: () => Promise<ResultRecord[]>;
+  /**
+   * A phase chosen by id (the CLI's --phase) instead of the one open now: the organiser's
+   * deliberate choice, so its window is not checked. The id must be a phase of the competition.
+   */
+  phase?: string;
+  /** Evaluations under way that have no record yet (the Action's other open pull requests). */
+  pending?: (records: ResultRecord[]) => Promise<number>;
+  /** Skip the limits (the CLI's --ignore-limits, recorded in the record). */
+  ignoreLimits?: boolean;
+}
+
+/** The kinds a phase takes: its own `kinds`, else the competition's `submissions.kinds`. */
+export function kindsOf(c: Competition, phase: Phase): readonly SubmissionKind[] {
+  return phase.kinds ?? c.config.submissions.kinds;
+}
+
+/** Whether a phase takes a kind of submission. */
+export function checkKind(c: Competition, phase: Phase, kind: SubmissionKind): { ok: true } | { ok: false; why: string } {
+  const kinds = kindsOf(c, phase);
+  return kinds.includes(kind)
+    ? { ok: true }
+    : { ok: false, why: `phase ${phase.id} does not take "${kind}" submissions; it takes: ${kinds.join(', ')}.` };
+}
+
+/**
+ * Whether a team may submit. With a login, the login must be a member of the team (mayEnter);
+ * without one, a teams.yml must list the team.
+ */
+export function checkMembership(teams: Teams | undefined, entrant: Entrant): { ok: true } | { ok: false; why: string } {
+  if (entrant.login !== undefined) return mayEnter(teams, entrant.login, entrant.team);
+  if (!teams || [...teams.teamOf.values()].includes(entrant.team)) return { ok: true };
+  return { ok: false, why: `team ${entrant.team} is not in ${TEAMS_FILE}; ask the organisers to add the team and its members.` };
+}
+
+/**
+ * Every rule for one more submission of a team, in order: membership, phase, kind, limits.
+ * The first that refuses says why; the history read is handed back for what else needs it.
+ */
+export async function admit(c: Competition, entrant: Entrant, opts: AdmissionOptions): Promise<Admission> {
+  const member = checkMembership(opts.teams, entrant);
+  if (!member.ok) return { ok: false, rule: 'membership', why: member.why };
+  const found = findPhase(c, opts.now, opts.phase);
+  if (!found.ok) return { ok: false, rule: 'phase', why: found.why };
+  const { phase } = found;
+  if (entrant.kind !== undefined) {
+    const kind = checkKind(c, phase, entrant.kind);
+    if (!kind.ok) return { ok: false, rule: 'kind', why: kind.why, phase };
+  }
+  const records = await opts.history();
+  if (opts.ignoreLimits) return { ok: true, phase, records };
+  const pending = opts.pending ? await opts.pending(records) : 0;
+  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending);
+  return limit.ok ? { ok: true, phase, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
+}
+
+/** Whether the competition limits a phase's submissions at all (per day or in total). */
+export function hasLimits(c: Competition, phase: Phase): boolean {
+  const own = phase.limits;
+  return [own?.per_day, own?.total, c.config.limits?.per_day, c.config.limits?.total].some((x) => x !== undefined);
+}
