@@ -28,7 +28,14 @@ async function texts(dir: string): Promise<Map<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = path.relative(dir, path.join(entry.parentPath, entry.name));
-    if (file.startsWith(path.join('.podium', 'action')) || file.startsWith(`.git${path.sep}`)) continue;
+    // Podium's own programs (the Action, the participant tool) carry the example's code; they
+    // are not the template's text.
+    if (
+      file.startsWith(path.join('.podium', 'action')) ||
+      file === path.join('.podium', 'podium.mjs') ||
+      file.startsWith(`.git${path.sep}`)
+    )
+      continue;
     out.set(file, await readFile(path.join(dir, file), 'utf8'));
   }
   return out;
