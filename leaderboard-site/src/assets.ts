@@ -47,4 +47,8 @@ article.submission { border-top: 2px solid var(--line); margin-top: 2rem; }
 article.submission:target { border-top-color: var(--accent); }
 article.submission h2 small { font-weight: 400; }
 code { overflow-wrap: anywhere; }
+table.phases th, table.phases td { white-space: normal; min-width: 7rem; }
+table.phases th[scope="row"] { min-width: 10rem; }
+table.phases time { white-space: nowrap; }
+.note { display: block; color: var(--muted); font-size: .9rem; font-weight: 400; }
 `;

@@ -54,6 +54,60 @@ function logarithmic(lo: number, hi: number, from: number, to: number): Axis {
   return { map, ticks: out };
 }
 
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Steps a time axis may take: fixed lengths up to two weeks, then calendar months. */
+const TIME_STEPS: ({ ms: number } | { months: number })[] = [
+  ...[1, 2, 5, 10, 15, 30].map((n) => ({ ms: n * SECOND })),
+  ...[1, 2, 5, 10, 15, 30].map((n) => ({ ms: n * MINUTE })),
+  ...[1, 2, 3, 6, 12].map((n) => ({ ms: n * HOUR })),
+  ...[1, 2, 7, 14].map((n) => ({ ms: n * DAY })),
+  ...[1, 2, 3, 6, 12, 24, 60, 120].map((n) => ({ months: n })),
+];
+
+/**
+ * A UTC time axis whose ticks fall on round times and whose labels say as much as the step
+ * needs and no more: seconds, minutes (with the day when the ticks cross midnight), days, or
+ * months. A label never repeats its neighbour, since the step is never finer than the label.
+ * Within one day the date goes into the axis's caption instead.
+ */
+function timeAxis(lo: number, hi: number, from: number, to: number, n = 5): { axis: Axis; day?: string } {
+  const pad = hi > lo ? (hi - lo) * 0.05 : 30 * MINUTE;
+  const a = lo - pad;
+  const b = hi + pad;
+  const map = (v: number) => from + ((v - a) / (b - a)) * (to - from);
+  const monthMs = 30.44 * DAY;
+  const step = TIME_STEPS.find((st) => (b - a) / ('ms' in st ? st.ms : st.months * monthMs) <= n) ?? TIME_STEPS.at(-1)!;
+  const at: number[] = [];
+  if ('ms' in step) {
+    // Days and longer from midnight UTC; the epoch is one, so whole multiples fall on round times.
+    for (let t = Math.ceil(a / step.ms) * step.ms; t <= b; t += step.ms) at.push(t);
+  } else {
+    const first = new Date(a);
+    let months = first.getUTCFullYear() * 12 + first.getUTCMonth();
+    months = Math.ceil(months / step.months) * step.months;
+    for (;;) {
+      const t = Date.UTC(Math.floor(months / 12), months % 12, 1);
+      if (!(t <= b)) break;
+      if (t >= a) at.push(t);
+      months += step.months;
+    }
+  }
+  const iso = (t: number) => new Date(t).toISOString();
+  const days = new Set(at.map((t) => iso(t).slice(0, 10)));
+  const size = 'ms' in step ? step.ms : Infinity;
+  const text = (t: number): string => {
+    if (size < MINUTE) return iso(t).slice(11, 19);
+    if (size < DAY) return days.size > 1 ? iso(t).slice(5, 16).replace('T', ' ') : iso(t).slice(11, 16);
+    if (size < Infinity) return iso(t).slice(0, 10);
+    return 'months' in step && step.months % 12 === 0 ? iso(t).slice(0, 4) : iso(t).slice(0, 7);
+  };
+  const day = size < DAY && days.size <= 1 ? iso(at[0] ?? lo).slice(0, 10) : undefined;
+  return { axis: { map, ticks: at.map((t) => ({ at: map(t), text: text(t) })) }, ...(day ? { day } : {}) };
+}
+
 function frame(title: string, xLabel: string, yLabel: string, x: Axis, y: Axis, body: SafeHtml, desc: string): SafeHtml {
   const grid = y.ticks.map(
     (t) =>
@@ -90,11 +144,7 @@ export function progressChart(
   if (pts.length === 0) return undefined;
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
-  const span = Math.max(...xs) - Math.min(...xs);
-  // Dates for a competition's weeks; hours and minutes when everything happened within two days.
-  const when = (v: number) =>
-    span < 2 * 86_400_000 ? new Date(v).toISOString().slice(5, 16).replace('T', ' ') : new Date(v).toISOString().slice(0, 10);
-  const x = linear(Math.min(...xs), Math.max(...xs), M.left, W - M.right, when);
+  const { axis: x, day } = timeAxis(Math.min(...xs), Math.max(...xs), M.left, W - M.right);
   const y = linear(Math.min(...ys), Math.max(...ys), H - M.bottom, M.top);
   let best: number | undefined;
   const steps: string[] = [];
@@ -114,7 +164,15 @@ export function progressChart(
     .filter((p) => !dotted || dotted.has(p) || records.has(p))
     .map((p) => dot(x.map(p.x), y.map(p.y), p, records.has(p) ? 'pt front' : 'pt'));
   const desc = `Best ${yLabel} over time: ${fmt(pts[0]!.y)} at first, ${fmt(best!)} now, over ${pts.length} submission(s).`;
-  return frame(title, 'submitted (UTC)', yLabel, x, y, html`<path class="best" d="${steps.join('')}"/>${dots}`, desc);
+  return frame(
+    title,
+    `submitted (UTC)${day ? `, ${day}` : ''}`,
+    yLabel,
+    x,
+    y,
+    html`<path class="best" d="${steps.join('')}"/>${dots}`,
+    desc,
+  );
 }
 
 /** Indices of the points no other point beats on both cost (lower) and score. */

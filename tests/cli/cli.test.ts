@@ -123,6 +123,27 @@ describe('podium validate and evaluate', () => {
     expect(report.submissions[1]!.problems.map((p) => p.message).join()).toContain("not one of the competition's labels");
   });
 
+  it('plain validate (no --dry-run, nothing built) refuses a Dockerfile FROM an image the competition does not allow', async () => {
+    const ex = await exampleCompetition(await temp(), {
+      edit: (y) =>
+        y
+          .replace(/kinds: \[.*\]/, 'kinds: [predictions, container]')
+          .replace('leaderboard:', 'runtime:\n  base_images: [python:3.12-slim]\nleaderboard:'),
+    });
+    const folder = (name: string, from: string) =>
+      ex.submit('t', name, { 'submission.yml': `team: t\nname: ${name}\nkind: container\nbuild: .\n`, Dockerfile: `FROM ${from}\n` });
+    await folder('other', 'debian:bookworm');
+    await folder('allowed', 'python:3.12-slim');
+    const refused = await run(ex.dir, 'validate', 'submissions/t/other');
+    expect(refused.code).toBe(1);
+    expect(refused.out + refused.err).toContain(
+      'submissions/t/other/Dockerfile:1:1: cannot be built here: the Dockerfile starts FROM debian:bookworm; allowed base images: python:3.12-slim',
+    );
+    // Control: the allowed base image raises no Dockerfile problem.
+    const allowed = await run(ex.dir, 'validate', 'submissions/t/allowed');
+    expect(allowed.out + allowed.err).not.toContain('Dockerfile');
+  });
+
   it('validate checks competition.yml alone', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,12 +22,40 @@ describe('a check that fails: exit 1, the message, what to do, no help', () => {
     const ex = await exampleCompetition(root);
     const sub = path.join(ex.dir, 'submissions/baseline/nearest-centroid');
     expect((await runCli(root, ['evaluate', '--competition', ex.dir, '--hidden', ex.hidden, '--out', 'r.json', sub])).code).toBe(0);
-    const { code, out, err } = await runCli(root, ['publish', '--competition', ex.dir, 'r.json']);
-    expect(code).toBe(1);
-    expect(out).toBe('');
-    expect(err).toBe(
-      `podium publish: ${ex.dir} has no "origin" remote.\n  fix: pass --remote URL, or add the remote: git remote add origin URL\n`,
+    const publish = () => runCli(root, ['publish', '--competition', ex.dir, 'r.json']);
+    const where = `URL is the competition repository's address, e.g. https://github.com/OWNER/REPO.git; the records go to its "results" branch.`;
+
+    const notRepo = await publish();
+    expect(notRepo.code).toBe(1);
+    expect(notRepo.out).toBe('');
+    expect(notRepo.err).toBe(
+      `podium publish: ${ex.dir} is not a git repository, so it has no "origin" remote to publish to.\n` +
+        `  fix: pass --remote URL, or make it a clone of the competition repository (git clone URL) and publish from there. ${where}\n`,
     );
+
+    execFileSync('git', ['init', '-q'], { cwd: ex.dir });
+    const none = await publish();
+    expect(none.code).toBe(1);
+    expect(none.err).toBe(
+      `podium publish: ${ex.dir} has no "origin" remote.\n  fix: add the remote: git -C ${ex.dir} remote add origin URL, or pass --remote URL. ${where}\n`,
+    );
+
+    execFileSync('git', ['remote', 'add', 'upstream', 'https://example.org/comp.git'], { cwd: ex.dir });
+    const other = await publish();
+    expect(other.code).toBe(1);
+    expect(other.err).toBe(
+      `podium publish: ${ex.dir} has no "origin" remote; its remotes are upstream (https://example.org/comp.git).\n` +
+        `  fix: pass --remote with one of those URLs, or add the remote: git -C ${ex.dir} remote add origin URL. ${where}\n`,
+    );
+
+    // Control: the command it gives, with a real URL, is all that was missing.
+    const bare = path.join(root, 'results.git');
+    execFileSync('git', ['init', '-q', '--bare', bare]);
+    execFileSync('git', ['-C', ex.dir, 'remote', 'add', 'origin', bare]);
+    const pushed = await publish();
+    expect(pushed.err).toBe('');
+    expect(pushed.code).toBe(0);
+    expect(pushed.out).toContain('✓ recorded ');
   });
 
   it('reveal of a phase the competition does not have, and before any result was published', async () => {

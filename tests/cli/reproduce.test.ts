@@ -3,7 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argv } from '../helpers/argv.js';
-import { runCli } from '../helpers/competition.js';
+import { main } from '../../runner/src/cli/main.js';
+import { captureIO, runCli } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
@@ -39,6 +40,62 @@ describe('podium reproduce', () => {
     expect(report.agrees).toBe(false);
     expect(report.scores.find((s) => s.name === 'accuracy')!.agrees).toBe(false);
     expect(report.scores.find((s) => s.name === 'f1_macro')!.agrees).toBe(true);
+  });
+
+  it('without the sealing key checks the public scores and says the private part was not checked', async () => {
+    const root = await temp();
+    expect((await runCli(root, ['init', 'comp', ...argv({ example: true, hidden: 'hidden' })])).code).toBe(0);
+    const dir = path.join(root, 'comp');
+    const yml = await readFile(path.join(dir, 'competition.yml'), 'utf8');
+    await writeFile(
+      path.join(dir, 'competition.yml'),
+      yml.replace('\nleaderboard:', '\nprivate:\n  fraction: 0.5\n  seed: 7\n\nleaderboard:'),
+    );
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qam', 'private part'], { cwd: dir });
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    const sub = 'comp/submissions/baseline/nearest-centroid';
+    const withKey = { PODIUM_SEAL_KEY: 'ab'.repeat(32) };
+    const cli = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
+      const io = captureIO(root, env);
+      const code = await main(args, io, {});
+      return { code, out: io.out(), err: io.err() };
+    };
+    expect((await cli(withKey, 'evaluate', ...argv({ competition: 'comp', hidden: 'hidden', commit, out: 'r.json' }, sub))).code).toBe(0);
+    const record = JSON.parse(await readFile(path.join(root, 'r.json'), 'utf8')) as { scores: { private?: unknown } };
+    expect(record.scores.private).toBeDefined();
+
+    // Control: an evaluation proper without the key fails; only reproduce leaves the private part out.
+    const unkeyed = await cli({}, 'evaluate', ...argv({ competition: 'comp', hidden: 'hidden', commit, out: 'x.json' }, sub));
+    expect(unkeyed.code).toBe(1);
+    expect(JSON.parse(await readFile(path.join(root, 'x.json'), 'utf8'))).toMatchObject({
+      status: 'failed',
+      error: { code: 'no-seal-key' },
+    });
+
+    const noKey = await cli({}, 'reproduce', ...argv({ competition: 'comp', hidden: 'hidden' }, 'r.json'));
+    expect(noKey.err).toBe('');
+    expect(noKey.code).toBe(0);
+    expect(noKey.out).toMatch(/\| accuracy +\| +[0-9.]+ \| +[0-9.]+ \| yes +\|/);
+    expect(noKey.out).toContain("! PODIUM_SEAL_KEY is not set, so the private part's scores were not checked");
+    expect(noKey.out).toContain('set PODIUM_SEAL_KEY to the competition');
+    expect(noKey.out).toContain('Reproduced within a relative 1e-9 (the public part only).');
+    expect(noKey.out).not.toContain('Private part:');
+
+    // With the key the private part is compared too.
+    const keyed = await cli(withKey, 'reproduce', ...argv({ competition: 'comp', hidden: 'hidden', json: true }, 'r.json'));
+    expect(keyed.code).toBe(0);
+    const report = JSON.parse(keyed.out) as { agrees: boolean; private: { checked: boolean; scores: { name: string; agrees: boolean }[] } };
+    expect(report.private.checked).toBe(true);
+    expect(report.private.scores.find((s) => s.name === 'accuracy')!.agrees).toBe(true);
+
+    // A wrong key is an error, not a silent skip.
+    const wrong = await cli(
+      { PODIUM_SEAL_KEY: 'cd'.repeat(32) },
+      'reproduce',
+      ...argv({ competition: 'comp', hidden: 'hidden' }, 'r.json'),
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('sealed with key');
   });
 
   it('refuses a record that was not scored', async () => {

@@ -357,12 +357,19 @@ describe('GPU devices for a run', () => {
 });
 
 describe.skipIf(!available)('podium sweep', () => {
-  it('removes the containers and temporary folders Podium left behind, and only those', async () => {
+  it('removes the containers, built images and temporary folders Podium left behind, and only those', async () => {
     await ensureBaseImage();
     // A label of this test's own: other test files' running containers carry Podium's.
     const label = `podium.test-sweep-${Math.random().toString(36).slice(2)}`;
     const mine = execFileSync('docker', ['create', '--label', `${label}=evaluate`, BASE_IMAGE, 'true'], { encoding: 'utf8' }).trim();
     const other = execFileSync('docker', ['create', BASE_IMAGE, 'true'], { encoding: 'utf8' }).trim();
+    // Images built as an evaluation builds them (Podium's build, the build label), and a control
+    // built the same way with another label.
+    const context = await temp();
+    await writeFile(path.join(context, 'Dockerfile'), `FROM ${BASE_IMAGE}\nCMD ["true"]\n`);
+    const engine = dockerEngine();
+    const built = await engine.build(context, `${label}/submission:latest`, { [label]: 'build' });
+    const kept = await engine.build(context, `${label}/kept:latest`, { [`${label}-other`]: 'build' });
     // And a temporary folder of its own: a deep output tree a crashed run left, beside a folder that is not Podium's.
     const tmp = await temp();
     const saved = process.env.TMPDIR;
@@ -376,17 +383,28 @@ describe.skipIf(!available)('podium sweep', () => {
     }
     await mkdir(path.join(tmp, 'someone-else'));
     try {
+      // --keep-images leaves the built image.
+      const keeping = await runCli('/', ['sweep', '--label', label, '--keep-images']);
+      expect(keeping.code).toBe(0);
+      expect(keeping.out).toBe('Removed 1 container(s) left by Podium.\nRemoved 1 temporary folder(s) left by Podium.\n');
+      expect(await engine.image(built.id)).toBeDefined();
+
       const { code, out } = await runCli('/', ['sweep', '--label', label]);
       expect(code).toBe(0);
-      expect(out).toBe('Removed 1 container(s) left by Podium.\nRemoved 1 temporary folder(s) left by Podium.\n');
+      expect(out).toBe('Removed 0 container(s) left by Podium.\nRemoved 1 image(s) Podium built.\n');
       const left = execFileSync('docker', ['ps', '-a', '--format', '{{.ID}}', '--no-trunc'], { encoding: 'utf8' });
       expect(left).not.toContain(mine);
       expect(left).toContain(other);
       expect(readdirSync(tmp)).toEqual(['someone-else']);
+      expect(await engine.image(built.id)).toBeUndefined();
+      expect(await engine.image(kept.id)).toBeDefined();
+      expect(await engine.image(BASE_IMAGE)).toBeDefined();
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
       execFileSync('docker', ['rm', '-f', other]);
+      // The swept image is gone unless the test failed before the sweep.
+      for (const id of [kept.id, built.id]) if (await engine.image(id)) execFileSync('docker', ['rmi', '-f', id]);
     }
   });
 });

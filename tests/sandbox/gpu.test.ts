@@ -203,7 +203,7 @@ describe('GPU readings in the record', () => {
       image: async () => ({ id: `sha256:${'a'.repeat(64)}`, digests: [] }),
       pull: async () => undefined,
       build: async () => ({ id: `sha256:${'b'.repeat(64)}`, log: '' }),
-      sweep: async () => 0,
+      sweep: async () => ({ containers: 0, images: 0 }),
       async run(spec) {
         seen.push(spec);
         const rows = (await readFile(path.join(spec.inputDir, 'test.csv'), 'utf8')).trim().split('\n').slice(1);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import path from 'node:path';
 import type { ScoringSpec } from '../../runner/src/scoring/spec.js';
 import { loadPredictions } from '../../runner/src/scoring/predictions.js';
 import { joinIds, type Reference } from '../../runner/src/scoring/join.js';
@@ -119,5 +120,65 @@ describe('predictions checks', () => {
     const spec: ScoringSpec = { id: 'id', target: 'label', score: 'score', reads: new Set(['class-scores']), labels: ['cat', 'dog'] };
     const [p] = await problems('id,score_cat\na,0.5\n', spec);
     expect(p!.message).toContain('no "score_dog" column');
+  });
+});
+
+describe('files saved by a spreadsheet in a locale with decimal commas (scripts/golden/spreadsheet-csv.py)', () => {
+  const both: ScoringSpec = { id: 'id', target: 'label', score: 'score', reads: new Set(['label', 'score']), labels: ['cat', 'dog'] };
+  const fixture = (name: string) => path.join(import.meta.dirname, '..', 'fixtures', 'spreadsheet', name);
+  const load = (name: string) => loadPredictions(name, { path: fixture(name) }, 'csv', both);
+
+  it.each(['excel-semicolon.csv', 'excel-semicolon-utf8.csv'])(
+    '%s: one problem naming the semicolons and the decimal comma',
+    async (name) => {
+      const loaded = await load(name);
+      expect(loaded.ok).toBe(false);
+      const problems = loaded.ok ? [] : loaded.problems;
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.message).toContain('looks separated by semicolons, not commas');
+      expect(problems[0]!.message).toContain('decimal comma ("0,75")');
+      expect(problems[0]!.message).toContain('Save it as CSV with commas');
+      expect(problems[0]!.message).toContain('LibreOffice');
+    },
+  );
+
+  it('a semicolon file with decimal points: the semicolons only', async () => {
+    const loaded = await load('semicolon-points.csv');
+    const problems = loaded.ok ? [] : loaded.problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toContain('looks separated by semicolons');
+    expect(problems[0]!.message).not.toContain('decimal comma');
+  });
+
+  it('quoted decimal commas in a comma file: one problem that says so', async () => {
+    const loaded = await load('comma-decimal-comma.csv');
+    const problems = loaded.ok ? [] : loaded.problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.line).toBe(2);
+    expect(problems[0]!.message).toContain('4 rows have a value in "score" that is not a number');
+    expect(problems[0]!.message).toContain('They use a decimal comma ("0,75"): write a decimal point');
+    expect(problems[0]!.message).not.toContain('semicolons');
+  });
+
+  it('control: the same rows with commas and points are accepted', async () => {
+    expect((await load('comma-points.csv')).ok).toBe(true);
+  });
+
+  it('control: a wrong header without semicolons gets one problem per missing column, no semicolon hint', async () => {
+    const all = await problems('id,lable,scor\na,cat,0.5\n', both);
+    expect(all).toHaveLength(2);
+    for (const p of all) expect(p.message).not.toContain('semicolon');
+  });
+
+  it('a decimal comma among other bad numbers is counted apart', async () => {
+    const [p] = await problems('id,label,score\na,cat,"0,5"\nb,dog,high\n', both);
+    expect(p!.message).toContain('2 rows have a value in "score" that is not a number');
+    expect(p!.message).toContain('1 of them use a decimal comma ("0,5")');
+  });
+
+  it('per-class score columns in a semicolon file: the semicolons are named', async () => {
+    const classes: ScoringSpec = { id: 'id', target: 'label', score: 'score', reads: new Set(['class-scores']) };
+    const [p] = await problems('id;score_cat;score_dog\na;0,5;0,5\n', classes);
+    expect(p!.message).toContain('looks separated by semicolons');
   });
 });

@@ -238,6 +238,32 @@ describe('readTable', () => {
     const err = await readTable({ text: 'id,lable\n' }, request).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingColumnsError);
     expect((err as MissingColumnsError).missing).toEqual(['label', 'score']);
+    expect((err as MissingColumnsError).semicolons).toBe(false);
+  });
+
+  it.each([
+    ['one field holding semicolons', 'id;label;score\na;cat;0,5\n'],
+    ['columns found once split on semicolons', 'id;label,score\na;cat,1\n'],
+  ])('says a header looks separated by semicolons: %s', async (_, text) => {
+    const err = await readTable({ text }, request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingColumnsError);
+    expect((err as MissingColumnsError).semicolons).toBe(true);
+    expect((err as MissingColumnsError).message).toContain('looks separated by semicolons');
+    expect((err as MissingColumnsError).fix).toContain('Save it as CSV with commas');
+  });
+
+  it('a semicolon inside one of several columns that does not hide a missing one is no sign of semicolons', async () => {
+    const err = await readTable({ text: 'id,lab;el,notes\n' }, request).catch((e: unknown) => e);
+    expect((err as MissingColumnsError).semicolons).toBe(false);
+  });
+
+  it('counts numbers written with a decimal comma among those that are not numbers', async () => {
+    const t = await readTable({ text: 'id,label,score\na,cat,"0,75"\nb,dog," -1,5 "\nc,cat,x\nd,dog,0.5\n' }, request);
+    const score = t.columns.get('score')!;
+    if (score.kind !== 'number') throw new Error('score must be a number column');
+    expect(score.notNumber.count).toBe(3);
+    expect(score.decimalComma.count).toBe(2);
+    expect(score.decimalComma.examples.map((e) => e.text)).toEqual(['0,75', '-1,5']);
   });
 
   it('closes the file when a table turns out to be unusable', async () => {

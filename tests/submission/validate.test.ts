@@ -106,7 +106,7 @@ describe('submission folders', () => {
       edit: (y) =>
         y
           .replace(/kinds: \[.*\]/, 'kinds: [predictions, container, api]')
-          .replace('leaderboard:', 'api:\n  inputs: test.csv\nleaderboard:'),
+          .replace('leaderboard:', 'api:\n  inputs: test.csv\nruntime:\n  base_images: [scratch]\nleaderboard:'),
     });
     const unpinned = await ex.submit('t', 'a', { 'submission.yml': 'team: t\nname: a\nkind: container\nimage: python:3.12\n' });
     expect((await validateSubmission(ex.competition, unpinned)).problems[0]!.message).toContain('is not pinned');
@@ -124,6 +124,32 @@ describe('submission folders', () => {
     expect((await validateSubmission(ex.competition, built)).ok).toBe(true);
     const http = await ex.submit('t', 'e', { 'submission.yml': 'team: t\nname: e\nkind: api\nendpoint: http://example.org/predict\n' });
     expect((await validateSubmission(ex.competition, http)).problems[0]!.message).toContain('must use https://');
+  });
+
+  it('refuses a Dockerfile that starts FROM an image the competition does not allow, without building', async () => {
+    const competition = async (runtime: string) =>
+      exampleCompetition(await temp(), {
+        edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]').replace('leaderboard:', `${runtime}leaderboard:`),
+      });
+    const files = (from: string) => ({
+      'submission.yml': 'team: t\nname: d\nkind: container\nbuild: src\n',
+      'src/Dockerfile': `# a model\nFROM ${from}\nCOPY main.py /app/main.py\n`,
+      'src/main.py': '',
+    });
+    const allowing = await competition('runtime:\n  base_images: [python:3.12-slim]\n');
+    const refused = await validateSubmission(allowing.competition, await allowing.submit('t', 'd', files('python:3.13')));
+    expect(refused.ok).toBe(false);
+    expect(refused.problems).toHaveLength(1);
+    expect(refused.problems[0]).toMatchObject({ file: 'submissions/t/d/src/Dockerfile', line: 2, column: 1 });
+    expect(refused.problems[0]!.message).toContain('starts FROM python:3.13; allowed base images: python:3.12-slim');
+    expect(refused.buildRefused).toBe('base-image-not-allowed');
+    // Control: the same folder from the allowed image validates.
+    const allowed = await competition('runtime:\n  base_images: [python:3.12-slim]\n');
+    expect((await validateSubmission(allowed.competition, await allowed.submit('t', 'd', files('python:3.12-slim')))).problems).toEqual([]);
+    // A competition with no base images builds nothing.
+    const none = await competition('');
+    const noBuilds = await validateSubmission(none.competition, await none.submit('t', 'd', files('python:3.12-slim')));
+    expect(noBuilds.problems[0]!.message).toContain('does not build images: submit an image pinned by digest');
   });
 
   it('reports predictions problems with the participant file path', async () => {

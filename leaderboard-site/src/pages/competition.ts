@@ -18,7 +18,8 @@ function competitionBody(c: Competition): SafeHtml {
       html`<tr><td>${m.label}${m.primary && html` <strong>(primary)</strong>`}</td><td><code>${m.name}</code></td><td>${m.direction === 'maximize' ? 'higher is better' : 'lower is better'}</td></tr>`,
   );
   const phases = cfg.phases.map(
-    (p) => html`<tr><td>${p.name}</td><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${p.description ?? ''}</td></tr>`,
+    (p) =>
+      html`<tr><th scope="row">${p.name}${p.description && html`<span class="note">${p.description}</span>`}</th><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${phaseKinds(c, p).join(', ')}</td><td>${phaseLimits(c, p)}</td><td>${privatePart(c)}</td></tr>`,
   );
   const limits = cfg.limits
     ? [
@@ -49,10 +50,34 @@ function competitionBody(c: Competition): SafeHtml {
 ${concepts.length > 0 && html`<section><h2>Concepts</h2><dl>${concepts}</dl></section>`}
 <section><h2>Data</h2><p>Public data is in the repository folder <code>${cfg.data.public}</code>${ids}${documents}. The test ${retrieval ? 'relevance judgements are' : 'labels are'} hidden: they live only on the evaluation runners and never enter the repository, the logs or this site.</p></section>
 ${predictions}
-<section><h2>Metrics and ranking</h2><table><thead><tr><th scope="col">Metric</th><th scope="col">Name</th><th scope="col">Direction</th></tr></thead><tbody>${metrics}</tbody></table>
+<section><h2>Metrics and ranking</h2><div class="scroll"><table><thead><tr><th scope="col">Metric</th><th scope="col">Name</th><th scope="col">Direction</th></tr></thead><tbody>${metrics}</tbody></table></div>
 <p>Ranked by ${c.primary.label}; ${rule}. Equal scores share a rank, the earlier submission first. Every score has a 95% bootstrap confidence interval, and each entry, baselines included, is compared with the leader by a paired bootstrap: ≈ marks one statistically tied with it, ▲ one better than it.</p></section>
-<section><h2>Phases</h2><table><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col"></th></tr></thead><tbody>${phases}</tbody></table></section>
+<section><h2>Phases</h2><div class="scroll"><table class="phases"><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col">Accepts</th><th scope="col">Submissions per team</th><th scope="col">Private part</th></tr></thead><tbody>${phases}</tbody></table></div></section>
 <section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${kinds}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits && ` Limits: ${limits}.`}</p></section>`;
+}
+
+type Phase = Competition['config']['phases'][number];
+
+/** The kinds a phase takes: its own list where competition.yml gives one, else the competition's. */
+function phaseKinds(c: Competition, p: Phase): string[] {
+  const own = 'kinds' in p && Array.isArray(p.kinds) ? (p.kinds as unknown[]).map(String) : undefined;
+  return own ?? c.config.submissions.kinds;
+}
+
+/** A phase's limits, its own standing in for the competition's one by one, as they are enforced. */
+function phaseLimits(c: Competition, p: Phase): string {
+  const perDay = p.limits?.per_day ?? c.config.limits?.per_day;
+  const total = p.limits?.total ?? c.config.limits?.total;
+  const parts = [perDay ? `${perDay} a day (UTC)` : '', total ? `${total} in the phase` : ''].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'no limit';
+}
+
+/** Whether scores on a private part are sealed until a phase ends. */
+function privatePart(c: Competition): string {
+  const p = c.config.private;
+  if (!p) return 'none: every score is shown at once';
+  const share = p.fraction !== undefined ? `${Math.round(p.fraction * 100)}% of the test set` : 'part of the test set';
+  return `${share}, scored and sealed until the phase closes`;
 }
 
 /** How a retrieval competition averages, in a sentence for its page. */

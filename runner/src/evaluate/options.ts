@@ -23,6 +23,12 @@ export interface EvaluateOptions {
   toolkit?: CtkVersion;
   /** Where the sealing key is read from (competition.yml private.key_env); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Scores the public part only and seals nothing, so no sealing key is needed: the record has
+   * no private scores. For checking public scores again without the key (`podium reproduce`);
+   * under the Ladder the key is still needed, since the exact public scores are sealed.
+   */
+  publicOnly?: boolean;
   /** Receives a container's logs (capped), for the organiser. */
   onLogs?: (logs: string) => void;
   /**

@@ -75,7 +75,8 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
 export function invalidSubmission(report: ValidationReport): ErrorInfo {
   const n = report.problems.length;
   return {
-    code: 'invalid-submission',
+    // A Dockerfile refused before the build keeps the code the build step gives it.
+    code: n === 1 && report.buildRefused ? report.buildRefused : 'invalid-submission',
     message: `the submission has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and push again.`,
     problems: report.problems,
   };

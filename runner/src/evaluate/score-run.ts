@@ -49,7 +49,7 @@ export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: tr
       : undefined;
     if (missed) return reject({ code: 'invalid-predictions', message: `the ranked lists match nothing in the test set: ${missed}` });
     const ladder = c.config.leaderboard?.ladder;
-    const sealing = readSealingKey(opts, Boolean(parts || ladder));
+    const sealing = readSealingKey(opts, Boolean((parts && !opts.publicOnly) || ladder));
     if (!sealing.ok) return fail(sealing.error);
     const { key } = sealing;
     const input = buildInput(truth, predictions, rowOf, spec, parts?.public);
@@ -75,7 +75,7 @@ export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: tr
     }
     const base = ctx.base();
     let hiddenScores: ScoreMap | undefined;
-    if (parts && key) {
+    if (parts && key && !opts.publicOnly) {
       // Replicates of the primary metric too, so the revealed board can mark ties with the leader.
       hiddenScores = scoreInput(
         buildInput(truth, predictions, rowOf, spec, parts.private),

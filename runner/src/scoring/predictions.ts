@@ -1,8 +1,11 @@
 import { closest, didYouMean, plural, truncate, type Problem } from '../contracts/problems.js';
 import { KeyIndex, type FrozenKeys } from './columns.js';
 import {
+  DECIMAL_COMMA,
   headOf,
+  looksSemicolonSeparated,
   MissingColumnsError,
+  SAVE_WITH_COMMAS,
   readTable,
   TableError,
   type ColumnRequest,
@@ -63,6 +66,16 @@ function predictionRequest(spec: ScoringSpec, classes: string[]): ColumnRequest[
   return r;
 }
 
+/** A number with a decimal comma among the first rows of a semicolon-separated file, if any. */
+async function decimalCommasIn(source: TableSource): Promise<string | undefined> {
+  const text = 'text' in source ? source.text.slice(0, 1 << 16) : await headOf(source.path, 1 << 16);
+  for (const line of text.split(/\r?\n/).slice(1, 200)) {
+    const found = line.split(';').find((f) => DECIMAL_COMMA.test(f));
+    if (found !== undefined) return found.trim().replace(/^"(.*)"$/, '$1');
+  }
+  return undefined;
+}
+
 function examples(t: Tally, quote = true): string {
   return t.examples.map((e) => (quote ? `line ${e.line}: "${e.text}"` : `line ${e.line}`)).join('; ');
 }
@@ -81,6 +94,8 @@ export async function loadPredictions(
   const header = await headerOf(source, format);
   const classes = needsClassScores(spec.reads) ? classColumnsFrom(spec, header) : [];
   if (needsClassScores(spec.reads) && classes.length === 0) {
+    if (format === 'csv' && looksSemicolonSeparated(header, []))
+      return { ok: false, problems: [problem(1, `the file looks separated by semicolons, not commas. ${SAVE_WITH_COMMAS}`)] };
     return { ok: false, problems: [problem(1, `no per-class score columns: name them "${spec.score}_<class>", one per class.`)] };
   }
   const request = predictionRequest(spec, classes);
@@ -89,6 +104,20 @@ export async function loadPredictions(
     table = await readTable(source, request, format);
   } catch (e: unknown) {
     if (e instanceof TableError) return { ok: false, problems: [problem(e.line, e.message)] };
+    if (e instanceof MissingColumnsError && e.semicolons) {
+      const commas = await decimalCommasIn(source);
+      return {
+        ok: false,
+        problems: [
+          problem(
+            1,
+            `the file looks separated by semicolons, not commas${quote ? ` (header "${truncate(e.header.join(','))}")` : ''}` +
+              `${commas ? `, and its numbers use a decimal comma${quote ? ` ("${commas}")` : ''}` : ''}. ` +
+              `Expected columns: ${request.map((r) => r.name).join(',')}. ${SAVE_WITH_COMMAS}`,
+          ),
+        ],
+      };
+    }
     if (e instanceof MissingColumnsError) {
       return {
         ok: false,
@@ -144,11 +173,16 @@ export async function loadPredictions(
   for (const r of request.filter((x) => x.kind === 'number')) {
     const col = table.columns.get(r.name)!;
     if (col.kind !== 'number') continue;
+    const commas = col.decimalComma;
     report(
       col.notNumber,
       `have a value in "${r.name}" that is not a number`,
       `has a value in "${r.name}" that is not a number`,
-      'Write plain decimal numbers such as 0.25.',
+      commas.count === 0
+        ? 'Write plain decimal numbers such as 0.25.'
+        : `${commas.count === col.notNumber.count ? (commas.count === 1 ? 'It uses' : 'They use') : `${commas.count} of them use`} a decimal comma` +
+            `${quote ? ` ("${commas.examples[0]!.text}")` : ''}: write a decimal point, as in 0.25. ` +
+            'A spreadsheet set to a language that writes decimal commas does this; set its decimal separator to "." before saving as CSV.',
     );
     report(
       col.notFinite,

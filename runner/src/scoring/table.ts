@@ -51,6 +51,8 @@ export interface NumberData {
   notNumber: Tally;
   /** NaN, inf, or a number too large for a double. */
   notFinite: Tally;
+  /** Of the values that are not numbers, those written with a decimal comma ("0,75"). */
+  decimalComma: Tally;
 }
 
 export type ColumnData = KeyData | CategoryData | NumberData;
@@ -115,15 +117,43 @@ export async function sniffFormat(file: string): Promise<TableFormat> {
   return !first.includes(',') && (fields === 4 || fields >= 6) ? 'trec' : 'csv';
 }
 
+/**
+ * Whether a CSV header read with commas was written with semicolons, as spreadsheets write
+ * "CSV" where the decimal separator is a comma: the header is one field holding a `;`, or the
+ * missing columns appear once its fields are split on `;`.
+ */
+export function looksSemicolonSeparated(header: readonly string[], missing: readonly string[]): boolean {
+  if (header.length === 1 && header[0]!.includes(';')) return true;
+  const split = header.flatMap((h) => h.split(';').map((x) => x.trim().replace(/^"(.*)"$/, '$1')));
+  return missing.length > 0 && split.length > header.length && missing.every((m) => split.includes(m));
+}
+
+/** A number written with a decimal comma, as spreadsheets in many locales write them. */
+export const DECIMAL_COMMA = /^\s*"?[+-]?\d*,\d+"?\s*$/;
+
+/** What to do about a file saved with semicolons (and decimal commas): how to save it with commas. */
+export const SAVE_WITH_COMMAS =
+  'Save it as CSV with commas and decimal points: in LibreOffice, File > Save As, "Text CSV", tick "Edit filter settings" and choose "," as the field delimiter; ' +
+  'Excel uses the system\'s list separator, so set it to "," (Windows: Region settings > Additional settings > List separator, with "." as decimal symbol) before saving as "CSV UTF-8".';
+
 /** Missing requested columns: reported to the caller, who knows what the file is for. */
 export class MissingColumnsError extends PodiumError {
   readonly missing: string[];
   readonly header: string[];
-  constructor(missing: string[], header: string[]) {
-    super(`missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
+  /** The header looks written with semicolons rather than commas: one problem, not one per column. */
+  readonly semicolons: boolean;
+  constructor(missing: string[], header: string[], { csv = true }: { csv?: boolean } = {}) {
+    const semicolons = csv && looksSemicolonSeparated(header, missing);
+    super(
+      semicolons
+        ? `the header looks separated by semicolons, not commas, so the column(s) ${missing.map((m) => `"${m}"`).join(', ')} were not found`
+        : `missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}`,
+      semicolons ? { fix: SAVE_WITH_COMMAS } : {},
+    );
     this.name = 'MissingColumnsError';
     this.missing = missing;
     this.header = header;
+    this.semicolons = semicolons;
   }
 }
 
@@ -225,11 +255,13 @@ function numberSink(): Sink {
   const values = new GrowableFloat64();
   const notNumber = tally();
   const notFinite = tally();
+  const decimalComma = tally();
   const check = (v: number, raw: () => string, row: RowContext) => {
     if (Number.isFinite(v)) return;
     const text = raw();
     const word = /^\s*[+-]?(nan|inf|infinity)\s*$/i.test(text);
     note(Number.isNaN(v) && !word ? notNumber : notFinite, row.line, () => row.raw());
+    if (Number.isNaN(v) && DECIMAL_COMMA.test(text)) note(decimalComma, row.line, () => text.trim());
   };
   return {
     bytes: (b, s, e, row) => {
@@ -244,7 +276,7 @@ function numberSink(): Sink {
       values.push(v);
       if (!Number.isFinite(v) && t.trim() !== '') check(v, () => t, row);
     },
-    finish: () => ({ kind: 'number', values: values.view(), notNumber, notFinite }),
+    finish: () => ({ kind: 'number', values: values.view(), notNumber, notFinite, decimalComma }),
   };
 }
 
@@ -471,7 +503,7 @@ async function readJsonLines(source: TableSource, request: readonly ColumnReques
     if (n === 0) {
       for (const k of Object.keys(record)) seen.add(k);
       const missing = request.filter((r) => !(r.name in record)).map((r) => r.name);
-      if (missing.length > 0) throw new MissingColumnsError(missing, Object.keys(record));
+      if (missing.length > 0) throw new MissingColumnsError(missing, Object.keys(record), { csv: false });
     }
     const ctx: RowContext = { line, raw: () => truncate(text) };
     let isEmpty = false;
@@ -536,6 +568,7 @@ async function readTrec(source: TableSource, request: readonly ColumnRequest[], 
     throw new MissingColumnsError(
       other.map((r) => r.name),
       request.filter((r) => r.kind !== 'category').map((r) => r.name),
+      { csv: false },
     );
   // Fields hold no blanks, so keys go to their columns as they are, untrimmed.
   const queryKeys = new KeyColumn();

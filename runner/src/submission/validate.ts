@@ -9,6 +9,7 @@ import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, MissingColumnsError, readTable, TableError } from '../scoring/table.js';
 import { loadPredictions, type LoadedPredictions } from '../scoring/predictions.js';
 import { readIdList, type Reference } from '../scoring/join.js';
+import { checkBuild } from '../sandbox/container/dockerfile.js';
 import { checkRankedLists, type RankedListRules } from '../scoring/ranked-lists.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
@@ -35,6 +36,8 @@ export interface ValidationReport {
   predictions?: LoadedPredictions;
   /** Content hash of every file in the folder. */
   hash?: string;
+  /** Set when the Dockerfile is refused before any build: why, as the record's error code says it. */
+  buildRefused?: 'base-image-not-allowed' | 'build-not-allowed';
 }
 
 export interface ValidateOptions {
@@ -109,6 +112,7 @@ export async function validateSubmission(
   }
 
   let predictions: LoadedPredictions | undefined;
+  let buildRefused: ValidationReport['buildRefused'];
   if (sub.kind === 'predictions' && sub.predictions !== undefined) {
     const target = insideFolder(sub.predictions);
     if (!target.ok) {
@@ -164,8 +168,24 @@ export async function validateSubmission(
     if (sub.build !== undefined) {
       const b = insideFolder(sub.build, true);
       if (!b.ok) problems.push(source.problem(['build'], `"${sub.build}" cannot be used: ${b.why}.`));
-      else if (!tree.files.some((f) => f.rel === (b.rel === '.' ? 'Dockerfile' : `${b.rel}/Dockerfile`))) {
-        problems.push(source.problem(['build'], `there is no Dockerfile in "${sub.build}".`));
+      else {
+        const rel = b.rel === '.' ? 'Dockerfile' : `${b.rel}/Dockerfile`;
+        if (!tree.files.some((f) => f.rel === rel)) problems.push(source.problem(['build'], `there is no Dockerfile in "${sub.build}".`));
+        else if (!tree.faults.some((f) => f.rel === rel)) {
+          // The check the evaluation makes before it builds, made here without building: a base
+          // image the competition does not allow is found when the participant validates.
+          const checked = checkBuild(await readFile(path.join(dir, rel), 'utf8'), competition.config.runtime?.base_images ?? []);
+          if (!checked.ok) {
+            buildRefused = /allowed base images|does not build images/.test(checked.why) ? 'base-image-not-allowed' : 'build-not-allowed';
+            problems.push({
+              file: `${identity.path}/${rel}`,
+              line: checked.line,
+              column: checked.line > 0 ? 1 : 0,
+              path: '',
+              message: `cannot be built here: ${checked.why}`,
+            });
+          }
+        }
       }
     }
   }
@@ -196,6 +216,7 @@ export async function validateSubmission(
     submission: sub,
     ...(predictions ? { predictions } : {}),
     hash,
+    ...(buildRefused ? { buildRefused } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { findCompetitionDir } from './shared.js';
 import type { ResultRecord } from '../../results/schema.js';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
+import { simpleGit } from 'simple-git';
 
 export const publish = defineCommand({
   name: 'publish',
@@ -48,10 +49,7 @@ invalid.`,
     if (!remote) {
       const dir = await findCompetitionDir(io, values.competition);
       remote = await originRemote(dir);
-      if (!remote)
-        throw new PodiumError(`${dir} has no "origin" remote.`, {
-          fix: 'pass --remote URL, or add the remote: git remote add origin URL',
-        });
+      if (!remote) throw await noOrigin(dir, values.branch);
     }
     const json = values.json === true;
     const bar = progress(io, json);
@@ -71,3 +69,32 @@ invalid.`,
     return 0;
   },
 });
+
+/**
+ * Why there is no remote to push to, and the two ways on: add "origin" (the command to type,
+ * for this folder), or name the repository with --remote; the other remotes, when there are
+ * some, are listed with their URLs, since one of them may be the repository meant.
+ */
+async function noOrigin(dir: string, branch: string): Promise<PodiumError> {
+  const git = simpleGit(dir);
+  const isRepo = await git.checkIsRepo().catch(() => false);
+  const add = `git -C ${quoteArg(dir)} remote add origin URL`;
+  const where = `URL is the competition repository's address, e.g. https://github.com/OWNER/REPO.git; the records go to its "${branch}" branch`;
+  if (!isRepo)
+    return new PodiumError(`${dir} is not a git repository, so it has no "origin" remote to publish to.`, {
+      fix: `pass --remote URL, or make it a clone of the competition repository (git clone URL) and publish from there. ${where}.`,
+    });
+  const others = await git.getRemotes(true).catch(() => []);
+  const listed = others.map((r) => `${r.name} (${r.refs.push || r.refs.fetch})`).join(', ');
+  return new PodiumError(`${dir} has no "origin" remote${others.length > 0 ? `; its remotes are ${listed}` : ''}.`, {
+    fix:
+      others.length > 0
+        ? `pass --remote with one of those URLs, or add the remote: ${add}. ${where}.`
+        : `add the remote: ${add}, or pass --remote URL. ${where}.`,
+  });
+}
+
+/** A folder as a shell word: quoted when it holds anything but plain path characters. */
+function quoteArg(text: string): string {
+  return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -6,7 +6,7 @@ import { simpleGit } from 'simple-git';
 import { required } from '../args.js';
 import { ExitCode, progress, UsageError } from '../io.js';
 import { evaluateSubmission } from '../../evaluate/evaluate.js';
-import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal } from '../../results/seal.js';
+import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal, type ScoreMap, type Sealed } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
 import { formatScore } from '../../format/units.js';
 import { openCompetition, openHiddenFor } from './shared.js';
@@ -19,8 +19,10 @@ export const reproduce = defineCommand({
   description: `Evaluates the submission a result record describes again, from the commit the record names
 (checked out aside, so the working folder is untouched), in the record's phase, and says
 whether every public score agrees with the record within the tolerance (relative, default
-1e-9). It also compares the hashes of the submission and of the truth. Exit status 0 when
-everything agrees, 1 when something differs.`,
+1e-9). It also compares the hashes of the submission and of the truth. With the sealing key
+(competition.yml private.key_env, default PODIUM_SEAL_KEY) it checks the private part's sealed
+scores too; without it, the public scores only, and it says the private part was not checked.
+Exit status 0 when everything checked agrees, 1 when something differs.`,
   options: {
     competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
     hidden: {
@@ -57,6 +59,13 @@ everything agrees, 1 when something differs.`,
         fix: 'give the record of a scored submission.',
       });
     const competition = await openCompetition(io, required(values.competition, '--competition'));
+    const keyEnv = competition.config.private?.key_env ?? DEFAULT_KEY_ENV;
+    // Without the key the public scores can still be checked; a key set but malformed is an error.
+    const key = io.env[keyEnv]?.trim() ? sealingKey(io.env, keyEnv) : undefined;
+    if (!key && original.scores.ladder)
+      throw new PodiumError(`the record is under the Ladder, so its exact public scores are sealed, and ${keyEnv} is not set.`, {
+        fix: `set ${keyEnv} to the competition's sealing key (the one its runners seal with) and run again.`,
+      });
     const hidden = await openHiddenFor(competition, io, values.hidden);
     const bar = progress(io, values.json === true);
 
@@ -78,6 +87,7 @@ everything agrees, 1 when something differs.`,
         phase: original.phase,
         now: new Date(original.created_at),
         env: io.env,
+        ...(key ? {} : { publicOnly: true }),
         onStep: (s) => bar.step(s),
       });
       bar.done();
@@ -86,37 +96,75 @@ everything agrees, 1 when something differs.`,
         throw new ExitCode(1);
       }
       // Under the Ladder the shown score depends on the team's earlier submissions: compare the
-      // exact scores, sealed in both records (this run had the key, or it would have failed).
+      // exact scores, sealed in both records (the key was checked above).
       let recorded = original.scores.public;
       let reproduced = again.scores.public;
-      if (original.scores.ladder) {
-        const key = sealingKey(io.env, competition.config.private?.key_env ?? DEFAULT_KEY_ENV);
+      if (original.scores.ladder && key) {
         if (!isSealed(original.scores.exact) || !isSealed(again.scores.exact))
           throw new PodiumError('the record is under the Ladder but holds no sealed exact scores to compare.');
         recorded = unseal(exactSealId(original.id), original.scores.exact, key).scores;
         reproduced = unseal(exactSealId(again.id), again.scores.exact, key).scores;
       }
-      const rows = Object.entries(recorded).map(([name, s]) => {
-        const now = reproduced[name]?.value;
-        const agrees = now !== undefined && Math.abs(now - s.value) <= tolerance * Math.max(1, Math.abs(s.value));
-        return { name, recorded: s.value, reproduced: now, agrees };
-      });
+      const compare = (was: ScoreMap, now: ScoreMap) =>
+        Object.entries(was).map(([name, s]) => {
+          const value = now[name]?.value;
+          const agrees = value !== undefined && Math.abs(value - s.value) <= tolerance * Math.max(1, Math.abs(s.value));
+          return { name, recorded: s.value, reproduced: value, agrees };
+        });
+      const rows = compare(recorded, reproduced);
+      // The private part: its sealed scores compared when the key is here, else said to be unchecked.
+      let privatePart: { checked: true; scores: ReturnType<typeof compare> } | { checked: false; why: string; fix: string } | undefined;
+      if (original.scores.private) {
+        if (!key)
+          privatePart = {
+            checked: false,
+            why: `${keyEnv} is not set, so the private part's scores were not checked`,
+            fix: `to check them too, set ${keyEnv} to the competition's sealing key (the one its runners seal with) and run again`,
+          };
+        else {
+          // A revealed record holds the private scores in the clear; this run sealed them again.
+          const open = (id: string, v: Sealed | ScoreMap | undefined) =>
+            v === undefined ? {} : isSealed(v) ? unseal(id, v, key).scores : v;
+          const was = open(original.id, original.scores.private);
+          const now = open(again.id, again.scores.private);
+          privatePart = { checked: true, scores: compare(was, now) };
+        }
+      }
       const hashes = [
         { what: 'submission files', agrees: again.provenance.submission_hash === original.provenance.submission_hash },
         { what: 'truth', agrees: again.provenance.data_hash === original.provenance.data_hash },
       ];
-      const ok = rows.every((r) => r.agrees) && hashes.every((h) => h.agrees);
-      if (values.json) io.stdout(`${JSON.stringify({ agrees: ok, tolerance, scores: rows, hashes }, null, 2)}\n`);
+      const ok =
+        rows.every((r) => r.agrees) &&
+        hashes.every((h) => h.agrees) &&
+        (!privatePart?.checked || privatePart.scores.every((r) => r.agrees));
+      if (values.json)
+        io.stdout(
+          `${JSON.stringify({ agrees: ok, tolerance, scores: rows, ...(privatePart ? { private: privatePart } : {}), hashes }, null, 2)}\n`,
+        );
       else {
-        const table = rows.map((r) => [
-          r.name,
-          formatScore(r.recorded),
-          r.reproduced === undefined ? '—' : formatScore(r.reproduced),
-          r.agrees ? 'yes' : 'NO',
-        ]);
-        io.stdout(`${markdownTable([['metric', 'recorded', 'reproduced', 'agrees'], ...table], { align: ['l', 'r', 'r', 'l'] })}\n`);
+        const table = (part: ReturnType<typeof compare>) =>
+          markdownTable(
+            [
+              ['metric', 'recorded', 'reproduced', 'agrees'],
+              ...part.map((r) => [
+                r.name,
+                formatScore(r.recorded),
+                r.reproduced === undefined ? '—' : formatScore(r.reproduced),
+                r.agrees ? 'yes' : 'NO',
+              ]),
+            ],
+            { align: ['l', 'r', 'r', 'l'] },
+          );
+        io.stdout(`${privatePart ? 'Public part:\n' : ''}${table(rows)}\n`);
+        if (privatePart?.checked) io.stdout(`Private part:\n${table(privatePart.scores)}\n`);
         for (const h of hashes) io.stdout(`${h.agrees ? '✓' : '✗'} ${h.what} ${h.agrees ? 'identical' : 'differ'}\n`);
-        io.stdout(ok ? `Reproduced within a relative ${tolerance}.\n` : 'NOT reproduced.\n');
+        if (privatePart && !privatePart.checked) io.stdout(`! ${privatePart.why}; ${privatePart.fix}.\n`);
+        io.stdout(
+          ok
+            ? `Reproduced within a relative ${tolerance}${privatePart && !privatePart.checked ? ' (the public part only)' : ''}.\n`
+            : 'NOT reproduced.\n',
+        );
       }
       return ok ? 0 : 1;
     } finally {

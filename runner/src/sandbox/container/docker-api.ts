@@ -331,6 +331,11 @@ export class DockerClient {
     await this.call('DELETE', `/containers/${segment(id)}`, { query: { force: true, v: true } });
   }
 
+  /** Images that carry the label (a key, or key=value), intermediate ones included. */
+  images(label: string): Promise<{ Id: string }[]> {
+    return this.json('GET', '/images/json', { query: { all: true, filters: JSON.stringify({ label: [label] }) } });
+  }
+
   /** Containers, running or not, that carry the label (a key, or key=value). */
   containers(label: string): Promise<{ Id: string }[]> {
     return this.json('GET', '/containers/json', { query: { all: true, filters: JSON.stringify({ label: [label] }) } });

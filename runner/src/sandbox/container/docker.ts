@@ -69,14 +69,25 @@ export function dockerEngine(options: DockerEngineOptions = {}): ContainerEngine
       return runHardened(docker, spec, await cgroups(), options.weaken);
     },
 
-    async sweep(label) {
-      let n = 0;
+    async sweep(label, { keepImages = false } = {}) {
+      let containers = 0;
       for (const c of await docker.containers(label)) {
         await docker.remove(c.Id).catch(() => undefined);
-        n++;
+        containers++;
       }
       await sweepParents(await cgroups());
-      return n;
+      let images = 0;
+      // After the containers, which would otherwise hold their images.
+      if (!keepImages)
+        for (const i of await docker.images(label)) {
+          // One removal can take another listed image with it (a parent no longer needed): only
+          // what this call removed counts.
+          if (await docker.image(i.Id)) {
+            await docker.removeImage(i.Id).catch(() => undefined);
+            if (!(await docker.image(i.Id))) images++;
+          }
+        }
+      return { containers, images };
     },
   };
 }

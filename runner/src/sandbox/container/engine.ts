@@ -104,6 +104,9 @@ export interface ContainerEngine {
    */
   build(contextDir: string, tag: string, labels: Record<string, string>, options?: BuildOptions): Promise<BuildResult>;
   run(spec: RunSpec): Promise<RunResult>;
-  /** Removes containers and images carrying the label; returns how many. */
-  sweep(label: string): Promise<number>;
+  /**
+   * Removes the containers carrying the label and, unless told to keep them, the images (those
+   * Podium built carry it); says how many of each.
+   */
+  sweep(label: string, options?: { keepImages?: boolean }): Promise<{ containers: number; images: number }>;
 }
