@@ -758,6 +758,10 @@ class DockerClient {
     async remove(id) {
         await this.call('DELETE', `/containers/${segment(id)}`, { query: { force: true, v: true } });
     }
+    /** Images that carry the label (a key, or key=value), intermediate ones included. */
+    images(label) {
+        return this.json('GET', '/images/json', { query: { all: true, filters: JSON.stringify({ label: [label] }) } });
+    }
     /** Containers, running or not, that carry the label (a key, or key=value). */
     containers(label) {
         return this.json('GET', '/containers/json', { query: { all: true, filters: JSON.stringify({ label: [label] }) } });
@@ -829,14 +833,26 @@ function dockerEngine(options = {}) {
         async run(spec) {
             return runHardened(docker, spec, await cgroups(), options.weaken);
         },
-        async sweep(label) {
-            let n = 0;
+        async sweep(label, { keepImages = false } = {}) {
+            let containers = 0;
             for (const c of await docker.containers(label)) {
                 await docker.remove(c.Id).catch(() => undefined);
-                n++;
+                containers++;
             }
             await sweepParents(await cgroups());
-            return n;
+            let images = 0;
+            // After the containers, which would otherwise hold their images.
+            if (!keepImages)
+                for (const i of await docker.images(label)) {
+                    // One removal can take another listed image with it (a parent no longer needed): only
+                    // what this call removed counts.
+                    if (await docker.image(i.Id)) {
+                        await docker.removeImage(i.Id).catch(() => undefined);
+                        if (!(await docker.image(i.Id)))
+                            images++;
+                    }
+                }
+            return { containers, images };
         },
     };
 }
