@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { podiumFiles } from '../../runner/src/init/init.js';
@@ -74,6 +74,37 @@ describe('podium upgrade', () => {
     const mode = await runCli(ex.dir, ['upgrade', '.']);
     expect(mode.out).toContain('  updated  .podium/podium.mjs\n');
     expect((await stat(path.join(ex.dir, '.podium/podium.mjs'))).mode & 0o777).toBe(0o755);
+  });
+
+  it('never writes or removes through a link: a linked .podium/action or tool is refused and nothing changes (control: the real folder is upgraded)', async () => {
+    const ex = await exampleCompetition(await temp(), { git: true });
+    const outside = await temp();
+    await writeFile(path.join(outside, 'notes.txt'), 'mine');
+    await writeFile(path.join(outside, 'tool.mjs'), 'mine too', { mode: 0o600 });
+    const before = await snapshot(outside);
+    // The Action's folder as a link to a folder outside the competition.
+    await rm(path.join(ex.dir, '.podium', 'action'), { recursive: true });
+    await symlink(outside, path.join(ex.dir, '.podium', 'action'));
+    const linked = await runCli(ex.dir, ['upgrade']);
+    expect(linked.code).toBe(1);
+    expect(linked.err).toContain(`.podium/action in ${ex.dir} is a symbolic link`);
+    expect(linked.err).toContain('nothing was changed');
+    expect(await snapshot(outside)).toEqual(before);
+    // The tool as a link to a file outside.
+    await rm(path.join(ex.dir, '.podium', 'action'));
+    await mkdir(path.join(ex.dir, '.podium', 'action'));
+    await rm(path.join(ex.dir, '.podium', 'podium.mjs'));
+    await symlink(path.join(outside, 'tool.mjs'), path.join(ex.dir, '.podium', 'podium.mjs'));
+    const tool = await runCli(ex.dir, ['upgrade']);
+    expect(tool.code).toBe(1);
+    expect(tool.err).toContain('.podium/podium.mjs in');
+    expect(await snapshot(outside)).toEqual(before);
+    // Control: with the link replaced by nothing, the same upgrade writes Podium's files there.
+    await rm(path.join(ex.dir, '.podium', 'podium.mjs'));
+    const real = await runCli(ex.dir, ['upgrade']);
+    expect(real.code, real.err).toBe(0);
+    expect(real.out).toContain('.podium/podium.mjs');
+    expect((await lstat(path.join(ex.dir, '.podium', 'podium.mjs'))).isFile()).toBe(true);
   });
 
   it('refuses a folder that is not a competition, and more than one folder', async () => {

@@ -1,4 +1,4 @@
-import { access, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { COMPETITION_FILE } from '../competition/load.js';
 import { PodiumError } from '../contracts/problems.js';
@@ -33,6 +33,16 @@ export async function upgradeCompetition(dir: string): Promise<UpgradeResult> {
     });
   }
   const files = await podiumFiles();
+  // Podium's files are written where they are, never through a link: a link on the way could
+  // take the writes (and the removals in .podium/action) to files outside the competition.
+  // Checked for every file before anything is written, so a refusal changes nothing.
+  for (const name of [...files.keys(), ACTION_DIR]) {
+    const link = await linkOnTheWay(dir, name);
+    if (link)
+      throw new PodiumError(`${link} in ${dir} is a symbolic link; podium upgrade writes Podium's files only as real files and folders.`, {
+        fix: `replace ${link} with the file or folder itself (or remove it), then run podium upgrade again; nothing was changed.`,
+      });
+  }
   const result: UpgradeResult = { added: [], updated: [], removed: [], unchanged: 0 };
   for (const [name, file] of files) {
     const target = path.join(dir, ...name.split('/'));
@@ -58,4 +68,16 @@ export async function upgradeCompetition(dir: string): Promise<UpgradeResult> {
   result.updated.sort();
   result.removed.sort();
   return result;
+}
+
+/** The first part of `name` (a path with "/" inside `dir`) that exists as a symbolic link, if any. */
+async function linkOnTheWay(dir: string, name: string): Promise<string | undefined> {
+  const parts = name.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const rel = parts.slice(0, i).join('/');
+    const info = await lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) return rel;
+  }
+  return undefined;
 }
