@@ -105,6 +105,10 @@ describe('podium evaluate applies the limits the pull-request check applies', ()
 
     const blank = await run(s.root, ...evaluateArgs(s, '--ignore-limits', ' '));
     expect(blank.code).toBe(2);
+    // A shard writes no record to keep the reason in: the two are not given together.
+    const sharded = await run(s.root, ...evaluateArgs(s, '--ignore-limits', 'rerun', '--shard', '1/2'));
+    expect(sharded.code).toBe(2);
+    expect(sharded.err).toContain('--ignore-limits goes with an evaluation in one run');
   });
 
   it('says so when no history can be read, rather than counting silently', async () => {
@@ -136,6 +140,25 @@ describe('teams.yml: a team it does not list is refused by validate and evaluate
     expect((await run(s.root, 'validate', '--competition', s.ex.dir, s.sub)).code).toBe(0);
     expect((await run(s.root, ...evaluateArgs(s))).code).toBe(0);
     expect(await exists(s.out)).toBe(true);
+  });
+
+  it('goes by the folder’s team, as the Action does, whatever submission.yml says: no record is charged to another team', async () => {
+    const s = await setUp();
+    await writeFile(path.join(s.ex.dir, 'teams.yml'), 'teams:\n  other: [olga]\n');
+    // Team zzz's folder (zzz is not in teams.yml) says it is team other's.
+    const sub = await s.ex.submit('zzz', 'a', {
+      'submission.yml': submissionYml('other', 'a'),
+      'predictions.csv': await s.ex.baselinePredictions(),
+    });
+    const refused = await run(s.root, ...evaluateArgs({ ...s, sub }));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('team zzz is not in teams.yml');
+    expect(await exists(s.out)).toBe(false);
+    // Control: listed, the folder's team is admitted, and the evaluation rejects the mismatch.
+    await writeFile(path.join(s.ex.dir, 'teams.yml'), 'teams:\n  other: [olga]\n  zzz: [zoe]\n');
+    const admitted = await run(s.root, ...evaluateArgs({ ...s, sub }));
+    expect(await exists(s.out), admitted.err).toBe(true);
+    expect(JSON.parse(await readFile(s.out, 'utf8'))).toMatchObject({ status: 'rejected', id: expect.stringMatching(/^main\/zzz\/a\//) });
   });
 
   it('with a login (the Action), membership is by login, as before', async () => {

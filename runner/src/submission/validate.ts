@@ -93,7 +93,10 @@ export async function validateSubmission(
   const parsed = parseContract(ymlFile, await readFile(path.join(dir, SUBMISSION_FILE), 'utf8'), SubmissionSchema);
   if (!parsed.ok) return { ok: false, identity, problems: [...problems, ...parsed.problems] };
   const { value: sub, source } = parsed;
-  const named: SubmissionIdentity = { team: sub.team, name: sub.name, path: identity.path };
+  // A submissions/TEAM/NAME folder is TEAM's NAME whatever submission.yml says (a mismatch is a
+  // problem below): a record is never charged to a team another folder names.
+  const inFolder = identity.path.split('/').length === 3 && identity.path.startsWith('submissions/');
+  const named: SubmissionIdentity = inFolder ? identity : { team: sub.team, name: sub.name, path: identity.path };
 
   const accepted = competition.config.submissions.kinds;
   if (!accepted.includes(sub.kind)) {
@@ -259,16 +262,18 @@ export async function publicIds(c: Competition): Promise<Reference | undefined> 
 
 /**
  * Who submits and what kind, read cheaply before an evaluation so that the competition's rules
- * can be applied first: from submission.yml, else the team from a submissions/TEAM/NAME folder,
- * else undefined (the evaluation rejects the folder).
+ * can be applied first. A submissions/TEAM/NAME folder is TEAM's, whatever its submission.yml
+ * says (as in the Action, which goes by the folder); elsewhere the team is submission.yml's.
+ * The kind is submission.yml's. Undefined when neither says (the evaluation rejects the folder).
  */
 export async function entrantOf(c: Competition, submissionDir: string): Promise<{ team: string; kind?: SubmissionKind } | undefined> {
   const dir = path.resolve(submissionDir);
   const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
-  if (parsed?.ok) return { team: parsed.value.team, kind: parsed.value.kind };
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep);
-  return rel.length === 3 && rel[0] === 'submissions' ? { team: identityFromFolder(c, dir).team } : undefined;
+  const folderTeam = rel.length === 3 && rel[0] === 'submissions' ? identityFromFolder(c, dir).team : undefined;
+  if (parsed?.ok) return { team: folderTeam ?? parsed.value.team, kind: parsed.value.kind };
+  return folderTeam === undefined ? undefined : { team: folderTeam };
 }
 
 function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {

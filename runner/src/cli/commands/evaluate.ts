@@ -75,6 +75,11 @@ record saying the evaluation was cancelled (the platform's doing: no limit used)
     }
     const ignoreLimits = values['ignore-limits']?.trim();
     if (ignoreLimits === '') throw new UsageError('--ignore-limits takes the reason for evaluating past the limits, kept in the record.');
+    // A shard writes no record, so the reason would not reach the one podium merge writes.
+    if (ignoreLimits !== undefined && values.shard !== undefined)
+      throw new UsageError(
+        '--ignore-limits goes with an evaluation in one run, whose record keeps the reason; it cannot be given with --shard.',
+      );
     const bar = progress(io, json);
     const competition = await openCompetition(io, required(values.competition, '--competition'));
     const now = deps.now ? deps.now() : new Date();
