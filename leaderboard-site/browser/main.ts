@@ -98,8 +98,11 @@ function interactive(section: HTMLElement, table: HTMLTableElement): void {
     state.shown = PAGE;
     void update();
   });
+  const legend = section.querySelector<HTMLElement>('.legend');
   view.addEventListener('change', () => {
     state.view = view.value;
+    // The marks explained are those of the view now shown.
+    if (legend) legend.textContent = (state.view === 'all' ? legend.dataset.all : legend.dataset.best) ?? '';
     state.shown = PAGE;
     void update();
   });

@@ -171,6 +171,24 @@ describe('a baseline better than the leader', () => {
     );
   });
 
+  it('the legend is that of the rows on screen: a tie only among all submissions is explained in that view alone', async () => {
+    const root = await temp();
+    await files(root);
+    const ex = await competition(root);
+    // The leader's own second submission is tied with it; the best-per-team view shows neither that row nor a mark.
+    const records = [await recordOf(root, 'strong.csv', 'alpha', 1), await recordOf(root, 'half.csv', 'alpha', 2)];
+    const site = path.join(root, 'site');
+    await buildSite({ competition: ex.competition, records, outDir: site });
+    const index = await readFile(path.join(site, 'index.html'), 'utf8');
+    expect(index).toContain('<span class="legend" data-best="" data-all=" ≈ marks entries statistically tied with the leader."></span>');
+    // Control: a tied entry of another team is in the default view, and so is its legend.
+    const other = [...records, await recordOf(root, 'half.csv', 'beta', 3)];
+    await buildSite({ competition: ex.competition, records: other, outDir: path.join(root, 'site2') });
+    expect(await readFile(path.join(root, 'site2', 'index.html'), 'utf8')).toMatch(
+      /<span class="legend" data-best=" ≈ marks entries statistically tied with the leader\." data-all="[^"]*"> ≈ marks entries statistically tied with the leader\.<\/span>/,
+    );
+  });
+
   it('the terminal table of `podium leaderboard build` is the one checked above', async () => {
     const root = await temp();
     await files(root);

@@ -106,7 +106,7 @@ ${join(first, '\n')}
 ${charts.length > 0 && html`<div class="charts">${join(charts, '\n')}</div>`}`;
   return html`<section class="phase" aria-labelledby="phase-${id}" data-phase="${id}" data-rule="${rule}">
 <h2 id="phase-${id}">${a.phaseName}</h2>
-<p class="meta">${rankingRule(c, rule)}${legend(rows.map((r) => r.vs))} ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
+<p class="meta">${rankingRule(c, rule)}${legends(rows, rule)} ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
 ${rows.length === 0 ? html`<p>No scored submissions yet.</p>` : table}
 </section>`;
 }
@@ -157,6 +157,16 @@ function revealedSection(
 ${join(rows, '\n')}
 </tbody></table></div>
 </section>`;
+}
+
+/**
+ * The legend of the rows a view shows, and of each view, so that the page's script can show the
+ * one that goes with the view chosen: a mark is explained only where it is on screen.
+ */
+function legends(rows: readonly { p?: unknown; vs?: VersusLeader }[], rule: string): SafeHtml {
+  const best = legend(rows.filter((r) => r.p).map((r) => r.vs));
+  const all = legend(rows.map((r) => r.vs));
+  return html`<span class="legend" data-best="${best}" data-all="${all}">${rule === 'all' ? all : best}</span>`;
 }
 
 /** What the marks in a table mean, for those it shows only (by a paired bootstrap on the primary metric); empty when it shows none. */
