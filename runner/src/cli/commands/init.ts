@@ -41,10 +41,12 @@ with FILL IN are placeholders; podium validate --competition DIR lists those lef
     io.stdout(`Created the competition in ${dir}\n`);
     if (result.hiddenDir) io.stdout(`Hidden truth written to ${result.hiddenDir} (keep it off the repository)\n`);
     if (result.exampleSubmission) io.stdout(`Example submission: ${result.exampleSubmission}\n`);
+    // The competition's own copy of Podium runs anywhere Node.js does, PATH or not.
+    const check = `node ${path.join(positionals[0]!, '.podium', 'podium.mjs')} validate --competition ${positionals[0]}`;
     io.stdout(
       result.exampleSubmission
-        ? `Next: edit competition.yml, then run "podium validate --competition ${positionals[0]}".\n`
-        : `Next: fill in competition.yml (every FILL IN), README.md and data/public/; "podium validate --competition ${positionals[0]}" lists what is left.\n`,
+        ? `Next: edit competition.yml, then run "${check}".\n`
+        : `Next: fill in competition.yml (every FILL IN), README.md and data/public/; "${check}" lists what is left.\n`,
     );
     return 0;
   },
