@@ -46,7 +46,7 @@ with FILL IN are placeholders; podium validate --competition DIR lists those lef
     io.stdout(
       result.exampleSubmission
         ? `Next: edit competition.yml, then run "${check}".\n`
-        : `Next: fill in competition.yml (every FILL IN), README.md and data/public/; "${check}" lists what is left.\n`,
+        : `Next: fill in every FILL IN of competition.yml ("${check}" lists those left) and of README.md, and put the data in data/public/.\n`,
     );
     return 0;
   },
