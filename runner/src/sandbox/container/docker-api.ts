@@ -126,7 +126,7 @@ export interface ImageInspect {
 
 export interface ContainerInspect {
   Id: string;
-  State: { ExitCode: number; OOMKilled: boolean; Running: boolean; StartedAt?: string; FinishedAt?: string };
+  State: { ExitCode: number; OOMKilled: boolean; Running: boolean };
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
