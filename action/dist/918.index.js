@@ -1144,13 +1144,9 @@ async function runHardened(docker, spec, cgroups, weaken = (c) => c) {
             verdict = state.OOMKilled ? { kind: 'out-of-memory' } : { kind: 'exited', exitCode: state.ExitCode };
         note(await readUsage(cgroups, parent, c));
         const logs = await readLogs(docker, c, limits.logBytes);
-        // The process's own run, as the engine timed it: from its start to its exit. Our clock from
-        // the start call's return misses what the process ran while that call was answered (tens of
-        // milliseconds on a busy machine); it stands in only where the engine gives no times.
-        const engineWall = (Date.parse(state.FinishedAt ?? '') - Date.parse(state.StartedAt ?? '')) / 1000;
         return {
             verdict,
-            wallSeconds: Number.isFinite(engineWall) && engineWall >= 0 ? engineWall : (ended - started) / 1000,
+            wallSeconds: (ended - started) / 1000,
             startupSeconds,
             ...usage,
             ...logs,
