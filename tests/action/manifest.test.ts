@@ -42,7 +42,7 @@ describe('the Action’s inputs', () => {
       for (const [name, schema] of Object.entries(MODE_INPUTS[mode].properties)) {
         expect(Object.keys(declared), `${mode} reads ${name}`).toContain(name);
         const mustName = (schema as { minLength?: number }).minLength === 1 || name === 'mode';
-        if (mustName) expect(declared[name]!.default || declared[name]!.required, `${mode}: ${name}`).toBeTruthy();
+        if (mustName) expect(Boolean(declared[name]!.default) || declared[name]!.required === true, `${mode}: ${name}`).toBe(true);
       }
     }
     // Every declared input is read by some mode.

@@ -62,7 +62,8 @@ describe('podium reproduce', () => {
     };
     expect((await cli(withKey, 'evaluate', ...argv({ competition: 'comp', hidden: 'hidden', commit, out: 'r.json' }, sub))).code).toBe(0);
     const record = JSON.parse(await readFile(path.join(root, 'r.json'), 'utf8')) as { scores: { private?: unknown } };
-    expect(record.scores.private).toBeDefined();
+    // The private part, sealed: a box of ciphertext, not scores.
+    expect(record.scores.private).toMatchObject({ ciphertext: expect.any(String) });
 
     // Control: an evaluation proper without the key fails; only reproduce leaves the private part out.
     const unkeyed = await cli({}, 'evaluate', ...argv({ competition: 'comp', hidden: 'hidden', commit, out: 'x.json' }, sub));

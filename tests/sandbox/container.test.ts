@@ -392,7 +392,7 @@ describe.skipIf(!available)('podium sweep', () => {
       const keeping = await runCli('/', ['sweep', '--label', label, '--keep-images']);
       expect(keeping.code).toBe(0);
       expect(keeping.out).toBe('Removed 1 container(s) left by Podium.\nRemoved 1 temporary folder(s) left by Podium.\n');
-      expect(await engine.image(built.id)).toBeDefined();
+      expect((await engine.image(built.id))?.id).toBe(built.id);
 
       const { code, out } = await runCli('/', ['sweep', '--label', label]);
       expect(code).toBe(0);
@@ -402,8 +402,8 @@ describe.skipIf(!available)('podium sweep', () => {
       expect(left).toContain(other);
       expect(readdirSync(tmp)).toEqual(['someone-else']);
       expect(await engine.image(built.id)).toBeUndefined();
-      expect(await engine.image(kept.id)).toBeDefined();
-      expect(await engine.image(BASE_IMAGE)).toBeDefined();
+      expect((await engine.image(kept.id))?.id).toBe(kept.id);
+      expect((await engine.image(BASE_IMAGE))?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
