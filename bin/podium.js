@@ -10,7 +10,7 @@ if (!existsSync(fileURLToPath(new URL('runner/src/cli/main.js', build)))) {
   process.exit(2);
 }
 const { main, processIO } = await import(new URL('runner/src/cli/main.js', build).href);
-const { buildSite } = await import(new URL('leaderboard-site/src/build.js', build).href);
-// The GitHub adapter, loaded only by the command that talks to GitHub.
+// The site builder and the GitHub adapter, each loaded only by the command that uses it.
+const buildSite = async (input) => (await import(new URL('leaderboard-site/src/build.js', build).href)).buildSite(input);
 const doctor = async (input) => (await import(new URL('action/src/doctor.js', build).href)).doctor(input);
 process.exitCode = await main(process.argv.slice(2), processIO(), { buildSite, doctor });
