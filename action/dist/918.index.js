@@ -273,7 +273,7 @@ function globMatches(glob, text) {
             if (!step)
                 continue;
             if (state & 1 || step.kind === 'folders') {
-                // Inside "**/": any character but a newline, and a "/" may end it.
+                // Inside "**/": every character but a newline, and a "/" may end it.
                 if (ch !== '\n')
                     next.add(2 * k + 1);
                 if (ch === '/')
@@ -552,7 +552,7 @@ function engineAddress(env = process.env, dockerHost = env.DOCKER_HOST) {
         throw new errors/* EngineUnavailableError */.DG(`DOCKER_HOST is "${dockerHost}": Podium speaks to an engine over unix:// or tcp:// only; forward the engine's socket ` +
             '(for example ssh -L /tmp/docker.sock:/var/run/docker.sock host) and set DOCKER_HOST=unix:///tmp/docker.sock.', dockerHost);
     const port = url.port ? Number(url.port) : 2375;
-    // As the Docker CLI: any value of DOCKER_TLS_VERIFY turns verification on.
+    // As the Docker CLI: DOCKER_TLS_VERIFY set to anything turns verification on.
     const useTls = (env.DOCKER_TLS_VERIFY ?? '') !== '' || port === 2376 || url.protocol === 'https:';
     const certs = env.DOCKER_CERT_PATH;
     return {

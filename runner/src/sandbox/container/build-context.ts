@@ -246,7 +246,7 @@ function globMatches(glob: Glob, text: string): boolean {
       const step = glob[k];
       if (!step) continue;
       if (state & 1 || step.kind === 'folders') {
-        // Inside "**/": any character but a newline, and a "/" may end it.
+        // Inside "**/": every character but a newline, and a "/" may end it.
         if (ch !== '\n') next.add(2 * k + 1);
         if (ch === '/') add(next, k + 1);
         continue;

@@ -63,7 +63,7 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env, dockerHost =
       dockerHost,
     );
   const port = url.port ? Number(url.port) : 2375;
-  // As the Docker CLI: any value of DOCKER_TLS_VERIFY turns verification on.
+  // As the Docker CLI: DOCKER_TLS_VERIFY set to anything turns verification on.
   const useTls = (env.DOCKER_TLS_VERIFY ?? '') !== '' || port === 2376 || url.protocol === 'https:';
   const certs = env.DOCKER_CERT_PATH;
   return {
