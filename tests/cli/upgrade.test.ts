@@ -41,6 +41,7 @@ describe('podium upgrade', () => {
     await writeFile(path.join(ex.dir, '.podium/podium.mjs'), '// an older tool\n');
     await rm(path.join(ex.dir, '.podium/schemas/submission.schema.json'));
     await writeFile(path.join(ex.dir, '.podium/action/dist/77.index.js'), '// an older chunk\n');
+    await writeFile(path.join(ex.dir, '.podium/schemas/retired.schema.json'), '{}\n');
     await writeFile(path.join(ex.dir, 'README.md'), '# Our own README\n');
     await writeFile(path.join(ex.dir, 'competition.yml'), `${await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')}# ours\n`);
     await mkdir(path.join(ex.dir, '.podium/notes'), { recursive: true });
@@ -55,6 +56,7 @@ describe('podium upgrade', () => {
         '  updated  .podium/podium.mjs',
         '  added    .podium/schemas/submission.schema.json',
         '  removed  .podium/action/dist/77.index.js',
+        '  removed  .podium/schemas/retired.schema.json',
         `  ${owned.length - 2} files already current`,
         'Next: review with "git -C competition status .podium", then commit.',
         '',
@@ -65,7 +67,9 @@ describe('podium upgrade', () => {
     for (const f of owned) expect(after.get(f), f).toBe(fresh.get(f));
     expect(after.has('.podium/action/dist/77.index.js')).toBe(false);
     // ... and every other file is as the organisers left it.
-    for (const [f, hash] of ours) if (!f.startsWith('.podium/action/') && !owned.includes(f)) expect(after.get(f), f).toBe(hash);
+    expect(after.has('.podium/schemas/retired.schema.json')).toBe(false);
+    for (const [f, hash] of ours)
+      if (!f.startsWith('.podium/action/') && !f.startsWith('.podium/schemas/') && !owned.includes(f)) expect(after.get(f), f).toBe(hash);
     expect(after.get('README.md')).not.toBe(fresh.get('README.md'));
     expect(after.has('.podium/notes/todo.txt')).toBe(true);
 

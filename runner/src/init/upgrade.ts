@@ -8,14 +8,14 @@ import { podiumFiles, writePodiumFile } from './init.js';
 export interface UpgradeResult {
   added: string[];
   updated: string[];
-  /** Files of `.podium/action` that this Podium's Action no longer has. */
+  /** Files of `.podium/action` and `.podium/schemas` that this Podium no longer has. */
   removed: string[];
   /** How many of Podium's files were already current. */
   unchanged: number;
 }
 
-/** `.podium/action` is Podium's alone: an upgrade leaves it exactly as `podium init` writes it. */
-const ACTION_DIR = '.podium/action';
+/** Folders that are Podium's alone: an upgrade leaves each exactly as `podium init` writes it. */
+const OWNED_DIRS = ['.podium/action', '.podium/schemas'];
 
 /**
  * Brings Podium's own files in an existing competition up to this Podium (see podiumFiles):
@@ -36,7 +36,7 @@ export async function upgradeCompetition(dir: string): Promise<UpgradeResult> {
   // Podium's files are written where they are, never through a link: a link on the way could
   // take the writes (and the removals in .podium/action) to files outside the competition.
   // Checked for every file before anything is written, so a refusal changes nothing.
-  for (const name of [...files.keys(), ACTION_DIR]) {
+  for (const name of [...files.keys(), ...OWNED_DIRS]) {
     const link = await linkOnTheWay(dir, name);
     if (link)
       throw new PodiumError(`${link} in ${dir} is a symbolic link; podium upgrade writes Podium's files only as real files and folders.`, {
@@ -55,8 +55,11 @@ export async function upgradeCompetition(dir: string): Promise<UpgradeResult> {
     await writePodiumFile(dir, name, file);
     (now ? result.updated : result.added).push(name);
   }
-  const action = path.join(dir, ...ACTION_DIR.split('/'));
-  const present = await readdir(action, { recursive: true, withFileTypes: true }).catch(() => []);
+  const present = (
+    await Promise.all(
+      OWNED_DIRS.map((d) => readdir(path.join(dir, ...d.split('/')), { recursive: true, withFileTypes: true }).catch(() => [])),
+    )
+  ).flat();
   for (const entry of present) {
     if (entry.isDirectory()) continue;
     const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');

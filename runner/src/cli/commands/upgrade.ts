@@ -10,9 +10,12 @@ export const upgrade = defineCommand({
   description: `Brings what Podium owns in an existing competition repository DIR (default: the current
 folder) up to this Podium: the Action the workflows run (.podium/action), the participant tool
 (.podium/podium.mjs) and the JSON Schemas editors check against (.podium/schemas). Files
-missing or different are written, files the Action no longer has are removed, and each is
-listed. Nothing else is touched: competition.yml, the README, the workflows, the data and the
-submissions stay as they are. Nothing is committed: review the change, then commit it.`,
+missing or different are written, files of .podium/action and .podium/schemas that this
+Podium no longer has are removed, and each is listed; a symbolic link on the way is refused
+before anything is written. Nothing else is touched: competition.yml, the README, the
+workflows, the data and the submissions stay as they are (a newer Podium's workflows are in
+its templates/competition/.github, to compare by hand). Nothing is committed: review the
+change, then commit it.`,
   options: {},
   notes: "Run it from a Podium checkout (node bin/podium.js upgrade DIR): a competition's own .podium/podium.mjs cannot upgrade itself.",
   examples: [
