@@ -1,5 +1,6 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { describe, expect, it } from 'vitest';
 import { checkCompetition } from '../../runner/src/competition/load.js';
 import { loadTeams } from '../../runner/src/competition/teams.js';
@@ -102,6 +103,12 @@ describe('podium evaluate applies the limits the pull-request check applies', ()
     const record = JSON.parse(await readFile(s.out, 'utf8')) as ResultRecord;
     expect(record.status).toBe('scored');
     expect(record.provenance.limits_ignored).toBe('rerun after the runner crashed');
+    // The site says so on the record's page, with the reason; a record within the limits says nothing of it.
+    const site = path.join(s.root, 'site');
+    await buildSite({ competition: s.ex.competition, records: [record, ...(await history(s.results, 1))], outDir: site });
+    const team = await readFile(path.join(site, recordPage(record).split('#')[0]!), 'utf8');
+    expect(team.match(/<dt>Past the limits<\/dt>/g)).toHaveLength(1);
+    expect(team).toContain('<dd>evaluated by the organisers past the team&#39;s limits: rerun after the runner crashed</dd>');
 
     const blank = await run(s.root, ...evaluateArgs(s, '--ignore-limits', ' '));
     expect(blank.code).toBe(2);

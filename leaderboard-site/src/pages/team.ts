@@ -145,6 +145,11 @@ function submissionSection(
       `${p.runner.cpu}, ${p.runner.cpus} CPUs, ${(p.runner.memory_bytes / 2 ** 30).toFixed(0)} GiB, ${p.runner.os}, Node ${p.runner.node}`,
     ],
     ['GPUs', p.runner.gpus ? `${p.runner.gpus.join(', ')}${p.runner.gpu_driver ? `, driver ${p.runner.gpu_driver}` : ''}` : undefined],
+    // An organiser's deliberate evaluation past the team's limits is public, with its reason.
+    [
+      'Past the limits',
+      p.limits_ignored !== undefined ? `evaluated by the organisers past the team's limits: ${p.limits_ignored}` : undefined,
+    ],
   ]);
   const about = facts([
     ['Team', s.team],
