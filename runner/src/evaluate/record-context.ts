@@ -77,7 +77,7 @@ export function invalidSubmission(report: ValidationReport): ErrorInfo {
   return {
     // A Dockerfile refused before the build keeps the code the build step gives it.
     code: n === 1 && report.buildRefused ? report.buildRefused : 'invalid-submission',
-    message: `the submission has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and push again.`,
+    message: `the submission has ${n} problem${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} and submit again.`,
     problems: report.problems,
   };
 }
