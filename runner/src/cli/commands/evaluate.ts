@@ -6,6 +6,8 @@ import { evaluateShard, evaluateSubmission, type EvaluateOptions } from '../../e
 import { parseShard } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
 import {
+  COMPETITION_OPTION,
+  HIDDEN_OPTION,
   ladderHistory,
   openCompetition,
   openHiddenFor,
@@ -37,12 +39,8 @@ SIGINT or SIGTERM (a cancelled job) it stops and removes its build or container,
 record saying the evaluation was cancelled (the platform's doing: no limit used), and exits
 130 or 143.`,
   options: {
-    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
-    hidden: {
-      type: 'string',
-      value: 'PATH',
-      help: 'the hidden data: a folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
-    },
+    competition: COMPETITION_OPTION,
+    hidden: HIDDEN_OPTION,
     out: { type: 'string', value: 'FILE', help: 'write the record here (default: print it with --json, else a summary)' },
     commit: { type: 'string', value: 'SHA', help: 'the git commit the submission was taken from, for provenance' },
     phase: { type: 'string', value: 'ID', help: 'score for this phase (default: the phase open now)' },

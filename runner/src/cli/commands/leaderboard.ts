@@ -7,7 +7,7 @@ import { revealPath, type Reveal } from '../../results/seal.js';
 import { formatScore } from '../../format/units.js';
 import { computeStandings, type PhaseStandings } from '../../results/standings.js';
 import { marksShown, VERSUS_LEADER } from '../../results/versus-leader.js';
-import { openCompetition, readRecordFolder } from './shared.js';
+import { openCompetition, readRecordFolder, COMPETITION_OPTION } from './shared.js';
 import { defineCommand } from './command.js';
 
 export const leaderboard = defineCommand({
@@ -17,7 +17,7 @@ export const leaderboard = defineCommand({
 Records come from the competition's results branch (origin's, fetched first, when there
 is an origin), from a git ref, or from a folder holding a results/ tree.`,
   options: {
-    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    competition: COMPETITION_OPTION,
     out: { type: 'string', value: 'DIR', help: 'where to write the site' },
     results: { type: 'string', value: 'DIR', help: 'read records from DIR/results/ instead of git' },
     ref: { type: 'string', value: 'REF', help: 'read records from this git ref of the competition repository' },

@@ -5,7 +5,16 @@ import { progress, UsageError } from '../io.js';
 import { mergeShards } from '../../evaluate/evaluate.js';
 import { parseShardFile, type ShardFile } from '../../evaluate/shard.js';
 import { serializeRecord } from '../../results/record.js';
-import { ladderHistory, openCompetition, openHiddenFor, printProblems, scoreSummary, writeAtomically } from './shared.js';
+import {
+  ladderHistory,
+  openCompetition,
+  openHiddenFor,
+  printProblems,
+  scoreSummary,
+  writeAtomically,
+  COMPETITION_OPTION,
+  HIDDEN_OPTION,
+} from './shared.js';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
 
@@ -16,13 +25,9 @@ export const merge = defineCommand({
 the whole against the hidden truth: the same scores and intervals as one unsharded run. All N
 shards must be given, each once, of the same submission files, commit and phase.`,
   options: {
-    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
+    competition: COMPETITION_OPTION,
     submission: { type: 'string', value: 'DIR', help: 'the submission folder the shards ran (its files must hash the same)' },
-    hidden: {
-      type: 'string',
-      value: 'PATH',
-      help: 'the hidden data folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
-    },
+    hidden: HIDDEN_OPTION,
     commit: { type: 'string', value: 'SHA', help: 'the commit the shards were run at (must match theirs)' },
     phase: { type: 'string', value: 'ID', help: 'the phase (default: the phase open now)' },
     out: { type: 'string', value: 'FILE', help: 'write the record here' },

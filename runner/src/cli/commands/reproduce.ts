@@ -9,7 +9,7 @@ import { evaluateSubmission } from '../../evaluate/evaluate.js';
 import { DEFAULT_KEY_ENV, exactSealId, isSealed, sealingKey, unseal, type ScoreMap, type Sealed } from '../../results/seal.js';
 import { checkRecord } from '../../results/record.js';
 import { formatScore } from '../../format/units.js';
-import { openCompetition, openHiddenFor } from './shared.js';
+import { openCompetition, openHiddenFor, COMPETITION_OPTION, HIDDEN_OPTION } from './shared.js';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
 
@@ -24,12 +24,8 @@ whether every public score agrees with the record within the tolerance (relative
 scores too; without it, the public scores only, and it says the private part was not checked.
 Exit status 0 when everything checked agrees, 1 when something differs.`,
   options: {
-    competition: { type: 'string', value: 'DIR', help: 'the competition repository' },
-    hidden: {
-      type: 'string',
-      value: 'PATH',
-      help: 'the hidden data folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
-    },
+    competition: COMPETITION_OPTION,
+    hidden: HIDDEN_OPTION,
     tolerance: { type: 'string', value: 'X', help: 'how far, relative, a score may be from the recorded one', default: '1e-9' },
     json: { type: 'boolean', help: 'print the comparison as JSON' },
   },

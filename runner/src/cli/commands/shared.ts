@@ -4,10 +4,19 @@ import { COMPETITION_FILE, hiddenDir, loadCompetition, type Competition } from '
 import { openHidden, type OpenedHidden } from '../../hidden/sealed.js';
 import { formatProblem, PodiumError, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
+import type { OptionSpec } from '../args.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { ladderBest } from '../../results/ladder.js';
 import type { ResultRecord } from '../../results/schema.js';
 import { formatInterval, formatScore } from '../../format/units.js';
+
+/** The options several commands declare alike: one declaration, so one help line for each. */
+export const COMPETITION_OPTION = { type: 'string', value: 'DIR', help: 'the competition repository' } as const satisfies OptionSpec;
+export const HIDDEN_OPTION = {
+  type: 'string',
+  value: 'PATH',
+  help: 'the hidden data: a folder, or a file sealed by podium hidden seal (default: from competition.yml data.hidden)',
+} as const satisfies OptionSpec;
 
 /** The competition folder: as given, else the nearest folder above `from` with competition.yml. */
 export async function findCompetitionDir(io: CliIO, given: string | undefined, from?: string): Promise<string> {
