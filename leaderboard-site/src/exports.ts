@@ -1,4 +1,5 @@
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
+import { csvField } from '../../runner/src/format/csv.js';
 import { formatScore } from '../../runner/src/format/units.js';
 import type { PhaseStandings, Standing } from '../../runner/src/results/standings.js';
 import { COSTS, recordPage, type Cost, type MetricInfo, type PhaseData, type Row } from './table.js';
@@ -108,7 +109,7 @@ export function csvCell(v: string | number | null | undefined): string {
   // A leading =, +, - or @ (or a tab or CR before one, which spreadsheets skip) would be a
   // formula: quote it as text.
   const guarded = /^[\t\r]*[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+  return csvField(guarded);
 }
 
 /** leaderboard.csv: every scored submission of every phase, one row each. */

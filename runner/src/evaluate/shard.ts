@@ -1,4 +1,5 @@
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { csvField } from '../format/csv.js';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
@@ -38,10 +39,6 @@ export function shardOf(id: string, count: number): number {
 
 export function inShard(id: string, shard: Shard): boolean {
   return shardOf(id, shard.count) === shard.index;
-}
-
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 /** Rows of a CSV or JSON Lines table whose id is in the shard; JSON Lines rows are kept byte for byte. */
