@@ -97,8 +97,12 @@ describe.skipIf(!chromiumAvailable && process.env.CI !== 'true')('the leaderboar
     await page.locator('.filter').fill('team-0012');
     await expect.poll(() => page.locator('section.phase tbody tr').count()).toBe(1);
     expect(await page.locator('.count').innerText()).toBe('Showing 1 of 1.');
+    // The legend follows the view: the script writes the chosen view's own (a stale text is replaced).
+    const legend = page.locator('section.phase .legend').first();
+    await legend.evaluate((e) => (e.textContent = 'stale'));
     await page.locator('.view').selectOption('all');
     await expect.poll(() => page.locator('section.phase tbody tr').count()).toBeGreaterThan(1);
+    expect(await legend.textContent()).toBe((await legend.getAttribute('data-all')) ?? 'missing');
     for (const t of await column(page, 2)) expect(t).toContain('team-0012');
     expect(errors).toEqual([]);
     await page.close();
