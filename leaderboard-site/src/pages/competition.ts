@@ -1,4 +1,6 @@
 import { predictionFormat } from '../../../runner/src/competition/format.js';
+import { kindsOf } from '../../../runner/src/results/admission.js';
+import { phaseLimits } from '../../../runner/src/results/limits.js';
 import { scoringSpec, type Competition } from '../../../runner/src/competition/load.js';
 import { html, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
@@ -19,7 +21,7 @@ function competitionBody(c: Competition): SafeHtml {
   );
   const phases = cfg.phases.map(
     (p) =>
-      html`<tr><th scope="row">${p.name}${p.description && html`<span class="note">${p.description}</span>`}</th><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${phaseKinds(c, p).join(', ')}</td><td>${phaseLimits(c, p)}</td><td>${privatePart(c)}</td></tr>`,
+      html`<tr><th scope="row">${p.name}${p.description && html`<span class="note">${p.description}</span>`}</th><td>${utcTime(p.start)}</td><td>${utcTime(p.end)}</td><td>${kindsOf(c, p).join(', ')}</td><td>${limitsText(c, p)}</td><td>${privatePart(c)}</td></tr>`,
   );
   const limits = cfg.limits
     ? [
@@ -58,16 +60,9 @@ ${predictions}
 
 type Phase = Competition['config']['phases'][number];
 
-/** The kinds a phase takes: its own list where competition.yml gives one, else the competition's. */
-function phaseKinds(c: Competition, p: Phase): string[] {
-  const own = 'kinds' in p && Array.isArray(p.kinds) ? (p.kinds as unknown[]).map(String) : undefined;
-  return own ?? c.config.submissions.kinds;
-}
-
 /** A phase's limits, its own standing in for the competition's one by one, as they are enforced. */
-function phaseLimits(c: Competition, p: Phase): string {
-  const perDay = p.limits?.per_day ?? c.config.limits?.per_day;
-  const total = p.limits?.total ?? c.config.limits?.total;
+function limitsText(c: Competition, p: Phase): string {
+  const { perDay, total } = phaseLimits(c, p.id);
   const parts = [perDay ? `${perDay} a day (UTC)` : '', total ? `${total} in the phase` : ''].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'no limit';
 }

@@ -1,7 +1,7 @@
 import { findPhase, type Competition, type Phase } from '../competition/load.js';
 import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
 import type { SubmissionKind } from '../contracts/common.js';
-import { checkLimits, type Usage } from './limits.js';
+import { checkLimits, phaseLimits, type Usage } from './limits.js';
 import type { ResultRecord } from './schema.js';
 
 /*
@@ -91,6 +91,6 @@ export async function admit(c: Competition, entrant: Entrant, opts: AdmissionOpt
 
 /** Whether the competition limits a phase's submissions at all (per day or in total). */
 export function hasLimits(c: Competition, phase: Phase): boolean {
-  const own = phase.limits;
-  return [own?.per_day, own?.total, c.config.limits?.per_day, c.config.limits?.total].some((x) => x !== undefined);
+  const { perDay, total } = phaseLimits(c, phase.id);
+  return perDay !== undefined || total !== undefined;
 }

@@ -27,6 +27,14 @@ export function usageOf(records: readonly ResultRecord[], team: string, phase: s
 
 export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
 
+/** A phase's limits as they are enforced: its own `limits` standing in for the competition's, each on its own. */
+export function phaseLimits(c: Competition, phase: string): { perDay?: number; total?: number } {
+  const own = c.config.phases.find((p) => p.id === phase)?.limits;
+  const perDay = own?.per_day ?? c.config.limits?.per_day;
+  const total = own?.total ?? c.config.limits?.total;
+  return { ...(perDay !== undefined ? { perDay } : {}), ...(total !== undefined ? { total } : {}) };
+}
+
 /** Whether one more submission fits the phase's limits (competition.yml `limits`). */
 export function checkLimits(
   c: Competition,
@@ -37,10 +45,7 @@ export function checkLimits(
   pending = 0,
 ): LimitCheck {
   const usage = usageOf(records, team, phase, now, pending);
-  // A phase's own limits stand in for the competition's, each on its own.
-  const own = c.config.phases.find((p) => p.id === phase)?.limits;
-  const perDay = own?.per_day ?? c.config.limits?.per_day;
-  const total = own?.total ?? c.config.limits?.total;
+  const { perDay, total } = phaseLimits(c, phase);
   if (total !== undefined && usage.total >= total)
     return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
   if (perDay !== undefined && usage.today >= perDay) {
