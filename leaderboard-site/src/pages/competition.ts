@@ -38,6 +38,7 @@ function competitionBody(c: Competition): SafeHtml {
           predictions: 'a predictions file',
           container: 'a container image (built from a Dockerfile, or pinned by digest), run without network on the hidden inputs',
           api: 'the address of a running system (an HTTPS endpoint), called in batches',
+          code: "a folder of code, run by the organisers' ingestion program without network on the hidden inputs",
         })[k],
     )
     .join('; ');

@@ -53,7 +53,11 @@ const Data = Type.Object(
       Type.Integer({ minimum: 1, maximum: 100000, description: 'retrieval: most documents ranked per query (default 1000, as TREC)' }),
     ),
     hidden: HiddenData,
-    truth: Type.String({ minLength: 1, description: 'file in the hidden folder with the true labels' }),
+    truth: Type.String({
+      minLength: 1,
+      description:
+        'file in the hidden folder with the true labels; or a folder of reference files, given whole to the scoring program as /app/input/ref, when every metric comes from it',
+    }),
     inputs: Type.Optional(
       Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' }),
     ),
@@ -93,6 +97,12 @@ const Metric = Type.Object(
     from: Type.Optional(
       StringEnum(['program'] as const, { description: "a score the organiser's scoring program writes under this name (scoring.program)" }),
     ),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'with from: program, the key the scoring program writes this score under in scores.json; default the name',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -112,7 +122,12 @@ const Phase = Type.Object(
     start: Type.String({ format: 'date-time' }),
     end: Type.String({ format: 'date-time' }),
     description: Type.Optional(Type.String()),
-    truth: Type.Optional(Type.String({ minLength: 1, description: "this phase's truth file in the hidden folder, instead of data.truth" })),
+    truth: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "this phase's truth file (or reference folder) in the hidden folder, instead of data.truth",
+      }),
+    ),
     inputs: Type.Optional(
       Type.String({ minLength: 1, description: "this phase's inputs folder in the hidden folder, instead of data.inputs" }),
     ),
@@ -172,6 +187,12 @@ const Runtime = Type.Object(
         { additionalProperties: false, description: 'limits of a submission image build (no network in any case)' },
       ),
     ),
+    images: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+        description:
+          "image names the runners cannot pull, mapped to images they have: every FROM of the scoring program's, the ingestion program's and participants' Dockerfiles is read through this map (e.g. codalab/codalab-legacy:py39: my-registry/py39-with-sklearn)",
+      }),
+    ),
     show_logs: Type.Optional(Type.Boolean({ description: 'show container logs to participants; default false (runs on hidden data)' })),
     probes: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
@@ -220,6 +241,23 @@ const ScoringProgram = Type.Object(
     memory_mb: Type.Optional(Type.Integer({ minimum: 16 })),
   },
   { additionalProperties: false },
+);
+
+const Ingestion = Type.Object(
+  {
+    build: Type.String({
+      minLength: 1,
+      description:
+        "folder in the competition repository with the ingestion program and a Dockerfile: code submissions run inside this image, with the participant's folder at /app/ingested_program, the inputs at /app/input_data and /app/output for the predictions",
+    }),
+    during_scoring: Type.Optional(
+      Type.Boolean({
+        description:
+          'run the ingestion program beside the scoring program rather than before it, the two sharing /app/shared (Codabench ingestion_only_during_scoring); default false',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "the organiser's ingestion program, which runs code submissions (kind: code)" },
 );
 
 const Scoring = Type.Object(
@@ -338,6 +376,7 @@ export const CompetitionSchema = Type.Object(
     limits: Type.Optional(Limits),
     runtime: Type.Optional(Runtime),
     scoring: Type.Optional(Scoring),
+    ingestion: Type.Optional(Ingestion),
     private: Type.Optional(PrivateSplit),
     api: Type.Optional(Api),
     leaderboard: Type.Optional(Leaderboard),

@@ -25,7 +25,7 @@ export function toSlug(s: string, fallback: string): string {
   );
 }
 
-export const SUBMISSION_KINDS = ['predictions', 'container', 'api'] as const;
+export const SUBMISSION_KINDS = ['predictions', 'container', 'api', 'code'] as const;
 export const SubmissionKind = StringEnum(SUBMISSION_KINDS);
 export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
 

@@ -13,7 +13,13 @@ export const SubmissionSchema = Type.Object(
     team: Slug,
     name: Slug,
     kind: SubmissionKind,
-    predictions: Type.Optional(Type.String({ minLength: 1, description: 'predictions file, relative to this folder' })),
+    predictions: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'predictions file, relative to this folder; "." or absent: every file of the folder goes to the scoring program (/app/input/res), as Codabench sends a result submission',
+      }),
+    ),
     image: Type.Optional(Type.String({ minLength: 1, description: 'container image pinned by digest (name@sha256:...)' })),
     build: Type.Optional(Type.String({ minLength: 1, description: 'folder with a Dockerfile, relative to this folder' })),
     endpoint: Type.Optional(Type.String({ format: 'uri', description: 'HTTPS endpoint of the participant system' })),
@@ -29,7 +35,7 @@ export const SubmissionSchema = Type.Object(
     $id: 'urn:podium:schema:submission:1',
     title: 'Podium submission.yml',
     additionalProperties: false,
-    allOf: [needs('predictions', 'predictions'), needs('api', 'endpoint')],
+    allOf: [needs('api', 'endpoint')],
   },
 );
 
