@@ -21,6 +21,8 @@ export interface CompetitionMetric {
   /** The built-in metric; absent for a score the organiser's scoring program writes. */
   metric?: Metric;
   program?: true;
+  /** For a program's score: the key it is written under in scores.json. */
+  key?: string;
 }
 
 export interface Competition {
@@ -68,6 +70,7 @@ export async function checkCompetition(
       ),
     );
   }
+  checkIngestion(config, source, problems);
   // The Ladder shows one number per team: nothing else may order the board or be shown.
   const ladder = config.leaderboard?.ladder;
   if (ladder && config.leaderboard?.rank_by === 'average-rank')
@@ -157,9 +160,20 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
       const primary = m.primary === true || (primaries === 0 && config.metrics.length === 1);
       if (primary && primarySeen) problems.push(source.problem(['metrics', i, 'primary'], 'only one metric can be primary.'));
       primarySeen ||= primary;
-      out.push({ name: m.name, label: m.label ?? m.name, direction: m.direction ?? 'maximize', primary, program: true });
+      out.push({
+        name: m.name,
+        label: m.label ?? m.name,
+        direction: m.direction ?? 'maximize',
+        primary,
+        program: true,
+        key: m.key ?? m.name,
+      });
       continue;
     }
+    if (m.key !== undefined)
+      problems.push(
+        source.problem(['metrics', i, 'key'], `"key" names a score of the scoring program; ${m.name} is a built-in metric. Remove "key".`),
+      );
     const metric = findMetric(m.name);
     if (!metric) {
       problems.push(
@@ -258,6 +272,36 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
       );
     }
   }
+}
+
+/** Code submissions and the ingestion program that runs them come together. */
+function checkIngestion(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
+  const code = config.submissions.kinds.includes('code');
+  if (code && !config.ingestion)
+    problems.push(
+      source.problem(
+        ['submissions', 'kinds'],
+        'code submissions are run by the organisers\' ingestion program: add "ingestion: { build: FOLDER }", the folder with its Dockerfile.',
+      ),
+    );
+  if (config.ingestion && !code)
+    problems.push(
+      source.problem(['ingestion'], 'the ingestion program runs code submissions: add "code" to submissions.kinds, or remove "ingestion".'),
+    );
+  if (config.ingestion?.during_scoring && !config.scoring?.program)
+    problems.push(
+      source.problem(
+        ['ingestion', 'during_scoring'],
+        'an ingestion program runs during scoring beside the scoring program: add scoring.program, or remove during_scoring.',
+      ),
+    );
+  if (config.ingestion?.during_scoring && config.private)
+    problems.push(
+      source.problem(
+        ['ingestion', 'during_scoring'],
+        'with during_scoring the scoring program scores the run as it happens, so there are no predictions to split into a private part; remove "private" or during_scoring.',
+      ),
+    );
 }
 
 function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {

@@ -12,10 +12,12 @@ export type { EvaluateOptions } from './options.js';
 /*
  * The evaluation of one submission, step by step:
  *   record-context      validate the submission, find its phase: what every record of it shares
- *   run-submission      obtain its predictions, by kind: predictions-from-file, -container, -api
+ *   run-submission      obtain its predictions, by kind: predictions-from-file, -container, -api,
+ *                       -code (the organiser's ingestion program running the participant's code)
  *   score-run           read the hidden truth (hidden-truth), join, split off the private part
  *                       (private-split), score with Podium's metrics and the organiser's scoring
- *                       program (program-scores), seal and apply the Ladder (seal-scores)
+ *                       program (program-scores), seal and apply the Ladder (seal-scores); with
+ *                       no built-in metric, the scoring program alone (program-only)
  * A sharded evaluation stops after run-submission (shard-output); `mergeShards` joins the shards'
  * predictions (predictions-from-shards, shard-resources) and goes on to score-run.
  */
@@ -31,7 +33,12 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
     if (!ran.ok) return ran.record.status === 'scored' ? ran.record : { ...ran.record, status: 'failed', error: { ...CANCELLED } };
     return ran.ctx.fail({ ...CANCELLED }, { resources: ran.resources });
   }
-  return ran.ok ? scoreRun(opts, ran) : ran.record;
+  if (!ran.ok) return ran.record;
+  try {
+    return await scoreRun(opts, ran);
+  } finally {
+    await ran.cleanup?.();
+  }
 }
 
 /**

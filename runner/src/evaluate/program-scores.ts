@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatFor } from '../competition/load.js';
 import { TruthError, unitColumn, type ScoringSpec } from '../scoring/spec.js';
 import { subsetRows } from '../scoring/subset.js';
-import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
+import { runScoringProgram, type ProgramInput, type WantedScore } from '../sandbox/container/scoring-program.js';
 import type { ErrorInfo } from '../results/schema.js';
 import { CANCELLED, engineOf, type EvaluateOptions } from './options.js';
 import type { Parts } from './private-split.js';
@@ -29,7 +29,7 @@ export type ProgramScores =
 export async function programScores(
   opts: EvaluateOptions,
   ran: Extract<Ran, { ok: true }>,
-  wanted: readonly string[],
+  wanted: readonly WantedScore[],
   hidden: Extract<HiddenTruth, { ok: true }>,
   parts: Parts | undefined,
   spec: ScoringSpec,

@@ -6,8 +6,9 @@ import { invalidSubmission, recordContext, type Ran } from './record-context.js'
 import { fromContainer } from './predictions-from-container.js';
 import { fromEndpoint } from './predictions-from-api.js';
 import { fromPredictionsFile } from './predictions-from-file.js';
+import { fromCode } from './predictions-from-code.js';
 
-/** Validates the submission and obtains its predictions: read them, run the container, or call the API. */
+/** Validates the submission and obtains its predictions: read them, run the container or the ingestion program, or call the API. */
 export async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promise<Ran> {
   const { competition: c } = opts;
   const step = opts.onStep ?? (() => {});
@@ -23,5 +24,6 @@ export async function runSubmission(opts: EvaluateOptions, shard?: Shard): Promi
   const spec = scoringSpec(c);
   if (sub.kind === 'container') return fromContainer(opts, ctx, sub, spec, step, shard);
   if (sub.kind === 'api') return fromEndpoint(opts, ctx, sub.endpoint!, spec, step, shard);
-  return fromPredictionsFile(ctx, shard);
+  if (sub.kind === 'code') return fromCode(opts, ctx, spec, step, shard);
+  return fromPredictionsFile(opts, ctx, shard);
 }

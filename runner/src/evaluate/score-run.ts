@@ -17,12 +17,18 @@ import { readHiddenTruth, truthInvalid } from './hidden-truth.js';
 import { splitRows } from './private-split.js';
 import { programScores } from './program-scores.js';
 import { publishScores, readSealingKey } from './seal-scores.js';
+import { scoreByProgram } from './program-only.js';
+import type { LoadedPredictions } from '../scoring/predictions.js';
 
 /** Reads the truth, joins, scores with intervals and slices, and writes the record. */
-export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
+export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
   const { competition: c } = opts;
+  if (builtIn(c.metrics).length === 0) return scoreByProgram(opts, run);
+  const { predictions } = run;
+  if (!predictions) throw new Error('a run scored by built-in metrics has its predictions read');
+  const ran = { ...run, predictions };
   const step = opts.onStep ?? (() => {});
-  const { ctx, predictions, resources, containerProvenance } = ran;
+  const { ctx, resources, containerProvenance } = ran;
   const { reject, fail } = ctx;
   const spec = scoringSpec(c);
   step('reading the hidden truth');
@@ -67,7 +73,8 @@ export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: tr
     let privateFromProgram: Record<string, number> | undefined;
     const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
     if (fromProgram.length > 0) {
-      const program = await programScores(opts, ran, fromProgram, hidden, parts, spec, step);
+      const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name }));
+      const program = await programScores(opts, ran, wanted, hidden, parts, spec, step);
       if (!program.ok) return fail(program.error, { resources });
       for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };
       detailed = program.detailed;
@@ -121,7 +128,7 @@ export async function scoreRun(opts: EvaluateOptions, ran: Extract<Ran, { ok: tr
  */
 async function joinWithTruth(
   opts: EvaluateOptions,
-  ran: Extract<Ran, { ok: true }>,
+  ran: Extract<Ran, { ok: true }> & { predictions: LoadedPredictions },
   truth: Table,
   spec: ScoringSpec,
   quote: boolean,

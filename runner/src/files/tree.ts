@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A regular file found under a submission folder. */
@@ -89,4 +89,28 @@ export async function hashFile(file: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
   return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * The plain files of a folder copied into another, with their folders, but the names left out
+ * (submission.yml); links and special files are neither followed nor copied. Everything copied
+ * is readable by all, for a sandboxed program that runs as nobody.
+ */
+export async function copyPlainFiles(from: string, to: string, leave: readonly string[] = []): Promise<void> {
+  const tree = await walkTree(from, { maxFiles: 100000, maxFileBytes: Number.MAX_SAFE_INTEGER });
+  for (const f of tree.files) {
+    if (leave.includes(f.rel)) continue;
+    const target = path.join(to, ...f.rel.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(path.join(from, ...f.rel.split('/')), target);
+    await chmod(target, 0o644);
+  }
+  for (const d of await folders(to)) await chmod(d, 0o755);
+}
+
+/** A folder and every folder below it. */
+async function folders(root: string): Promise<string[]> {
+  const out = [root];
+  for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory()) out.push(...(await folders(path.join(root, e.name))));
+  return out;
 }

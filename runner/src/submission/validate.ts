@@ -116,7 +116,23 @@ export async function validateSubmission(
 
   let predictions: LoadedPredictions | undefined;
   let buildRefused: ValidationReport['buildRefused'];
-  if (sub.kind === 'predictions' && sub.predictions !== undefined) {
+  // Without built-in metrics the scoring program alone reads the predictions, in whatever form
+  // the competition's participants send them: nothing is read here but that the file is there.
+  const tableRead = builtIn(competition.metrics).length > 0;
+  const wholeFolder = sub.predictions === undefined || sub.predictions === '.' || sub.predictions === './';
+  if (sub.kind === 'predictions' && wholeFolder) {
+    if (tableRead)
+      problems.push(
+        source.problem(
+          sub.predictions === undefined ? ['kind'] : ['predictions'],
+          `this competition scores a predictions file with its own metrics (${builtIn(competition.metrics)
+            .map((m) => m.name)
+            .join(', ')}): name it, e.g. "predictions: predictions.csv".`,
+        ),
+      );
+    else if (!tree.files.some((f) => f.rel !== SUBMISSION_FILE))
+      problems.push(whole(identity.path, 'holds no file but submission.yml; put the predictions files beside it.'));
+  } else if (sub.kind === 'predictions' && sub.predictions !== undefined) {
     const target = insideFolder(sub.predictions);
     if (!target.ok) {
       problems.push(source.problem(['predictions'], `"${sub.predictions}" cannot be used: ${target.why}.`));
@@ -130,7 +146,7 @@ export async function validateSubmission(
           `the file "${sub.predictions}" is not in the submission folder.${csvs.length ? ` CSV files there: ${csvs.join(', ')}.` : ''}`,
         ),
       );
-    } else {
+    } else if (tableRead) {
       const file = `${identity.path}/${target.rel}`;
       const reference = options.reference ?? (await publicIds(competition));
       const loaded = await loadPredictions(
@@ -198,6 +214,13 @@ export async function validateSubmission(
       problems.push(source.problem(['endpoint'], `the endpoint must use https://${allowHttp ? ' or http://' : ''}.`));
     }
   }
+  if (sub.kind === 'code' && !tree.files.some((f) => f.rel !== SUBMISSION_FILE))
+    problems.push(
+      whole(
+        identity.path,
+        "holds no file but submission.yml; put the code the ingestion program runs beside it (see the competition's page).",
+      ),
+    );
   for (const key of ['predictions', 'image', 'build', 'endpoint'] as const) {
     const owner = { predictions: 'predictions', image: 'container', build: 'container', endpoint: 'api' }[key];
     if (sub[key] !== undefined && sub.kind !== owner) {

@@ -267,8 +267,13 @@ const PLAIN: Record<string, string[]> = {
   HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
 };
 
-/** Whether a Dockerfile may be built by the classic builder without network, from allowed images; and what is built. */
-export function checkBuild(text: string, allowed: readonly string[]): BuildCheck {
+/**
+ * Whether a Dockerfile may be built by the classic builder without network, from allowed images
+ * ('any' for the organiser's own programs); and what is built. `images` maps a base image's name
+ * to the one the runner has (competition.yml runtime.images): the check is on the name written,
+ * the build uses the mapped one, and the plan's base images are the mapped ones.
+ */
+export function checkBuild(text: string, allowed: readonly string[] | 'any', images: Readonly<Record<string, string>> = {}): BuildCheck {
   const refuse = (line: number, why: string): BuildCheck => ({ ok: false, line, why });
   // ASCII, tabs and line ends only: every difference between two readers of whitespace and
   // keywords (Go's and JavaScript's Unicode classes) is shut out at once.
@@ -326,17 +331,20 @@ export function checkBuild(text: string, allowed: readonly string[]): BuildCheck
         const stage = words.length === 3 ? words[2]!.toLowerCase() : undefined;
         if (stage !== undefined && !STAGE.test(stage))
           return refuse(at, `"${words[2]}" is not a stage name: lower-case letters, digits, "-", "_" and ".", starting with a letter.`);
-        if (!stages.includes(image.toLowerCase())) {
-          if (!allowed.includes(image))
+        const isStage = stages.includes(image.toLowerCase());
+        const used = isStage ? image.toLowerCase() : (images[image] ?? image);
+        if (!isStage) {
+          if (allowed !== 'any' && !allowed.includes(image))
             return refuse(
               at,
               allowed.length === 0
                 ? 'this competition does not build images: submit an image pinned by digest.'
                 : `the Dockerfile starts FROM ${image}; allowed base images: ${allowed.join(', ')}.`,
             );
-          bases.push(image);
+          if (!IMAGE.test(used)) return refuse(at, `runtime.images maps ${image} to "${used}", which is not an image name.`);
+          bases.push(used);
         }
-        out.push(`FROM ${stages.includes(image.toLowerCase()) ? image.toLowerCase() : image}${stage ? ` AS ${stage}` : ''}`);
+        out.push(`FROM ${used}${stage ? ` AS ${stage}` : ''}`);
         if (stage) stages.push(stage);
         stageCount++;
         break;

@@ -26,12 +26,28 @@ export interface RunSpec {
   /** Host folder mounted at /output, watched for size and count. */
   outputDir: string;
   limits: Limits;
+  /**
+   * Where else the input and output folders appear in the container (Codabench's programs read
+   * /app/input and write /app/output); /input and /output are always there.
+   */
+  alsoAt?: { input?: string; output?: string };
+  /**
+   * More host folders to mount, each at an absolute path under /app. A writable one is watched
+   * as /output is, against the same limits (a folder two programs share while they run).
+   */
+  mounts?: Mount[];
   /** Labels on everything the run creates, so a sweep can find leftovers. */
   labels: Record<string, string>;
   /** GPU device ids to hand in (none when empty). */
   gpus?: string[];
   /** Aborts the run: the container is killed and removed, and the verdict is "cancelled". */
   signal?: AbortSignal;
+}
+
+export interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 export type Verdict =

@@ -7,7 +7,7 @@ import type { ScoringSpec } from '../../scoring/spec.js';
 import { itemsOf, loadPredictions, type LoadedPredictions } from '../../scoring/predictions.js';
 import type { ErrorInfo, Resources } from '../../results/schema.js';
 import type { SubmissionConfig } from '../../submission/schema.js';
-import type { BuildLimits, ContainerEngine, Limits, Verdict } from './engine.js';
+import type { BuildLimits, ContainerEngine, Limits, RunSpec, Verdict } from './engine.js';
 import { BuildError, EngineApiError } from './errors.js';
 import { checkBuild } from './dockerfile.js';
 import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
@@ -128,7 +128,6 @@ export async function predictionsFromContainer(
     signal?: AbortSignal;
   } = {},
 ): Promise<ContainerOutcome> {
-  const smi = options.smi ?? nvidiaSmi();
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): ContainerOutcome => ({
     ok: false,
     status: 'failed',
@@ -177,7 +176,7 @@ export async function predictionsFromContainer(
       return rejected({ code: 'build-failed', message: `there is no Dockerfile in ${sub.build}.` });
     }
     // Read as the engine reads it: what is checked is what is built.
-    const checked = checkBuild(dockerfile, allowed);
+    const checked = checkBuild(dockerfile, allowed, c.config.runtime?.images);
     if (!checked.ok) {
       const code = /allowed base images|does not build images/.test(checked.why) ? 'base-image-not-allowed' : 'build-not-allowed';
       return rejected({
@@ -258,147 +257,23 @@ export async function predictionsFromContainer(
   try {
     // The container runs as nobody; it may write here and nowhere else.
     await chmod(outputDir, 0o777);
-    const limits = limitsOf(c);
     step('running the container on the test inputs');
-    let gpus: string[];
-    try {
-      gpus = gpuDevices(c.config.runtime?.gpus ?? 0, process.env);
-    } catch (e: unknown) {
-      return failed({
-        code: 'no-gpu',
-        message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
-        platform_fault: true,
-      });
-    }
-    if (gpus.length > 0) {
-      const toolkit = await checkToolkit(options.toolkit ?? nvidiaCtk());
-      if (!toolkit.ok) return failed({ code: 'gpu-toolkit', message: `${toolkit.why}; tell the organisers.`, platform_fault: true });
-    }
-    let probes: ComplexityProbe[];
-    try {
-      probes = await loadProbes(c.dir, c.config.runtime?.probes ?? []);
-    } catch (e: unknown) {
-      return failed({
-        code: 'probe-unavailable',
-        message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
-        platform_fault: true,
-      });
-    }
-    const context: ProbeContext = { inputDir, outputDir, engine: provenance.engine };
-    for (const p of probes) await p.start(context);
-    const meter = gpus.length > 0 ? new GpuMeter(smi, gpus) : undefined;
-    await meter?.start();
-    let run;
-    try {
-      run = await engine.run({
-        image,
-        inputDir,
-        outputDir,
-        limits,
-        labels: { [PODIUM_LABEL]: 'evaluate' },
-        ...(gpus.length ? { gpus } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (e: unknown) {
-      // The engine refused to create or start it: an image without a command, say.
-      for (const p of probes) await p.stop(context);
-      await meter?.stop();
-      const why = e instanceof EngineApiError ? e.engineMessage : e instanceof Error ? e.message : String(e);
-      return failed({ code: 'container-not-started', message: `the container could not start: ${why.trim()}` });
-    }
-    const gpu = await meter?.stop();
-    for (const p of probes) await p.stop(context);
-    const readings = await readProbes(probes);
-    const resources: Resources = {
-      wall_time_s: round(run.wallSeconds),
-      startup_s: round(run.startupSeconds),
-      ...(run.cpuSeconds !== undefined ? { cpu_time_s: round(run.cpuSeconds) } : {}),
-      ...(run.peakMemoryBytes !== undefined ? { peak_memory_bytes: run.peakMemoryBytes } : {}),
-      ...gpuResources(gpu),
-      ...(probes.length > 0 ? { probes: readings } : {}),
-    };
-    // The run's own output; a build that succeeded says nothing the organisers need.
-    const logs = run.logs + (run.logsTruncated ? '\n[logs truncated]\n' : '');
-    const why = verdictMessage(run.verdict, limits);
-    if (run.verdict.kind === 'cancelled') return failed({ code: 'cancelled', message: why!, platform_fault: true }, resources, logs);
-    if (why) return failed({ code: `container-${run.verdict.kind}`, message: why }, resources, logs);
-
-    // One harvest for every sandboxed program: nothing followed, files and folders counted.
-    const output = c.config.runtime?.output ?? 'predictions.csv';
-    const tree = await harvest(outputDir, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
-    if (tree.exceeded)
-      return failed({ code: 'container-output-exceeded', message: `wrote ${tree.exceeded}; the output was not read.` }, resources, logs);
-    // File names are the container's to choose: on hidden inputs they could carry what it read,
-    // so then only how many of each kind are reported.
-    const problems: Problem[] =
-      options.quote === true
-        ? tree.faults.map((f) => ({
-            file: `/output/${f.rel}`,
-            line: 0,
-            column: 0,
-            path: '',
-            message: `${f.why}; write regular files only.`,
-          }))
-        : Object.entries(tree.faults.reduce<Record<string, number>>((n, f) => ({ ...n, [f.why]: (n[f.why] ?? 0) + 1 }), {})).map(
-            ([why, n]) => {
-              const kind = { 'is a symbolic link': 'symbolic link', 'is a hard link': 'hard link' }[why] ?? 'special file';
-              return { file: '/output', line: 0, column: 0, path: '', message: `${plural(n, kind)} in /output; write regular files only.` };
-            },
-          );
-    const rel = insideFolder(output);
-    if (problems.length === 0 && (!rel.ok || !tree.files.some((f) => f.rel === rel.rel))) {
-      problems.push({
-        file: `/output/${output}`,
-        line: 0,
-        column: 0,
-        path: '',
-        message: `the container exited without writing /output/${output}.`,
-      });
-    }
-    if (problems.length > 0)
-      return rejected(
-        { code: 'invalid-output', message: `the container's output cannot be used: ${problems.length} problem(s).`, problems },
-        resources,
-        logs,
-      );
-
-    const file = path.join(outputDir, output);
-    // Read once, through a descriptor opened without following links: kept as text for a shard
-    // or a scoring program, parsed from that text.
-    const text = await readHarvested(outputDir, rel.ok ? rel.rel : output, limits.outputBytes);
-    if (text === undefined)
-      return rejected(
-        { code: 'invalid-output', message: `the container's /output/${output} cannot be read as a plain file.` },
-        resources,
-        logs,
-      );
-    const loaded = await loadPredictions(`/output/${output}`, { text }, formatFor(c, file), spec, undefined, {
-      quote: options.quote === true,
-    });
-    if (!loaded.ok) {
-      return rejected(
-        {
-          code: 'invalid-predictions',
-          message: `the container's predictions are not valid: ${loaded.problems.length} problem(s).`,
-          problems: loaded.problems,
-        },
-        resources,
-        logs,
-      );
-    }
-    // Per item: per query for retrieval, where a row is one document of a ranked list.
-    const items = itemsOf(loaded.predictions);
-    if (items > 0) resources.per_sample_ms = round((run.wallSeconds * 1000) / items);
+    const measured = await runMeasured(c, engine, { image, inputDir, outputDir }, provenance.engine, options);
+    if (!measured.ok) return failed(measured.error, measured.resources, measured.logs);
+    const { resources, logs, wallSeconds, gpu } = measured;
+    const read = await readOutputPredictions(c, outputDir, spec, 'container', options.quote === true);
+    if (!read.ok) return rejected(read.error, resources, logs);
+    if (read.items > 0) resources.per_sample_ms = round((wallSeconds * 1000) / read.items);
     return {
       ok: true,
-      predictions: loaded.predictions,
-      file: `/output/${output}`,
-      ...(options.keepText ? { text } : {}),
+      predictions: read.predictions,
+      file: read.file,
+      ...(options.keepText ? { text: read.text } : {}),
       resources,
       provenance: {
         image_digest: repoDigest ?? image,
         ...stripUndefined(provenance),
-        ...(gpu ? { gpus: Array.from({ length: gpu.count }, () => gpu.name), ...(gpu.driver ? { gpu_driver: gpu.driver } : {}) } : {}),
+        ...gpuProvenance(gpu),
       },
       logs,
     };
@@ -407,6 +282,155 @@ export async function predictionsFromContainer(
     const removed = await removeOutput(outputDir);
     if (!removed.removed) step(`could not remove ${outputDir} (${removed.why}); remove it by hand`);
   }
+}
+
+/** The GPUs a run had, for the record's provenance. */
+export function gpuProvenance(gpu: GpuMeasurement | undefined): Pick<ContainerProvenance, 'gpus' | 'gpu_driver'> {
+  return gpu ? { gpus: Array.from({ length: gpu.count }, () => gpu.name), ...(gpu.driver ? { gpu_driver: gpu.driver } : {}) } : {};
+}
+
+export type MeasuredRun =
+  | { ok: true; resources: Resources; logs: string; wallSeconds: number; gpu?: GpuMeasurement }
+  | { ok: false; error: ErrorInfo; resources: Resources; logs: string };
+
+/**
+ * One run of participant code in the sandbox, measured by the platform: the competition's
+ * limits and GPUs, the organiser's probes, the GPU meter, the cgroup's CPU time and peak
+ * memory. A run that did not exit 0 is a failure that says why. Used for container
+ * submissions and for code submissions inside the ingestion program.
+ */
+export async function runMeasured(
+  c: Competition,
+  engine: ContainerEngine,
+  run: Pick<RunSpec, 'image' | 'inputDir' | 'outputDir' | 'alsoAt' | 'mounts'>,
+  engineName: string,
+  options: { smi?: Smi; toolkit?: CtkVersion; signal?: AbortSignal } = {},
+): Promise<MeasuredRun> {
+  const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): MeasuredRun => ({ ok: false, error, resources, logs });
+  const smi = options.smi ?? nvidiaSmi();
+  const limits = limitsOf(c);
+  let gpus: string[];
+  try {
+    gpus = gpuDevices(c.config.runtime?.gpus ?? 0, process.env);
+  } catch (e: unknown) {
+    return failed({
+      code: 'no-gpu',
+      message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
+      platform_fault: true,
+    });
+  }
+  if (gpus.length > 0) {
+    const toolkit = await checkToolkit(options.toolkit ?? nvidiaCtk());
+    if (!toolkit.ok) return failed({ code: 'gpu-toolkit', message: `${toolkit.why}; tell the organisers.`, platform_fault: true });
+  }
+  let probes: ComplexityProbe[];
+  try {
+    probes = await loadProbes(c.dir, c.config.runtime?.probes ?? []);
+  } catch (e: unknown) {
+    return failed({
+      code: 'probe-unavailable',
+      message: `${e instanceof Error ? e.message : String(e)}; tell the organisers.`,
+      platform_fault: true,
+    });
+  }
+  const context: ProbeContext = { inputDir: run.inputDir, outputDir: run.outputDir, engine: engineName };
+  for (const p of probes) await p.start(context);
+  const meter = gpus.length > 0 ? new GpuMeter(smi, gpus) : undefined;
+  await meter?.start();
+  let result;
+  try {
+    result = await engine.run({
+      ...run,
+      limits,
+      labels: { [PODIUM_LABEL]: 'evaluate' },
+      ...(gpus.length ? { gpus } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (e: unknown) {
+    // The engine refused to create or start it: an image without a command, say.
+    for (const p of probes) await p.stop(context);
+    await meter?.stop();
+    const why = e instanceof EngineApiError ? e.engineMessage : e instanceof Error ? e.message : String(e);
+    return failed({ code: 'container-not-started', message: `the container could not start: ${why.trim()}` });
+  }
+  const gpu = await meter?.stop();
+  for (const p of probes) await p.stop(context);
+  const readings = await readProbes(probes);
+  const resources: Resources = {
+    wall_time_s: round(result.wallSeconds),
+    startup_s: round(result.startupSeconds),
+    ...(result.cpuSeconds !== undefined ? { cpu_time_s: round(result.cpuSeconds) } : {}),
+    ...(result.peakMemoryBytes !== undefined ? { peak_memory_bytes: result.peakMemoryBytes } : {}),
+    ...gpuResources(gpu),
+    ...(probes.length > 0 ? { probes: readings } : {}),
+  };
+  // The run's own output; a build that succeeded says nothing the organisers need.
+  const logs = result.logs + (result.logsTruncated ? '\n[logs truncated]\n' : '');
+  const why = verdictMessage(result.verdict, limits);
+  if (result.verdict.kind === 'cancelled') return failed({ code: 'cancelled', message: why!, platform_fault: true }, resources, logs);
+  if (why) return failed({ code: `container-${result.verdict.kind}`, message: why }, resources, logs);
+  return { ok: true, resources, logs, wallSeconds: result.wallSeconds, ...(gpu ? { gpu } : {}) };
+}
+
+/**
+ * The predictions file a sandboxed run left in its output folder (runtime.output), read as
+ * nothing else is: the harvest follows nothing, and on hidden inputs no file name or content
+ * is quoted back.
+ */
+export async function readOutputPredictions(
+  c: Competition,
+  outputDir: string,
+  spec: ScoringSpec,
+  who: 'container' | 'ingestion program',
+  quote: boolean,
+): Promise<{ ok: true; predictions: LoadedPredictions; file: string; text: string; items: number } | { ok: false; error: ErrorInfo }> {
+  const limits = limitsOf(c);
+  const rejected = (error: ErrorInfo) => ({ ok: false as const, error });
+  const output = c.config.runtime?.output ?? 'predictions.csv';
+  const tree = await harvest(outputDir, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
+  if (tree.exceeded) return rejected({ code: 'container-output-exceeded', message: `wrote ${tree.exceeded}; the output was not read.` });
+  // File names are the container's to choose: on hidden inputs they could carry what it read,
+  // so then only how many of each kind are reported.
+  const problems: Problem[] = quote
+    ? tree.faults.map((f) => ({
+        file: `/output/${f.rel}`,
+        line: 0,
+        column: 0,
+        path: '',
+        message: `${f.why}; write regular files only.`,
+      }))
+    : Object.entries(tree.faults.reduce<Record<string, number>>((n, f) => ({ ...n, [f.why]: (n[f.why] ?? 0) + 1 }), {})).map(([why, n]) => {
+        const kind = { 'is a symbolic link': 'symbolic link', 'is a hard link': 'hard link' }[why] ?? 'special file';
+        return { file: '/output', line: 0, column: 0, path: '', message: `${plural(n, kind)} in /output; write regular files only.` };
+      });
+  const rel = insideFolder(output);
+  if (problems.length === 0 && (!rel.ok || !tree.files.some((f) => f.rel === rel.rel))) {
+    problems.push({
+      file: `/output/${output}`,
+      line: 0,
+      column: 0,
+      path: '',
+      message: `the ${who} exited without writing /output/${output}.`,
+    });
+  }
+  if (problems.length > 0)
+    return rejected({ code: 'invalid-output', message: `the ${who}'s output cannot be used: ${problems.length} problem(s).`, problems });
+
+  const file = path.join(outputDir, output);
+  // Read once, through a descriptor opened without following links: kept as text for a shard
+  // or a scoring program, parsed from that text.
+  const text = await readHarvested(outputDir, rel.ok ? rel.rel : output, limits.outputBytes);
+  if (text === undefined)
+    return rejected({ code: 'invalid-output', message: `the ${who}'s /output/${output} cannot be read as a plain file.` });
+  const loaded = await loadPredictions(`/output/${output}`, { text }, formatFor(c, file), spec, undefined, { quote });
+  if (!loaded.ok)
+    return rejected({
+      code: 'invalid-predictions',
+      message: `the ${who}'s predictions are not valid: ${loaded.problems.length} problem(s).`,
+      problems: loaded.problems,
+    });
+  // Per item: per query for retrieval, where a row is one document of a ranked list.
+  return { ok: true, predictions: loaded.predictions, file: `/output/${output}`, text, items: itemsOf(loaded.predictions) };
 }
 
 /** What a GPU measurement adds to a record: only what was read. */

@@ -3,17 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
-import type { ContainerEngine, RunSpec } from './engine.js';
+import type { ContainerEngine, Mount, RunSpec } from './engine.js';
 import { PODIUM_LABEL } from './evaluate-container.js';
+import { buildProgramImage } from './program-image.js';
+import { copyPlainFiles } from '../../files/tree.js';
 import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
 
 /**
- * An organiser's scoring program, run the way CodaLab and Codabench organisers know: the truth
- * at /input/ref, the participant's predictions at /input/res, scores written to
- * /output/scores.json (or scores.txt as "key: value" lines), and optionally
- * /output/detailed_results.html. It sees the truth, so it runs in the same sandbox as
- * submissions: no network, read-only inputs, no runner environment. Its logs stay with the
- * organisers.
+ * An organiser's scoring program, run the way CodaLab and Codabench organisers know: the
+ * reference data at /app/input/ref, the participant's predictions at /app/input/res, scores
+ * written to /app/output/scores.json (or scores.txt as "key: value" lines), and optionally
+ * /app/output/detailed_results.html. The same folders are at /input and /output too, as Podium's
+ * own programs read them. It sees the truth, so it runs in the same sandbox as submissions: no
+ * network, read-only inputs, no runner environment. Its logs stay with the organisers.
  *
  * It runs once per input: once in all, or, with a sealed private part, once on the public rows
  * and once on the private rows, each run seeing that part's truth and predictions only.
@@ -21,15 +23,34 @@ import { harvest, outputRoot, readHarvested, removeOutput } from './harvest.js';
 export type ProgramOutcome = { ok: true; runs: ProgramRun[]; logs: string } | { ok: false; error: ErrorInfo; logs: string };
 
 export interface ProgramRun {
+  /** By metric name. */
   scores: Record<string, number>;
   detailed?: string;
 }
 
-/** One run's files: the truth (a file of the hidden folder, or a part of it) and the predictions. */
+/**
+ * One run's files. The truth: a file of the hidden folder, a part of it, or a folder of the
+ * hidden folder (Codabench's reference data, mounted read-only as it is). The predictions: a
+ * file's text, or a folder whose plain files are handed over (a submission folder but its
+ * submission.yml, or what an ingestion program wrote), or nothing, where an ingestion program
+ * running beside the scoring program hands its predictions over in /app/shared.
+ */
 export interface ProgramInput {
-  truth: { file: string } | { name: string; text: string };
-  predictions: { name: string; text: string };
+  truth: { file: string } | { name: string; text: string } | { dir: string };
+  predictions: { name: string; text: string } | { file: string } | { dir: string; leave?: readonly string[] } | { nothing: true };
 }
+
+/** A score the program must write: the metric's name, and the key it is written under. */
+export interface WantedScore {
+  name: string;
+  key: string;
+}
+
+/**
+ * Something that runs beside the scoring program, sharing /app/shared with it (Codabench's
+ * ingestion during scoring): given the shared folder, it resolves when its own run ends.
+ */
+export type Beside<T> = (shared: string) => Promise<T>;
 
 const DETAILED_LIMIT = 256 * 1024;
 
@@ -58,14 +79,15 @@ export function parseScores(json: string | undefined, txt: string | undefined): 
   return 'it wrote neither /output/scores.json nor /output/scores.txt';
 }
 
-export async function runScoringProgram(
+export async function runScoringProgram<T = never>(
   c: Competition,
   engine: ContainerEngine,
   inputs: readonly ProgramInput[],
-  wanted: readonly string[],
+  wanted: readonly WantedScore[],
   step: (s: string) => void,
   signal?: AbortSignal,
-): Promise<ProgramOutcome> {
+  beside?: Beside<T>,
+): Promise<ProgramOutcome & { beside?: T }> {
   const program = c.config.scoring!.program!;
   const failed = (message: string, logs = '', platform = true): ProgramOutcome => ({
     ok: false,
@@ -74,12 +96,9 @@ export async function runScoringProgram(
   });
   if (!(await engine.ping())) return failed('the runner has no container engine for the scoring program; tell the organisers.');
   step('building the scoring program');
-  let image: string;
-  try {
-    image = (await engine.build(path.join(c.dir, program.build), `podium-scoring/${c.config.slug}:latest`, { [PODIUM_LABEL]: 'build' })).id;
-  } catch (e: unknown) {
-    return failed(`the scoring program did not build (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); tell the organisers.`);
-  }
+  const built = await buildProgramImage(c, engine, program.build, `podium-scoring/${c.config.slug}:latest`, signal);
+  if (!built.ok) return failed(`the scoring program did not build (${built.why}); tell the organisers.`);
+  const image = built.id;
   const spec = {
     image,
     limits: {
@@ -97,41 +116,68 @@ export async function runScoringProgram(
   };
   const runs: ProgramRun[] = [];
   let logs = '';
+  if (beside && inputs.length !== 1) throw new Error('a program beside the scoring program runs with one input');
   for (const [i, input] of inputs.entries()) {
     step(inputs.length > 1 ? `running the scoring program (${i + 1} of ${inputs.length})` : 'running the scoring program');
-    const one = await runOnce(engine, spec, input, wanted);
+    const one = await runOnce(engine, spec, input, wanted, beside);
     logs += one.logs;
-    if (!one.ok) return failed(one.message, logs, one.platform);
+    const with_ = one.beside !== undefined ? { beside: one.beside } : {};
+    if (!one.ok) return { ...failed(one.message, logs, one.platform), ...with_ };
     runs.push(one.run);
+    if (beside) return { ok: true, runs, logs, ...with_ };
   }
   return { ok: true, runs, logs };
 }
 
-type Once = { ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string };
+type Once<T> = ({ ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string }) & {
+  beside?: T;
+};
 
 /** One run of the built program on one input; `spec` is the run less its folders. */
-async function runOnce(
+async function runOnce<T>(
   engine: ContainerEngine,
   spec: Omit<RunSpec, 'inputDir' | 'outputDir'>,
   { truth, predictions }: ProgramInput,
-  wanted: readonly string[],
-): Promise<Once> {
+  wanted: readonly WantedScore[],
+  beside: Beside<T> | undefined,
+): Promise<Once<T>> {
   const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
   const output = await mkdtemp(path.join(outputRoot(), 'podium-scoring-out-'));
+  const shared = beside ? await mkdtemp(path.join(outputRoot(), 'podium-shared-')) : undefined;
   try {
     await mkdir(path.join(input, 'ref'));
     await mkdir(path.join(input, 'res'));
-    if ('file' in truth) await copyFile(truth.file, path.join(input, 'ref', path.basename(truth.file)));
+    const mounts: Mount[] = [];
+    if ('dir' in truth) {
+      // Reference data of any size is not copied: the folder itself, read-only, where ref is.
+      for (const at of ['/input/ref', '/app/input/ref']) mounts.push({ source: truth.dir, target: at, readOnly: true });
+    } else if ('file' in truth) await copyFile(truth.file, path.join(input, 'ref', path.basename(truth.file)));
     else await writeFile(path.join(input, 'ref', path.basename(truth.name)), truth.text);
-    await writeFile(path.join(input, 'res', path.basename(predictions.name)), predictions.text);
+    if ('dir' in predictions) await copyPlainFiles(predictions.dir, path.join(input, 'res'), predictions.leave ?? []);
+    else if ('file' in predictions) {
+      await copyFile(predictions.file, path.join(input, 'res', path.basename(predictions.file)));
+      await chmod(path.join(input, 'res', path.basename(predictions.file)), 0o644);
+    } else if ('name' in predictions) await writeFile(path.join(input, 'res', path.basename(predictions.name)), predictions.text);
     // The program runs as nobody: it may read the inputs and write the output, nothing else.
     for (const d of [input, path.join(input, 'ref'), path.join(input, 'res')]) await chmod(d, 0o755);
     await chmod(output, 0o777);
-    const run = await engine.run({ ...spec, inputDir: input, outputDir: output });
+    if (shared) {
+      await chmod(shared, 0o777);
+      mounts.push({ source: shared, target: '/app/shared', readOnly: false });
+    }
+    const programRun = engine.run({
+      ...spec,
+      inputDir: input,
+      outputDir: output,
+      alsoAt: { input: '/app/input', output: '/app/output' },
+      mounts,
+    });
+    const [run, besideResult] = await Promise.all([programRun, shared && beside ? beside(shared) : Promise.resolve(undefined)]);
     const logs = run.logs;
     const v = run.verdict;
+    const withBeside = besideResult !== undefined ? { beside: besideResult } : {};
     if (v.kind === 'cancelled')
-      return { ok: false, message: 'the evaluation was cancelled while the scoring program ran.', platform: true, logs };
+      return { ok: false, message: 'the evaluation was cancelled while the scoring program ran.', platform: true, logs, ...withBeside };
     if (v.kind !== 'exited' || v.exitCode !== 0) {
       const why =
         v.kind === 'exited'
@@ -142,35 +188,50 @@ async function runOnce(
               ? 'ran out of memory'
               : `wrote ${v.what}`;
       // Most often the predictions are not what the program expects; the organisers have its logs.
-      return { ok: false, message: `the scoring program ${why} on these predictions.`, platform: false, logs };
+      return { ok: false, message: `the scoring program ${why} on these predictions.`, platform: false, logs, ...withBeside };
     }
     // The program sees the truth: what it leaves is read as a submission's output is, following
     // nothing (a link to /proc/self/environ is a link, not the runner's environment).
     const limits = spec.limits;
     const tree = await harvest(output, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
     if (tree.exceeded)
-      return { ok: false, message: `the scoring program wrote ${tree.exceeded}; tell the organisers.`, platform: true, logs };
+      return {
+        ok: false,
+        message: `the scoring program wrote ${tree.exceeded}; tell the organisers.`,
+        platform: true,
+        logs,
+        ...withBeside,
+      };
     const plain = new Set(tree.files.map((f) => f.rel));
     const read = async (name: string, max = 16 * 1024 * 1024) => (plain.has(name) ? readHarvested(output, name, max) : undefined);
     const parsed = parseScores(await read('scores.json'), await read('scores.txt'));
     if (typeof parsed === 'string')
-      return { ok: false, message: `the scoring program's output cannot be read: ${parsed}; tell the organisers.`, platform: true, logs };
-    const missing = wanted.filter((k) => parsed[k] === undefined);
+      return {
+        ok: false,
+        message: `the scoring program's output cannot be read: ${parsed}; tell the organisers.`,
+        platform: true,
+        logs,
+        ...withBeside,
+      };
+    const missing = wanted.filter((w) => parsed[w.key] === undefined).map((w) => w.key);
     if (missing.length > 0)
       return {
         ok: false,
         message: `the scoring program wrote no score for ${missing.join(', ')} (it wrote ${Object.keys(parsed).join(', ') || 'none'}); tell the organisers.`,
         platform: true,
         logs,
+        ...withBeside,
       };
     const detailed = await read('detailed_results.html', DETAILED_LIMIT);
     return {
       ok: true,
-      run: { scores: Object.fromEntries(wanted.map((k) => [k, parsed[k]!])), ...(detailed !== undefined ? { detailed } : {}) },
+      run: { scores: Object.fromEntries(wanted.map((w) => [w.name, parsed[w.key]!])), ...(detailed !== undefined ? { detailed } : {}) },
       logs,
+      ...withBeside,
     };
   } finally {
     await removeOutput(input);
     await removeOutput(output);
+    if (shared) await removeOutput(shared);
   }
 }

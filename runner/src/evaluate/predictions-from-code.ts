@@ -1,0 +1,182 @@
+import { chmod, lstat, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { builtIn, formatFor } from '../competition/load.js';
+import { copyPlainFiles } from '../files/tree.js';
+import type { ScoringSpec } from '../scoring/spec.js';
+import { SUBMISSION_FILE } from '../submission/validate.js';
+import type { ErrorInfo } from '../results/schema.js';
+import type { RunSpec } from '../sandbox/container/engine.js';
+import { readOutputPredictions, runMeasured, type MeasuredRun } from '../sandbox/container/evaluate-container.js';
+import { outputRoot, removeOutput } from '../sandbox/container/harvest.js';
+import { buildProgramImage } from '../sandbox/container/program-image.js';
+import { round, type Ran, type RecordContext } from './record-context.js';
+import { engineOf, type EvaluateOptions } from './options.js';
+import type { Shard } from './shard.js';
+
+/**
+ * A code submission's predictions (kind: code), the way Codabench runs code: the organiser's
+ * ingestion program (competition.yml `ingestion`) runs with the participant's folder at
+ * /app/ingested_program, the phase's hidden inputs at /app/input_data, and writes to
+ * /app/output. It runs in the sandbox of container submissions, under the same limits, measured
+ * the same way (time, CPU, memory, GPU energy, probes): the participant's code runs inside it.
+ *
+ * What it writes is then scored: the predictions file (runtime.output) where Podium's metrics
+ * read one, else the whole folder, handed to the scoring program as /app/input/res. With
+ * `during_scoring` nothing runs here: the ingestion program runs later, beside the scoring
+ * program, the two sharing /app/shared.
+ */
+export async function fromCode(
+  opts: EvaluateOptions,
+  ctx: RecordContext,
+  spec: ScoringSpec,
+  step: (s: string) => void,
+  shard?: Shard,
+): Promise<Ran> {
+  const { competition: c } = opts;
+  const failed = (error: ErrorInfo, extra: object = {}): Ran => ({ ok: false, record: ctx.fail(error, extra) });
+  if (shard)
+    return {
+      ok: false,
+      record: ctx.reject({
+        code: 'shard-not-supported',
+        message: 'a code submission runs in the ingestion program on all the inputs at once; evaluate it without --shard.',
+      }),
+    };
+  const ingestion = c.config.ingestion;
+  if (!ingestion)
+    return failed({
+      code: 'no-ingestion-program',
+      message: 'competition.yml has no ingestion program to run code submissions; tell the organisers.',
+      platform_fault: true,
+    });
+  const engine = await engineOf(opts);
+  if (!(await engine.ping()))
+    return failed({ code: 'no-engine', message: 'the runner has no container engine running; tell the organisers.', platform_fault: true });
+
+  // The phase's inputs, if the competition has any: an ingestion program may need none.
+  const inputs = c.config.phases.find((p) => p.id === ctx.phaseId)?.inputs ?? c.config.data.inputs;
+  const temps: string[] = [];
+  const temp = async (root: string, prefix: string) => {
+    const d = await mkdtemp(path.join(root, prefix));
+    temps.push(d);
+    return d;
+  };
+  const removeTemps = async () => {
+    for (const d of temps.splice(0)) await removeOutput(d);
+  };
+  try {
+    let inputDir: string;
+    if (inputs !== undefined) {
+      inputDir = path.join(opts.hiddenDir, inputs);
+      if (!(await lstat(inputDir).catch(() => undefined))?.isDirectory())
+        return failed({
+          code: 'inputs-unavailable',
+          message: `the runner has no test inputs folder ${inputs}; tell the organisers.`,
+          platform_fault: true,
+        });
+    } else {
+      inputDir = await temp(os.tmpdir(), 'podium-no-inputs-');
+      await chmod(inputDir, 0o755);
+    }
+    // A copy of the participant's files, readable by the sandbox's user, links left behind.
+    const code = await temp(os.tmpdir(), 'podium-code-');
+    await copyPlainFiles(opts.submissionDir, code, [SUBMISSION_FILE]);
+
+    step('building the ingestion program');
+    const built = await buildProgramImage(c, engine, ingestion.build, `podium-ingestion/${c.config.slug}:latest`, opts.signal);
+    if (!built.ok)
+      return failed({
+        code: 'ingestion-build-failed',
+        message: `the ingestion program did not build (${built.why}); tell the organisers.`,
+        platform_fault: true,
+      });
+    const provenance = { image_digest: built.id, engine: await engine.describe() };
+    const run = (outputDir: string, shared?: string): Promise<MeasuredRun> => {
+      const spec: Pick<RunSpec, 'image' | 'inputDir' | 'outputDir' | 'alsoAt' | 'mounts'> = {
+        image: built.id,
+        inputDir,
+        outputDir,
+        alsoAt: { input: '/app/input_data', output: '/app/output' },
+        mounts: [
+          { source: code, target: '/app/ingested_program', readOnly: true },
+          ...(shared ? [{ source: shared, target: '/app/shared', readOnly: false }] : []),
+        ],
+      };
+      return runMeasured(c, engine, spec, provenance.engine, {
+        ...(opts.smi ? { smi: opts.smi } : {}),
+        ...(opts.toolkit ? { toolkit: opts.toolkit } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    };
+    const withLogs = (error: ErrorInfo, logs: string): ErrorInfo =>
+      // Logs of runs on hidden data stay with the organiser unless competition.yml says otherwise.
+      c.config.runtime?.show_logs && logs ? { ...error, message: `${error.message}\n--- logs ---\n${logs.slice(-4000)}` } : error;
+
+    if (ingestion.during_scoring) {
+      const kept = [...temps.splice(0)];
+      return {
+        ok: true,
+        ctx,
+        file: '/app/output',
+        items: 0,
+        resources: {},
+        containerProvenance: provenance,
+        beside: async (shared) => {
+          const out = await mkdtemp(path.join(outputRoot(), 'podium-ingestion-out-'));
+          try {
+            await chmod(out, 0o777);
+            step('running the ingestion program beside the scoring program');
+            const m = await run(out, shared);
+            opts.onLogs?.(m.logs);
+            return m.ok ? m : { ...m, error: withLogs(m.error, m.logs) };
+          } finally {
+            await removeOutput(out);
+          }
+        },
+        cleanup: async () => {
+          for (const d of kept) await removeOutput(d);
+        },
+      };
+    }
+
+    const outputDir = await temp(outputRoot(), 'podium-ingestion-out-');
+    await chmod(outputDir, 0o777);
+    step('running the ingestion program on the test inputs');
+    const m = await run(outputDir);
+    opts.onLogs?.(m.logs);
+    if (!m.ok) return failed(withLogs(m.error, m.logs), { resources: m.resources });
+    const resources = { ...m.resources };
+    if (builtIn(c.metrics).length > 0) {
+      // Podium's metrics read the predictions file it wrote, as a container's.
+      const read = await readOutputPredictions(c, outputDir, spec, 'ingestion program', false);
+      if (!read.ok) return { ok: false, record: ctx.reject(read.error) };
+      if (read.items > 0) resources.per_sample_ms = round((m.wallSeconds * 1000) / read.items);
+      return {
+        ok: true,
+        ctx,
+        predictions: read.predictions,
+        file: read.file,
+        text: { text: read.text, format: formatFor(c, read.file) },
+        items: read.items,
+        resources,
+        containerProvenance: provenance,
+      };
+    }
+    const kept = [...temps.splice(0)];
+    return {
+      ok: true,
+      ctx,
+      file: '/app/output',
+      handOver: { dir: outputDir },
+      items: 0,
+      resources,
+      containerProvenance: provenance,
+      cleanup: async () => {
+        for (const d of kept) await removeOutput(d);
+      },
+    };
+  } finally {
+    await removeTemps();
+  }
+}
