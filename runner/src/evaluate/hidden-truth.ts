@@ -25,6 +25,15 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
   const truthName = phase?.truth ?? c.config.data.truth;
   const file = path.join(opts.hiddenDir, truthName);
   try {
+    if ((await stat(file).catch(() => undefined))?.isDirectory())
+      return {
+        ok: false,
+        record: ctx.fail({
+          code: 'truth-invalid',
+          message: `the truth ${truthName} is a folder, but Podium's own metrics read a truth file; tell the organisers.`,
+          platform_fault: true,
+        }),
+      };
     const dataHash = await hashFile(file);
     const split = c.config.private?.split_column;
     const truth = await loadTruth({ path: file }, formatFor(c, file), spec, [...(c.config.data.slices ?? []), ...(split ? [split] : [])]);
@@ -76,7 +85,8 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     const truthName = phase.truth ?? d.truth;
     const inputs = phase.inputs ?? d.inputs;
     // The inputs are what container submissions read; a phase that takes none does not need them.
-    if (inputs !== undefined && (phase.kinds ?? c.config.submissions.kinds).includes('container') && !checked.has(`inputs:${inputs}`)) {
+    const kinds = phase.kinds ?? c.config.submissions.kinds;
+    if (inputs !== undefined && (kinds.includes('container') || kinds.includes('code')) && !checked.has(`inputs:${inputs}`)) {
       checked.add(`inputs:${inputs}`);
       const s = await stat(path.join(hiddenDir, inputs)).catch(() => undefined);
       if (!s?.isDirectory())
@@ -89,6 +99,20 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     checked.add(`truth:${truthName}`);
     const file = path.join(hiddenDir, truthName);
     const s = await stat(file).catch(() => undefined);
+    // Reference data for the scoring program alone may be a folder, read by nothing but the program.
+    const programOnly = builtIn(c.metrics).length === 0;
+    if (programOnly && (s?.isFile() || s?.isDirectory())) continue;
+    if (s?.isDirectory()) {
+      faults.push({
+        setting: truthSetting,
+        message: `"${truthName}" in the hidden data folder ${hiddenDir} is a folder (phase ${phase.id}), but Podium's own metrics (${builtIn(
+          c.metrics,
+        )
+          .map((m) => m.name)
+          .join(', ')}) read a truth file; name the file, or leave the scoring to the scoring program.`,
+      });
+      continue;
+    }
     if (!s?.isFile()) {
       faults.push({
         setting: truthSetting,

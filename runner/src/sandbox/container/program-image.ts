@@ -28,6 +28,20 @@ export async function buildProgramImage(
   }
   const checked = checkBuild(text, 'any', c.config.runtime?.images);
   if (!checked.ok) return { ok: false, why: `${folder}/Dockerfile line ${checked.line}: ${checked.why}` };
+  // A base image the runner lacks is pulled before the build; one that cannot be pulled is
+  // named, with the two ways round it.
+  for (const base of checked.plan.baseImages) {
+    if (await engine.image(base)) continue;
+    try {
+      await engine.pull(base);
+    } catch (e: unknown) {
+      const mapped = Object.entries(c.config.runtime?.images ?? {}).find(([, to]) => to === base)?.[0];
+      return {
+        ok: false,
+        why: `the runner has no image ${base}${mapped ? ` (runtime.images maps ${mapped} to it)` : ''} and cannot pull it (${firstLine(e)}): load it on the runner, or map ${mapped ?? base} to an image the runner has in competition.yml runtime.images`,
+      };
+    }
+  }
   try {
     const built = await engine.build(
       context,
@@ -37,15 +51,10 @@ export async function buildProgramImage(
     );
     return { ok: true, id: built.id };
   } catch (e: unknown) {
-    const first = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    const missing = /pull access denied|not found|no such image|repository does not exist/i.test(first);
-    const from = checked.plan.baseImages.join(', ');
-    return {
-      ok: false,
-      why:
-        e instanceof BuildError && missing
-          ? `${first} — the runner has no image ${from}: load it on the runner, or map the name to an image it has in runtime.images`
-          : first,
-    };
+    return { ok: false, why: e instanceof BuildError && e.reason !== 'failed' ? `${firstLine(e)} (${e.reason})` : firstLine(e) };
   }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }

@@ -1,0 +1,331 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkCompetition, loadCompetition } from '../../runner/src/competition/load.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { validateSubmission } from '../../runner/src/submission/validate.js';
+import { dockerEngine, mountsOf } from '../../runner/src/sandbox/container/docker.js';
+import type { ContainerEngine, RunSpec } from '../../runner/src/sandbox/container/engine.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
+
+/**
+ * Competitions shaped as Codabench's are: reference data that is a folder of headerless files,
+ * predictions one label per line with no header and no ids, a scoring program that reads
+ * /app/input/ref and /app/input/res from its working folder /app/program, and code submissions
+ * run by the organiser's ingestion program. The programs are shell and awk on busybox: the
+ * contract is the folders, whatever the language.
+ */
+const temp = useTempDirs();
+
+/** Test inputs 1..N; the label of x is x mod 3. */
+const N = 30;
+const INPUTS = Array.from({ length: N }, (_, i) => i + 1);
+const TRUTH = INPUTS.map((x) => x % 3);
+/** The participant's model: right but for multiples of 5, where it says 0. */
+const MODEL = 'while read x; do if [ $((x % 5)) -eq 0 ]; then echo 0; else echo $((x % 3)); fi; done\n';
+const MODEL_ANSWERS = INPUTS.map((x) => (x % 5 === 0 ? 0 : x % 3));
+const ACCURACY = MODEL_ANSWERS.filter((a, i) => a === TRUTH[i]).length / N;
+
+/** Accuracy line by line, as the canonical Codabench example computes it, and what res held. */
+const SCORE_SH = [
+  'ref=/app/input/ref/testing_label; res=/app/input/res/prediction',
+  'test "$(pwd)" = /app/program || { echo "not run from /app/program"; exit 3; }',
+  `acc=$(awk 'NR==FNR{t[FNR]=$1; n++; next} t[FNR]==$1{ok++} END{printf "%.12f", ok/n}' "$ref" "$res")`,
+  'files=$(ls -A /app/input/res | wc -l)',
+  'leak=0; [ -f /app/input/res/leak ] && leak=1',
+  'wrote=0; [ -f /app/input/res/wrote_code ] && wrote=1',
+  'printf \'{"accuracy": %s, "res_files": %s, "leak": %s, "wrote_code": %s}\' "$acc" "$files" "$leak" "$wrote" > /app/output/scores.json',
+  '',
+].join('\n');
+
+/** The ingestion program: runs the participant's model.sh on the inputs. */
+const INGEST_SH = 'sh /app/ingested_program/model.sh < /app/input_data/testing_data > /app/output/prediction\n';
+
+/** Beside the scoring program: waits for the data the scoring program shares, answers through /app/shared. */
+const INGEST_DURING_SH = [
+  'i=0; while [ ! -f /app/shared/testing_data ]; do sleep 0.1; i=$((i+1)); [ $i -gt 200 ] && exit 4; done',
+  'sh /app/ingested_program/model.sh < /app/shared/testing_data > /app/shared/prediction.part || { touch /app/shared/abort; exit 7; }',
+  'mv /app/shared/prediction.part /app/shared/prediction',
+  '',
+].join('\n');
+const SCORE_DURING_SH = [
+  'cp /app/input/ref/testing_data /app/shared/testing_data.part && mv /app/shared/testing_data.part /app/shared/testing_data',
+  'i=0; while [ ! -f /app/shared/prediction ]; do [ -f /app/shared/abort ] && exit 6; sleep 0.1; i=$((i+1)); [ $i -gt 200 ] && exit 5; done',
+  `acc=$(awk 'NR==FNR{t[FNR]=$1; n++; next} t[FNR]==$1{ok++} END{printf "%.12f", ok/n}' /app/input/ref/testing_label /app/shared/prediction)`,
+  'printf \'{"accuracy": %s}\' "$acc" > /app/output/scores.json',
+  '',
+].join('\n');
+
+const dockerfile = (from: string, script: string) =>
+  `FROM ${from}\nCOPY . /app/program\nWORKDIR /app/program\nCMD ["/bin/sh", "${script}"]\n`;
+
+interface Made {
+  dir: string;
+  hidden: string;
+  submit(name: string, kind: 'predictions' | 'code', files: Record<string, string>, extra?: string): Promise<string>;
+}
+
+/** A Codabench-shaped competition: program metrics only, a reference folder, optionally an ingestion program. */
+async function codabenchCompetition(opts: {
+  kinds: string;
+  ingestion?: { from?: string; during?: boolean };
+  scoreSh?: string;
+  images?: Record<string, string>;
+  metrics?: string;
+}): Promise<Made> {
+  const root = await temp();
+  const dir = path.join(root, 'competition');
+  const hidden = path.join(root, 'hidden');
+  await mkdir(path.join(dir, 'data', 'public'), { recursive: true });
+  await mkdir(path.join(dir, 'scoring_program'), { recursive: true });
+  await writeFile(path.join(dir, 'scoring_program', 'score.sh'), opts.scoreSh ?? SCORE_SH);
+  await writeFile(path.join(dir, 'scoring_program', 'Dockerfile'), dockerfile(BASE_IMAGE, 'score.sh'));
+  if (opts.ingestion) {
+    await mkdir(path.join(dir, 'ingestion_program'), { recursive: true });
+    await writeFile(path.join(dir, 'ingestion_program', 'ingest.sh'), opts.ingestion.during ? INGEST_DURING_SH : INGEST_SH);
+    await writeFile(path.join(dir, 'ingestion_program', 'Dockerfile'), dockerfile(opts.ingestion.from ?? BASE_IMAGE, 'ingest.sh'));
+  }
+  // Codabench's reference data: a folder of files with no header and no ids.
+  await mkdir(path.join(hidden, 'reference'), { recursive: true });
+  await writeFile(path.join(hidden, 'reference', 'testing_label'), `${TRUTH.join('\n')}\n`);
+  await mkdir(path.join(hidden, 'inputs'), { recursive: true });
+  await writeFile(path.join(hidden, 'inputs', 'testing_data'), `${INPUTS.join('\n')}\n`);
+  if (opts.ingestion?.during) await writeFile(path.join(hidden, 'reference', 'testing_data'), `${INPUTS.join('\n')}\n`);
+  const images = Object.entries(opts.images ?? {});
+  await writeFile(
+    path.join(dir, 'competition.yml'),
+    [
+      'version: 1',
+      'title: Seeds',
+      'slug: seeds',
+      'data:',
+      '  public: data/public',
+      '  hidden:',
+      '    env: PODIUM_HIDDEN_DIR',
+      '  truth: reference',
+      ...(opts.ingestion && !opts.ingestion.during ? ['  inputs: inputs'] : []),
+      'metrics:',
+      opts.metrics ??
+        [
+          '  - name: accuracy',
+          '    from: program',
+          '    direction: maximize',
+          '    primary: true',
+          '  - name: res_files',
+          '    from: program',
+          '    direction: minimize',
+          '  - name: leak',
+          '    from: program',
+          '    direction: minimize',
+          '  - name: wrote_code',
+          '    from: program',
+          '    direction: minimize',
+        ].join('\n'),
+      'phases:',
+      '  - id: dev',
+      '    name: Development',
+      '    start: 2026-01-01T00:00:00Z',
+      '    end: 2030-01-01T00:00:00Z',
+      'submissions:',
+      `  kinds: [${opts.kinds}]`,
+      'scoring:',
+      '  program:',
+      '    build: scoring_program',
+      '    timeout_seconds: 60',
+      ...(opts.ingestion ? ['ingestion:', '  build: ingestion_program', ...(opts.ingestion.during ? ['  during_scoring: true'] : [])] : []),
+      'runtime:',
+      '  timeout_seconds: 60',
+      '  memory_mb: 128',
+      ...(images.length ? ['  images:', ...images.map(([k, v]) => `    ${k}: ${v}`)] : []),
+      '',
+    ].join('\n'),
+  );
+  return {
+    dir,
+    hidden,
+    async submit(name, kind, files, extra = '') {
+      const sub = path.join(dir, 'submissions', 'team-a', name);
+      await mkdir(sub, { recursive: true });
+      await writeFile(path.join(sub, 'submission.yml'), `team: team-a\nname: ${name}\nkind: ${kind}\n${extra}`);
+      for (const [f, text] of Object.entries(files)) await writeFile(path.join(sub, f), text);
+      return sub;
+    },
+  };
+}
+
+async function evaluate(made: Made, submissionDir: string, engine?: ContainerEngine, onLogs?: (l: string) => void): Promise<ResultRecord> {
+  const competition = await loadCompetition(made.dir);
+  const record = await evaluateSubmission({
+    competition,
+    hiddenDir: made.hidden,
+    submissionDir,
+    now: new Date('2026-06-01T00:00:00Z'),
+    ...(engine ? { engine } : {}),
+    ...(onLogs ? { onLogs } : {}),
+  });
+  expect(checkRecord(record).ok).toBe(true);
+  return record;
+}
+
+const scored = (r: ResultRecord) => {
+  if (r.status !== 'scored') throw new Error(`${r.status}: ${r.error.message}`);
+  return r.scores.public;
+};
+
+describe('mounts of a run', () => {
+  const spec = (target: string): RunSpec =>
+    ({ image: 'x', inputDir: '/in', outputDir: '/out', mounts: [{ source: '/s', target, readOnly: false }] }) as unknown as RunSpec;
+  it('go under /app or /input only: /etc, /proc and a climb out are refused (control: /app/shared is mounted)', () => {
+    expect(mountsOf(spec('/app/shared')).map((m) => m.Target)).toEqual(['/input', '/output', '/app/shared']);
+    for (const bad of ['/etc', '/proc/self', '/app/../etc', '/', '/app'])
+      expect(() => mountsOf(spec(bad)), bad).toThrow(/under \/app or \/input/);
+  });
+});
+
+describe('what validation takes from a Codabench participant', () => {
+  it('a predictions folder sent whole where the program alone scores; a folder with nothing but submission.yml is refused', async () => {
+    const made = await codabenchCompetition({ kinds: 'predictions' });
+    const competition = await loadCompetition(made.dir);
+    const ok = await validateSubmission(competition, await made.submit('whole', 'predictions', { prediction: '1\n2\n' }));
+    expect(ok.problems).toEqual([]);
+    const empty = await validateSubmission(competition, await made.submit('empty', 'predictions', {}));
+    expect(empty.problems.map((p) => p.message)).toEqual(['holds no file but submission.yml; put the predictions files beside it.']);
+  });
+
+  it('code submissions need the ingestion program that runs them, and it needs them', async () => {
+    const base = (extra: string, kinds: string) =>
+      `version: 1\ntitle: T\nslug: t\ndata: {public: p, hidden: {env: H}, truth: reference}\nmetrics: [{name: accuracy, from: program, direction: maximize}]\nphases: [{id: a, name: A, start: 2026-01-01T00:00:00Z, end: 2027-01-01T00:00:00Z}]\nsubmissions: {kinds: [${kinds}]}\nscoring: {program: {build: s}}\n${extra}`;
+    const noIngestion = await checkCompetition(base('', 'code'));
+    expect(noIngestion.ok ? [] : noIngestion.problems.map((p) => p.message)).toEqual([
+      'code submissions are run by the organisers\' ingestion program: add "ingestion: { build: FOLDER }", the folder with its Dockerfile.',
+    ]);
+    const noCode = await checkCompetition(base('ingestion: {build: i}\n', 'predictions'));
+    expect(noCode.ok ? [] : noCode.problems.map((p) => p.message)).toEqual([
+      'the ingestion program runs code submissions: add "code" to submissions.kinds, or remove "ingestion".',
+    ]);
+    // Control: both together are a valid competition.
+    expect((await checkCompetition(base('ingestion: {build: i}\n', 'code'))).ok).toBe(true);
+  });
+});
+
+const engineHere = requireTool('a Docker engine', await engineAvailable());
+describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => {
+  beforeAll(async () => {
+    await ensureBaseImage();
+  }, 120_000);
+
+  it('scores a result submission as Codabench does: the reference folder and the files as sent, submission.yml left out', async () => {
+    const made = await codabenchCompetition({ kinds: 'predictions' });
+    const sub = await made.submit('result', 'predictions', { prediction: `${MODEL_ANSWERS.join('\n')}\n` });
+    const record = await evaluate(made, sub);
+    const scores = scored(record);
+    expect(scores.accuracy!.value).toBeCloseTo(ACCURACY, 12);
+    expect(scores.accuracy!.ci).toBeUndefined();
+    // Only the prediction file reached the program: not submission.yml.
+    expect(scores.res_files!.value).toBe(1);
+    expect(record.provenance.data_hash).toMatch(/^sha256:/);
+    // "predictions: prediction" names the one file instead: the same score.
+    const named = await made.submit('named', 'predictions', { prediction: `${MODEL_ANSWERS.join('\n')}\n` }, 'predictions: prediction\n');
+    expect(scored(await evaluate(made, named)).accuracy!.value).toBeCloseTo(ACCURACY, 12);
+  });
+
+  it('runs a code submission inside the ingestion program, measured, and scores what it wrote', async () => {
+    const made = await codabenchCompetition({ kinds: 'code', ingestion: {} });
+    const sub = await made.submit('model', 'code', { 'model.sh': MODEL });
+    const record = await evaluate(made, sub);
+    expect(scored(record).accuracy!.value).toBeCloseTo(ACCURACY, 12);
+    expect(record.submission.kind).toBe('code');
+    // Measured by the platform, as a container submission is.
+    expect(record.resources?.wall_time_s).toBeGreaterThan(0);
+    expect(record.resources?.startup_s).toBeGreaterThanOrEqual(0);
+    expect(record.provenance.image_digest).toMatch(/^sha256:/);
+  });
+
+  it("keeps the reference data from the participant's code and the code folder read-only (control: the same probe finds both when they are open)", async () => {
+    const made = await codabenchCompetition({ kinds: 'code', ingestion: {} });
+    // The probe cheats if it can: copies the labels as its answers, and marks what it reached.
+    const probe = [
+      'for f in /app/input/ref/testing_label /input/ref/testing_label; do',
+      '  if [ -r "$f" ]; then cat "$f"; touch /app/output/leak; exit 0; fi',
+      'done',
+      'touch /app/ingested_program/x 2>/dev/null && touch /app/output/wrote_code',
+      MODEL,
+    ].join('\n');
+    const sub = await made.submit('probe', 'code', { 'model.sh': probe });
+    const closed = scored(await evaluate(made, sub));
+    expect(closed.leak!.value).toBe(0);
+    expect(closed.wrote_code!.value).toBe(0);
+    expect(closed.accuracy!.value).toBeCloseTo(ACCURACY, 12);
+
+    // Control: an engine that mounts the reference into the ingestion run, and the code folder
+    // read-write and open to all (it is a copy owned by the runner: the mount and the owner both shut it).
+    const docker = dockerEngine();
+    const weakened: ContainerEngine = {
+      ...docker,
+      ping: () => docker.ping(),
+      describe: () => docker.describe(),
+      image: (r) => docker.image(r),
+      pull: (r) => docker.pull(r),
+      build: (...a) => docker.build(...a),
+      sweep: (...a) => docker.sweep(...a),
+      run: async (spec) => {
+        for (const m of spec.mounts ?? []) if (m.target === '/app/ingested_program') await chmod(m.source, 0o777);
+        return docker.run(
+          spec.alsoAt?.input === '/app/input_data'
+            ? {
+                ...spec,
+                mounts: [
+                  ...(spec.mounts ?? []).map((m) => ({ ...m, readOnly: false })),
+                  { source: path.join(made.hidden, 'reference'), target: '/app/input/ref', readOnly: true },
+                ],
+              }
+            : spec,
+        );
+      },
+    };
+    const open = scored(await evaluate(made, sub, weakened));
+    expect(open.leak!.value).toBe(1);
+    expect(open.accuracy!.value).toBe(1);
+    const writable = await made.submit('probe-write', 'code', { 'model.sh': probe.split('\n').slice(3).join('\n') });
+    expect(scored(await evaluate(made, writable, weakened)).wrote_code!.value).toBe(1);
+  });
+
+  it('runs the ingestion program beside the scoring program, the two sharing /app/shared (ingestion_only_during_scoring)', async () => {
+    const made = await codabenchCompetition({
+      kinds: 'code',
+      ingestion: { during: true },
+      scoreSh: SCORE_DURING_SH,
+      metrics: '  - name: accuracy\n    from: program\n    direction: maximize',
+    });
+    const sub = await made.submit('model', 'code', { 'model.sh': MODEL });
+    const record = await evaluate(made, sub);
+    expect(scored(record).accuracy!.value).toBeCloseTo(ACCURACY, 12);
+    // The resources are the ingestion run's: the participant's code ran there.
+    expect(record.resources?.startup_s).toBeGreaterThanOrEqual(0);
+    // A participant whose code fails: the record says the ingestion failed, not the scoring.
+    const broken = await made.submit('broken', 'code', { 'model.sh': 'exit 7\n' });
+    const failed = await evaluate(made, broken);
+    expect(failed.status).toBe('failed');
+    if (failed.status === 'failed') expect(failed.error.message).toBe('the container exited with code 7');
+  });
+
+  it("builds a bundle's image name through runtime.images (control: without the entry the record names the missing image and the way round it)", async () => {
+    const legacy = 'codalab/codalab-legacy:py312';
+    const mapped = await codabenchCompetition({ kinds: 'code', ingestion: { from: legacy }, images: { [legacy]: BASE_IMAGE } });
+    const sub = await mapped.submit('model', 'code', { 'model.sh': MODEL });
+    expect(scored(await evaluate(mapped, sub)).accuracy!.value).toBeCloseTo(ACCURACY, 12);
+
+    const unmapped = await codabenchCompetition({ kinds: 'code', ingestion: { from: legacy } });
+    const record = await evaluate(unmapped, await unmapped.submit('model', 'code', { 'model.sh': MODEL }));
+    expect(record.status).toBe('failed');
+    if (record.status === 'failed') {
+      expect(record.error.code).toBe('ingestion-build-failed');
+      expect(record.error.message).toContain(`the runner has no image ${legacy}`);
+      expect(record.error.message).toContain('runtime.images');
+    }
+  }, 120_000);
+});
