@@ -81,7 +81,7 @@ export type BundleRef = { kind: 'zip' | 'file'; file: string } | { kind: 'folder
 export function resolveRef(bundle: Bundle, ref: string): BundleRef | undefined {
   const clean = ref.replace(/^\.\//, '').replace(/\/+$/, '');
   if (bundle.files.has(clean)) return { kind: clean.toLowerCase().endsWith('.zip') ? 'zip' : 'file', file: clean };
-  const hasFolder = (f: string) => f === '' ? bundle.files.size > 0 : [...bundle.files].some((x) => x.startsWith(`${f}/`));
+  const hasFolder = (f: string) => (f === '' ? bundle.files.size > 0 : [...bundle.files].some((x) => x.startsWith(`${f}/`)));
   if (hasFolder(clean)) return { kind: 'folder', folder: clean };
   const bare = clean.replace(/\.zip$/i, '');
   if (bare !== clean && hasFolder(bare)) return { kind: 'folder', folder: bare };

@@ -87,8 +87,8 @@ const TOP: Reasons = {
   show_detailed_results_in_submission_panel: SHOWN,
   show_detailed_results_in_leaderboard: SHOWN,
   make_programs_available: 'the scoring and ingestion programs are in the repository, so they are public.',
-  make_input_data_available: "the input data is in the hidden folder; put what participants may see in data/public/.",
-  queue: 'Podium runs submissions on the repository\'s own runners (see runners: in competition.yml).',
+  make_input_data_available: 'the input data is in the hidden folder; put what participants may see in data/public/.',
+  queue: "Podium runs submissions on the repository's own runners (see runners: in competition.yml).",
   auto_run_submissions: 'every pull request is evaluated when its phase is open.',
   can_participants_make_submissions_public: 'submissions are pull requests, public on the repository.',
   forum_enabled: "use the repository's Discussions or issues.",
@@ -130,7 +130,14 @@ export const codabenchV2 = bundleFormat({
     for (const t of y.tasks ?? []) {
       if (t.index !== undefined) tasks.set(t.index, t);
       const name = text(t.name) ?? `task ${t.index ?? '?'}`;
-      left.push(...leftKeys(t, `Task "${name}": the setting `, Object.keys(Task.properties).filter((k) => k !== 'description'), TASK));
+      left.push(
+        ...leftKeys(
+          t,
+          `Task "${name}": the setting `,
+          Object.keys(Task.properties).filter((k) => k !== 'description'),
+          TASK,
+        ),
+      );
     }
     const taskOf = (ref: number | string) => tasks.get(Number(ref));
     const taskName = (ref: number | string) => text(taskOf(ref)?.name) ?? `task ${ref}`;
@@ -164,7 +171,11 @@ export const codabenchV2 = bundleFormat({
     const phaseTask = sorted.map(({ p }) => (p.tasks?.[0] !== undefined ? Number(p.tasks[0]) : undefined));
     const solutions = (y.solutions ?? []).flatMap((s, i) => {
       const name = text(s.name) ?? `solution-${s.index ?? i}`;
-      left.push(...leftKeys(s, `Solution "${name}": the setting `, Object.keys(Solution.properties), { description: 'see the README the import writes beside it.' }));
+      left.push(
+        ...leftKeys(s, `Solution "${name}": the setting `, Object.keys(Solution.properties), {
+          description: 'see the README the import writes beside it.',
+        }),
+      );
       const path = text(s.path);
       if (!path) return [];
       const own = new Set((s.tasks ?? []).map(Number));
@@ -177,7 +188,14 @@ export const codabenchV2 = bundleFormat({
       return [...(b.columns ?? [])]
         .sort((a, c) => (a.index ?? 0) - (c.index ?? 0))
         .map((c) => {
-          left.push(...leftKeys(c, `${where}, column "${text(c.title) ?? text(c.key) ?? ''}": the setting `, Object.keys(Column.properties), COLUMN));
+          left.push(
+            ...leftKeys(
+              c,
+              `${where}, column "${text(c.title) ?? text(c.key) ?? ''}": the setting `,
+              Object.keys(Column.properties),
+              COLUMN,
+            ),
+          );
           const computation = text(c.computation);
           return {
             key: text(c.key) ?? '',

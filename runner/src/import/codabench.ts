@@ -120,7 +120,7 @@ async function placeFirst(
   const refs = [...new Set(m.phases.flatMap((p) => (p[key] ? [p[key]] : [])))];
   if (refs.length === 0) {
     if (kind === 'scoring')
-      report.dropped.push('The bundle has no scoring program; only Podium\'s built-in metrics can score it, on a truth table with ids.');
+      report.dropped.push("The bundle has no scoring program; only Podium's built-in metrics can score it, on a truth table with ids.");
     return { placed: false };
   }
   const placed = await placeProgram({

@@ -63,11 +63,7 @@ function nameOf(key: string): string {
  * that takes a program metric's name pushes that one to `<key>_program`. Without a program,
  * the built-ins are all there is.
  */
-export function mapColumns(
-  columns: readonly BundleColumn[],
-  can: { program: boolean; table: boolean },
-  report: Report,
-): PodiumMetric[] {
+export function mapColumns(columns: readonly BundleColumn[], can: { program: boolean; table: boolean }, report: Report): PodiumMetric[] {
   const program: PodiumMetric[] = [];
   const builtIn: { after: string; metric: PodiumMetric }[] = [];
   const seen = new Set<string>();
@@ -93,7 +89,9 @@ export function mapColumns(
     if (name && metric && !builtIn.some((b) => b.metric.name === name)) {
       builtIn.push({ after: col.key, metric: { name, label: can.program ? `${col.title} (Podium)` : col.title } });
       if ((metric.direction === 'maximize') !== (col.sorting === 'desc'))
-        report.dropped.push(`The column "${col.title}" sorts ${col.sorting}, but ${name} is ${metric.direction}d; Podium's ${name} uses its own direction.`);
+        report.dropped.push(
+          `The column "${col.title}" sorts ${col.sorting}, but ${name} is ${metric.direction}d; Podium's ${name} uses its own direction.`,
+        );
     } else if (!can.program) {
       report.dropped.push(
         `The leaderboard column "${col.title}" (${col.key}) is left out: the bundle has no scoring program with a command to compute it${can.table ? ', and no built-in metric matches it' : ''}.`,

@@ -59,10 +59,9 @@ export function mapPhases(m: Model, report: Report, now = new Date()): PhasePlan
     const none = [
       ...(p.perDay ? [] : ['max_submissions_per_day (Codabench: 5 when absent)']),
       ...(p.total ? [] : ['max_submissions (Codabench: 100 when absent)']),
-      ...(p.timeLimit ? [] : ['execution_time_limit (Codabench: 600 s when absent; Podium\'s runtime default applies)']),
+      ...(p.timeLimit ? [] : ["execution_time_limit (Codabench: 600 s when absent; Podium's runtime default applies)"]),
     ];
-    if (none.length)
-      report.carried.push(`Phase "${p.name}" sets no (or 0) ${none.join(', ')}: no such limit was written for it.`);
+    if (none.length) report.carried.push(`Phase "${p.name}" sets no (or 0) ${none.join(', ')}: no such limit was written for it.`);
   }
   const extra: Record<string, unknown>[] = phases.map(() => ({}));
   m.phases.forEach((p, i) => {
@@ -86,7 +85,11 @@ const RULES: Record<string, { rule: 'best-per-team' | 'last-per-team' | 'chosen-
   Force_Best: { rule: 'best-per-team', why: "each team's best submission counts" },
   Force_Latest_Multiple: { rule: 'all', why: 'every submission is on the leaderboard' },
   Add: { rule: 'chosen-per-team', choose: 1, why: 'each team chooses the submission that counts (final: true in its submission.yml)' },
-  Add_And_Delete: { rule: 'chosen-per-team', choose: 1, why: 'each team chooses the submission that counts (final: true in its submission.yml)' },
+  Add_And_Delete: {
+    rule: 'chosen-per-team',
+    choose: 1,
+    why: 'each team chooses the submission that counts (final: true in its submission.yml)',
+  },
   Add_And_Delete_Multiple: {
     rule: 'chosen-per-team',
     why: 'each team chooses the submissions that count (final: true), up to leaderboard.choose (2 unless changed)',
@@ -97,7 +100,7 @@ const RULES: Record<string, { rule: 'best-per-team' | 'last-per-team' | 'chosen-
 export function mapRule(m: Model, report: Report): { rule?: string; choose?: number } {
   if (!m.rule) {
     report.carried.push(
-      'The bundle names no submission rule (Codabench would let each participant add one submission by hand); the leaderboard keeps each team\'s best submission, Podium\'s default.',
+      "The bundle names no submission rule (Codabench would let each participant add one submission by hand); the leaderboard keeps each team's best submission, Podium's default.",
     );
     return {};
   }
@@ -107,6 +110,8 @@ export function mapRule(m: Model, report: Report): { rule?: string; choose?: num
     report.dropped.push(`The submission rule "${m.rule}" is not one Codabench defines; the leaderboard keeps each team's best submission.`);
     return {};
   }
-  report.carried.push(`The submission rule ${key} → leaderboard.rule ${found.rule}${found.choose ? ` (choose: ${found.choose})` : ''}: ${found.why}.`);
+  report.carried.push(
+    `The submission rule ${key} → leaderboard.rule ${found.rule}${found.choose ? ` (choose: ${found.choose})` : ''}: ${found.why}.`,
+  );
   return { rule: found.rule, ...(found.choose ? { choose: found.choose } : {}) };
 }

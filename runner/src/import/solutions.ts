@@ -40,7 +40,7 @@ export async function copySolutions(opts: { bundle: Bundle; model: Model; code: 
     slugs.push(slug);
     const phases = s.phases.map((i) => `"${m.phases[i]!.name}"`).join(', ');
     report.carried.push(
-      `The solution ${s.path}${phases ? ` (for ${phases})` : ''} → submissions/${ORGANISERS}/${slug}/, a ${code ? 'code submission the ingestion program runs' : "result submission whose files all go to the scoring program"}; run it with podium evaluate, or open a pull request with it. The team ${ORGANISERS} is a baseline on the leaderboard, not ranked.`,
+      `The solution ${s.path}${phases ? ` (for ${phases})` : ''} → submissions/${ORGANISERS}/${slug}/, a ${code ? 'code submission the ingestion program runs' : 'result submission whose files all go to the scoring program'}; run it with podium evaluate, or open a pull request with it. The team ${ORGANISERS} is a baseline on the leaderboard, not ranked.`,
     );
   }
   return slugs;

@@ -31,10 +31,14 @@ export async function writeCompetition(dir: string, plan: CompetitionPlan, repor
   const { model: m, phases, data, metrics } = plan;
   const timeLimit = m.phases.find((p) => p.timeLimit)?.timeLimit;
   if (timeLimit) {
-    report.carried.push(`The execution time limit → runtime.timeout_seconds: ${timeLimit}${plan.scoring ? ', and the scoring program\'s' : ''}.`);
+    report.carried.push(
+      `The execution time limit → runtime.timeout_seconds: ${timeLimit}${plan.scoring ? ", and the scoring program's" : ''}.`,
+    );
     for (const p of m.phases)
       if (p.timeLimit && p.timeLimit !== timeLimit)
-        report.dropped.push(`Phase "${p.name}" has its own execution time limit (${p.timeLimit} s); Podium has one per competition: ${timeLimit} s was kept.`);
+        report.dropped.push(
+          `Phase "${p.name}" has its own execution time limit (${p.timeLimit} s); Podium has one per competition: ${timeLimit} s was kept.`,
+        );
   }
   const ymlPath = path.join(dir, 'competition.yml');
   // The slug and the hidden folder's variable as podium init chose them; the rest is the bundle's.
