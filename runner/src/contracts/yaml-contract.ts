@@ -38,9 +38,10 @@ export class YamlSource {
     this.lines = lines;
   }
 
-  static parse(file: string, text: string): { source: YamlSource; problems: Problem[] } {
+  /** With uniqueKeys false, a key given twice is no problem and the last one wins, as PyYAML reads it. */
+  static parse(file: string, text: string, opts: { uniqueKeys?: boolean } = {}): { source: YamlSource; problems: Problem[] } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: opts.uniqueKeys ?? true });
     const source = new YamlSource(file, doc, lines);
     const problems = [...doc.errors, ...doc.warnings].map((e) => {
       const pos = lines.linePos(e.pos[0]);

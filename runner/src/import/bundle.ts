@@ -43,7 +43,7 @@ export async function openBundle(bundle: string): Promise<Bundle> {
   };
   try {
     if (unpacked) await extractZip(bundle, unpacked);
-    const all = (await walkTree(base, UNLIMITED)).files.map((f) => f.rel);
+    const all = (await walkTree(base, UNLIMITED)).files.map((f) => f.rel).filter((f) => !isJunk(f));
     const yaml = all.filter((f) => /(^|\/)competition\.ya?ml$/.test(f)).sort((a, b) => a.length - b.length)[0];
     if (!yaml) throw new ImportError(`${bundle} holds no competition.yaml; is it a CodaLab or Codabench competition bundle?`);
     const prefix = yaml.slice(0, yaml.lastIndexOf('/') + 1);
@@ -66,9 +66,31 @@ export function bundlePath(bundle: Bundle, file: string): string {
   return path.join(bundle.root, ...file.split('/'));
 }
 
+/** What macOS leaves in the archives it writes: never part of a competition. */
+export function isJunk(file: string): boolean {
+  return /(^|\/)(__MACOSX\/|\.DS_Store$|\._)/.test(file);
+}
+
 /**
- * A file of the bundle, a data zip in it (unpacked), or a folder of it, written out under TO;
- * returns the names written, relative to TO.
+ * What a reference of competition.yaml names: a zip, another file, or a folder of the bundle.
+ * A folder may be written with a trailing "/"; a zip named but absent is its folder when the
+ * bundle holds that instead (a bundle unpacked by hand: "program.zip" is the folder program/).
+ */
+export type BundleRef = { kind: 'zip' | 'file'; file: string } | { kind: 'folder'; folder: string };
+
+export function resolveRef(bundle: Bundle, ref: string): BundleRef | undefined {
+  const clean = ref.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (bundle.files.has(clean)) return { kind: clean.toLowerCase().endsWith('.zip') ? 'zip' : 'file', file: clean };
+  const hasFolder = (f: string) => (f === '' ? bundle.files.size > 0 : [...bundle.files].some((x) => x.startsWith(`${f}/`)));
+  if (hasFolder(clean)) return { kind: 'folder', folder: clean };
+  const bare = clean.replace(/\.zip$/i, '');
+  if (bare !== clean && hasFolder(bare)) return { kind: 'folder', folder: bare };
+  return undefined;
+}
+
+/**
+ * A file of the bundle, a zip in it (unpacked), or a folder of it, written out under TO;
+ * returns the names written, relative to TO (none when the bundle does not hold REF).
  */
 export async function unpack(bundle: Bundle, ref: string, to: string): Promise<string[]> {
   const put = async (file: string, name: string) => {
@@ -77,11 +99,18 @@ export async function unpack(bundle: Bundle, ref: string, to: string): Promise<s
     await copyFile(bundlePath(bundle, file), target);
     return name;
   };
-  if (bundle.files.has(ref) && ref.toLowerCase().endsWith('.zip'))
-    return extractZip(bundlePath(bundle, ref), to, { name: `${ref} in ${path.basename(bundle.source)}` });
-  if (bundle.files.has(ref)) return [await put(ref, path.posix.basename(ref))];
-  const prefix = `${ref.replace(/\/$/, '')}/`;
+  const found = resolveRef(bundle, ref);
+  if (!found) return [];
+  if (found.kind === 'zip') {
+    const written = await extractZip(bundlePath(bundle, found.file), to, { name: `${found.file} in ${path.basename(bundle.source)}` });
+    const junk = written.filter(isJunk);
+    for (const f of junk) await rm(path.join(to, ...f.split('/')), { force: true });
+    await rm(path.join(to, '__MACOSX'), { recursive: true, force: true });
+    return written.filter((f) => !isJunk(f));
+  }
+  if (found.kind !== 'folder') return [await put(found.file, path.posix.basename(found.file))];
+  const prefix = `${found.folder}/`;
   const written: string[] = [];
-  for (const f of bundle.files) if (f.startsWith(prefix)) written.push(await put(f, f.slice(prefix.length)));
+  for (const f of [...bundle.files].sort()) if (f.startsWith(prefix)) written.push(await put(f, f.slice(prefix.length)));
   return written;
 }

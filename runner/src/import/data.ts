@@ -4,7 +4,6 @@ import { headOf, readTable, sniffFormat, TableError, type TableFormat } from '..
 import { bundlePath, unpack, type Bundle } from './bundle.js';
 import type { Model, Report } from './model.js';
 import type { PhasePlan } from './phases.js';
-import { programCommand, type ProgramCommand } from './program.js';
 
 /** Pages and the logo: public, into the repository's pages/. */
 export async function copyPages(bundle: Bundle, m: Model, dir: string, report: Report): Promise<void> {
@@ -25,24 +24,29 @@ export async function copyPages(bundle: Bundle, m: Model, dir: string, report: R
 
 /** Where the bundle's data went, for competition.yml. */
 export interface DataPlan {
-  /** The truth file, relative to the hidden folder. */
+  /** data.truth: the first phase's reference folder, or its one table with ids, relative to the hidden folder. */
   truth?: string;
+  /** Whether the truth is a table with an id column, which Podium's built-in metrics can score. */
+  table: boolean;
   idColumn?: string;
   targetColumn?: string;
-  /** The inputs of code submissions, relative to the hidden folder. */
+  /** data.inputs: the first phase's input data, relative to the hidden folder. */
   inputs?: string;
-  /** Each scoring program and where it was unpacked, relative to the hidden folder. */
-  programs: { ref: string; where: string }[];
-  /** How the first scoring program runs, from its metadata. */
-  program?: ProgramCommand;
 }
 
 const isTable = (f: string) => /\.(csv|jsonl)$/i.test(f);
 
+/** A phase's reference data as written: its folder in the hidden folder, and its one table with ids if it is that. */
+interface Reference {
+  folder: string;
+  table?: { file: string; idColumn: string; targetColumn: string };
+}
+
 /**
  * The bundle's data: reference data and input data into the hidden folder (never into the
- * repository), scoring programs there too (they may hold secrets), public data and the
- * starting kit into data/public/.
+ * repository), public data and the starting kit into data/public/. The first phase's reference
+ * and inputs are data.truth and data.inputs; a later phase whose task has other ones gets its own
+ * folder (phases[].truth, phases[].inputs).
  */
 export async function mapData(opts: {
   bundle: Bundle;
@@ -52,97 +56,104 @@ export async function mapData(opts: {
   hidden: string;
   report: Report;
 }): Promise<DataPlan> {
-  const { bundle, model: m, hidden, report } = opts;
+  const { bundle, model: m, phases, hidden, report } = opts;
   await mkdir(hidden, { recursive: true });
-  const plan: DataPlan = { programs: [], ...(await mapReference(bundle, m, opts.phases, hidden, report)) };
+  const plan: DataPlan = { table: false };
 
-  for (const ref of new Set(m.phases.flatMap((p) => (p.scoring ? [p.scoring] : [])))) {
-    const where = path.join('codabench', 'scoring_program', path.basename(ref, '.zip'));
-    await unpack(bundle, ref, path.join(hidden, where));
-    plan.programs.push({ ref, where });
-  }
-  const first = plan.programs[0];
-  const program = first ? await programCommand(path.join(hidden, first.where), report) : undefined;
-  if (program) plan.program = program;
-
-  const inputs = m.phases.find((p) => p.input)?.input;
-  if (inputs) {
-    const written = await unpack(bundle, inputs, path.join(hidden, 'inputs'));
-    plan.inputs = 'inputs';
+  const references = new Map<string, Reference>();
+  for (const [i, p] of m.phases.entries()) {
+    if (!p.reference || references.has(p.reference)) continue;
+    const folder = references.size === 0 ? 'reference' : `${phases.phases[i]!.id}/reference`;
+    const written = await unpack(bundle, p.reference, path.join(hidden, folder));
+    if (written.length === 0) {
+      report.dropped.push(`Reference data ${p.reference} of phase "${p.name}" is not in the bundle.`);
+      continue;
+    }
     report.carried.push(
-      `Input data ${inputs} → the hidden folder's inputs/ (${written.length} file(s)), which container submissions read at /input.`,
+      `Reference data ${p.reference} (phase "${p.name}") → the hidden folder's ${folder}/ (${written.length} file(s)); it is not in the repository.`,
     );
+    const ref: Reference = { folder };
+    if (written.length === 1 && isTable(written[0]!)) {
+      const columns = await truthColumns(path.join(hidden, folder, written[0]!));
+      const idColumn = columns.ok ? columns.header.find((c) => /^(id|.*_id)$/i.test(c)) : undefined;
+      const targetColumn = columns.ok ? columns.header.find((c) => c !== idColumn) : undefined;
+      if (idColumn && targetColumn) ref.table = { file: `${folder}/${written[0]}`, idColumn, targetColumn };
+    }
+    references.set(p.reference, ref);
   }
-  const ingestion = m.phases.find((p) => p.ingestion)?.ingestion;
-  if (ingestion)
-    report.dropped.push(
-      `The ingestion program ${ingestion} is not carried over: in Podium a code submission is a container that reads /input and writes its predictions to /output; the participant guide says how.`,
-    );
+  const all = [...references.values()];
+  const first = all[0];
+  if (!first) report.dropped.push('No phase names reference data; put the truth in the hidden folder and name it in data.truth.');
+  // Built-in metrics need one table with ids in every phase, with the same columns.
+  const t0 = first?.table;
+  plan.table = !!t0 && all.every((r) => r.table?.idColumn === t0.idColumn && r.table.targetColumn === t0.targetColumn);
+  const truthOf = (r: Reference) => (plan.table ? r.table!.file : r.folder);
+  if (first) {
+    plan.truth = truthOf(first);
+    if (plan.table) {
+      plan.idColumn = t0!.idColumn;
+      plan.targetColumn = t0!.targetColumn;
+      report.carried.push(
+        `The truth is the table ${plan.truth} (id column "${plan.idColumn}", target column "${plan.targetColumn}"), so Podium's built-in metrics can score it too. Check these in competition.yml.`,
+      );
+    } else {
+      report.carried.push(
+        `The truth is the reference folder ${plan.truth}/, given whole to the scoring program at /app/input/ref as on Codabench; only the scoring program's scores can rank it (Podium's built-in metrics need one table with an id column).`,
+      );
+    }
+  }
+  for (const [i, p] of m.phases.entries()) {
+    const r = p.reference ? references.get(p.reference) : undefined;
+    if (r && r !== first) {
+      phases.extra[i]!.truth = truthOf(r);
+      report.carried.push(`Phase "${p.name}" has its own reference data: phases[].truth is ${truthOf(r)}.`);
+    }
+  }
 
-  for (const [what, ref, sub] of [
-    ['Public data', m.phases.find((p) => p.publicData)?.publicData, ''],
-    ['The starting kit', m.phases.find((p) => p.startingKit)?.startingKit, 'starting_kit'],
-  ] as const) {
-    if (!ref) continue;
-    const written = await unpack(bundle, ref, path.join(opts.dir, 'data', 'public', sub));
-    report.carried.push(`${what} ${ref} → data/public/${sub ? `${sub}/` : ''} (${written.length} file(s)).`);
+  const inputs = new Map<string, string>();
+  for (const [i, p] of m.phases.entries()) {
+    if (!p.input) continue;
+    let folder = inputs.get(p.input);
+    if (folder === undefined) {
+      folder = inputs.size === 0 ? 'inputs' : `${phases.phases[i]!.id}/inputs`;
+      const written = await unpack(bundle, p.input, path.join(hidden, folder));
+      if (written.length === 0) {
+        report.dropped.push(`Input data ${p.input} of phase "${p.name}" is not in the bundle.`);
+        continue;
+      }
+      inputs.set(p.input, folder);
+      report.carried.push(
+        `Input data ${p.input} (phase "${p.name}") → the hidden folder's ${folder}/ (${written.length} file(s)), which the ingestion program reads at /app/input_data.`,
+      );
+    }
+    if (plan.inputs === undefined) plan.inputs = folder;
+    else if (folder !== plan.inputs) phases.extra[i]!.inputs = folder;
   }
+
+  await copyPublic(bundle, m, phases, opts.dir, report);
   return plan;
 }
 
-/** Reference data: the first phase's is the truth (data.truth); later phases with their own get a folder each. */
-async function mapReference(
-  bundle: Bundle,
-  m: Model,
-  phases: PhasePlan,
-  hidden: string,
-  report: Report,
-): Promise<Pick<DataPlan, 'truth' | 'idColumn' | 'targetColumn'>> {
-  const first = m.phases.find((p) => p.reference)?.reference;
-  if (!first) {
-    report.dropped.push('No phase names reference data; put the truth in the hidden folder and name it in data.truth.');
-    return {};
-  }
-  const out: Pick<DataPlan, 'truth' | 'idColumn' | 'targetColumn'> = {};
-  const written = await unpack(bundle, first, hidden);
-  report.carried.push(`Reference data ${first} → the hidden folder (${written.length} file(s)); it is not in the repository.`);
-  const tables = written.filter(isTable);
-  if (tables.length === 1) {
-    const truth = tables[0]!;
-    out.truth = truth;
-    const columns = await truthColumns(path.join(hidden, truth));
-    if (columns.ok) {
-      const idColumn = columns.header.find((c) => /^(id|.*_id)$/i.test(c)) ?? columns.header[0];
-      const targetColumn = columns.header.find((c) => c !== idColumn);
-      if (idColumn !== undefined) out.idColumn = idColumn;
-      if (targetColumn !== undefined) out.targetColumn = targetColumn;
-      report.carried.push(
-        `The truth file is ${truth} (id column "${idColumn}", target column "${targetColumn}"). Check these in competition.yml.`,
-      );
-    } else {
-      report.dropped.push(
-        `The truth file ${truth} cannot be read as a table (${columns.why}); fix it, and name its columns in data.id_column and data.target_column.`,
-      );
-    }
-  } else {
-    report.dropped.push(
-      `The reference data holds ${tables.length === 0 ? 'no CSV or JSON Lines file' : `${tables.length} tables`}; Podium scores one truth table with an id column. Name it in data.truth.`,
-    );
-  }
-  for (const [i, p] of m.phases.entries()) {
-    if (!p.reference || p.reference === first) continue;
-    const id = phases.phases[i]!.id;
-    const own = (await unpack(bundle, p.reference, path.join(hidden, id))).filter(isTable);
-    if (own.length === 1) {
-      phases.extra[i]!.truth = `${id}/${own[0]}`;
-      report.carried.push(`Reference data ${p.reference} → the hidden folder's ${id}/, the truth of phase "${p.name}".`);
-    } else {
-      report.dropped.push(
-        `Reference data ${p.reference} of phase "${p.name}" was unpacked to the hidden folder's ${id}/, but holds ${own.length} tables; name the truth in that phase's "truth".`,
-      );
+/** Public data into data/public/, the starting kit into data/public/starting_kit/; a later phase's own ones beside. */
+async function copyPublic(bundle: Bundle, m: Model, phases: PhasePlan, dir: string, report: Report): Promise<void> {
+  for (const [what, key, sub] of [
+    ['Public data', 'publicData', ''],
+    ['The starting kit', 'startingKit', 'starting_kit'],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const [i, p] of m.phases.entries()) {
+      const ref = p[key];
+      if (!ref || seen.has(ref)) continue;
+      const where = seen.size === 0 ? sub : [sub || 'phase', phases.phases[i]!.id].join('-');
+      seen.add(ref);
+      const written = await unpack(bundle, ref, path.join(dir, 'data', 'public', where));
+      if (written.length === 0) report.dropped.push(`${what} ${ref} of phase "${p.name}" is not in the bundle.`);
+      else
+        report.carried.push(
+          `${what} ${ref} (phase "${p.name}") → data/public/${where ? `${where}/` : ''} (${written.length} file(s)), public in the repository.`,
+        );
     }
   }
-  return out;
 }
 
 /** How far into the truth file its header is looked for: the header, not the whole file. */

@@ -1,6 +1,5 @@
 import { findMetric } from '../scoring/metrics/registry.js';
 import type { BundleColumn, Report } from './model.js';
-import type { ProgramCommand } from './program.js';
 
 /** A metric as competition.yml has it. */
 export interface PodiumMetric {
@@ -8,6 +7,8 @@ export interface PodiumMetric {
   label: string;
   primary?: boolean;
   from?: 'program';
+  /** The key in scores.json, where it is not the name. */
+  key?: string;
   direction?: 'maximize' | 'minimize';
 }
 
@@ -49,47 +50,77 @@ function metricFor(column: { key: string; title: string }): string | undefined {
   return undefined;
 }
 
+/** A metric name from a column key: the key itself where it is a plain name. */
+function nameOf(key: string): string {
+  return /^[A-Za-z0-9][\w.-]*$/.test(key) ? key : key.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'score';
+}
+
 /**
- * Leaderboard columns to built-in metrics (which get intervals); the other columns to scores the
- * scoring program writes, when it has a command to run; the first column is the primary metric.
+ * The leaderboard columns as metrics. The bundle's scoring program is the source of truth:
+ * where it has a command, every column is a score it writes (`from: program`, `key:` the column's
+ * key), the first column primary. Podium's built-in metrics, which carry confidence intervals,
+ * are added beside the columns they match only where the truth is a table with ids; a built-in
+ * that takes a program metric's name pushes that one to `<key>_program`. Without a program,
+ * the built-ins are all there is.
  */
-export function mapColumns(
-  columns: readonly BundleColumn[],
-  program: ProgramCommand | undefined,
-  report: Report,
-): { metrics: PodiumMetric[]; fromProgram: string[] } {
-  const metrics: PodiumMetric[] = [];
-  const fromProgram: string[] = [];
+export function mapColumns(columns: readonly BundleColumn[], can: { program: boolean; table: boolean }, report: Report): PodiumMetric[] {
+  const program: PodiumMetric[] = [];
+  const builtIn: { after: string; metric: PodiumMetric }[] = [];
+  const seen = new Set<string>();
   for (const col of columns) {
-    const name = metricFor(col);
-    const metric = name ? findMetric(name) : undefined;
-    if (!name || !metric) {
-      if (program?.command && /^[\w.-]+$/.test(col.key) && !metrics.some((x) => x.name === col.key)) {
-        metrics.push({
-          name: col.key,
-          label: col.title,
-          from: 'program',
-          direction: col.sorting === 'asc' ? 'minimize' : 'maximize',
-          ...(metrics.length === 0 ? { primary: true } : {}),
-        });
-        fromProgram.push(col.key);
-        report.carried.push(
-          `The leaderboard column "${col.title}" → ${col.key}, a score the scoring program writes (${col.sorting === 'asc' ? 'lower' : 'higher'} is better)${metrics.length === 1 ? '; primary: the first column' : ''}.`,
-        );
-      } else report.dropped.push(`The leaderboard column "${col.title}" (${col.key}) is not a built-in metric; it is left out.`);
+    if (seen.has(col.key)) {
+      report.dropped.push(`The leaderboard column "${col.title}" repeats the key ${col.key}; it is shown once.`);
       continue;
     }
-    if ((metric.direction === 'maximize') !== (col.sorting === 'desc'))
+    seen.add(col.key);
+    if (col.computed) {
       report.dropped.push(
-        `The column "${col.title}" sorts ${col.sorting}, but ${name} is ${metric.direction}d; Podium uses the metric's own direction.`,
+        `The leaderboard column "${col.title}" (${col.key}) is left out: Codabench computes it (${col.computed}) and Podium does not combine columns. To keep it, make the scoring program write ${col.key} to scores.json and add it to metrics with from: program.`,
       );
-    if (metrics.some((x) => x.name === name)) continue;
-    metrics.push({ name, label: col.title, ...(metrics.length === 0 ? { primary: true } : {}) });
+      continue;
+    }
+    const direction = col.sorting === 'asc' ? ('minimize' as const) : ('maximize' as const);
+    if (can.program) {
+      const name = nameOf(col.key);
+      program.push({ name, label: col.title, from: 'program', ...(name === col.key ? {} : { key: col.key }), direction });
+    }
+    const name = can.table ? metricFor(col) : undefined;
+    const metric = name ? findMetric(name) : undefined;
+    if (name && metric && !builtIn.some((b) => b.metric.name === name)) {
+      builtIn.push({ after: col.key, metric: { name, label: can.program ? `${col.title} (Podium)` : col.title } });
+      if ((metric.direction === 'maximize') !== (col.sorting === 'desc'))
+        report.dropped.push(
+          `The column "${col.title}" sorts ${col.sorting}, but ${name} is ${metric.direction}d; Podium's ${name} uses its own direction.`,
+        );
+    } else if (!can.program) {
+      report.dropped.push(
+        `The leaderboard column "${col.title}" (${col.key}) is left out: the bundle has no scoring program with a command to compute it${can.table ? ', and no built-in metric matches it' : ''}.`,
+      );
+    }
+  }
+  const builtInNames = new Set(builtIn.map((b) => b.metric.name));
+  for (const m of program) {
+    if (!builtInNames.has(m.name)) continue;
+    m.key = m.key ?? m.name;
+    m.name = `${m.name}_program`;
+  }
+  const metrics: PodiumMetric[] = [];
+  for (const m of program) {
+    metrics.push(m);
+    const key = m.key ?? m.name;
+    for (const b of builtIn) if (b.after === key) metrics.push(b.metric);
+  }
+  if (program.length === 0) metrics.push(...builtIn.map((b) => b.metric));
+  if (metrics[0]) metrics[0].primary = true;
+  for (const m of metrics) {
+    const col = columns.find((c) => c.key === (m.key ?? m.name));
     report.carried.push(
-      `The leaderboard column "${col.title}" → the metric ${name}${metrics.length === 1 ? ' (primary: the first column)' : ''}.`,
+      m.from === 'program'
+        ? `The leaderboard column "${m.label}" → the metric ${m.name}, the score the scoring program writes under "${m.key ?? m.name}" (${m.direction === 'minimize' ? 'lower' : 'higher'} is better${m.primary ? '; primary, as the first column' : ''}).`
+        : `The leaderboard column "${col?.title ?? m.label}" → also Podium's built-in ${m.name}, with a confidence interval${m.primary ? ' (primary, as the first column)' : ''}.`,
     );
   }
-  return { metrics, fromProgram };
+  return metrics;
 }
 
 /** competition.yml needs a metric: accuracy when no column gave one. */

@@ -1,4 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
+import { LineCounter, parseDocument } from 'yaml';
 import { formatProblem, plural, PodiumError, type Problem } from '../contracts/problems.js';
 import { compile, explainSchemaErrors, YamlSource } from '../contracts/yaml-contract.js';
 
@@ -21,11 +22,17 @@ export interface BundlePhase {
   total?: number;
   /** Seconds. */
   timeLimit?: number;
-  /** Files or folders of the bundle. */
+  /** The phase's task (its first, where it has several), for the report. */
+  task?: string;
+  /** Files or folders of the bundle, from the phase's task. */
   reference?: string;
   scoring?: string;
   input?: string;
   ingestion?: string;
+  /** Codabench's ingestion_only_during_scoring. */
+  duringScoring?: boolean;
+  /** The phase's other tasks, by name: a competition has one task per phase until campaigns add tasks. */
+  leftOut?: string[];
   publicData?: string;
   startingKit?: string;
 }
@@ -34,6 +41,17 @@ export interface BundleColumn {
   key: string;
   title: string;
   sorting: 'asc' | 'desc';
+  /** Codabench computes the column from others (computation); the scoring program does not write it. */
+  computed?: string;
+}
+
+/** A sample submission of the bundle (Codabench "solutions"), run on the phases it was written for. */
+export interface BundleSolution {
+  name: string;
+  /** A folder or a zip of the bundle. */
+  path: string;
+  /** Indexes into Model.phases. */
+  phases: number[];
 }
 
 /**
@@ -48,9 +66,15 @@ export interface Model {
   pages: { title: string; file: string }[];
   phases: BundlePhase[];
   columns: BundleColumn[];
+  solutions: BundleSolution[];
+  /** The image the bundle's programs ran in, if it names one. */
   dockerImage?: string;
-  /** Top-level keys of competition.yaml this import does not read; the report names them. */
-  unread: string[];
+  /** Codabench's submission_rule, or CodaLab's force_submission_to_leaderboard as Force_Last. */
+  rule?: string;
+  /** Settings of competition.yaml this import leaves, each with why: for the report. */
+  left: string[];
+  /** Things the organiser should know about how the file was read (a key given twice). */
+  warnings: string[];
 }
 
 /** What the import report says: what was carried over, and what was not or needs a decision. */
@@ -68,7 +92,8 @@ export interface BundleFormat<S extends TObject = TObject> {
   /** Whether a parsed competition.yaml is in this format. */
   detect(yaml: Record<string, unknown>): boolean;
   schema: S;
-  toModel(yaml: Static<S>): Omit<Model, 'format' | 'unread'>;
+  /** The model, and in its `left` every setting the format knows and the import does not carry, with why. */
+  toModel(yaml: Static<S>): Omit<Model, 'format' | 'warnings'>;
 }
 
 export function bundleFormat<S extends TObject>(f: BundleFormat<S>): BundleFormat {
@@ -80,12 +105,35 @@ export function text(v: string | undefined): string | undefined {
   return v?.trim() || undefined;
 }
 
-/** A date of the bundle as an ISO instant (dates without a time are midnight UTC). */
+/**
+ * A date of the bundle as an ISO instant, read as Codabench reads it (dateutil, month first, in
+ * UTC): 2026-01-31, 2026-01-31 14:30:00, 1-31-2026 (its examples' Month-Day-Year), 1/31/2026.
+ */
 export function instant(v: string | undefined): string | undefined {
   const s = text(v);
   if (!s) return undefined;
-  const d = new Date(/^\d{4}-\d\d-\d\d$/.test(s) ? `${s}T00:00:00Z` : s.replace(' ', 'T'));
+  const mdy = /^(\d{1,2})[-/](\d{1,2})[-/](\d{4})(?:[ T](\d\d?:\d\d(?::\d\d)?))?$/.exec(s);
+  const pad = (x: string) => x.padStart(2, '0');
+  const iso = mdy
+    ? `${mdy[3]}-${pad(mdy[1]!)}-${pad(mdy[2]!)}T${mdy[4] ? mdy[4].padStart(5, '0') : '00:00'}`
+    : /^\d{4}-\d\d-\d\d$/.test(s)
+      ? `${s}T00:00`
+      : s.replace(' ', 'T');
+  const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : `${iso}Z`);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace('.000Z', 'Z');
+}
+
+/** What the platforms' settings that Podium has no counterpart for became: nothing, and why. */
+export type Reasons = Readonly<Record<string, string>>;
+
+/**
+ * Each key of a section of competition.yaml the import does not read, as a report line: the
+ * reason given for it, else that Podium has no counterpart. WHERE names the section.
+ */
+export function leftKeys(section: object | undefined, where: string, read: readonly string[], reasons: Reasons): string[] {
+  return Object.keys(section ?? {})
+    .filter((k) => !read.includes(k))
+    .map((k) => `${where}"${k}": ${reasons[k] ?? 'Podium has no counterpart; not carried over.'}`);
 }
 
 /** A phase without its absent fields; numbers of 0 count as absent, as on the platforms. */
@@ -117,9 +165,15 @@ function problemsError(file: string, problems: readonly Problem[]): ImportError 
   );
 }
 
-/** Reads a bundle's competition.yaml in the first format that claims it; every problem is positioned. */
+/**
+ * Reads a bundle's competition.yaml in the first format that claims it, as PyYAML does (a key
+ * given twice: the last wins, and the report says so); every problem is positioned.
+ */
 export function readModel(file: string, yamlText: string, formats: readonly BundleFormat[]): Model {
-  const { source, problems } = YamlSource.parse(file, yamlText);
+  const warnings = parseDocument(yamlText, { lineCounter: new LineCounter(), uniqueKeys: true })
+    .errors.filter((e) => e.code === 'DUPLICATE_KEY')
+    .map((e) => `${file}:${e.linePos?.[0].line ?? 0}: a key given twice; as on Codabench (PyYAML), the last one was read.`);
+  const { source, problems } = YamlSource.parse(file, yamlText, { uniqueKeys: false });
   if (problems.length > 0) throw problemsError(file, problems);
   const raw = source.toJS();
   if (raw === null || raw === undefined) throw new ImportError(`${file} is empty.`);
@@ -128,8 +182,7 @@ export function readModel(file: string, yamlText: string, formats: readonly Bund
   const value = withoutNulls(raw);
   const validate = compile(format.schema);
   if (!validate(value)) throw problemsError(file, explainSchemaErrors(source, validate.errors ?? []));
-  const read = Object.keys(format.schema.properties);
-  const model: Model = { format: format.name, ...format.toModel(value), unread: Object.keys(yaml).filter((k) => !read.includes(k)) };
+  const model: Model = { format: format.name, ...format.toModel(value), warnings };
   if (model.phases.length === 0) throw new ImportError(`${file} has no phases; nothing to import.`);
   return model;
 }

@@ -44,17 +44,74 @@ export function mapPhases(m: Model, report: Report, now = new Date()): PhasePlan
     while (seen.has(p.id)) p.id = `${p.id}-${i + 1}`;
     seen.add(p.id);
   }
+  for (const p of m.phases)
+    if (p.leftOut?.length)
+      report.dropped.push(
+        `Phase "${p.name}" has several tasks; its first, "${p.task}", was taken, and ${p.leftOut.map((t) => `"${t}"`).join(', ')} left out: a competition scores one task per phase until campaigns add tasks.`,
+      );
   report.carried.push(`${phases.length} phase(s) with their dates: ${phases.map((p) => `${p.name} (${p.start} to ${p.end})`).join('; ')}.`);
 
   const first = m.phases[0]!;
   const limits = { ...(first.perDay ? { per_day: first.perDay } : {}), ...(first.total ? { total: first.total } : {}) };
   if (Object.keys(limits).length)
     report.carried.push(`Submission limits: ${first.perDay ?? '—'} per day, ${first.total ?? '—'} per phase.`);
+  for (const p of m.phases) {
+    const none = [
+      ...(p.perDay ? [] : ['max_submissions_per_day (Codabench: 5 when absent)']),
+      ...(p.total ? [] : ['max_submissions (Codabench: 100 when absent)']),
+      ...(p.timeLimit ? [] : ["execution_time_limit (Codabench: 600 s when absent; Podium's runtime default applies)"]),
+    ];
+    if (none.length) report.carried.push(`Phase "${p.name}" sets no (or 0) ${none.join(', ')}: no such limit was written for it.`);
+  }
   const extra: Record<string, unknown>[] = phases.map(() => ({}));
   m.phases.forEach((p, i) => {
     if (i === 0 || (p.perDay === first.perDay && p.total === first.total)) return;
-    extra[i]!.limits = { ...(p.perDay ? { per_day: p.perDay } : {}), ...(p.total ? { total: p.total } : {}) };
-    report.carried.push(`Phase "${p.name}" keeps its own limits: ${p.perDay ?? '—'} per day, ${p.total ?? '—'} in the phase.`);
+    const own = { ...(p.perDay ? { per_day: p.perDay } : {}), ...(p.total ? { total: p.total } : {}) };
+    if (Object.keys(own).length) {
+      extra[i]!.limits = own;
+      report.carried.push(`Phase "${p.name}" keeps its own limits: ${p.perDay ?? '—'} per day, ${p.total ?? '—'} in the phase.`);
+    }
+    if (!p.perDay !== !first.perDay || !p.total !== !first.total)
+      report.dropped.push(
+        `Phase "${p.name}" has no limit where the first phase has one; Podium cannot lift a competition's limit for one phase, so the first phase's applies to it (${first.perDay ?? '—'} per day, ${first.total ?? '—'} in the phase). Change limits in competition.yml if that is wrong.`,
+      );
   });
   return { phases, extra, limits };
+}
+
+/** Codabench's submission rules, as Podium's leaderboard.rule. */
+const RULES: Record<string, { rule: 'best-per-team' | 'last-per-team' | 'chosen-per-team' | 'all'; choose?: number; why: string }> = {
+  Force_Last: { rule: 'last-per-team', why: "each team's last submission counts" },
+  Force_Best: { rule: 'best-per-team', why: "each team's best submission counts" },
+  Force_Latest_Multiple: { rule: 'all', why: 'every submission is on the leaderboard' },
+  Add: { rule: 'chosen-per-team', choose: 1, why: 'each team chooses the submission that counts (final: true in its submission.yml)' },
+  Add_And_Delete: {
+    rule: 'chosen-per-team',
+    choose: 1,
+    why: 'each team chooses the submission that counts (final: true in its submission.yml)',
+  },
+  Add_And_Delete_Multiple: {
+    rule: 'chosen-per-team',
+    why: 'each team chooses the submissions that count (final: true), up to leaderboard.choose (2 unless changed)',
+  },
+};
+
+/** The leaderboard rule from the bundle's submission rule; Podium's own default where it names none. */
+export function mapRule(m: Model, report: Report): { rule?: string; choose?: number } {
+  if (!m.rule) {
+    report.carried.push(
+      "The bundle names no submission rule (Codabench would let each participant add one submission by hand); the leaderboard keeps each team's best submission, Podium's default.",
+    );
+    return {};
+  }
+  const key = Object.keys(RULES).find((k) => k.toLowerCase() === m.rule!.toLowerCase().replace(/\s+/g, '_'));
+  const found = key ? RULES[key] : undefined;
+  if (!found) {
+    report.dropped.push(`The submission rule "${m.rule}" is not one Codabench defines; the leaderboard keeps each team's best submission.`);
+    return {};
+  }
+  report.carried.push(
+    `The submission rule ${key} → leaderboard.rule ${found.rule}${found.choose ? ` (choose: ${found.choose})` : ''}: ${found.why}.`,
+  );
+  return { rule: found.rule, ...(found.choose ? { choose: found.choose } : {}) };
 }

@@ -1,24 +1,55 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { formatProblem } from '../contracts/problems.js';
 import { parseContract } from '../contracts/yaml-contract.js';
-import { text, type Model, type Report } from './model.js';
+import { unpack, type Bundle } from './bundle.js';
+import { text, type Report } from './model.js';
 
-/** The image Codabench runs programs in when a bundle names none. */
+/** The image Codabench runs programs in when a bundle names none (its competitions' default). */
 export const CODABENCH_DEFAULT_IMAGE = 'codalab/codalab-legacy:py37';
 
-/** A scoring program's metadata file: how Codabench runs it. */
+/** A program's metadata file: how Codabench runs it. */
 const MetadataSchema = Type.Object({ command: Type.Optional(Type.String()) });
 
-export interface ProgramCommand {
-  command?: string;
-  /** Codabench's variables in the command that Podium does not provide. */
-  unsupported: string[];
+export type ProgramKind = 'scoring' | 'ingestion';
+
+/** The repository folder each kind of program goes to. */
+export const PROGRAM_FOLDER: Readonly<Record<ProgramKind, string>> = { scoring: 'scoring_program', ingestion: 'ingestion_program' };
+
+/**
+ * Codabench's variables in a metadata command, as its compute worker resolves them, and where
+ * Podium's runtime mounts the same folders. $input and $predictions differ by the program.
+ */
+const VARIABLES: Readonly<Record<string, string | Readonly<Record<ProgramKind, string>>>> = {
+  input: { scoring: '/app/input', ingestion: '/app/input_data' },
+  predictions: { scoring: '/app/input/res', ingestion: '/app/output' },
+  output: '/app/output',
+  tmp: '/app/output',
+  program: '/app/program',
+  ingestion_program: '/app/program',
+  hidden: '/app/input/ref',
+  shared: '/app/shared',
+  submission_program: '/app/ingested_program',
+};
+
+/** The command with Codabench's variables ($input or ${input}) replaced by Podium's folders; unknown ones are kept. */
+export function resolveCommand(command: string, kind: ProgramKind): { command: string; unknown: string[] } {
+  const unknown = new Set<string>();
+  const resolved = command.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    const to = VARIABLES[name];
+    if (to === undefined) {
+      unknown.add(whole);
+      return whole;
+    }
+    return typeof to === 'string' ? to : to[kind];
+  });
+  return { command: resolved, unknown: [...unknown] };
 }
 
-/** A scoring program's command, from its `metadata` or `metadata.yaml` file. */
-export async function programCommand(folder: string, report: Report): Promise<ProgramCommand | undefined> {
+/** A program's command, from its `metadata.yaml`, `metadata.yml` or `metadata` file; undefined when it has none. */
+export async function programCommand(folder: string, report: Report, what: string): Promise<string | undefined> {
   for (const name of ['metadata.yaml', 'metadata.yml', 'metadata']) {
     let yaml: string;
     try {
@@ -28,78 +59,76 @@ export async function programCommand(folder: string, report: Report): Promise<Pr
     }
     const meta = parseContract(name, yaml, MetadataSchema);
     if (!meta.ok) {
-      for (const p of meta.problems) report.dropped.push(`The scoring program's ${formatProblem(p)}`);
-      return { unsupported: [] };
+      for (const p of meta.problems) report.dropped.push(`${what}: ${formatProblem(p)}`);
+      return undefined;
     }
-    const command = text(meta.value.command);
-    const unsupported = [...new Set(command?.match(/\$(shared|hidden|submission_program|ingestion_program)\b/g) ?? [])];
-    return { ...(command ? { command } : {}), unsupported };
+    return text(meta.value.command);
   }
   return undefined;
 }
 
 /**
- * What becomes of each scoring program: the first is run as it ran on Codabench when a
- * leaderboard column needs its scores (copied into the repository with a Dockerfile); the others,
- * and the first when no column needs it, stay in the hidden folder and the report says so.
- * Returns the folder of the repository to build, if any.
+ * A Dockerfile that runs a Codabench program unchanged: the program at /app/program, its working
+ * folder, and its command with Codabench's variables resolved to the folders Podium's runtime
+ * mounts (/app/input, /app/output, /app/shared; for an ingestion program /app/input_data and
+ * /app/ingested_program).
  */
-export async function placePrograms(opts: {
-  model: Model;
-  /** Each program of the bundle and where it was unpacked, relative to the hidden folder. */
-  programs: { ref: string; where: string }[];
-  program: ProgramCommand | undefined;
-  /** Leaderboard columns the program's scores fill. */
-  fromProgram: string[];
+export function programDockerfile(image: string, command: string, kind: ProgramKind): string {
+  return [
+    `# Written by podium import codabench: the ${kind} program as Codabench ran it.`,
+    `FROM ${image}`,
+    'COPY . /app/program',
+    'WORKDIR /app/program',
+    `CMD ${JSON.stringify(['/bin/sh', '-c', resolveCommand(command, kind).command])}`,
+    '',
+  ].join('\n');
+}
+
+/** A program placed in the repository: its folder there (with a Dockerfile), or why it is not run. */
+export type PlacedProgram = { placed: true; build: string; command: string } | { placed: false };
+
+/**
+ * The bundle's program REF into the repository's scoring_program/ or ingestion_program/, with
+ * a Dockerfile that runs its metadata command in IMAGE. A program without a command cannot be
+ * run: it goes to the hidden folder instead, and the report says what to do.
+ */
+export async function placeProgram(opts: {
+  bundle: Bundle;
+  ref: string;
+  kind: ProgramKind;
+  image: string;
+  imageNamed: boolean;
   dir: string;
   hidden: string;
   report: Report;
-}): Promise<string | undefined> {
-  const { model: m, programs, program, fromProgram, report } = opts;
-  let build: string | undefined;
-  for (const [i, { ref, where }] of programs.entries()) {
-    if (i === 0 && fromProgram.length > 0 && program?.command) {
-      build = 'scoring_program';
-      const image = m.dockerImage ?? CODABENCH_DEFAULT_IMAGE;
-      await cp(path.join(opts.hidden, where), path.join(opts.dir, build), { recursive: true });
-      await writeFile(path.join(opts.dir, build, 'Dockerfile'), programDockerfile(image, program.command));
-      report.carried.push(
-        `The scoring program ${ref} → ${build}/ in the repository, with a Dockerfile that runs its command (${program.command}) in ${image}${m.dockerImage ? '' : " (Codabench's default image; the bundle names none)"}, with Codabench's folders: /app/program, /app/input/ref, /app/input/res, /app/output. It is public there: move out anything secret. Its scores ${fromProgram.join(', ')} have no confidence interval.`,
-      );
-      if (program.unsupported.length > 0)
-        report.dropped.push(
-          `The scoring program's command uses ${program.unsupported.join(', ')}, which Podium does not provide; check that it runs (podium evaluate on a sample submission).`,
-        );
-      continue;
-    }
-    report.dropped.push(
-      i === 0 && fromProgram.length === 0
-        ? `The scoring program ${ref} is not run: every leaderboard column is a built-in metric, which Podium computes itself (with bootstrap intervals). It was kept in the hidden folder under ${where}/; to run it as well, see scoring.program in the organiser guide.`
-        : i === 0
-          ? `The scoring program ${ref} has no command in its metadata, so it cannot be run as it is. It was kept in the hidden folder under ${where}/; put it in a folder with a Dockerfile and name that folder in scoring.program.build.`
-          : `The scoring program ${ref} of a later phase is not run (Podium runs one scoring program per competition). It was kept in the hidden folder under ${where}/.`,
-    );
+}): Promise<PlacedProgram> {
+  const { bundle, ref, kind, image, report } = opts;
+  const build = PROGRAM_FOLDER[kind];
+  const target = path.join(opts.dir, build);
+  const written = await unpack(bundle, ref, target);
+  const what = `The ${kind} program ${ref}`;
+  if (written.length === 0) {
+    report.dropped.push(`${what} is not in the bundle; nothing was carried over for it.`);
+    return { placed: false };
   }
-  return build;
-}
-
-/**
- * A Dockerfile that runs a Codabench scoring program unchanged: the program at /app/program
- * (its working folder), and /app/input and /app/output pointing at the folders Podium mounts,
- * so that $program, $input and $output, and paths written into the program, all resolve.
- */
-export function programDockerfile(image: string, command: string): string {
-  const cmd = command
-    .replace(/\$program\b/g, '/app/program')
-    .replace(/\$input\b/g, '/app/input')
-    .replace(/\$output\b/g, '/app/output');
-  return [
-    '# Written by podium import codabench: the scoring program as Codabench ran it.',
-    `FROM ${image}`,
-    'COPY . /app/program',
-    'RUN ln -sfn /input /app/input && ln -sfn /output /app/output',
-    'WORKDIR /app/program',
-    `CMD ${JSON.stringify(['/bin/sh', '-c', cmd])}`,
-    '',
-  ].join('\n');
+  const command = await programCommand(target, report, what);
+  if (!command) {
+    await rm(target, { recursive: true, force: true });
+    const kept = path.join('codabench', build);
+    await unpack(bundle, ref, path.join(opts.hidden, kept));
+    report.dropped.push(
+      `${what} has no command in its metadata file, so it cannot be run as it is. It was kept in the hidden folder under ${kept}/; put it in a folder of the repository with a Dockerfile and name that folder in ${kind === 'scoring' ? 'scoring.program.build' : 'ingestion.build'}.`,
+    );
+    return { placed: false };
+  }
+  await writeFile(path.join(target, 'Dockerfile'), programDockerfile(image, command, kind));
+  const { command: resolved, unknown } = resolveCommand(command, kind);
+  report.carried.push(
+    `${what} → ${build}/ in the repository, with a Dockerfile FROM ${image}${opts.imageNamed ? '' : " (Codabench's default image; the bundle names none)"} that runs its command "${command}" as "${resolved}". It is public there, as everything in the repository: move out anything secret.`,
+  );
+  if (unknown.length > 0)
+    report.dropped.push(
+      `${what}'s command uses ${unknown.join(', ')}, which Codabench does not define; the shell will read ${unknown.length === 1 ? 'it' : 'them'} as empty. Check it with podium evaluate on a sample submission.`,
+    );
+  return { placed: true, build, command };
 }

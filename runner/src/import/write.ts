@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { Document, parseDocument } from 'yaml';
 import { checkCompetition } from '../competition/load.js';
 import type { Problem } from '../contracts/problems.js';
 import type { DataPlan } from './data.js';
@@ -8,57 +8,73 @@ import type { PodiumMetric } from './metrics.js';
 import type { Model, Report } from './model.js';
 import type { PhasePlan } from './phases.js';
 
-/**
- * Writes competition.yml over the one `podium init` made, from what the steps before decided,
- * and returns what podium validate finds in it.
- */
-export async function writeCompetition(opts: {
-  dir: string;
+/** What the steps decided, for competition.yml. */
+export interface CompetitionPlan {
   model: Model;
   phases: PhasePlan;
   data: DataPlan;
   metrics: PodiumMetric[];
   /** The scoring program's folder in the repository, when it runs. */
-  programBuild: string | undefined;
-  report: Report;
-}): Promise<Problem[]> {
-  const { dir, model: m, phases, data, metrics, programBuild, report } = opts;
-  // Code submissions when the bundle has an ingestion program or input data.
-  const code = m.phases.some((p) => p.ingestion || p.input);
+  scoring?: string;
+  /** The ingestion program's folder, and whether it runs beside the scoring program. */
+  ingestion?: { build: string; during_scoring: boolean };
+  rule: { rule?: string; choose?: number };
+  /** Teams shown as baselines: the bundle's solutions. */
+  baselines: string[];
+}
+
+/**
+ * Writes competition.yml over the one `podium init` made, from what the steps before decided,
+ * and returns what podium validate finds in it.
+ */
+export async function writeCompetition(dir: string, plan: CompetitionPlan, report: Report): Promise<Problem[]> {
+  const { model: m, phases, data, metrics } = plan;
   const timeLimit = m.phases.find((p) => p.timeLimit)?.timeLimit;
-  const ymlPath = path.join(dir, 'competition.yml');
-  const doc = parseDocument(await readFile(ymlPath, 'utf8'));
-  doc.set('title', m.title);
-  doc.set('description', m.description ?? `Imported from a ${m.format} bundle.`);
-  doc.delete('concepts');
-  doc.setIn(['data', 'public'], 'data/public');
-  doc.deleteIn(['data', 'ids']);
-  doc.setIn(['data', 'truth'], data.truth ?? 'truth.csv');
-  if (data.inputs) doc.setIn(['data', 'inputs'], data.inputs);
-  else doc.deleteIn(['data', 'inputs']);
-  doc.setIn(['data', 'id_column'], data.idColumn ?? 'id');
-  doc.setIn(['data', 'target_column'], data.targetColumn ?? 'label');
-  doc.set('metrics', metrics);
-  doc.set(
-    'phases',
-    phases.phases.map((p, i) => ({ ...p, ...phases.extra[i] })),
-  );
-  doc.setIn(['submissions', 'kinds'], code ? ['container'] : ['predictions']);
-  if (Object.keys(phases.limits).length) doc.set('limits', phases.limits);
-  else doc.delete('limits');
-  if (code) {
-    doc.set('runtime', {
-      ...(timeLimit ? { timeout_seconds: timeLimit } : {}),
-      ...(m.dockerImage ? { base_images: [m.dockerImage] } : {}),
-    });
-    if (m.dockerImage) report.carried.push(`The docker image ${m.dockerImage} → runtime.base_images: submissions may build FROM it.`);
-    if (timeLimit) report.carried.push(`The execution time limit → runtime.timeout_seconds: ${timeLimit}.`);
+  if (timeLimit) {
+    report.carried.push(
+      `The execution time limit → runtime.timeout_seconds: ${timeLimit}${plan.scoring ? ", and the scoring program's" : ''}.`,
+    );
+    for (const p of m.phases)
+      if (p.timeLimit && p.timeLimit !== timeLimit)
+        report.dropped.push(
+          `Phase "${p.name}" has its own execution time limit (${p.timeLimit} s); Podium has one per competition: ${timeLimit} s was kept.`,
+        );
   }
-  doc.setIn(
-    ['leaderboard', 'columns'],
-    metrics.map((x) => x.name),
-  );
-  if (programBuild) doc.set('scoring', { program: { build: programBuild, ...(timeLimit ? { timeout_seconds: timeLimit } : {}) } });
+  const ymlPath = path.join(dir, 'competition.yml');
+  // The slug and the hidden folder's variable as podium init chose them; the rest is the bundle's.
+  const made = parseDocument(await readFile(ymlPath, 'utf8')).toJS() as { slug: string; data: { hidden: unknown } };
+  const config = {
+    version: 1,
+    title: m.title,
+    slug: made.slug,
+    description: m.description ?? `Imported from a ${m.format} bundle.`,
+    data: {
+      public: 'data/public',
+      hidden: made.data.hidden,
+      truth: data.truth ?? 'reference',
+      ...(data.inputs ? { inputs: data.inputs } : {}),
+      ...(data.table ? { id_column: data.idColumn ?? 'id', target_column: data.targetColumn ?? 'label' } : {}),
+    },
+    metrics,
+    phases: phases.phases.map((p, i) => ({ ...p, ...phases.extra[i] })),
+    submissions: { kinds: plan.ingestion ? ['code'] : ['predictions'] },
+    ...(Object.keys(phases.limits).length ? { limits: phases.limits } : {}),
+    ...(timeLimit ? { runtime: { timeout_seconds: timeLimit } } : {}),
+    ...(plan.scoring ? { scoring: { program: { build: plan.scoring, ...(timeLimit ? { timeout_seconds: timeLimit } : {}) } } } : {}),
+    ...(plan.ingestion ? { ingestion: plan.ingestion } : {}),
+    leaderboard: {
+      columns: metrics.map((x) => x.name),
+      rule: plan.rule.rule ?? 'best-per-team',
+      ...(plan.rule.choose ? { choose: plan.rule.choose } : {}),
+      ...(plan.baselines.length ? { baselines: plan.baselines } : {}),
+    },
+  };
+  const doc = new Document(config);
+  doc.commentBefore = [
+    ' yaml-language-server: $schema=.podium/schemas/competition.schema.json',
+    ` Imported from a ${m.format} bundle by podium import codabench: IMPORT-REPORT.md says what`,
+    ' each setting of the bundle became. Reference: docs/contracts.md in the Podium repository.',
+  ].join('\n');
   await writeFile(ymlPath, doc.toString({ lineWidth: 100 }));
   const checked = await checkCompetition(await readFile(ymlPath, 'utf8'), dir);
   return checked.ok ? [] : checked.problems;
@@ -72,6 +88,7 @@ export async function writeReport(opts: { dir: string; bundle: string; model: Mo
     '',
     `From ${path.basename(opts.bundle)} (${opts.model.format}). The hidden folder is outside this repository; point the variable in data.hidden.env at it on each runner.`,
     '',
+    ...(opts.model.warnings.length ? ['## Read with a warning', '', ...opts.model.warnings.map((x) => `- ${x}`), ''] : []),
     '## Carried over',
     '',
     ...report.carried.map((x) => `- ${x}`),

@@ -8,11 +8,11 @@ export const importCommand = defineCommand({
   usage: ['import codabench BUNDLE DIR [--hidden DIR]'],
   description: `Makes a Podium competition repository DIR from a Codabench competition bundle
 (competition.yaml version 2) or an older CodaLab 1.5 bundle, as a .zip or a folder: title,
-pages, phases and dates, limits, public data and starting kit, leaderboard columns as
-built-in metrics or, for the others, as scores of the bundle's scoring program, which then
-runs unchanged from scoring_program/ (a Dockerfile is written for it). Reference data and
-input data go to the hidden folder, never into the repository. IMPORT-REPORT.md lists what
-was carried over and what was not.`,
+pages, phases and dates, limits and rules, public data and starting kit. The bundle's scoring
+program runs unchanged from scoring_program/ (a Dockerfile is written for it) and scores every
+leaderboard column; an ingestion program makes submissions code, run from ingestion_program/.
+Reference data and input data go to the hidden folder, never into the repository; the
+solutions become example submissions. IMPORT-REPORT.md says what each setting became.`,
   options: {
     hidden: { type: 'string', value: 'DIR', help: 'where the hidden data goes (default: DIR-hidden)' },
   },
