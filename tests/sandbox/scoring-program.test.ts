@@ -174,15 +174,27 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
     expect(JSON.stringify(record)).not.toContain(String(hidden.program_accuracy!.value));
   });
 
-  it("a program that fails, or writes no score, fails the record and says so; the participant's fault is not assumed for a missing score", async () => {
+  it("a program that fails, or writes no primary score, fails the record and says so; the participant's fault is not assumed for a missing score", async () => {
     const r1 = await evaluateBaseline(await setup('exit 3'));
     expect(r1.status).toBe('failed');
     if (r1.status === 'failed') expect(r1.error.message).toBe('the scoring program exited with code 3 on these predictions.');
+    // A column other than the primary one that the program leaves out stays empty, as on Codabench.
     const r2 = await evaluateBaseline(await setup('echo "other: 1" > /output/scores.txt'));
-    expect(r2.status).toBe('failed');
-    if (r2.status === 'failed') {
-      expect(r2.error.message).toContain('the scoring program wrote no score for program_accuracy (it wrote other)');
-      expect(r2.error.platform_fault).toBe(true);
+    if (r2.status !== 'scored') throw new Error(r2.error.message);
+    expect(Object.keys(r2.scores.public).sort()).toEqual(['accuracy']);
+    // The primary metric is never left out.
+    const primary = await programCompetition({
+      metrics: programMetric('program_accuracy'),
+      files: {
+        Dockerfile: `FROM ${BASE_IMAGE}\nCOPY score.sh /score.sh\nCMD ["/bin/sh", "/score.sh"]\n`,
+        'score.sh': 'echo "other: 1" > /output/scores.txt\n',
+      },
+    });
+    const r3 = await evaluateBaseline(primary);
+    expect(r3.status).toBe('failed');
+    if (r3.status === 'failed') {
+      expect(r3.error.message).toContain('the scoring program wrote no score for program_accuracy (it wrote other)');
+      expect(r3.error.platform_fault).toBe(true);
     }
   });
 });

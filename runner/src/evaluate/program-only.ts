@@ -41,7 +41,7 @@ export async function scoreByProgram(opts: EvaluateOptions, ran: Extract<Ran, { 
   if (!predictions && !ran.beside) throw new Error('a run scored by the program alone hands over its predictions');
 
   const scoringStart = performance.now();
-  const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name }));
+  const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name, required: m.primary }));
   const engine = await engineOf(opts);
   // With an ingestion beside it, /app/input/res stays empty: the two meet in /app/shared.
   const input: ProgramInput = { truth, predictions: predictions ?? { nothing: true } };

@@ -73,7 +73,7 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
     let privateFromProgram: Record<string, number> | undefined;
     const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
     if (fromProgram.length > 0) {
-      const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name }));
+      const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name, required: m.primary }));
       const program = await programScores(opts, ran, wanted, hidden, parts, spec, step);
       if (!program.ok) return fail(program.error, { resources });
       for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };

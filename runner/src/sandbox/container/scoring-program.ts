@@ -40,10 +40,15 @@ export interface ProgramInput {
   predictions: { name: string; text: string } | { file: string } | { dir: string; leave?: readonly string[] } | { nothing: true };
 }
 
-/** A score the program must write: the metric's name, and the key it is written under. */
+/**
+ * A score the program writes: the metric's name, and the key it is written under. Only a
+ * required one (the primary metric) fails the run when it is missing; another is left out of
+ * the record, as Codabench leaves a column it gets no score for empty.
+ */
 export interface WantedScore {
   name: string;
   key: string;
+  required?: boolean;
 }
 
 /**
@@ -213,7 +218,7 @@ async function runOnce<T>(
         logs,
         ...withBeside,
       };
-    const missing = wanted.filter((w) => parsed[w.key] === undefined).map((w) => w.key);
+    const missing = wanted.filter((w) => w.required && parsed[w.key] === undefined).map((w) => w.key);
     if (missing.length > 0)
       return {
         ok: false,
@@ -223,10 +228,16 @@ async function runOnce<T>(
         ...withBeside,
       };
     const detailed = await read('detailed_results.html', DETAILED_LIMIT);
+    const absent = wanted.filter((w) => parsed[w.key] === undefined).map((w) => w.key);
+    const note =
+      absent.length > 0 ? `\n[podium] the scoring program wrote no score for ${absent.join(', ')}: left out of the record\n` : '';
     return {
       ok: true,
-      run: { scores: Object.fromEntries(wanted.map((w) => [w.name, parsed[w.key]!])), ...(detailed !== undefined ? { detailed } : {}) },
-      logs,
+      run: {
+        scores: Object.fromEntries(wanted.filter((w) => parsed[w.key] !== undefined).map((w) => [w.name, parsed[w.key]!])),
+        ...(detailed !== undefined ? { detailed } : {}),
+      },
+      logs: logs + note,
       ...withBeside,
     };
   } finally {
