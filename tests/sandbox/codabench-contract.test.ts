@@ -1,4 +1,6 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { buildSite } from '../../leaderboard-site/src/build.js';
+import { exampleCompetition } from '../helpers/competition.js';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
@@ -209,6 +211,28 @@ describe('what validation takes from a Codabench participant', () => {
     ]);
     // Control: both together are a valid competition.
     expect((await checkCompetition(base('ingestion: {build: i}\n', 'code'))).ok).toBe(true);
+  });
+});
+
+describe('the competition page of a Codabench-shaped competition', () => {
+  it("tells participants that the organisers' program reads their files as sent, and how code is run (control: a competition with Podium's metrics shows the format and the intervals)", async () => {
+    const made = await codabenchCompetition({ kinds: 'predictions, code', ingestion: {} });
+    const out = path.join(made.dir, '..', 'site');
+    await buildSite({ competition: await loadCompetition(made.dir), records: [], outDir: out });
+    const page = await readFile(path.join(out, 'competition.html'), 'utf8');
+    expect(page).toContain('are handed to it as they are (every file of the folder but <code>submission.yml</code>');
+    expect(page).toContain(
+      'with the folder read-only at <code>/app/ingested_program</code>, the test inputs at <code>/app/input_data</code>',
+    );
+    expect(page).toContain('own number: it gives no confidence interval.');
+    expect(page).not.toContain('95% bootstrap');
+
+    const ex = await exampleCompetition(await temp());
+    const exOut = path.join(ex.dir, '..', 'site');
+    await buildSite({ competition: ex.competition, records: [], outDir: exOut });
+    const exPage = await readFile(path.join(exOut, 'competition.html'), 'utf8');
+    expect(exPage).toContain("Every score of Podium's own metrics has a 95% bootstrap confidence interval, and");
+    expect(exPage).not.toContain('handed to it as they are');
   });
 });
 

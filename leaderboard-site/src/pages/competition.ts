@@ -46,15 +46,25 @@ function competitionBody(c: Competition): SafeHtml {
   const ids =
     cfg.data.ids && html`; <code>${cfg.data.ids}</code> lists every test ${retrieval ? 'query to rank documents for' : 'id to predict'}`;
   const documents = cfg.data.documents && html`; <code>${cfg.data.documents}</code> lists every document that may be ranked`;
+  const programOnly = !c.metrics.some((m) => m.metric);
+  const code =
+    cfg.ingestion &&
+    html`<p>A code submission is the folder itself: the organisers' ingestion program (in the repository folder <code>${cfg.ingestion.build}</code>) runs it without network, with the folder read-only at <code>/app/ingested_program</code>, the test inputs at <code>/app/input_data</code>, and writes the predictions to <code>/app/output</code>${cfg.ingestion.during_scoring ? html`, while the scoring program runs beside it` : ''}. Its time, memory and energy are measured like a container's.</p>`;
   const predictions =
-    cfg.submissions.kinds.some((k) => k !== 'api') &&
-    html`<section><h2>Predictions</h2><p>A predictions file${cfg.submissions.kinds.includes('container') && html`, or what a container writes to <code>/output</code>,`} is ${format.name}: ${format.description}${cfg.data.format === undefined && format.name.endsWith('(CSV)') && ' A .jsonl file with the same keys on each line is read too.'} For example:</p><pre><code>${format.example.join('\n')}</code></pre>${retrieval && html`<p>${retrievalNote(c)}</p>`}</section>`;
+    cfg.submissions.kinds.some((k) => k !== 'api') && programOnly
+      ? html`<section><h2>Predictions</h2><p>The organisers' scoring program (in the repository folder <code>${cfg.scoring?.program?.build ?? ''}</code>) reads the predictions in the form it expects: a predictions submission's files are handed to it as they are (every file of the folder but <code>submission.yml</code>, or the one file <code>predictions:</code> names), as on Codabench. The pages of this competition say what the files hold.</p>${code}</section>`
+      : cfg.submissions.kinds.some((k) => k !== 'api') &&
+        html`${code && html`<section><h2>Code</h2>${code}</section>`}<section><h2>Predictions</h2><p>A predictions file${cfg.submissions.kinds.includes('container') && html`, or what a container writes to <code>/output</code>,`} is ${format.name}: ${format.description}${cfg.data.format === undefined && format.name.endsWith('(CSV)') && ' A .jsonl file with the same keys on each line is read too.'} For example:</p><pre><code>${format.example.join('\n')}</code></pre>${retrieval && html`<p>${retrievalNote(c)}</p>`}</section>`;
   return html`${cfg.description && html`<p>${cfg.description}</p>`}
 ${concepts.length > 0 && html`<section><h2>Concepts</h2><dl>${concepts}</dl></section>`}
 <section><h2>Data</h2><p>Public data is in the repository folder <code>${cfg.data.public}</code>${ids}${documents}. The test ${retrieval ? 'relevance judgements are' : 'labels are'} hidden: they live only on the evaluation runners and never enter the repository, the logs or this site.</p></section>
 ${predictions}
 <section><h2>Metrics and ranking</h2><div class="scroll"><table><thead><tr><th scope="col">Metric</th><th scope="col">Name</th><th scope="col">Direction</th></tr></thead><tbody>${metrics}</tbody></table></div>
-<p>Ranked by ${c.primary.label}; ${rule}. Equal scores share a rank, the earlier submission first. Every score has a 95% bootstrap confidence interval, and each entry, baselines included, is compared with the leader by a paired bootstrap: ≈ marks one statistically tied with it, ▲ one better than it.</p></section>
+<p>Ranked by ${c.primary.label}; ${rule}. Equal scores share a rank, the earlier submission first. ${
+    programOnly
+      ? "Every score is the organisers' scoring program's own number: it gives no confidence interval."
+      : html`Every score of Podium's own metrics has a 95% bootstrap confidence interval${c.metrics.some((m) => m.program) && html` (a score from the organisers' scoring program has none)`}, and each entry, baselines included, is compared with the leader by a paired bootstrap: ≈ marks one statistically tied with it, ▲ one better than it.`
+  }</p></section>
 <section><h2>Phases</h2><div class="scroll"><table class="phases"><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col">Accepts</th><th scope="col">Submissions per team</th><th scope="col">Private part</th></tr></thead><tbody>${phases}</tbody></table></div></section>
 <section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${kinds}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits && ` Limits: ${limits}.`}</p></section>`;
 }
