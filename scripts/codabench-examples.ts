@@ -399,13 +399,16 @@ async function dockerRun(
 }
 
 function lastLines(text: string, n = 2): string {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-n)
-    .join(' | ')
-    .slice(0, 300);
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      // Python's markers under the failing expression say nothing here.
+      .filter((l) => l && !/^[\^~ ]+$/.test(l))
+      .slice(-n)
+      .join(' | ')
+      .slice(0, 300)
+  );
 }
 
 async function copyOf(from: string | undefined, to: string): Promise<string> {
@@ -450,7 +453,7 @@ async function byHand(bundle: Bundle, sub: Submission, work: string, timeout: nu
       await dockerRun(during, mounts, command, timeout, true);
     } else
       await dockerRun(`${tag}-ingestion`, mounts, command, timeout).catch((e: Error) => {
-        throw new Error(`ingestion: ${e.message}`);
+        throw new Error(`${sub.kind === 'code' ? 'ingestion' : 'submission program'}: ${e.message}`, { cause: e });
       });
   } else await cp(sub.dir, dirs.res, { recursive: true });
   try {
@@ -463,7 +466,7 @@ async function byHand(bundle: Bundle, sub: Submission, work: string, timeout: nu
     if (task.duringScoring) mounts.push([dirs.shared, '/app/shared', 'rw']);
     const command = resolveCommand(await metadataCommand(dirs.program), SCORING_VARS);
     await dockerRun(`${tag}-scoring`, mounts, command, timeout).catch((e: Error) => {
-      throw new Error(`scoring: ${e.message}`);
+      throw new Error(`scoring: ${e.message}`, { cause: e });
     });
   } finally {
     if (during) {
