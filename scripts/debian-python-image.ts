@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,24 +7,60 @@ import path from 'node:path';
 import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
 
 /**
- * A Debian image with Python 3 and NumPy, made offline from Debian's own packages, for the
- * tests of organiser scoring programs written the way most organisers write them (Python).
- * Podium itself never needs Python; only these tests do.
+ * A Debian image with Python 3 and the packages organisers' scoring and ingestion programs
+ * import (NumPy, SciPy, scikit-learn, pandas, PyYAML, psutil, Matplotlib, as Codabench's own
+ * example bundles do), made offline from Debian's own packages, for the tests of programs
+ * written the way most organisers write them. Podium itself never needs Python; only these
+ * tests and the comparison with Codabench's example bundles do.
  */
 export const PYTHON_IMAGE = 'podium/debian-python:bookworm';
 
-/** Where the root file system is kept between runs, as a tar (about 330 MB unpacked). */
+/** The Debian packages in the image, beyond minbase; a change here makes a new cache and image. */
+export const PYTHON_PACKAGES = [
+  'python3',
+  // `python` runs Python 3, as in Codabench's images: CodaLab bundles' commands say `python`.
+  'python-is-python3',
+  'python3-numpy',
+  'python3-scipy',
+  'python3-sklearn',
+  'python3-pandas',
+  'python3-yaml',
+  'python3-psutil',
+  'python3-matplotlib',
+];
+
+/** The image's label naming its packages: an image made from another list is made again. */
+const PACKAGES_LABEL = 'org.podium.debian-packages';
+
+/** Where the root file system is kept between runs, as a tar (about 1 GB unpacked). */
 export function pythonRootCache(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'podium', 'debian-bookworm-python3-numpy.tar');
+  return path.join(base, 'podium', `debian-bookworm-python3-${packagesDigest()}.tar`);
+}
+
+/** A short name of the package list, so that a cache made from another list is never reused. */
+function packagesDigest(): string {
+  return createHash('sha256').update(PYTHON_PACKAGES.join(',')).digest('hex').slice(0, 12);
+}
+
+/** Whether the engine holds the image made from this package list (not an older one). */
+function currentImage(): boolean {
+  try {
+    const label = execFileSync('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${PACKAGES_LABEL}"}}`, PYTHON_IMAGE], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return label.trim() === PYTHON_PACKAGES.join(',');
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the image is there or can be made here: cached, or debootstrap run as root. */
 export async function pythonImagePossible(): Promise<boolean> {
   const engine = dockerEngine();
   if (!(await engine.ping())) return false;
-  if (await engine.image(PYTHON_IMAGE)) return true;
-  if (existsSync(pythonRootCache())) return true;
+  if (currentImage() || existsSync(pythonRootCache())) return true;
   return debootstrapPath() !== undefined && process.getuid?.() === 0;
 }
 
@@ -48,20 +85,28 @@ export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * The image, made once per engine: from the cached root when there is one, else by
- * `debootstrap --variant=minbase --include=python3,python3-numpy bookworm` (about a minute).
+ * `debootstrap --variant=minbase --include=PYTHON_PACKAGES bookworm` (about three minutes).
+ * An image of that name made from another package list is replaced.
  */
 export async function ensurePythonImage(log: (line: string) => void = () => {}): Promise<string> {
-  const engine = dockerEngine();
-  if (await engine.image(PYTHON_IMAGE)) return PYTHON_IMAGE;
+  if (currentImage()) return PYTHON_IMAGE;
   const cache = pythonRootCache();
   await mkdir(path.dirname(cache), { recursive: true });
   // Test files run in parallel: one makes the image, the others wait for it.
   const release = await lock(`${cache}.lock`);
   try {
-    if (await engine.image(PYTHON_IMAGE)) return PYTHON_IMAGE;
+    if (currentImage()) return PYTHON_IMAGE;
     if (!existsSync(cache)) await makeRoot(cache, log);
     log(`importing ${PYTHON_IMAGE}`);
-    execFileSync('docker', ['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', cache, PYTHON_IMAGE]);
+    execFileSync('docker', [
+      'import',
+      '--change',
+      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+      '--change',
+      `LABEL ${PACKAGES_LABEL}=${PYTHON_PACKAGES.join(',')}`,
+      cache,
+      PYTHON_IMAGE,
+    ]);
     return PYTHON_IMAGE;
   } finally {
     await release();
@@ -75,8 +120,9 @@ async function makeRoot(cache: string, log: (line: string) => void): Promise<voi
   const root = await mkdtemp(path.join(os.tmpdir(), 'podium-debian-'));
   try {
     const mirror = debianMirror();
-    log(`debootstrap bookworm from ${mirror} (about a minute)`);
-    execFileSync(debootstrap, ['--variant=minbase', '--include=python3,python3-numpy', 'bookworm', path.join(root, 'fs'), mirror], {
+    log(`debootstrap bookworm with ${PYTHON_PACKAGES.join(', ')} from ${mirror} (about three minutes)`);
+    const include = `--include=${PYTHON_PACKAGES.join(',')}`;
+    execFileSync(debootstrap, ['--variant=minbase', include, 'bookworm', path.join(root, 'fs'), mirror], {
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 16 << 20,
     });
