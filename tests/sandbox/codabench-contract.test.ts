@@ -78,6 +78,8 @@ async function codabenchCompetition(opts: {
   scoreSh?: string;
   images?: Record<string, string>;
   metrics?: string;
+  /** No reference data at all: the program gets an empty /app/input/ref. */
+  noTruth?: boolean;
 }): Promise<Made> {
   const root = await temp();
   const dir = path.join(root, 'competition');
@@ -108,7 +110,7 @@ async function codabenchCompetition(opts: {
       '  public: data/public',
       '  hidden:',
       '    env: PODIUM_HIDDEN_DIR',
-      '  truth: reference',
+      ...(opts.noTruth ? [] : ['  truth: reference']),
       ...(opts.ingestion && !opts.ingestion.during ? ['  inputs: inputs'] : []),
       'metrics:',
       opts.metrics ??
@@ -212,6 +214,16 @@ describe('what validation takes from a Codabench participant', () => {
     // Control: both together are a valid competition.
     expect((await checkCompetition(base('ingestion: {build: i}\n', 'code'))).ok).toBe(true);
   });
+
+  it("needs a truth only where Podium's own metrics score (control: the program alone may do without)", async () => {
+    const yml = (metric: string) =>
+      `version: 1\ntitle: T\nslug: t\ndata: {public: p, hidden: {env: H}}\nmetrics: [${metric}]\nphases: [{id: a, name: A, start: 2026-01-01T00:00:00Z, end: 2027-01-01T00:00:00Z}]\nsubmissions: {kinds: [predictions]}\nscoring: {program: {build: s}}\n`;
+    const builtIn = await checkCompetition(yml('{name: accuracy}'));
+    expect(builtIn.ok ? [] : builtIn.problems.map((p) => p.message)).toEqual([
+      "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics score against it.",
+    ]);
+    expect((await checkCompetition(yml('{name: accuracy, from: program, direction: maximize}'))).ok).toBe(true);
+  });
 });
 
 describe('the competition page of a Codabench-shaped competition', () => {
@@ -255,6 +267,20 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
     // "predictions: prediction" names the one file instead: the same score.
     const named = await made.submit('named', 'predictions', { prediction: `${MODEL_ANSWERS.join('\n')}\n` }, 'predictions: prediction\n');
     expect(scored(await evaluate(made, named)).accuracy!.value).toBeCloseTo(ACCURACY, 12);
+  });
+
+  it('gives the program an empty /app/input/ref where the competition has no reference data', async () => {
+    const made = await codabenchCompetition({
+      kinds: 'predictions',
+      noTruth: true,
+      scoreSh:
+        'printf \'{"ref_files": %s, "res_files": %s}\' "$(ls -A /app/input/ref | wc -l)" "$(ls -A /app/input/res | wc -l)" > /app/output/scores.json\n',
+      metrics:
+        '  - name: ref_files\n    from: program\n    direction: minimize\n    primary: true\n  - name: res_files\n    from: program\n    direction: minimize',
+    });
+    const scores = scored(await evaluate(made, await made.submit('result', 'predictions', { a: '1\n', b: '2\n' })));
+    expect(scores.ref_files!.value).toBe(0);
+    expect(scores.res_files!.value).toBe(2);
   });
 
   it('runs a code submission inside the ingestion program, measured, and scores what it wrote', async () => {

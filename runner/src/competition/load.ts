@@ -71,6 +71,16 @@ export async function checkCompetition(
     );
   }
   checkIngestion(config, source, problems);
+  // Podium's metrics read a truth table; the scoring program alone may do without reference data.
+  if (builtIn(metrics).length > 0)
+    for (const [i, p] of config.phases.entries())
+      if ((p.truth ?? config.data.truth) === undefined)
+        problems.push(
+          source.problem(
+            config.data.truth === undefined && i === 0 ? ['data'] : ['phases', i],
+            "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics score against it.",
+          ),
+        );
   // The Ladder shows one number per team: nothing else may order the board or be shown.
   const ladder = config.leaderboard?.ladder;
   if (ladder && config.leaderboard?.rank_by === 'average-rank')

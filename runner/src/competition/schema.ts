@@ -53,11 +53,13 @@ const Data = Type.Object(
       Type.Integer({ minimum: 1, maximum: 100000, description: 'retrieval: most documents ranked per query (default 1000, as TREC)' }),
     ),
     hidden: HiddenData,
-    truth: Type.String({
-      minLength: 1,
-      description:
-        'file in the hidden folder with the true labels; or a folder of reference files, given whole to the scoring program as /app/input/ref, when every metric comes from it',
-    }),
+    truth: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'file in the hidden folder with the true labels; or a folder of reference files, given whole to the scoring program as /app/input/ref, when every metric comes from it (then optional: without it, /app/input/ref is empty)',
+      }),
+    ),
     inputs: Type.Optional(
       Type.String({ minLength: 1, description: 'folder in the hidden folder with test inputs for container submissions' }),
     ),

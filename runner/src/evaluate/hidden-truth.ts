@@ -22,7 +22,8 @@ export type HiddenTruth =
 export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext, spec: ScoringSpec): Promise<HiddenTruth> {
   const { competition: c } = opts;
   const phase = c.config.phases.find((p) => p.id === ctx.phaseId);
-  const truthName = phase?.truth ?? c.config.data.truth;
+  // A competition with built-in metrics names a truth for every phase (checked with competition.yml).
+  const truthName = (phase?.truth ?? c.config.data.truth)!;
   const file = path.join(opts.hiddenDir, truthName);
   try {
     if ((await stat(file).catch(() => undefined))?.isDirectory())
@@ -83,6 +84,7 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
   for (const phase of phases) {
     const truthSetting = phase.truth ? `phases[${c.config.phases.indexOf(phase)}].truth` : 'data.truth';
     const truthName = phase.truth ?? d.truth;
+    if (truthName === undefined) continue;
     const inputs = phase.inputs ?? d.inputs;
     // The inputs are what container submissions read; a phase that takes none does not need them.
     const kinds = phase.kinds ?? c.config.submissions.kinds;

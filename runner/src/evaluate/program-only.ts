@@ -23,19 +23,27 @@ export async function scoreByProgram(opts: EvaluateOptions, ran: Extract<Ran, { 
   const { ctx } = ran;
   const phase = c.config.phases.find((p) => p.id === ctx.phaseId);
   const truthName = phase?.truth ?? c.config.data.truth;
-  const at = path.join(opts.hiddenDir, truthName);
-  step('finding the reference data');
-  const info = await lstat(at).catch(() => undefined);
-  if (!info || !(info.isFile() || info.isDirectory()))
-    return ctx.fail({
-      code: 'truth-unavailable',
-      message: `the runner has no reference data at ${truthName} in its hidden data folder; tell the organisers.`,
-      platform_fault: true,
-    });
-  const truth: ProgramInput['truth'] = info.isDirectory() ? { dir: at } : { file: at };
-  const dataHash = info.isDirectory()
-    ? await hashFiles(at, (await walkTree(at, { maxFiles: 1_000_000, maxFileBytes: Number.MAX_SAFE_INTEGER })).files)
-    : await hashFile(at);
+  let truth: ProgramInput['truth'];
+  let dataHash: string;
+  if (truthName === undefined) {
+    // No reference data: the program gets an empty /app/input/ref, as on Codabench.
+    truth = { nothing: true };
+    dataHash = await hashFiles(opts.hiddenDir, []);
+  } else {
+    const at = path.join(opts.hiddenDir, truthName);
+    step('finding the reference data');
+    const info = await lstat(at).catch(() => undefined);
+    if (!info || !(info.isFile() || info.isDirectory()))
+      return ctx.fail({
+        code: 'truth-unavailable',
+        message: `the runner has no reference data at ${truthName} in its hidden data folder; tell the organisers.`,
+        platform_fault: true,
+      });
+    truth = info.isDirectory() ? { dir: at } : { file: at };
+    dataHash = info.isDirectory()
+      ? await hashFiles(at, (await walkTree(at, { maxFiles: 1_000_000, maxFileBytes: Number.MAX_SAFE_INTEGER })).files)
+      : await hashFile(at);
+  }
   const predictions: ProgramInput['predictions'] | undefined =
     ran.handOver ?? (ran.text ? { name: `predictions.${ran.text.format}`, text: ran.text.text } : undefined);
   if (!predictions && !ran.beside) throw new Error('a run scored by the program alone hands over its predictions');

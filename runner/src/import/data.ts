@@ -83,7 +83,10 @@ export async function mapData(opts: {
   }
   const all = [...references.values()];
   const first = all[0];
-  if (!first) report.dropped.push('No phase names reference data; put the truth in the hidden folder and name it in data.truth.');
+  if (!first)
+    report.dropped.push(
+      'No phase names reference data: competition.yml names no data.truth, and the scoring program gets an empty /app/input/ref, as on Codabench. Put a truth in the hidden folder and name it in data.truth if the program needs one.',
+    );
   // Built-in metrics need one table with ids in every phase, with the same columns.
   const t0 = first?.table;
   plan.table = !!t0 && all.every((r) => r.table?.idColumn === t0.idColumn && r.table.targetColumn === t0.targetColumn);

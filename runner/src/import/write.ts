@@ -51,7 +51,7 @@ export async function writeCompetition(dir: string, plan: CompetitionPlan, repor
     data: {
       public: 'data/public',
       hidden: made.data.hidden,
-      truth: data.truth ?? 'reference',
+      ...(data.truth ? { truth: data.truth } : {}),
       ...(data.inputs ? { inputs: data.inputs } : {}),
       ...(data.table ? { id_column: data.idColumn ?? 'id', target_column: data.targetColumn ?? 'label' } : {}),
     },

@@ -36,7 +36,7 @@ export interface ProgramRun {
  * running beside the scoring program hands its predictions over in /app/shared.
  */
 export interface ProgramInput {
-  truth: { file: string } | { name: string; text: string } | { dir: string };
+  truth: { file: string } | { name: string; text: string } | { dir: string } | { nothing: true };
   predictions: { name: string; text: string } | { file: string } | { dir: string; leave?: readonly string[] } | { nothing: true };
 }
 
@@ -157,7 +157,7 @@ async function runOnce<T>(
       // Reference data of any size is not copied: the folder itself, read-only, where ref is.
       for (const at of ['/input/ref', '/app/input/ref']) mounts.push({ source: truth.dir, target: at, readOnly: true });
     } else if ('file' in truth) await copyFile(truth.file, path.join(input, 'ref', path.basename(truth.file)));
-    else await writeFile(path.join(input, 'ref', path.basename(truth.name)), truth.text);
+    else if ('name' in truth) await writeFile(path.join(input, 'ref', path.basename(truth.name)), truth.text);
     if ('dir' in predictions) await copyPlainFiles(predictions.dir, path.join(input, 'res'), predictions.leave ?? []);
     else if ('file' in predictions) {
       await copyFile(predictions.file, path.join(input, 'res', path.basename(predictions.file)));
