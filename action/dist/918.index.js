@@ -12,6 +12,7 @@ __webpack_require__.r(__webpack_exports__);
 __webpack_require__.d(__webpack_exports__, {
   dockerEngine: () => (/* binding */ dockerEngine),
   hardenedConfig: () => (/* binding */ hardenedConfig),
+  mountsOf: () => (/* binding */ mountsOf),
   runEnvironment: () => (/* binding */ runEnvironment)
 });
 
@@ -1012,6 +1013,24 @@ function runEnvironment(imageEnv, gpus = []) {
         env.set('NVIDIA_VISIBLE_DEVICES', 'void');
     return [...env].map(([k, v]) => `${k}=${v}`);
 }
+/** Mounts under /app or /input only: a folder elsewhere could shadow what the image needs, or /proc. */
+const APP_PATH = /^\/(app|input)\/[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+/** The bind mounts of a run: /input read-only, /output, and where else the spec asks. */
+function mountsOf(spec) {
+    const extra = [
+        ...(spec.alsoAt?.input ? [{ source: spec.inputDir, target: spec.alsoAt.input, readOnly: true }] : []),
+        ...(spec.alsoAt?.output ? [{ source: spec.outputDir, target: spec.alsoAt.output, readOnly: false }] : []),
+        ...(spec.mounts ?? []),
+    ];
+    for (const m of extra)
+        if (!APP_PATH.test(m.target) || m.target.split('/').includes('..'))
+            throw new Error(`a mount must be a folder under /app or /input, not ${m.target}`);
+    return [
+        { Type: 'bind', Source: spec.inputDir, Target: '/input', ReadOnly: true },
+        { Type: 'bind', Source: spec.outputDir, Target: '/output', ReadOnly: false },
+        ...extra.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+    ];
+}
 /** The hardened settings of a run: what every participant's and scoring program's container gets. */
 function hardenedConfig(spec, image, parent) {
     const { limits } = spec;
@@ -1047,10 +1066,7 @@ function hardenedConfig(spec, image, parent) {
                 { Name: 'core', Soft: 0, Hard: 0 },
             ],
             // Mounts rather than "src:dst:ro" strings: an organiser's path may hold ':' or ','.
-            Mounts: [
-                { Type: 'bind', Source: spec.inputDir, Target: '/input', ReadOnly: true },
-                { Type: 'bind', Source: spec.outputDir, Target: '/output', ReadOnly: false },
-            ],
+            Mounts: mountsOf(spec),
             LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(1, Math.ceil(limits.logBytes / 1048576))}m`, 'max-file': '1' } },
             IpcMode: 'none',
             ...(parent ? { CgroupParent: parent } : {}),
@@ -1118,13 +1134,15 @@ async function runHardened(docker, spec, cgroups, weaken = (c) => c) {
             void (async () => {
                 note(await readUsage(cgroups, parent, c));
                 // Files and folders count alike, and depth too: a tree of empty folders fills inodes as files do.
-                const out = await (0,harvest/* measure */.xP)(spec.outputDir, {
-                    maxEntries: limits.outputFiles,
-                    maxBytes: limits.outputBytes,
-                    maxDepth: limits.outputDepth,
-                });
-                if (out.exceeded)
-                    stop({ kind: 'output-exceeded', what: out.exceeded });
+                for (const dir of [spec.outputDir, ...(spec.mounts ?? []).filter((m) => !m.readOnly).map((m) => m.source)]) {
+                    const out = await (0,harvest/* measure */.xP)(dir, {
+                        maxEntries: limits.outputFiles,
+                        maxBytes: limits.outputBytes,
+                        maxDepth: limits.outputDepth,
+                    });
+                    if (out.exceeded)
+                        stop({ kind: 'output-exceeded', what: out.exceeded });
+                }
             })().finally(() => (watching = false));
         }, WATCH_MS);
         let timer;
