@@ -80,6 +80,8 @@ async function codabenchCompetition(opts: {
   metrics?: string;
   /** No reference data at all: the program gets an empty /app/input/ref. */
   noTruth?: boolean;
+  /** More runtime lines. */
+  runtime?: string;
 }): Promise<Made> {
   const root = await temp();
   const dir = path.join(root, 'competition');
@@ -144,6 +146,7 @@ async function codabenchCompetition(opts: {
       'runtime:',
       '  timeout_seconds: 60',
       '  memory_mb: 128',
+      ...(opts.runtime ? [opts.runtime] : []),
       ...(images.length ? ['  images:', ...images.map(([k, v]) => `    ${k}: ${v}`)] : []),
       '',
     ].join('\n'),
@@ -220,7 +223,7 @@ describe('what validation takes from a Codabench participant', () => {
       `version: 1\ntitle: T\nslug: t\ndata: {public: p, hidden: {env: H}}\nmetrics: [${metric}]\nphases: [{id: a, name: A, start: 2026-01-01T00:00:00Z, end: 2027-01-01T00:00:00Z}]\nsubmissions: {kinds: [predictions]}\nscoring: {program: {build: s}}\n`;
     const builtIn = await checkCompetition(yml('{name: accuracy}'));
     expect(builtIn.ok ? [] : builtIn.problems.map((p) => p.message)).toEqual([
-      "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics score against it.",
+      "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics, and the private part's split, read it.",
     ]);
     expect((await checkCompetition(yml('{name: accuracy, from: program, direction: maximize}'))).ok).toBe(true);
   });
@@ -360,8 +363,59 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
     const broken = await made.submit('broken', 'code', { 'model.sh': 'exit 7\n' });
     const failed = await evaluate(made, broken);
     expect(failed.status).toBe('failed');
-    if (failed.status === 'failed') expect(failed.error.message).toBe('the container exited with code 7');
+    if (failed.status === 'failed') expect(failed.error.message).toBe('the ingestion program running your code exited with code 7');
   });
+
+  it('stops code that leaves a link in /app/shared for the scoring program to follow to the labels (control: the same link, unwatched, scores 1.0)', async () => {
+    const made = await codabenchCompetition({
+      kinds: 'code',
+      ingestion: { during: true },
+      scoreSh: SCORE_DURING_SH,
+      metrics: '  - name: accuracy\n    from: program\n    direction: maximize',
+    });
+    // The scoring program will read /app/shared/prediction: make it a link to the truth.
+    const cheat = 'ln -s /app/input/ref/testing_label /app/shared/prediction\nsleep 2\n';
+    const sub = await made.submit('cheat', 'code', { 'model.sh': `${cheat}exit 0\n` });
+    const stopped = await evaluate(made, sub);
+    expect(stopped.status).toBe('failed');
+    if (stopped.status === 'failed')
+      expect(stopped.error.message).toBe(
+        'wrote a link or special file in /app/shared, which may hold plain files only; the ingestion program running your code was stopped',
+      );
+    // Control: an engine that does not watch the shared folder for links; the scoring program follows it.
+    const docker = dockerEngine();
+    const unwatched: ContainerEngine = {
+      ping: () => docker.ping(),
+      describe: () => docker.describe(),
+      image: (r) => docker.image(r),
+      pull: (r) => docker.pull(r),
+      build: (...a) => docker.build(...a),
+      sweep: (...a) => docker.sweep(...a),
+      run: (spec) => docker.run({ ...spec, mounts: (spec.mounts ?? []).map((m) => ({ ...m, plainOnly: false })) }),
+    };
+    expect(scored(await evaluate(made, sub, unwatched)).accuracy!.value).toBe(1);
+  }, 60_000);
+
+  it("holds /app/shared to the participant's output limits, named as such, and stops the scoring program when the code fails", async () => {
+    const made = await codabenchCompetition({
+      kinds: 'code',
+      ingestion: { during: true },
+      scoreSh: SCORE_DURING_SH,
+      metrics: '  - name: accuracy\n    from: program\n    direction: maximize',
+      runtime: '  max_output_files: 50',
+    });
+    const files = (n: number) => `i=0; while [ $i -lt ${n} ]; do : > /app/shared/f$i; i=$((i+1)); done\nsleep 1\n`;
+    const many = await evaluate(made, await made.submit('many', 'code', { 'model.sh': `${files(80)}${MODEL}` }));
+    expect(many.status).toBe('failed');
+    if (many.status === 'failed')
+      expect(many.error.message).toBe(
+        'wrote more than 50 files and folders in /app/shared; the ingestion program running your code was stopped',
+      );
+    // Control: fewer than the limit, and the run scores.
+    expect(
+      scored(await evaluate(made, await made.submit('few', 'code', { 'model.sh': `${files(20)}${MODEL}` }))).accuracy!.value,
+    ).toBeCloseTo(ACCURACY, 12);
+  }, 60_000);
 
   it("builds a bundle's image name through runtime.images (control: without the entry the record names the missing image and the way round it)", async () => {
     const legacy = 'codalab/codalab-legacy:py312';

@@ -174,6 +174,25 @@ describe.skipIf(!engine)("an organiser's scoring program on the real engine", ()
     expect(JSON.stringify(record)).not.toContain(String(hidden.program_accuracy!.value));
   });
 
+  it('with a private part and no built-in metric, still runs on each part apart (control: without the part it sees every row)', async () => {
+    const counting = SCORER.replace('printf "program_accuracy: %.12f\\n", ok/n', 'printf "program_accuracy: %.12f\\nrows: %d\\n", ok/n, n');
+    const only = (scoring: string) =>
+      programCompetition({
+        metrics: `${programMetric('program_accuracy')}    primary: true\n${programMetric('rows')}`,
+        files: { Dockerfile: `FROM ${BASE_IMAGE}\nCOPY score.sh /score.sh\nCMD ["/bin/sh", "/score.sh"]\n`, 'score.sh': `${counting}\n` },
+        scoring,
+      });
+    const record = await evaluateBaseline(await only('private:\n  fraction: 0.5\n  seed: 7\n'), { PODIUM_SEAL_KEY: KEY.toString('hex') });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    const hidden = unseal(record.id, record.scores.private as never, KEY).scores;
+    expect(record.scores.public.rows!.value + hidden.rows!.value).toBe(600);
+    expect(record.scores.public.rows!.value).toBeLessThan(400);
+    const all = await evaluateBaseline(await only(''));
+    if (all.status !== 'scored') throw new Error(all.error.message);
+    expect(all.scores.public.rows!.value).toBe(600);
+    expect(all.scores.private).toBeUndefined();
+  });
+
   it("a program that fails, or writes no primary score, fails the record and says so; the participant's fault is not assumed for a missing score", async () => {
     const r1 = await evaluateBaseline(await setup('exit 3'));
     expect(r1.status).toBe('failed');

@@ -71,14 +71,14 @@ export async function checkCompetition(
     );
   }
   checkIngestion(config, source, problems);
-  // Podium's metrics read a truth table; the scoring program alone may do without reference data.
-  if (builtIn(metrics).length > 0)
+  // Podium's metrics and the private split read a truth table; the scoring program alone may do without.
+  if (readsTables({ config, metrics }))
     for (const [i, p] of config.phases.entries())
       if ((p.truth ?? config.data.truth) === undefined)
         problems.push(
           source.problem(
             config.data.truth === undefined && i === 0 ? ['data'] : ['phases', i],
-            "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics score against it.",
+            "name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics, and the private part's split, read it.",
           ),
         );
   // The Ladder shows one number per team: nothing else may order the board or be shown.
@@ -379,6 +379,14 @@ async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether Podium reads the truth and the predictions as tables: for its own metrics, or to split
+ * off a private part by id. Otherwise the scoring program alone reads them, in whatever form.
+ */
+export function readsTables(c: Pick<Competition, 'config' | 'metrics'>): boolean {
+  return builtIn(c.metrics).length > 0 || c.config.private !== undefined;
 }
 
 /** The metrics Podium computes itself, as opposed to those the organiser's scoring program writes. */

@@ -28,16 +28,16 @@ export type { EvaluateOptions } from './options.js';
  */
 export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultRecord> {
   const ran = await runSubmission(opts);
-  // A run stopped part way says so, whatever the stage it was stopped in made of it.
-  if (opts.signal?.aborted) {
-    if (!ran.ok) return ran.record.status === 'scored' ? ran.record : { ...ran.record, status: 'failed', error: { ...CANCELLED } };
-    return ran.ctx.fail({ ...CANCELLED }, { resources: ran.resources });
-  }
-  if (!ran.ok) return ran.record;
   try {
-    return await scoreRun(opts, ran);
+    // A run stopped part way says so, whatever the stage it was stopped in made of it.
+    if (opts.signal?.aborted) {
+      if (!ran.ok) return ran.record.status === 'scored' ? ran.record : { ...ran.record, status: 'failed', error: { ...CANCELLED } };
+      return ran.ctx.fail({ ...CANCELLED }, { resources: ran.resources });
+    }
+    return ran.ok ? await scoreRun(opts, ran) : ran.record;
   } finally {
-    await ran.cleanup?.();
+    // What the run left for the scoring (an ingestion program's output) goes, however it ended.
+    if (ran.ok) await ran.cleanup?.();
   }
 }
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { builtIn, formatFor, scoringSpec, type Competition, type Phase } from '../competition/load.js';
+import { builtIn, formatFor, readsTables, scoringSpec, type Competition, type Phase } from '../competition/load.js';
 import { headOf, MissingColumnsError, readTable } from '../scoring/table.js';
 import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { loadTruth, wholeGrades } from '../scoring/truth.js';
@@ -31,7 +31,7 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
         ok: false,
         record: ctx.fail({
           code: 'truth-invalid',
-          message: `the truth ${truthName} is a folder, but Podium's own metrics read a truth file; tell the organisers.`,
+          message: `the truth ${truthName} is a folder, but Podium reads the truth as a table (for its own metrics, or the private part's split); tell the organisers.`,
           platform_fault: true,
         }),
       };
@@ -102,16 +102,12 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     const file = path.join(hiddenDir, truthName);
     const s = await stat(file).catch(() => undefined);
     // Reference data for the scoring program alone may be a folder, read by nothing but the program.
-    const programOnly = builtIn(c.metrics).length === 0;
+    const programOnly = !readsTables(c);
     if (programOnly && (s?.isFile() || s?.isDirectory())) continue;
     if (s?.isDirectory()) {
       faults.push({
         setting: truthSetting,
-        message: `"${truthName}" in the hidden data folder ${hiddenDir} is a folder (phase ${phase.id}), but Podium's own metrics (${builtIn(
-          c.metrics,
-        )
-          .map((m) => m.name)
-          .join(', ')}) read a truth file; name the file, or leave the scoring to the scoring program.`,
+        message: `"${truthName}" in the hidden data folder ${hiddenDir} is a folder (phase ${phase.id}), but Podium reads the truth as a table (for its own metrics, or the private part's split); name the file, or leave the scoring to the scoring program.`,
       });
       continue;
     }

@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { builtIn, formatFor } from '../competition/load.js';
+import { formatFor, readsTables } from '../competition/load.js';
 import { copyPlainFiles } from '../files/tree.js';
 import type { ScoringSpec } from '../scoring/spec.js';
 import { SUBMISSION_FILE } from '../submission/validate.js';
@@ -80,7 +80,7 @@ export async function fromCode(
       await chmod(inputDir, 0o755);
     }
     // A copy of the participant's files, readable by the sandbox's user, links left behind.
-    const code = await temp(os.tmpdir(), 'podium-code-');
+    const code = await temp(outputRoot(), 'podium-code-');
     await copyPlainFiles(opts.submissionDir, code, [SUBMISSION_FILE]);
 
     step('building the ingestion program');
@@ -92,7 +92,7 @@ export async function fromCode(
         platform_fault: true,
       });
     const provenance = { image_digest: built.id, engine: await engine.describe() };
-    const run = (outputDir: string, shared?: string): Promise<MeasuredRun> => {
+    const run = (outputDir: string, shared?: string, signal = opts.signal): Promise<MeasuredRun> => {
       const spec: Pick<RunSpec, 'image' | 'inputDir' | 'outputDir' | 'alsoAt' | 'mounts'> = {
         image: built.id,
         inputDir,
@@ -100,13 +100,16 @@ export async function fromCode(
         alsoAt: { input: '/app/input_data', output: '/app/output' },
         mounts: [
           { source: code, target: '/app/ingested_program', readOnly: true },
-          ...(shared ? [{ source: shared, target: '/app/shared', readOnly: false }] : []),
+          // Watched here, against the participant's limits; a link there would be followed by
+          // the scoring program on the other side, so none may appear.
+          ...(shared ? [{ source: shared, target: '/app/shared', readOnly: false, watched: true, plainOnly: true }] : []),
         ],
       };
       return runMeasured(c, engine, spec, provenance.engine, {
         ...(opts.smi ? { smi: opts.smi } : {}),
         ...(opts.toolkit ? { toolkit: opts.toolkit } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(signal ? { signal } : {}),
+        who: 'the ingestion program running your code',
       });
     };
     const withLogs = (error: ErrorInfo, logs: string): ErrorInfo =>
@@ -122,12 +125,12 @@ export async function fromCode(
         items: 0,
         resources: {},
         containerProvenance: provenance,
-        beside: async (shared) => {
+        beside: async (shared, signal) => {
           const out = await mkdtemp(path.join(outputRoot(), 'podium-ingestion-out-'));
           try {
             await chmod(out, 0o777);
             step('running the ingestion program beside the scoring program');
-            const m = await run(out, shared);
+            const m = await run(out, shared, signal);
             opts.onLogs?.(m.logs);
             return m.ok ? m : { ...m, error: withLogs(m.error, m.logs) };
           } finally {
@@ -147,7 +150,7 @@ export async function fromCode(
     opts.onLogs?.(m.logs);
     if (!m.ok) return failed(withLogs(m.error, m.logs), { resources: m.resources });
     const resources = { ...m.resources };
-    if (builtIn(c.metrics).length > 0) {
+    if (readsTables(c)) {
       // Podium's metrics read the predictions file it wrote, as a container's.
       const read = await readOutputPredictions(c, outputDir, spec, 'ingestion program', false);
       if (!read.ok) return { ok: false, record: ctx.reject(read.error) };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { builtIn } from '../competition/load.js';
+import { readsTables } from '../competition/load.js';
 import { SUBMISSION_FILE } from '../submission/validate.js';
 import { itemsOf } from '../scoring/predictions.js';
 import type { Shard } from './shard.js';
@@ -25,7 +25,7 @@ export function fromPredictionsFile(opts: EvaluateOptions, ctx: RecordContext, s
   }
   const named = report.submission?.predictions;
   const whole = named === undefined || named === '.' || named === './';
-  if (builtIn(opts.competition.metrics).length === 0) {
+  if (!readsTables(opts.competition)) {
     return {
       ok: true,
       ctx,

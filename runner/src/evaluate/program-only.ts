@@ -59,12 +59,13 @@ export async function scoreByProgram(opts: EvaluateOptions, ran: Extract<Ran, { 
   let resources = ran.resources;
   if (ran.beside) {
     const beside = program.beside;
+    // Not run at all: whatever stopped the scoring program first (its build, no engine) says why.
     if (!beside)
-      return ctx.fail({
-        code: 'ingestion-not-run',
-        message: 'the ingestion program did not run; tell the organisers.',
-        platform_fault: true,
-      });
+      return ctx.fail(
+        program.ok
+          ? { code: 'ingestion-not-run', message: 'the ingestion program did not run; tell the organisers.', platform_fault: true }
+          : program.error,
+      );
     resources = beside.resources;
     // The participant's code failing is the participant's: said before what the program made of it.
     if (!beside.ok) return ctx.fail(beside.error, { resources });

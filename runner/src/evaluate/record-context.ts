@@ -3,7 +3,7 @@ import { findPhase } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
-import type { ContainerProvenance, MeasuredRun } from '../sandbox/container/evaluate-container.js';
+import type { ContainerProvenance } from '../sandbox/container/evaluate-container.js';
 import type { Beside, ProgramInput } from '../sandbox/container/scoring-program.js';
 import { sha256Hex } from '../files/tree.js';
 import { recordKey, runnerInfo, SCORER } from '../results/record.js';
@@ -32,7 +32,7 @@ export type Ran =
       /** Predictions handed whole to the scoring program as /app/input/res: a file or a folder. */
       handOver?: ProgramInput['predictions'];
       /** An ingestion program still to run, beside the scoring program (ingestion.during_scoring). */
-      beside?: Beside<MeasuredRun>;
+      beside?: Beside;
       /** Removes what the run left for the scoring (an ingestion program's output). */
       cleanup?: () => Promise<void>;
       /** The predictions as text, for a shard to hand on. */

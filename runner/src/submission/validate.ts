@@ -4,7 +4,7 @@ import { SubmissionSchema, type SubmissionConfig } from './schema.js';
 import { toSlug, type SubmissionKind } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import { PodiumError, type Problem } from '../contracts/problems.js';
-import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, scoringSpec, type Competition } from '../competition/load.js';
+import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, readsTables, scoringSpec, type Competition } from '../competition/load.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, MissingColumnsError, readTable, TableError } from '../scoring/table.js';
 import { loadPredictions, type LoadedPredictions } from '../scoring/predictions.js';
@@ -118,16 +118,18 @@ export async function validateSubmission(
   let buildRefused: ValidationReport['buildRefused'];
   // Without built-in metrics the scoring program alone reads the predictions, in whatever form
   // the competition's participants send them: nothing is read here but that the file is there.
-  const tableRead = builtIn(competition.metrics).length > 0;
+  const tableRead = readsTables(competition);
   const wholeFolder = sub.predictions === undefined || sub.predictions === '.' || sub.predictions === './';
   if (sub.kind === 'predictions' && wholeFolder) {
     if (tableRead)
       problems.push(
         source.problem(
           sub.predictions === undefined ? ['kind'] : ['predictions'],
-          `this competition scores a predictions file with its own metrics (${builtIn(competition.metrics)
-            .map((m) => m.name)
-            .join(', ')}): name it, e.g. "predictions: predictions.csv".`,
+          builtIn(competition.metrics).length > 0
+            ? `this competition scores a predictions file with its own metrics (${builtIn(competition.metrics)
+                .map((m) => m.name)
+                .join(', ')}): name it, e.g. "predictions: predictions.csv".`
+            : 'this competition splits the predictions into a public and a private part by id, so they are one table: name the file, e.g. "predictions: predictions.csv".',
         ),
       );
     else if (!tree.files.some((f) => f.rel !== SUBMISSION_FILE))

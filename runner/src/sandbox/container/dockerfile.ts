@@ -332,7 +332,7 @@ export function checkBuild(text: string, allowed: readonly string[] | 'any', ima
         if (stage !== undefined && !STAGE.test(stage))
           return refuse(at, `"${words[2]}" is not a stage name: lower-case letters, digits, "-", "_" and ".", starting with a letter.`);
         const isStage = stages.includes(image.toLowerCase());
-        const used = isStage ? image.toLowerCase() : (images[image] ?? image);
+        const used = isStage ? image.toLowerCase() : Object.hasOwn(images, image) ? images[image]! : image;
         if (!isStage) {
           if (allowed !== 'any' && !allowed.includes(image))
             return refuse(

@@ -48,6 +48,17 @@ export interface Mount {
   source: string;
   target: string;
   readOnly: boolean;
+  /**
+   * Watched against the run's output limits (default: when writable). A folder two programs
+   * share is watched by one of them only, the participant's.
+   */
+  watched?: boolean;
+  /**
+   * Plain files and folders only: a link or special file stops the run at once. For a folder
+   * the participant shares with a program that sees the truth, where a link would be followed
+   * by that program.
+   */
+  plainOnly?: boolean;
 }
 
 export type Verdict =

@@ -73,18 +73,18 @@ export function buildLimitsOf(c: Competition): BuildLimits {
   };
 }
 
-function verdictMessage(v: Verdict, limits: Limits): string | undefined {
+function verdictMessage(v: Verdict, limits: Limits, who = 'the container'): string | undefined {
   switch (v.kind) {
     case 'exited':
-      return v.exitCode === 0 ? undefined : `the container exited with code ${v.exitCode}`;
+      return v.exitCode === 0 ? undefined : `${who} exited with code ${v.exitCode}`;
     case 'timed-out':
-      return `timed out after ${v.afterSeconds} s; the container was stopped`;
+      return `timed out after ${v.afterSeconds} s; ${who} was stopped`;
     case 'out-of-memory':
-      return `ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB); the container was stopped`;
+      return `ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB); ${who} was stopped`;
     case 'output-exceeded':
-      return `wrote ${v.what}; the container was stopped`;
+      return `wrote ${v.what}; ${who} was stopped`;
     case 'cancelled':
-      return 'the evaluation was cancelled, and the container stopped';
+      return `the evaluation was cancelled, and ${who} stopped`;
   }
 }
 
@@ -304,7 +304,7 @@ export async function runMeasured(
   engine: ContainerEngine,
   run: Pick<RunSpec, 'image' | 'inputDir' | 'outputDir' | 'alsoAt' | 'mounts'>,
   engineName: string,
-  options: { smi?: Smi; toolkit?: CtkVersion; signal?: AbortSignal } = {},
+  options: { smi?: Smi; toolkit?: CtkVersion; signal?: AbortSignal; /** Who ran, in messages; default the container. */ who?: string } = {},
 ): Promise<MeasuredRun> {
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): MeasuredRun => ({ ok: false, error, resources, logs });
   const smi = options.smi ?? nvidiaSmi();
@@ -366,7 +366,7 @@ export async function runMeasured(
   };
   // The run's own output; a build that succeeded says nothing the organisers need.
   const logs = result.logs + (result.logsTruncated ? '\n[logs truncated]\n' : '');
-  const why = verdictMessage(result.verdict, limits);
+  const why = verdictMessage(result.verdict, limits, options.who);
   if (result.verdict.kind === 'cancelled') return failed({ code: 'cancelled', message: why!, platform_fault: true }, resources, logs);
   if (why) return failed({ code: `container-${result.verdict.kind}`, message: why }, resources, logs);
   return { ok: true, resources, logs, wallSeconds: result.wallSeconds, ...(gpu ? { gpu } : {}) };

@@ -1,9 +1,9 @@
 import { chmod, copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
-import type { ContainerEngine, Mount, RunSpec } from './engine.js';
+import type { ContainerEngine, Mount, RunResult, RunSpec } from './engine.js';
+import type { MeasuredRun } from './evaluate-container.js';
 import { PODIUM_LABEL } from './evaluate-container.js';
 import { buildProgramImage } from './program-image.js';
 import { copyPlainFiles } from '../../files/tree.js';
@@ -52,10 +52,12 @@ export interface WantedScore {
 }
 
 /**
- * Something that runs beside the scoring program, sharing /app/shared with it (Codabench's
- * ingestion during scoring): given the shared folder, it resolves when its own run ends.
+ * A run beside the scoring program, sharing /app/shared with it (Codabench's ingestion during
+ * scoring): given the shared folder and a signal that stops it, it resolves when its run ends.
+ * Either run ending badly stops the other; the scoring program ending stops it too, since
+ * nothing is left for it to answer.
  */
-export type Beside<T> = (shared: string) => Promise<T>;
+export type Beside = (shared: string, signal: AbortSignal) => Promise<MeasuredRun>;
 
 const DETAILED_LIMIT = 256 * 1024;
 
@@ -84,15 +86,15 @@ export function parseScores(json: string | undefined, txt: string | undefined): 
   return 'it wrote neither /output/scores.json nor /output/scores.txt';
 }
 
-export async function runScoringProgram<T = never>(
+export async function runScoringProgram(
   c: Competition,
   engine: ContainerEngine,
   inputs: readonly ProgramInput[],
   wanted: readonly WantedScore[],
   step: (s: string) => void,
   signal?: AbortSignal,
-  beside?: Beside<T>,
-): Promise<ProgramOutcome & { beside?: T }> {
+  beside?: Beside,
+): Promise<ProgramOutcome & { beside?: MeasuredRun }> {
   const program = c.config.scoring!.program!;
   const failed = (message: string, logs = '', platform = true): ProgramOutcome => ({
     ok: false,
@@ -134,19 +136,20 @@ export async function runScoringProgram<T = never>(
   return { ok: true, runs, logs };
 }
 
-type Once<T> = ({ ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string }) & {
-  beside?: T;
+type Once = ({ ok: true; run: ProgramRun; logs: string } | { ok: false; message: string; platform: boolean; logs: string }) & {
+  beside?: MeasuredRun;
 };
 
 /** One run of the built program on one input; `spec` is the run less its folders. */
-async function runOnce<T>(
+async function runOnce(
   engine: ContainerEngine,
   spec: Omit<RunSpec, 'inputDir' | 'outputDir'>,
   { truth, predictions }: ProgramInput,
   wanted: readonly WantedScore[],
-  beside: Beside<T> | undefined,
-): Promise<Once<T>> {
-  const input = await mkdtemp(path.join(os.tmpdir(), 'podium-scoring-in-'));
+  beside: Beside | undefined,
+): Promise<Once> {
+  // Under the runner's output root: the predictions copied in are as large as a submission's files.
+  const input = await mkdtemp(path.join(outputRoot(), 'podium-scoring-in-'));
   const output = await mkdtemp(path.join(outputRoot(), 'podium-scoring-out-'));
   const shared = beside ? await mkdtemp(path.join(outputRoot(), 'podium-shared-')) : undefined;
   try {
@@ -158,8 +161,20 @@ async function runOnce<T>(
       for (const at of ['/input/ref', '/app/input/ref']) mounts.push({ source: truth.dir, target: at, readOnly: true });
     } else if ('file' in truth) await copyFile(truth.file, path.join(input, 'ref', path.basename(truth.file)));
     else if ('name' in truth) await writeFile(path.join(input, 'ref', path.basename(truth.name)), truth.text);
-    if ('dir' in predictions) await copyPlainFiles(predictions.dir, path.join(input, 'res'), predictions.leave ?? []);
-    else if ('file' in predictions) {
+    if ('dir' in predictions) {
+      try {
+        await copyPlainFiles(predictions.dir, path.join(input, 'res'), predictions.leave ?? []);
+      } catch (e: unknown) {
+        // A file the runner cannot read (an ingestion program can leave one): named by its error only.
+        const code = (e as NodeJS.ErrnoException).code ?? 'an error';
+        return {
+          ok: false,
+          message: `the predictions could not be handed to the scoring program (${code} reading them).`,
+          platform: false,
+          logs: '',
+        };
+      }
+    } else if ('file' in predictions) {
       await copyFile(predictions.file, path.join(input, 'res', path.basename(predictions.file)));
       await chmod(path.join(input, 'res', path.basename(predictions.file)), 0o644);
     } else if ('name' in predictions) await writeFile(path.join(input, 'res', path.basename(predictions.name)), predictions.text);
@@ -168,16 +183,24 @@ async function runOnce<T>(
     await chmod(output, 0o777);
     if (shared) {
       await chmod(shared, 0o777);
-      mounts.push({ source: shared, target: '/app/shared', readOnly: false });
+      // Watched by the participant's run, against its limits, not by this one.
+      mounts.push({ source: shared, target: '/app/shared', readOnly: false, watched: false });
     }
-    const programRun = engine.run({
+    const runSpec: RunSpec = {
       ...spec,
       inputDir: input,
       outputDir: output,
       alsoAt: { input: '/app/input', output: '/app/output' },
       mounts,
-    });
-    const [run, besideResult] = await Promise.all([programRun, shared && beside ? beside(shared) : Promise.resolve(undefined)]);
+    };
+    let run: RunResult;
+    let besideResult: MeasuredRun | undefined;
+    if (shared && beside) {
+      const both = await runBoth(engine, runSpec, shared, beside);
+      if (!both.ok) return { ok: false, message: both.message, platform: true, logs: '', ...(both.beside ? { beside: both.beside } : {}) };
+      run = both.run;
+      besideResult = both.beside;
+    } else run = await engine.run(runSpec);
     const logs = run.logs;
     const v = run.verdict;
     const withBeside = besideResult !== undefined ? { beside: besideResult } : {};
@@ -245,4 +268,64 @@ async function runOnce<T>(
     await removeOutput(output);
     if (shared) await removeOutput(shared);
   }
+}
+
+/**
+ * The scoring program and the run beside it, at the same time. Whichever way either ends, both
+ * have ended when this returns, so the folders they share can go: the participant's code failing
+ * stops the scoring program (which would wait for answers until its time limit), the scoring
+ * program ending stops the code (nothing is left to answer; that stop is the run's normal end),
+ * and a cancellation stops both.
+ */
+async function runBoth(
+  engine: ContainerEngine,
+  spec: RunSpec,
+  shared: string,
+  beside: Beside,
+): Promise<{ ok: true; run: RunResult; beside: MeasuredRun } | { ok: false; message: string; beside?: MeasuredRun }> {
+  const stopProgram = new AbortController();
+  const stopBeside = new AbortController();
+  const outer = spec.signal;
+  const cancel = () => {
+    stopProgram.abort();
+    stopBeside.abort();
+  };
+  if (outer?.aborted) cancel();
+  outer?.addEventListener('abort', cancel, { once: true });
+  let programEnded = false;
+  try {
+    const besideRun = beside(shared, stopBeside.signal).then((b) => {
+      if (!b.ok) stopProgram.abort();
+      return b;
+    });
+    const programRun = engine.run({ ...spec, signal: stopProgram.signal }).finally(() => {
+      programEnded = true;
+      stopBeside.abort();
+    });
+    const [p, b] = await Promise.allSettled([programRun, besideRun]);
+    if (b.status === 'rejected')
+      return { ok: false, message: `the ingestion program could not run (${firstLine(b.reason)}); tell the organisers.` };
+    let besideResult = b.value;
+    // Stopped because the scoring program was done: the ingestion program's run ended normally.
+    if (!besideResult.ok && besideResult.error.code === 'cancelled' && programEnded && !outer?.aborted)
+      besideResult = {
+        ok: true,
+        resources: besideResult.resources,
+        logs: besideResult.logs,
+        wallSeconds: besideResult.resources.wall_time_s ?? 0,
+      };
+    if (p.status === 'rejected')
+      return {
+        ok: false,
+        message: `the scoring program could not run (${firstLine(p.reason)}); tell the organisers.`,
+        beside: besideResult,
+      };
+    return { ok: true, run: p.value, beside: besideResult };
+  } finally {
+    outer?.removeEventListener('abort', cancel);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
