@@ -4,6 +4,7 @@ import { exampleCompetition } from '../helpers/competition.js';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { dryRun } from '../../runner/src/evaluate/dry-run.js';
 import { checkCompetition, loadCompetition } from '../../runner/src/competition/load.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
@@ -82,6 +83,8 @@ async function codabenchCompetition(opts: {
   noTruth?: boolean;
   /** More runtime lines. */
   runtime?: string;
+  /** Public sample inputs for the dry run (data.sample_inputs). */
+  sample?: boolean;
 }): Promise<Made> {
   const root = await temp();
   const dir = path.join(root, 'competition');
@@ -99,6 +102,10 @@ async function codabenchCompetition(opts: {
   await mkdir(path.join(hidden, 'reference'), { recursive: true });
   await writeFile(path.join(hidden, 'reference', 'testing_label'), `${TRUTH.join('\n')}\n`);
   await mkdir(path.join(hidden, 'inputs'), { recursive: true });
+  if (opts.sample) {
+    await mkdir(path.join(dir, 'data', 'public', 'sample'), { recursive: true });
+    await writeFile(path.join(dir, 'data', 'public', 'sample', 'testing_data'), '1\n2\n3\n');
+  }
   await writeFile(path.join(hidden, 'inputs', 'testing_data'), `${INPUTS.join('\n')}\n`);
   if (opts.ingestion?.during) await writeFile(path.join(hidden, 'reference', 'testing_data'), `${INPUTS.join('\n')}\n`);
   const images = Object.entries(opts.images ?? {});
@@ -114,6 +121,7 @@ async function codabenchCompetition(opts: {
       '    env: PODIUM_HIDDEN_DIR',
       ...(opts.noTruth ? [] : ['  truth: reference']),
       ...(opts.ingestion && !opts.ingestion.during ? ['  inputs: inputs'] : []),
+      ...(opts.sample ? ['  sample_inputs: sample'] : []),
       'metrics:',
       opts.metrics ??
         [
@@ -416,6 +424,25 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
       scored(await evaluate(made, await made.submit('few', 'code', { 'model.sh': `${files(20)}${MODEL}` }))).accuracy!.value,
     ).toBeCloseTo(ACCURACY, 12);
   }, 60_000);
+
+  it('gives a code submission a dry run inside the ingestion program on the public sample inputs, logs shown', async () => {
+    const made = await codabenchCompetition({ kinds: 'code', ingestion: {}, sample: true });
+    const competition = await loadCompetition(made.dir);
+    const sub = await made.submit('model', 'code', { 'model.sh': MODEL });
+    const good = await dryRun(competition, sub, { team: 'team-a', name: 'model', kind: 'code' }, dockerEngine());
+    expect(good).toMatchObject({ ran: true, ok: true, items: 1, noun: 'files' });
+    const broken = await made.submit('broken', 'code', { 'model.sh': 'echo "no model here" >&2\nexit 3\n' });
+    const bad = await dryRun(competition, broken, { team: 'team-a', name: 'broken', kind: 'code' }, dockerEngine());
+    expect(bad).toMatchObject({ ran: true, ok: false, error: { message: 'the ingestion program running your code exited with code 3' } });
+    if (bad.ran && !bad.ok) expect(bad.logs).toContain('no model here');
+    // Beside the scoring program there is nothing to run it against: no dry run, and it says why.
+    const during = await codabenchCompetition({ kinds: 'code', ingestion: { during: true }, sample: true, scoreSh: SCORE_DURING_SH });
+    const none = await dryRun(await loadCompetition(during.dir), sub, { team: 'team-a', name: 'model', kind: 'code' }, dockerEngine());
+    expect(none).toEqual({
+      ran: false,
+      why: 'the ingestion program runs beside the scoring program, which needs the hidden reference data',
+    });
+  });
 
   it("builds a bundle's image name through runtime.images (control: without the entry the record names the missing image and the way round it)", async () => {
     const legacy = 'codalab/codalab-legacy:py312';

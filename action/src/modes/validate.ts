@@ -37,11 +37,11 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
   // Worth knowing before the evaluation, and no reason to refuse it (queries left out, tied scores).
   for (const n of report.notices ?? []) notes.push(`Note: ${inert(n.message, 2000)}`);
   let dryFailed: string | undefined;
-  if (report.ok && !refused && report.submission?.kind === 'container') {
+  if (report.ok && !refused && (report.submission?.kind === 'container' || report.submission?.kind === 'code')) {
     const engine = (await import('../../../runner/src/sandbox/container/docker.js')).dockerEngine();
     const dry = await dryRun(c, path.join(c.dir, changes.folder), report.submission, engine, (s) => io.info(s));
     if (!dry.ran) notes.push(`No dry run: ${inert(dry.why, 2000)}.`);
-    else if (dry.ok) notes.push(`Dry run on the public sample inputs: ${dry.items} predictions in ${dry.seconds.toFixed(1)} s.`);
+    else if (dry.ok) notes.push(`Dry run on the public sample inputs: ${dry.items} ${dry.noun} in ${dry.seconds.toFixed(1)} s.`);
     else {
       dryFailed = `dry run on the public sample inputs: ${dry.error.message}`;
       io.annotate(dryFailed, { file: repoRel(`${changes.folder}/submission.yml`) });

@@ -103,14 +103,14 @@ Exit status 1 when anything is wrong.`,
             }
           }
         }
-        if (values['dry-run'] && entry.ok && r.submission?.kind === 'container') {
+        if (values['dry-run'] && entry.ok && (r.submission?.kind === 'container' || r.submission?.kind === 'code')) {
           const { dryRun } = await import('../../evaluate/dry-run.js');
           const { dockerEngine } = await import('../../sandbox/container/docker.js');
           const dry = await dryRun(comp.competition, path.resolve(io.cwd, sub), r.submission, dockerEngine(), (x) => bar.step(x));
           entry.dryRun = !dry.ran
             ? `not run: ${dry.why}`
             : dry.ok
-              ? `${dry.items} predictions in ${formatSeconds(dry.seconds)}`
+              ? `${dry.items} ${dry.noun} in ${formatSeconds(dry.seconds)}`
               : `failed: ${dry.error.message}`;
           if (dry.ran && !dry.ok) {
             entry.ok = false;
