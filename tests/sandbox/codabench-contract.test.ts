@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { buildSite } from '../../leaderboard-site/src/build.js';
 import { exampleCompetition } from '../helpers/competition.js';
 import path from 'node:path';
@@ -224,6 +224,17 @@ describe('what validation takes from a Codabench participant', () => {
     ]);
     // Control: both together are a valid competition.
     expect((await checkCompetition(base('ingestion: {build: i}\n', 'code'))).ok).toBe(true);
+  });
+
+  it('finds a program folder without its Dockerfile when the competition is checked (control: with it, none)', async () => {
+    const made = await codabenchCompetition({ kinds: 'code', ingestion: {} });
+    const text = await readFile(path.join(made.dir, 'competition.yml'), 'utf8');
+    expect(await checkCompetition(text, made.dir)).toMatchObject({ ok: true });
+    await rm(path.join(made.dir, 'ingestion_program', 'Dockerfile'));
+    const checked = await checkCompetition(text, made.dir);
+    expect(checked.ok ? [] : checked.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      `${text.split('\n').indexOf('  build: ingestion_program') + 1}: the folder "ingestion_program" has no Dockerfile; the runner builds the program's image from it.`,
+    ]);
   });
 
   it("needs a truth only where Podium's own metrics score (control: the program alone may do without)", async () => {

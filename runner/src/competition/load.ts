@@ -365,6 +365,19 @@ async function checkDataFiles(config: CompetitionConfig, dir: string, source: Ya
   if (config.data.documents !== undefined && !(await isKind(path.join(publicDir, config.data.documents), 'file'))) {
     problems.push(source.problem(['data', 'documents'], `the file "${config.data.documents}" does not exist in "${config.data.public}".`));
   }
+  // The organiser's programs are built from the repository: a folder with a Dockerfile each.
+  for (const [at, folder] of [
+    [['scoring', 'program', 'build'], config.scoring?.program?.build],
+    [['ingestion', 'build'], config.ingestion?.build],
+  ] as const) {
+    if (folder === undefined) continue;
+    const where = path.resolve(dir, folder);
+    const inRepo = path.relative(path.resolve(dir), where);
+    if (inRepo.startsWith('..') || path.isAbsolute(inRepo))
+      problems.push(source.problem([...at], `"${folder}" must be a folder inside the competition repository.`));
+    else if (!(await isKind(path.join(where, 'Dockerfile'), 'file')))
+      problems.push(source.problem([...at], `the folder "${folder}" has no Dockerfile; the runner builds the program's image from it.`));
+  }
   if (config.data.sample_inputs !== undefined && !(await isKind(path.join(publicDir, config.data.sample_inputs), 'dir'))) {
     problems.push(
       source.problem(['data', 'sample_inputs'], `the folder "${config.data.sample_inputs}" does not exist in "${config.data.public}".`),
