@@ -20,7 +20,12 @@ export interface ExampleCompetition {
 /** The bundled example competition in a temp folder (no git unless asked). */
 export async function exampleCompetition(
   root: string,
-  opts: { git?: boolean; edit?: (yml: string) => string } = {},
+  opts: {
+    git?: boolean;
+    edit?: (yml: string) => string;
+    /** Files to write into the competition before it is loaded (a scoring program's folder, say). */
+    files?: Record<string, string>;
+  } = {},
 ): Promise<ExampleCompetition> {
   const dir = path.join(root, 'competition');
   const hidden = path.join(root, 'hidden');
@@ -28,6 +33,10 @@ export async function exampleCompetition(
   if (opts.edit) {
     const file = path.join(dir, 'competition.yml');
     await writeFile(file, opts.edit(await readFile(file, 'utf8')));
+  }
+  for (const [name, text] of Object.entries(opts.files ?? {})) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
   }
   const competition = await loadCompetition(dir);
   return {

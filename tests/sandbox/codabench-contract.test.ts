@@ -186,6 +186,20 @@ async function evaluate(made: Made, submissionDir: string, engine?: ContainerEng
   return record;
 }
 
+/** The local engine with its runs changed: the controls that take a protection away. */
+function engineWith(run: ContainerEngine['run']): ContainerEngine {
+  const docker = dockerEngine();
+  return {
+    ping: () => docker.ping(),
+    describe: () => docker.describe(),
+    image: (r) => docker.image(r),
+    pull: (r) => docker.pull(r),
+    build: (...a) => docker.build(...a),
+    sweep: (...a) => docker.sweep(...a),
+    run,
+  };
+}
+
 const scored = (r: ResultRecord) => {
   if (r.status !== 'scored') throw new Error(`${r.status}: ${r.error.message}`);
   return r.scores.public;
@@ -336,29 +350,20 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
     // Control: an engine that mounts the reference into the ingestion run, and the code folder
     // read-write and open to all (it is a copy owned by the runner: the mount and the owner both shut it).
     const docker = dockerEngine();
-    const weakened: ContainerEngine = {
-      ...docker,
-      ping: () => docker.ping(),
-      describe: () => docker.describe(),
-      image: (r) => docker.image(r),
-      pull: (r) => docker.pull(r),
-      build: (...a) => docker.build(...a),
-      sweep: (...a) => docker.sweep(...a),
-      run: async (spec) => {
-        for (const m of spec.mounts ?? []) if (m.target === '/app/ingested_program') await chmod(m.source, 0o777);
-        return docker.run(
-          spec.alsoAt?.input === '/app/input_data'
-            ? {
-                ...spec,
-                mounts: [
-                  ...(spec.mounts ?? []).map((m) => ({ ...m, readOnly: false })),
-                  { source: path.join(made.hidden, 'reference'), target: '/app/input/ref', readOnly: true },
-                ],
-              }
-            : spec,
-        );
-      },
-    };
+    const weakened = engineWith(async (spec) => {
+      for (const m of spec.mounts ?? []) if (m.target === '/app/ingested_program') await chmod(m.source, 0o777);
+      return docker.run(
+        spec.alsoAt?.input === '/app/input_data'
+          ? {
+              ...spec,
+              mounts: [
+                ...(spec.mounts ?? []).map((m) => ({ ...m, readOnly: false })),
+                { source: path.join(made.hidden, 'reference'), target: '/app/input/ref', readOnly: true },
+              ],
+            }
+          : spec,
+      );
+    });
     const open = scored(await evaluate(made, sub, weakened));
     expect(open.leak!.value).toBe(1);
     expect(open.accuracy!.value).toBe(1);
@@ -403,15 +408,7 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
       );
     // Control: an engine that does not watch the shared folder for links; the scoring program follows it.
     const docker = dockerEngine();
-    const unwatched: ContainerEngine = {
-      ping: () => docker.ping(),
-      describe: () => docker.describe(),
-      image: (r) => docker.image(r),
-      pull: (r) => docker.pull(r),
-      build: (...a) => docker.build(...a),
-      sweep: (...a) => docker.sweep(...a),
-      run: (spec) => docker.run({ ...spec, mounts: (spec.mounts ?? []).map((m) => ({ ...m, plainOnly: false })) }),
-    };
+    const unwatched = engineWith((spec) => docker.run({ ...spec, mounts: (spec.mounts ?? []).map((m) => ({ ...m, plainOnly: false })) }));
     expect(scored(await evaluate(made, sub, unwatched)).accuracy!.value).toBe(1);
   }, 60_000);
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -67,9 +67,8 @@ async function programCompetition(opts: {
           `scoring:\n  program:\n    build: scoring\n    timeout_seconds: ${opts.timeout ?? 20}\n${opts.scoring ?? ''}` +
             (opts.containers ? `runtime:\n  timeout_seconds: 20\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\n` : ''),
         ),
+    files: Object.fromEntries(Object.entries(opts.files).map(([name, text]) => [`scoring/${name}`, text])),
   });
-  await mkdir(path.join(ex.dir, 'scoring'), { recursive: true });
-  for (const [name, text] of Object.entries(opts.files)) await writeFile(path.join(ex.dir, 'scoring', name), text);
   return { ex, competition: await loadCompetition(ex.dir) };
 }
 

@@ -6,7 +6,7 @@ import { runScoringProgram, type ProgramInput } from '../sandbox/container/scori
 import type { ScoreMap } from '../results/seal.js';
 import type { ResultRecord } from '../results/schema.js';
 import { CANCELLED, engineOf, type EvaluateOptions } from './options.js';
-import { round, type Ran } from './record-context.js';
+import { scoredRecord, type Ran } from './record-context.js';
 import { publishScores, readSealingKey } from './seal-scores.js';
 
 /**
@@ -78,22 +78,12 @@ export async function scoreByProgram(opts: EvaluateOptions, ran: Extract<Ran, { 
   const base = ctx.base();
   const published = publishScores(opts, ctx, base.id, values, undefined, sealing.key);
   const detailed = published.laddered ? undefined : program.runs[0]!.detailed;
-  const record: ResultRecord = {
-    ...base,
-    status: 'scored',
+  return scoredRecord(ctx, base, {
     scores: published.scores,
-    ...(detailed !== undefined ? { detailed_results: detailed } : {}),
-    resources: {
-      wall_time_s: round((performance.now() - ctx.started) / 1000),
-      ...resources,
-      scoring_time_s: round((performance.now() - scoringStart) / 1000),
-    },
-  };
-  record.provenance.data_hash = dataHash;
-  if (ran.containerProvenance) {
-    const { gpus, gpu_driver, ...image } = ran.containerProvenance;
-    Object.assign(record.provenance, image);
-    if (gpus) record.provenance.runner = { ...record.provenance.runner, gpus, ...(gpu_driver ? { gpu_driver } : {}) };
-  }
-  return record;
+    detailed,
+    resources,
+    scoringStart,
+    dataHash,
+    containerProvenance: ran.containerProvenance,
+  });
 }

@@ -109,3 +109,40 @@ function submissionInfo(report: ValidationReport, identity: SubmissionIdentity):
 export function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
+
+/**
+ * The record of a scored run: its scores and detailed results, the resources the run used with
+ * the wall time so far and the scoring's own time, and the provenance of the data and the image.
+ */
+export function scoredRecord(
+  ctx: RecordContext,
+  base: ReturnType<RecordContext['base']>,
+  scored: {
+    scores: Extract<ResultRecord, { status: 'scored' }>['scores'];
+    detailed: string | undefined;
+    resources: Resources;
+    scoringStart: number;
+    dataHash: string;
+    containerProvenance: ContainerProvenance | undefined;
+  },
+): ResultRecord {
+  const record: ResultRecord = {
+    ...base,
+    status: 'scored',
+    scores: scored.scores,
+    ...(scored.detailed !== undefined ? { detailed_results: scored.detailed } : {}),
+    resources: {
+      wall_time_s: round((performance.now() - ctx.started) / 1000),
+      ...scored.resources,
+      scoring_time_s: round((performance.now() - scored.scoringStart) / 1000),
+    },
+  };
+  record.provenance.data_hash = scored.dataHash;
+  if (scored.containerProvenance) {
+    // The GPUs are part of the runner's description; the rest describes the image.
+    const { gpus, gpu_driver, ...image } = scored.containerProvenance;
+    Object.assign(record.provenance, image);
+    if (gpus) record.provenance.runner = { ...record.provenance.runner, gpus, ...(gpu_driver ? { gpu_driver } : {}) };
+  }
+  return record;
+}

@@ -12,7 +12,7 @@ import type { Table } from '../scoring/table.js';
 import type { ScoreMap } from '../results/seal.js';
 import type { ResultRecord } from '../results/schema.js';
 import type { EvaluateOptions } from './options.js';
-import { round, type Ran } from './record-context.js';
+import { scoredRecord, type Ran } from './record-context.js';
 import { readHiddenTruth, truthInvalid } from './hidden-truth.js';
 import { splitRows } from './private-split.js';
 import { programScores } from './program-scores.js';
@@ -95,25 +95,14 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
     }
     const published = publishScores(opts, ctx, base.id, values, hiddenScores, key);
     if (published.laddered) detailed = undefined;
-    const record: ResultRecord = {
-      ...base,
-      status: 'scored',
+    return scoredRecord(ctx, base, {
       scores: { ...published.scores, ...(slices ? { slices } : {}) },
-      ...(detailed !== undefined ? { detailed_results: detailed } : {}),
-      resources: {
-        wall_time_s: round((performance.now() - ctx.started) / 1000),
-        ...resources,
-        scoring_time_s: round((performance.now() - scoringStart) / 1000),
-      },
-    };
-    record.provenance.data_hash = dataHash;
-    if (containerProvenance) {
-      // The GPUs are part of the runner's description; the rest describes the image.
-      const { gpus, gpu_driver, ...image } = containerProvenance;
-      Object.assign(record.provenance, image);
-      if (gpus) record.provenance.runner = { ...record.provenance.runner, gpus, ...(gpu_driver ? { gpu_driver } : {}) };
-    }
-    return record;
+      detailed,
+      resources,
+      scoringStart,
+      dataHash,
+      containerProvenance,
+    });
   } catch (e: unknown) {
     if (e instanceof MetricUndefinedError) return fail({ code: 'metric-undefined', message: e.message });
     if (e instanceof TruthError) return fail(truthInvalid(e));
