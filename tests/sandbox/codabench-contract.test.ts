@@ -1,4 +1,6 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { buildProgramImage } from '../../runner/src/sandbox/container/program-image.js';
+import { limitsOf, PODIUM_LABEL } from '../../runner/src/sandbox/container/evaluate-container.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
 import { exampleCompetition } from '../helpers/competition.js';
 import path from 'node:path';
@@ -406,10 +408,32 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
       expect(stopped.error.message).toBe(
         'wrote a link or special file in /app/shared, which may hold plain files only; the ingestion program running your code was stopped',
       );
-    // Control: an engine that does not watch the shared folder for links; the scoring program follows it.
+    // Control: the same link, in a shared folder the scoring program gets without Podium's
+    // watch (the program run by hand on the engine): it follows the link and scores 1.0.
     const docker = dockerEngine();
-    const unwatched = engineWith((spec) => docker.run({ ...spec, mounts: (spec.mounts ?? []).map((m) => ({ ...m, plainOnly: false })) }));
-    expect(scored(await evaluate(made, sub, unwatched)).accuracy!.value).toBe(1);
+    const competition = await loadCompetition(made.dir);
+    const built = await buildProgramImage(competition, docker, 'scoring_program', 'podium-test/shared-link-control:latest');
+    if (!built.ok) throw new Error(built.why);
+    const [input, output, shared] = [await temp(), await temp(), await temp()];
+    await mkdir(path.join(input, 'ref'));
+    await mkdir(path.join(input, 'res'));
+    for (const d of [input, path.join(input, 'ref'), path.join(input, 'res')]) await chmod(d, 0o755);
+    for (const d of [output, shared]) await chmod(d, 0o777);
+    await symlink('/app/input/ref/testing_label', path.join(shared, 'prediction'));
+    const run = await docker.run({
+      image: built.id,
+      inputDir: input,
+      outputDir: output,
+      alsoAt: { input: '/app/input', output: '/app/output' },
+      mounts: [
+        { source: path.join(made.hidden, 'reference'), target: '/app/input/ref', readOnly: true },
+        { source: shared, target: '/app/shared', readOnly: false, watched: false },
+      ],
+      limits: limitsOf(competition),
+      labels: { [PODIUM_LABEL]: 'test' },
+    });
+    expect(run.verdict).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(JSON.parse(await readFile(path.join(output, 'scores.json'), 'utf8'))).toEqual({ accuracy: 1 });
   }, 60_000);
 
   it("holds /app/shared to the participant's output limits, named as such, and stops the scoring program when the code fails", async () => {

@@ -4,6 +4,7 @@ import type { Competition } from '../../competition/load.js';
 import type { ErrorInfo } from '../../results/schema.js';
 import type { ContainerEngine, Mount, RunResult, RunSpec } from './engine.js';
 import type { MeasuredRun } from './evaluate-container.js';
+import { lstatSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { PODIUM_LABEL } from './evaluate-container.js';
 import { buildProgramImage } from './program-image.js';
 import { copyPlainFiles } from '../../files/tree.js';
@@ -293,6 +294,10 @@ async function runBoth(
   if (outer?.aborted) cancel();
   outer?.addEventListener('abort', cancel, { once: true });
   let programEnded = false;
+  // Whatever the order the two runs end in, a link or special file seen in the shared folder at
+  // any moment fails the run: the participant's run stops itself when it sees one, but the
+  // scoring program may end first, and its end stops the participant's run as a normal end.
+  const guard = guardPlain(shared, () => stopProgram.abort());
   try {
     const besideRun = beside(shared, stopBeside.signal).then((b) => {
       if (!b.ok) stopProgram.abort();
@@ -314,6 +319,17 @@ async function runBoth(
         logs: besideResult.logs,
         wallSeconds: besideResult.resources.wall_time_s ?? 0,
       };
+    if (await guard.seen())
+      besideResult = {
+        ok: false,
+        error: {
+          code: 'container-output-exceeded',
+          message:
+            'wrote a link or special file in /app/shared, which may hold plain files only; the ingestion program running your code was stopped',
+        },
+        resources: besideResult.resources,
+        logs: besideResult.logs,
+      };
     if (p.status === 'rejected')
       return {
         ok: false,
@@ -322,8 +338,44 @@ async function runBoth(
       };
     return { ok: true, run: p.value, beside: besideResult };
   } finally {
+    guard.close();
     outer?.removeEventListener('abort', cancel);
   }
+}
+
+/**
+ * Watches a shared folder for anything but plain files and folders, for as long as both runs
+ * last: each entry named by a change is looked at at once, and what is there at the end is
+ * walked too. `seen` tells whether one was ever found; `found` is called the first time.
+ */
+function guardPlain(dir: string, found: () => void): { seen(): Promise<boolean>; close(): void } {
+  let seen = false;
+  const look = (name: string) => {
+    try {
+      const st = lstatSync(path.join(dir, name));
+      if (!st.isFile() && !st.isDirectory() && !seen) {
+        seen = true;
+        found();
+      }
+    } catch {
+      // Gone already.
+    }
+  };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = fsWatch(dir, { persistent: false }, (_event, name) => name && look(name));
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    async seen() {
+      // The changes already queued are looked at before the answer, then what is left.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const tree = await harvest(dir, { maxEntries: 100000, maxBytes: Number.MAX_SAFE_INTEGER, maxDepth: 256 });
+      return seen || tree.faults.length > 0;
+    },
+    close: () => watcher?.close(),
+  };
 }
 
 function firstLine(e: unknown): string {
