@@ -791,8 +791,6 @@ var harvest = __webpack_require__(7987);
 
 
 
-
-
 const WATCH_MS = 200;
 const SYSTEM_DIRS = /^\/(proc|sys|dev)(\/|$)/;
 /** The Docker engine behind the ContainerEngine interface, with every run hardened. */
@@ -1129,19 +1127,11 @@ async function runHardened(docker, spec, cgroups, weaken = (c) => c) {
         if (spec.signal?.aborted)
             stop({ kind: 'cancelled' });
         let watching = false;
-        const watched = [
-            { source: spec.outputDir, target: '/output', plainOnly: false },
-            ...(spec.mounts ?? []).filter((m) => m.watched ?? !m.readOnly).map((m) => ({ ...m, plainOnly: m.plainOnly === true })),
-        ];
-        // A change seen while a check runs is checked again once it ends.
-        let again = false;
-        const check = (changed = false) => {
-            if (watching) {
-                again ||= changed;
+        const watched = [{ source: spec.outputDir, target: '/output' }, ...(spec.mounts ?? []).filter((m) => m.watched ?? !m.readOnly)];
+        const watch = setInterval(() => {
+            if (watching)
                 return;
-            }
             watching = true;
-            again = false;
             void (async () => {
                 note(await readUsage(cgroups, parent, c));
                 // Files and folders count alike, and depth too: a tree of empty folders fills inodes as files do.
@@ -1153,49 +1143,14 @@ async function runHardened(docker, spec, cgroups, weaken = (c) => c) {
                     });
                     if (out.exceeded)
                         stop({ kind: 'output-exceeded', what: out.exceeded.replace('/output', m.target) });
-                    if (m.plainOnly && out.faults > 0)
-                        stop({ kind: 'output-exceeded', what: `a link or special file in ${m.target}, which may hold plain files only` });
                 }
-            })().finally(() => {
-                watching = false;
-                if (again)
-                    check(true);
-            });
-        };
-        const watch = setInterval(() => check(), WATCH_MS);
-        // A folder that must hold plain files only is looked at as soon as anything changes in it,
-        // not at the next tick: what a link there points at is read by the program sharing it.
-        const listeners = watched
-            .filter((m) => m.plainOnly)
-            .map((m) => {
-            try {
-                return (0,external_node_fs_.watch)(m.source, { persistent: false }, (_event, name) => {
-                    // The entry named is looked at now, before the walk: a link that is there for an
-                    // instant is still seen (the program across the folder may be reading it).
-                    if (name) {
-                        try {
-                            const st = (0,external_node_fs_.lstatSync)(external_node_path_.join(m.source, name));
-                            if (!st.isFile() && !st.isDirectory())
-                                stop({ kind: 'output-exceeded', what: `a link or special file in ${m.target}, which may hold plain files only` });
-                        }
-                        catch {
-                            // Gone already; the walk below sees what is left.
-                        }
-                    }
-                    check(true);
-                });
-            }
-            catch {
-                return undefined;
-            }
-        });
+            })().finally(() => (watching = false));
+        }, WATCH_MS);
         let timer;
         const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), limits.timeoutMs)));
         const first = await Promise.race([exited, timeout]);
         const ended = external_node_perf_hooks_.performance.now();
         clearInterval(watch);
-        for (const l of listeners)
-            l?.close();
         clearTimeout(timer);
         if (first === 'timeout') {
             // No grace period: a process that ignores SIGTERM gets SIGKILL at once.

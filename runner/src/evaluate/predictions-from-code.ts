@@ -214,9 +214,8 @@ export async function prepareIngestion(
           alsoAt: { input: '/app/input_data', output: '/app/output' },
           mounts: [
             { source: code, target: '/app/ingested_program', readOnly: true },
-            // Watched here, against the participant's limits; a link there would be followed by
-            // the scoring program on the other side, so none may appear.
-            ...(beside.shared ? [{ source: beside.shared, target: '/app/shared', readOnly: false, watched: true, plainOnly: true }] : []),
+            // Held here to the participant's limits; the scoring program's side keeps it free of links.
+            ...(beside.shared ? [{ source: beside.shared, target: '/app/shared', readOnly: false, watched: true }] : []),
           ],
         };
         return runMeasured(c, engine, spec, provenance.engine, {

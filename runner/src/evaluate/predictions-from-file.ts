@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readsTables } from '../competition/load.js';
-import { SUBMISSION_FILE } from '../submission/validate.js';
+import { sendsWholeFolder, SUBMISSION_FILE } from '../submission/validate.js';
 import { itemsOf } from '../scoring/predictions.js';
 import type { Shard } from './shard.js';
 import type { EvaluateOptions } from './options.js';
@@ -24,7 +24,7 @@ export function fromPredictionsFile(opts: EvaluateOptions, ctx: RecordContext, s
     };
   }
   const named = report.submission?.predictions;
-  const whole = named === undefined || named === '.' || named === './';
+  const whole = named === undefined || sendsWholeFolder({ predictions: named });
   if (!readsTables(opts.competition)) {
     return {
       ok: true,

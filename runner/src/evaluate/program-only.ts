@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { hashFile, hashFiles, walkTree } from '../files/tree.js';
-import { runScoringProgram, type ProgramInput } from '../sandbox/container/scoring-program.js';
+import { runScoringProgram, wantedScores, type ProgramInput } from '../sandbox/container/scoring-program.js';
 import type { ScoreMap } from '../results/seal.js';
 import type { ResultRecord } from '../results/schema.js';
 import { CANCELLED, engineOf, type EvaluateOptions } from './options.js';
@@ -49,11 +49,10 @@ export async function scoreByProgram(opts: EvaluateOptions, ran: Extract<Ran, { 
   if (!predictions && !ran.beside) throw new Error('a run scored by the program alone hands over its predictions');
 
   const scoringStart = performance.now();
-  const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name, required: m.primary }));
   const engine = await engineOf(opts);
   // With an ingestion beside it, /app/input/res stays empty: the two meet in /app/shared.
   const input: ProgramInput = { truth, predictions: predictions ?? { nothing: true } };
-  const program = await runScoringProgram(c, engine, [input], wanted, step, opts.signal, ran.beside);
+  const program = await runScoringProgram(c, engine, [input], wantedScores(c), step, opts.signal, ran.beside);
   if (opts.signal?.aborted) return ctx.fail({ ...CANCELLED });
   opts.onLogs?.(program.logs);
   let resources = ran.resources;

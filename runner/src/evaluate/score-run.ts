@@ -18,6 +18,7 @@ import { splitRows } from './private-split.js';
 import { programScores } from './program-scores.js';
 import { publishScores, readSealingKey } from './seal-scores.js';
 import { scoreByProgram } from './program-only.js';
+import { wantedScores } from '../sandbox/container/scoring-program.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 
 /** Reads the truth, joins, scores with intervals and slices, and writes the record. */
@@ -71,9 +72,8 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
         : undefined;
     let detailed: string | undefined;
     let privateFromProgram: Record<string, number> | undefined;
-    const fromProgram = c.metrics.filter((m) => m.program).map((m) => m.name);
-    if (fromProgram.length > 0) {
-      const wanted = c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name, required: m.primary }));
+    const wanted = wantedScores(c);
+    if (wanted.length > 0) {
       const program = await programScores(opts, ran, wanted, hidden, parts, spec, step);
       if (!program.ok) return fail(program.error, { resources });
       for (const [k, v] of Object.entries(program.scores)) values[k] = { value: v };

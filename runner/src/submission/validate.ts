@@ -119,7 +119,7 @@ export async function validateSubmission(
   // Without built-in metrics the scoring program alone reads the predictions, in whatever form
   // the competition's participants send them: nothing is read here but that the file is there.
   const tableRead = readsTables(competition);
-  const wholeFolder = sub.predictions === undefined || sub.predictions === '.' || sub.predictions === './';
+  const wholeFolder = sendsWholeFolder(sub);
   if (sub.kind === 'predictions' && wholeFolder) {
     if (tableRead)
       problems.push(
@@ -246,6 +246,14 @@ export async function validateSubmission(
     hash,
     ...(buildRefused ? { buildRefused } : {}),
   };
+}
+
+/**
+ * Whether a predictions submission sends its whole folder (every file but submission.yml) to the
+ * scoring program, as Codabench sends a result zip: no "predictions" key, or ".".
+ */
+export function sendsWholeFolder(sub: Pick<SubmissionConfig, 'predictions'>): boolean {
+  return sub.predictions === undefined || sub.predictions === '.' || sub.predictions === './';
 }
 
 /** The rules a retrieval competition's ranked lists are checked against, from its published lists. */

@@ -53,12 +53,6 @@ export interface Mount {
    * share is watched by one of them only, the participant's.
    */
   watched?: boolean;
-  /**
-   * Plain files and folders only: a link or special file stops the run at once. For a folder
-   * the participant shares with a program that sees the truth, where a link would be followed
-   * by that program.
-   */
-  plainOnly?: boolean;
 }
 
 export type Verdict =

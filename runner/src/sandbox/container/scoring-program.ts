@@ -52,6 +52,11 @@ export interface WantedScore {
   required?: boolean;
 }
 
+/** The scores a competition's scoring program must write: one per metric `from: program`. */
+export function wantedScores(c: Competition): WantedScore[] {
+  return c.metrics.filter((m) => m.program).map((m) => ({ name: m.name, key: m.key ?? m.name, required: m.primary }));
+}
+
 /**
  * A run beside the scoring program, sharing /app/shared with it (Codabench's ingestion during
  * scoring): given the shared folder and a signal that stops it, it resolves when its run ends.
@@ -294,10 +299,9 @@ async function runBoth(
   if (outer?.aborted) cancel();
   outer?.addEventListener('abort', cancel, { once: true });
   let programEnded = false;
-  // Whatever the order the two runs end in, a link or special file seen in the shared folder at
-  // any moment fails the run: the participant's run stops itself when it sees one, but the
-  // scoring program may end first, and its end stops the participant's run as a normal end.
-  const guard = guardPlain(shared, () => stopProgram.abort());
+  // A link in the shared folder would be followed by the scoring program, to the truth: one seen
+  // at any moment stops both runs and fails the run, whichever of them ends first.
+  const guard = guardPlain(shared, cancel);
   try {
     const besideRun = beside(shared, stopBeside.signal).then((b) => {
       if (!b.ok) stopProgram.abort();
@@ -344,9 +348,10 @@ async function runBoth(
 }
 
 /**
- * Watches a shared folder for anything but plain files and folders, for as long as both runs
- * last: each entry named by a change is looked at at once, and what is there at the end is
- * walked too. `seen` tells whether one was ever found; `found` is called the first time.
+ * Watches a shared folder, and the folders in it, for anything but plain files and folders, for
+ * as long as both runs last: each entry named by a change is looked at at once (a link that is
+ * there for an instant is still seen), and what is there at the end is walked too. `seen` tells
+ * whether one was ever found; `found` is called the first time.
  */
 function guardPlain(dir: string, found: () => void): { seen(): Promise<boolean>; close(): void } {
   let seen = false;
@@ -363,7 +368,7 @@ function guardPlain(dir: string, found: () => void): { seen(): Promise<boolean>;
   };
   let watcher: FSWatcher | undefined;
   try {
-    watcher = fsWatch(dir, { persistent: false }, (_event, name) => name && look(name));
+    watcher = fsWatch(dir, { persistent: false, recursive: true }, (_event, name) => name && look(name));
   } catch {
     watcher = undefined;
   }
