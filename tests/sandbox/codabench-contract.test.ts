@@ -408,6 +408,14 @@ describe.skipIf(!engineHere)('Codabench competitions on the real engine', () => 
       expect(stopped.error.message).toBe(
         'wrote a link or special file in /app/shared, which may hold plain files only; the ingestion program running your code was stopped',
       );
+    // A link in a folder of the shared folder is seen as well.
+    const nested = await made.submit('nested', 'code', {
+      'model.sh': 'mkdir /app/shared/d\nln -s /app/input/ref/testing_label /app/shared/d/x\nsleep 2\nexit 0\n',
+    });
+    const deep = await evaluate(made, nested);
+    expect(deep.status === 'failed' && deep.error.message).toBe(
+      'wrote a link or special file in /app/shared, which may hold plain files only; the ingestion program running your code was stopped',
+    );
     // Control: the same link, in a shared folder the scoring program gets without Podium's
     // watch (the program run by hand on the engine): it follows the link and scores 1.0.
     const docker = dockerEngine();
