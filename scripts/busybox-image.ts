@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
+import { processLock } from './process-lock.js';
 
 /** A base image made on this machine, for the container tests and the demo (no registry needed). */
 export const BASE_IMAGE = 'podium/busybox:offline';
@@ -22,13 +23,34 @@ const LAYOUT = '2';
  * run from writing there), imported into the engine. Made once per engine.
  */
 export async function ensureBaseImage(): Promise<string> {
-  const engine = dockerEngine();
-  if (await engine.image(BASE_IMAGE)) {
+  if (currentBase()) return BASE_IMAGE;
+  // Test files run in parallel. Two imports would each move the tag, and removing an image
+  // built on the first (as tests and `podium sweep` do) takes the untagged first with it while
+  // another build still uses it: one makes the image, the others wait for it.
+  const release = await processLock(path.join(os.tmpdir(), 'podium-busybox-image.lock'));
+  try {
+    if (currentBase()) return BASE_IMAGE;
+    await importBase();
+  } finally {
+    await release();
+  }
+  return BASE_IMAGE;
+}
+
+/** Whether the engine has the base image with this layout. */
+function currentBase(): boolean {
+  try {
     const label = execFileSync('docker', ['image', 'inspect', '--format', '{{ index .Config.Labels "podium.layout" }}', BASE_IMAGE], {
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    if (label === LAYOUT) return BASE_IMAGE;
+    return label === LAYOUT;
+  } catch {
+    return false;
   }
+}
+
+async function importBase(): Promise<void> {
   if (!existsSync('/bin/busybox')) throw new Error('the container tests need busybox-static (apt-get install busybox-static)');
   const root = await mkdtemp(path.join(os.tmpdir(), 'podium-rootfs-'));
   try {
@@ -47,5 +69,4 @@ export async function ensureBaseImage(): Promise<string> {
   } finally {
     await rm(root, { recursive: true, force: true });
   }
-  return BASE_IMAGE;
 }

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerEngine } from '../runner/src/sandbox/container/docker.js';
+import { processLock } from './process-lock.js';
 
 /**
  * A Debian image with Python 3 and the packages organisers' scoring and ingestion programs
@@ -93,7 +94,7 @@ export async function ensurePythonImage(log: (line: string) => void = () => {}):
   const cache = pythonRootCache();
   await mkdir(path.dirname(cache), { recursive: true });
   // Test files run in parallel: one makes the image, the others wait for it.
-  const release = await lock(`${cache}.lock`);
+  const release = await processLock(`${cache}.lock`);
   try {
     if (currentImage()) return PYTHON_IMAGE;
     if (!existsSync(cache)) await makeRoot(cache, log);
@@ -132,20 +133,5 @@ async function makeRoot(cache: string, log: (line: string) => void): Promise<voi
     await rename(`${cache}.part`, cache);
   } finally {
     await rm(root, { recursive: true, force: true });
-  }
-}
-
-/** A lock between processes: a folder made atomically, taken over when older than 15 minutes. */
-async function lock(dir: string): Promise<() => Promise<void>> {
-  for (;;) {
-    try {
-      await mkdir(dir);
-      return () => rm(dir, { recursive: true, force: true });
-    } catch (e: unknown) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const age = Date.now() - (await stat(dir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > 15 * 60_000) await rm(dir, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 500));
-    }
   }
 }
