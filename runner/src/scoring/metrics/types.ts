@@ -19,7 +19,13 @@ export type Reads =
   /** one score column per label against true label sets (space-separated labels) */
   | 'label-sets'
   /** ranked documents per query against graded relevance */
-  | 'ranking';
+  | 'ranking'
+  /** predicted label sets (space-separated labels in the label column) against true label sets */
+  | 'predicted-sets'
+  /** a text per item (caption, transcript) against one or more reference texts */
+  | 'text'
+  /** scored boxes per image against COCO ground truth (instances JSON / results JSON) */
+  | 'boxes';
 
 export interface ClassData {
   /** Class names, sorted (numerically when every class is a number). */
@@ -34,6 +40,50 @@ export interface ClassData {
   classScores?: Float64Array[];
   /** Label sets: n × classes.length, 1 where the class is a true label of the item. */
   truthSets?: Uint8Array;
+  /** Predicted label sets: n × classes.length, 1 where the class is a predicted label of the item. */
+  predictedSets?: Uint8Array;
+}
+
+/** Texts per item: the bootstrap units are the items (captions, utterances, segments). */
+export interface TextData {
+  /** The item ids, in the truth's order. */
+  ids: readonly string[];
+  /** Per item, the predicted text (normalised when the competition names steps). */
+  hypotheses: readonly string[];
+  /** Per item, its reference texts, one or more, in the truth's row order. */
+  references: readonly (readonly string[])[];
+}
+
+/**
+ * Boxes per image, as COCO's evaluation reads them. The bootstrap units are the images, in
+ * ascending id order (pycocotools' order: it breaks ties between equal scores by it).
+ * Image i's ground truth is gt rows gt.start[i] .. gt.start[i+1], its detections dt rows
+ * dt.start[i] .. dt.start[i+1], each in file order.
+ */
+export interface DetectionData {
+  /** Image ids, ascending. */
+  imageIds: Float64Array;
+  /** Category ids, ascending (the truth's categories). */
+  categoryIds: Float64Array;
+  gt: {
+    start: Int32Array;
+    /** Index into categoryIds. */
+    category: Int32Array;
+    /** x, y, w, h per box (4 per row). */
+    box: Float64Array;
+    /** The annotation's own `area` (COCO's area ranges read it, not w × h). */
+    area: Float64Array;
+    /** 1 where iscrowd. */
+    crowd: Uint8Array;
+  };
+  dt: {
+    start: Int32Array;
+    category: Int32Array;
+    box: Float64Array;
+    score: Float64Array;
+  };
+  /** Most detections per image and category that count (COCO: 1, 10, 100). */
+  maxDetections: readonly number[];
 }
 
 export interface RegressionData {
@@ -80,6 +130,8 @@ export interface ScoringInput {
   classes?: ClassData;
   regression?: RegressionData;
   ranking?: RankingData;
+  text?: TextData;
+  detection?: DetectionData;
 }
 
 /**
