@@ -21,6 +21,13 @@ export type OptionSpec =
       help: string;
       /** The value when the option is not given; the help shows it. */
       default?: string;
+      /** The only values it takes; any other is a usage error that lists them. */
+      choices?: readonly string[];
+      /**
+       * The value when the option is given alone (`--example`); then the word after it is its
+       * value only when it is one of `choices` (`--example detection`), else a positional.
+       */
+      bare?: string;
     };
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -50,9 +57,20 @@ export function parse<O extends OptionSpecs>(argv: string[], options: O): { valu
     ]),
   );
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: withBareValues(argv, options),
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
+    for (const [name, o] of Object.entries(options)) {
+      const v = (values as Record<string, unknown>)[name];
+      if (o.type === 'string' && o.choices && typeof v === 'string' && !o.choices.includes(v))
+        throw new UsageError(`--${name} takes ${o.choices.join(', ')}, not "${v}".${didYouMean(v, [...o.choices])}`);
+    }
     return { values: values as OptionValues<O>, positionals };
   } catch (e: unknown) {
+    if (e instanceof UsageError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
     if (unknown) {
@@ -63,6 +81,29 @@ export function parse<O extends OptionSpecs>(argv: string[], options: O): { valu
   }
 }
 
+/** `--name` given alone becomes `--name=BARE`; `--name CHOICE` becomes `--name=CHOICE`. */
+function withBareValues(argv: string[], options: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const o = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (o?.type !== 'string' || o.bare === undefined) {
+      out.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && o.choices?.includes(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(`${arg}=${o.bare}`);
+  }
+  return out;
+}
+
 export function required(value: string | undefined, option: string): string {
   if (value === undefined || value === '') throw new UsageError(`${option} is required.`);
   return value;
@@ -70,7 +111,8 @@ export function required(value: string | undefined, option: string): string {
 
 /** How an option is written in the help: `-c, --complete`, `--truth FILE`. */
 export function optionHead(name: string, o: OptionSpec): string {
-  return `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.value}` : ''}`;
+  const value = o.type !== 'string' ? '' : o.bare !== undefined ? ` [${o.value}]` : ` ${o.value}`;
+  return `${o.short ? `-${o.short}, ` : ''}--${name}${value}`;
 }
 
 /** The text after an option in the help, its default included. */

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLASSES, FEATURES, exampleData, nearestCentroid, toCsv } from './data.js';
+import { submissionYml } from './submission.js';
 
 /**
  * The example's generated files in a competition made from templates/examples/sound-events:
@@ -54,17 +55,10 @@ export async function writeExample(dir: string, hidden: string): Promise<string>
   );
   await writeFile(
     path.join(sub, 'submission.yml'),
-    [
-      '# yaml-language-server: $schema=../../../.podium/schemas/submission.schema.json',
-      'team: baseline',
-      'name: nearest-centroid',
-      'kind: predictions',
-      'predictions: predictions.csv',
-      'description: >-',
-      "  Organisers' baseline: standardise the four features on the training set and give",
-      `  each test segment the class (${CLASSES.join(', ')}) whose mean it is nearest to.`,
-      '',
-    ].join('\n'),
+    submissionYml('nearest-centroid', 'predictions.csv', [
+      "Organisers' baseline: standardise the four features on the training set and give",
+      `each test segment the class (${CLASSES.join(', ')}) whose mean it is nearest to.`,
+    ]),
   );
   return path.relative(dir, sub).split(path.sep).join('/');
 }
