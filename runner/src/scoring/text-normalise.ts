@@ -34,10 +34,10 @@ const UNASSIGNED_SPLIT = new RegExp(`(${UNASSIGNED_IN_14.source})`, 'u');
 /** Punctuation, less the characters Python 3.11 does not know. */
 const PUNCTUATION = new RegExp(`(?!${UNASSIGNED_IN_14.source})\\p{P}`, 'gu');
 
-/** Python's whitespace (`str.isspace()`). */
-const WHITESPACE_RUN = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
-const EDGES =
-  /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/** Python's whitespace (`str.isspace()`), as the inside of a character class. */
+const SPACE = String.raw`\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
+const WHITESPACE_RUN = new RegExp(`[${SPACE}]+`, 'g');
+const EDGES = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, 'g');
 
 function lowercase(s: string): string {
   if (!UNASSIGNED_IN_14.test(s)) return s.toLowerCase();

@@ -81,7 +81,7 @@ function repeatedIds(t: Table, spec: ScoringSpec): void {
   if (textOnly) return;
   const first = repeated[0]!;
   throw new TruthError(
-    `the truth gives the id "${truncate(ids.keys.get(first), 40)}" again on line ${t.lines[first]} (${plural(repeated.length, 'row')} repeat an earlier id); give one row per id${spec.reads.has('text') ? ' (only text metrics read several rows of an id, as its references)' : ''}`,
+    `the truth gives the id "${truncate(ids.keys.get(first), 40)}" again on line ${t.lines[first]} (${plural(repeated.length, 'row')} ${repeated.length === 1 ? 'repeats' : 'repeat'} an earlier id); give one row per id${spec.reads.has('text') ? ' (only text metrics read several rows of an id, as its references)' : ''}`,
   );
 }
 
