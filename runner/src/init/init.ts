@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isScalar, parseDocument, stringify } from 'yaml';
 import { simpleGit } from 'simple-git';
 import { writeExample } from '../example/write.js';
+import { writeRetrievalExample } from '../example/retrieval.js';
 import { publishedSchemas } from '../contracts/published.js';
 import { toSlug } from '../contracts/common.js';
 import { PLACEHOLDER } from '../competition/placeholders.js';
@@ -14,8 +15,11 @@ export interface InitOptions {
   dir: string;
   /** Fills the title (and the README's heading) of the neutral template; the slug follows it. */
   title?: string;
-  /** The bundled example competition instead of the neutral template, with its data and a baseline submission. */
-  example?: boolean;
+  /**
+   * A bundled example competition instead of the neutral template, with its data and a
+   * baseline submission: `true` is the first, sound-events.
+   */
+  example?: boolean | ExampleName;
   /** Where the hidden part goes (with example); default: a folder beside DIR. */
   hiddenDir?: string;
   /** Make the folder a git repository with a first commit (default true). */
@@ -62,9 +66,13 @@ export async function templateDir(): Promise<string> {
   return path.join(await templatesRoot(), 'competition');
 }
 
-/** The bundled example's own files (competition.yml, README.md), laid over the neutral template. */
-export async function exampleTemplateDir(): Promise<string> {
-  return path.join(await templatesRoot(), 'examples', 'sound-events');
+/** The bundled examples: audio classification (the default) and retrieval. */
+export const EXAMPLES = ['sound-events', 'retrieval'] as const;
+export type ExampleName = (typeof EXAMPLES)[number];
+
+/** A bundled example's own files (competition.yml, README.md), laid over the neutral template. */
+export async function exampleTemplateDir(name: ExampleName = 'sound-events'): Promise<string> {
+  return path.join(await templatesRoot(), 'examples', name);
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -149,7 +157,8 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   }
   await mkdir(dir, { recursive: true });
   await cp(await templateDir(), dir, { recursive: true });
-  if (opts.example) await cp(await exampleTemplateDir(), dir, { recursive: true });
+  const example = opts.example === true ? 'sound-events' : opts.example || undefined;
+  if (example) await cp(await exampleTemplateDir(example), dir, { recursive: true });
   await rename(path.join(dir, 'gitignore'), path.join(dir, '.gitignore'));
 
   for (const [name, file] of await podiumFiles()) await writePodiumFile(dir, name, file);
@@ -170,9 +179,9 @@ export async function initCompetition(opts: InitOptions): Promise<InitResult> {
   await writeFile(ymlPath, setScalars(await readFile(ymlPath, 'utf8'), values));
 
   const result: InitResult = { dir };
-  if (opts.example) {
+  if (example) {
     const hidden = path.resolve(opts.hiddenDir ?? `${dir}-hidden`);
-    result.exampleSubmission = await writeExample(dir, hidden);
+    result.exampleSubmission = example === 'retrieval' ? await writeRetrievalExample(dir, hidden) : await writeExample(dir, hidden);
     result.hiddenDir = hidden;
   }
 
