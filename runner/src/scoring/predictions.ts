@@ -170,7 +170,10 @@ export async function loadPredictions(
     table.empty,
     'have an empty value',
     'has an empty value',
-    `Every row needs a value in ${request.map((r) => `"${r.name}"`).join(', ')}.`,
+    `Every row needs a value in ${request
+      .filter((r) => r.kind !== 'text' && r.emptyAllowed !== true)
+      .map((r) => `"${r.name}"`)
+      .join(', ')}.`,
   );
   for (const r of request.filter((x) => x.kind === 'number')) {
     const col = table.columns.get(r.name)!;

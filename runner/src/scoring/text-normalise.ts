@@ -31,8 +31,9 @@ const UNASSIGNED_IN_14 =
   /[\u{1b4e}-\u{1b4f}\u{1b7f}\u{1c89}\u{a7cb}-\u{a7cc}\u{a7ce}\u{a7d2}\u{a7d4}\u{a7da}\u{a7dc}\u{10d50}-\u{10d65}\u{10d6e}\u{10ed0}\u{113d4}-\u{113d5}\u{113d7}-\u{113d8}\u{11b00}-\u{11b09}\u{11be1}\u{11f43}-\u{11f4f}\u{16d6d}-\u{16d6f}\u{16ea0}-\u{16eb8}\u{1e5ff}]/u;
 const UNASSIGNED_SPLIT = new RegExp(`(${UNASSIGNED_IN_14.source})`, 'u');
 
-/** Punctuation, less the characters Python 3.11 does not know. */
-const PUNCTUATION = new RegExp(`(?!${UNASSIGNED_IN_14.source})\\p{P}`, 'gu');
+/** Punctuation; and less the characters Python 3.11 does not know, for a text that has any. */
+const PUNCTUATION = /\p{P}/gu;
+const PUNCTUATION_KNOWN = new RegExp(`(?!${UNASSIGNED_IN_14.source})\\p{P}`, 'gu');
 
 /** Python's whitespace (`str.isspace()`), as the inside of a character class. */
 const SPACE = String.raw`\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
@@ -51,7 +52,7 @@ function lowercase(s: string): string {
 
 const APPLY: Record<NormaliseStep, (s: string) => string> = {
   lowercase,
-  'strip-punctuation': (s) => s.replace(PUNCTUATION, ''),
+  'strip-punctuation': (s) => s.replace(UNASSIGNED_IN_14.test(s) ? PUNCTUATION_KNOWN : PUNCTUATION, ''),
   'collapse-whitespace': (s) => s.replace(WHITESPACE_RUN, ' ').replace(EDGES, ''),
 };
 
