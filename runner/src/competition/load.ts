@@ -282,6 +282,39 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
       );
     }
   }
+  // Predicted label sets: binarised over the competition's labels, which must be fixed (a
+  // participant's own labels would change the Hamming loss and the macro average).
+  if (reads.has('predicted-sets')) {
+    const single = metrics.filter((m) => ['label', 'score', 'class-scores', 'number'].includes(m.metric.reads)).map((m) => m.name);
+    if (single.length > 0)
+      problems.push(
+        source.problem(
+          ['metrics'],
+          `${byRead('predicted-sets').join(', ')} read the target column as label sets; they cannot be mixed with ${single.join(', ')}.`,
+        ),
+      );
+    if (!config.concepts)
+      problems.push(
+        source.problem(
+          ['metrics'],
+          `${byRead('predicted-sets').join(', ')} compare label sets over the competition's labels: list them under "concepts".`,
+        ),
+      );
+  }
+  // Text metrics read the target column as free text: no other metric reads it that way.
+  if (reads.has('text') && reads.size > 1) {
+    const others = metrics.filter((m) => m.metric.reads !== 'text').map((m) => m.name);
+    problems.push(
+      source.problem(
+        ['metrics'],
+        `${byRead('text').join(', ')} read the target column as text; they cannot be mixed with ${others.join(', ')}.`,
+      ),
+    );
+  }
+  if (config.scoring?.text?.normalise && !reads.has('text'))
+    problems.push(
+      source.problem(['scoring', 'text', 'normalise'], 'the normalisation steps are for text metrics (bleu, wer, …); remove them.'),
+    );
 }
 
 /** Code submissions and the ingestion program that runs them come together. */
@@ -411,7 +444,11 @@ export function builtIn(metrics: readonly CompetitionMetric[]): (CompetitionMetr
 export function scoringSpec(c: Competition): ScoringSpec {
   const d = c.config.data;
   const reads = new Set(builtIn(c.metrics).map((m) => m.metric.reads));
-  const labels = c.config.concepts && !reads.has('number') && !reads.has('ranking') ? c.config.concepts.map((x) => x.id) : undefined;
+  const labels =
+    c.config.concepts && !reads.has('number') && !reads.has('ranking') && !reads.has('text')
+      ? c.config.concepts.map((x) => x.id)
+      : undefined;
+  const normalise = reads.has('text') ? c.config.scoring?.text?.normalise : undefined;
   // A TREC file's fields are known by position: these names are what messages call them.
   if (d.format === 'trec') return { query: 'qid', id: 'docno', target: 'rel', score: 'sim', reads, trecComplete: true };
   return {
@@ -421,6 +458,7 @@ export function scoringSpec(c: Competition): ScoringSpec {
     ...(d.query_column ? { query: d.query_column } : {}),
     reads,
     ...(labels ? { labels } : {}),
+    ...(normalise && normalise.length > 0 ? { normalise } : {}),
     // A competition averages over every judged query: leaving a query out never raises a mean.
     ...(reads.has('ranking') ? { trecComplete: true } : {}),
   };

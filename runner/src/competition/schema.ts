@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Direction, Slug, StringEnum, SubmissionKind } from '../contracts/common.js';
+import { NORMALISE_STEPS } from '../scoring/text-normalise.js';
 
 const Concept = Type.Object(
   {
@@ -273,6 +274,20 @@ const Scoring = Type.Object(
           ),
           seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
           level: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.999 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    text: Type.Optional(
+      Type.Object(
+        {
+          normalise: Type.Optional(
+            Type.Array(StringEnum(NORMALISE_STEPS), {
+              uniqueItems: true,
+              description:
+                'text metrics: steps applied to hypotheses and references alike, in this order: lowercase (as Python str.lower), strip-punctuation (Unicode categories P*), collapse-whitespace (runs to one space, trimmed); none by default',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -30,6 +30,8 @@ export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): Part
     const privateCode = col.values.indexOf('private');
     for (let i = 0; i < truth.n; i++) (col.codes[i] === privateCode ? priv : pub).push(i);
     if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, p.split_column);
+    // A text's references (rows of one id) go to the same part.
+    if (spec.reads.has('text')) sameWithinQueries(truth, spec.id, p.split_column, 'id');
   } else {
     // Retrieval is split by query: all of a query's judgements go to the same part.
     const by = unitColumn(spec);

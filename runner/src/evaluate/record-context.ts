@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { findPhase } from '../competition/load.js';
+import { findPhase, scoringSpec } from '../competition/load.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
@@ -51,6 +51,8 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
   const report = await validateSubmission(c, opts.submissionDir);
   const phase = findPhase(c, now, opts.phase);
   const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+  // How the texts were normalised decides text metrics' values: recorded with them.
+  const normalise = scoringSpec(c).normalise;
   const base = () => {
     const submissionHash = report.hash ?? `sha256:${sha256Hex('')}`;
     return {
@@ -64,6 +66,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
         ...(opts.commit ? { commit: opts.commit } : {}),
         submission_hash: submissionHash,
         scorer: { ...SCORER },
+        ...(normalise ? { text_normalise: [...normalise] } : {}),
         runner: runnerInfo(),
       },
     };

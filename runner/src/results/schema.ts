@@ -152,6 +152,12 @@ const Provenance = Type.Object(
       }),
     ),
     scorer: Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false }),
+    text_normalise: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          "text metrics: the normalisation steps applied to hypotheses and references, in order (competition.yml's scoring.text.normalise)",
+      }),
+    ),
     runner: Type.Object(
       {
         hostname: Type.Optional(Type.String()),

@@ -73,6 +73,9 @@ export function joinIds(
     else rowOf[r] = i;
   }
   if (repeated.length > 0) problems.push(duplicateProblem(file, predictions, repeated, quote));
+  // An id on several reference rows (a text's several references) is answered by one prediction.
+  const again = refIndex.duplicates;
+  for (const r of again) rowOf[r] = rowOf[refIndex.find(reference.ids, r)]!;
   const whole = (line: number, message: string): Problem => ({ file, line, column: line > 0 ? 1 : 0, path: '', message });
   if (unknown.length > 0) {
     const t = predictions.table;
@@ -86,8 +89,10 @@ export function joinIds(
   }
   let missing = 0;
   const named: string[] = [];
+  const isAgain = new Uint8Array(again.length > 0 ? rowOf.length : 0);
+  for (const r of again) isAgain[r] = 1;
   for (let r = 0; r < rowOf.length; r++) {
-    if (rowOf[r] !== -1) continue;
+    if (rowOf[r] !== -1 || isAgain[r]) continue;
     missing++;
     if (named.length < 3) named.push(reference.ids.get(r));
   }
@@ -96,7 +101,7 @@ export function joinIds(
     problems.push(
       whole(
         0,
-        `${plural(missing, 'test id')} of ${rowOf.length} ${missing === 1 ? 'has' : 'have'} no prediction${list}. Give one row for every test id.`,
+        `${plural(missing, 'test id')} of ${rowOf.length - again.length} ${missing === 1 ? 'has' : 'have'} no prediction${list}. Give one row for every test id.`,
       ),
     );
   }

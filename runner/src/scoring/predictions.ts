@@ -16,6 +16,7 @@ import {
 } from './table.js';
 import type { Reads } from './metrics/types.js';
 import type { ScoringSpec } from './spec.js';
+import { targetRequest } from './truth.js';
 import { rowText, type QuoteOptions } from './shown-rows.js';
 import { duplicateProblem, joinByQuery, joinIds, type Reference } from './join.js';
 
@@ -33,7 +34,8 @@ export interface LoadedPredictions {
   queries?: FrozenKeys;
 }
 
-const needsTarget = (reads: ReadonlySet<Reads>) => reads.has('label') || reads.has('number');
+const needsTarget = (reads: ReadonlySet<Reads>) =>
+  reads.has('label') || reads.has('number') || reads.has('predicted-sets') || reads.has('text');
 const needsClassScores = (reads: ReadonlySet<Reads>) => reads.has('class-scores') || reads.has('label-sets');
 
 /** The first line of a CSV file (or the keys of the first JSON line), to find per-class columns. */
@@ -60,7 +62,7 @@ function classColumnsFrom(spec: ScoringSpec, header: string[]): string[] {
 function predictionRequest(spec: ScoringSpec, classes: string[]): ColumnRequest[] {
   const r: ColumnRequest[] = [{ name: spec.id, kind: 'key' }];
   if (spec.reads.has('ranking') && spec.query) r.unshift({ name: spec.query, kind: 'key' });
-  if (needsTarget(spec.reads)) r.push({ name: spec.target, kind: spec.reads.has('number') ? 'number' : 'category' });
+  if (needsTarget(spec.reads)) r.push(targetRequest(spec));
   if (spec.reads.has('score') || spec.reads.has('ranking')) r.push({ name: spec.score, kind: 'number' });
   if (needsClassScores(spec.reads)) for (const c of classes) r.push({ name: `${spec.score}_${c}`, kind: 'number' });
   return r;
@@ -168,7 +170,10 @@ export async function loadPredictions(
     table.empty,
     'have an empty value',
     'has an empty value',
-    `Every row needs a value in ${request.map((r) => `"${r.name}"`).join(', ')}.`,
+    `Every row needs a value in ${request
+      .filter((r) => r.kind !== 'text' && r.emptyAllowed !== true)
+      .map((r) => `"${r.name}"`)
+      .join(', ')}.`,
   );
   for (const r of request.filter((x) => x.kind === 'number')) {
     const col = table.columns.get(r.name)!;
@@ -196,18 +201,23 @@ export async function loadPredictions(
     const allowed = new Set(spec.labels);
     const bad: Tally = { count: 0, examples: [] };
     let firstBad = '';
+    // Label sets: each space-separated label must be one of them.
+    const sets = spec.reads.has('predicted-sets');
+    const unknownIn = target.values.map((v) =>
+      sets ? v.split(/\s+/).find((x) => x !== '' && !allowed.has(x)) : v === '' || allowed.has(v) ? undefined : v,
+    );
     for (let i = 0; i < table.n; i++) {
-      const v = target.values[target.codes[i]!]!;
-      if (v === '' || allowed.has(v)) continue;
+      const v = unknownIn[target.codes[i]!];
+      if (v === undefined) continue;
       bad.count++;
       if (bad.examples.length < 3) bad.examples.push({ line: table.lines[i]!, text: rowText(table, i) });
       firstBad ||= v;
     }
     report(
       bad,
-      `have a "${spec.target}" that is not one of the competition's labels`,
-      `has a "${spec.target}" that is not one of the competition's labels`,
-      `Allowed labels: ${spec.labels.join(', ')}.${quote ? didYouMean(firstBad, spec.labels) : ''}`,
+      `have a ${sets ? 'label' : `"${spec.target}"`} that is not one of the competition's labels`,
+      `has a ${sets ? 'label' : `"${spec.target}"`} that is not one of the competition's labels`,
+      `${sets ? `Write the labels of "${spec.target}" separated by spaces, each one of the competition's. ` : ''}Allowed labels: ${truncate(spec.labels.join(', '), 400)}.${quote ? didYouMean(firstBad, spec.labels) : ''}`,
     );
   }
 

@@ -106,6 +106,8 @@ export function scoreSlices(
     if (!col || col.kind !== 'category') continue;
     // Retrieval is sliced by query: a query's rows must agree on the group.
     if (spec.query && spec.reads.has('ranking')) sameWithinQueries(truth, spec.query, column);
+    // Text is sliced by id: the rows of an id (its references) must agree too.
+    if (spec.reads.has('text')) sameWithinQueries(truth, spec.id, column, 'id');
     const members = col.values.map(() => [] as number[]);
     if (within) for (const i of within) members[col.codes[i]!]!.push(i);
     else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);

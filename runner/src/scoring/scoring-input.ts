@@ -1,6 +1,7 @@
 import type { FrozenKeys } from './columns.js';
 import type { Table } from './table.js';
-import type { ClassData, RankingData, ScoringInput, TrecLists } from './metrics/types.js';
+import type { ClassData, RankingData, ScoringInput, TextData, TrecLists } from './metrics/types.js';
+import { normaliser } from './text-normalise.js';
 import { argsort } from './metrics/sort.js';
 import { TruthError, type ScoringSpec } from './spec.js';
 import type { LoadedPredictions } from './predictions.js';
@@ -54,18 +55,25 @@ export function buildInput(
     input.regression = { truth: t, predicted: pr };
   }
 
-  if (reads.has('label') || reads.has('score') || reads.has('class-scores') || reads.has('label-sets')) {
+  if (reads.has('label') || reads.has('score') || reads.has('class-scores') || reads.has('label-sets') || reads.has('predicted-sets')) {
     if (tcol.kind !== 'category') throw new TruthError(`"${spec.target}" must hold labels`);
-    const sets = reads.has('label-sets');
-    const truthLabels = sets ? tcol.values.flatMap((v) => v.split(/\s+/).filter((x) => x !== '')) : tcol.values;
-    const pcol = reads.has('label') ? p.columns.get(spec.target) : undefined;
-    const predicted = pcol?.kind === 'category' ? pcol.values : [];
+    const predictedSets = reads.has('predicted-sets');
+    const sets = reads.has('label-sets') || predictedSets;
+    const truthLabels = sets ? tcol.values.flatMap(labelsOf) : tcol.values;
+    const pcol = reads.has('label') || predictedSets ? p.columns.get(spec.target) : undefined;
+    const predicted = pcol?.kind === 'category' ? (predictedSets ? pcol.values.flatMap(labelsOf) : pcol.values) : [];
     const scoreClasses = predictions.scoreClasses;
-    const classes = scoreClasses.length > 0 ? scoreClasses : sortClasses([...truthLabels, ...predicted]);
-    if (scoreClasses.length > 0) {
-      const unknown = truthLabels.filter((l) => !scoreClasses.includes(l));
+    // Label sets are binarised over the competition's labels when it lists them (scikit-learn's
+    // MultiLabelBinarizer(classes=…)), else over every label of the truth and the predictions.
+    const fixed = scoreClasses.length > 0 ? scoreClasses : predictedSets && spec.labels ? [...spec.labels] : undefined;
+    const classes = fixed ?? sortClasses([...truthLabels, ...predicted]);
+    if (fixed) {
+      const known = new Set(fixed);
+      const unknown = truthLabels.filter((l) => !known.has(l));
       if (unknown.length > 0)
-        throw new TruthError(`the truth has label(s) ${[...new Set(unknown)].slice(0, 5).join(', ')} with no score column`);
+        throw new TruthError(
+          `the truth has label(s) ${[...new Set(unknown)].slice(0, 5).join(', ')} ${scoreClasses.length > 0 ? 'with no score column' : "that are not among the competition's labels (concepts)"}`,
+        );
     }
     const code = new Map(classes.map((c, i) => [c, i]));
     const data: ClassData = { classes, truth: new Int32Array(n) };
@@ -73,16 +81,23 @@ export function buildInput(
     for (let k = 0; k < n; k++) data.truth[k] = truthCode[tcol.codes[pick[k]!]!]!;
     if (sets) {
       const kk = classes.length;
-      const setsOf = tcol.values.map((v) =>
-        v
-          .split(/\s+/)
-          .filter((x) => x !== '')
-          .map((x) => code.get(x)!),
-      );
+      const setsOf = tcol.values.map((v) => labelsOf(v).map((x) => code.get(x)!));
       data.truthSets = new Uint8Array(n * kk);
       for (let k = 0; k < n; k++) for (const c of setsOf[tcol.codes[pick[k]!]!]!) data.truthSets[k * kk + c] = 1;
     }
-    if (pcol?.kind === 'category') {
+    if (predictedSets && pcol?.kind === 'category') {
+      const kk = classes.length;
+      const setsOf = pcol.values.map((v) =>
+        labelsOf(v).map((x) => {
+          const c = code.get(x);
+          // Predictions are checked against the competition's labels when read.
+          if (c === undefined) throw new Error(`predicted label "${x}" outside the labels`);
+          return c;
+        }),
+      );
+      data.predictedSets = new Uint8Array(n * kk);
+      for (let k = 0; k < n; k++) for (const c of setsOf[pcol.codes[rowOf[pick[k]!]!]!]!) data.predictedSets[k * kk + c] = 1;
+    } else if (pcol?.kind === 'category') {
       const predCode = Int32Array.from(pcol.values, (v) => code.get(v)!);
       data.predicted = new Int32Array(n);
       for (let k = 0; k < n; k++) data.predicted[k] = predCode[pcol.codes[rowOf[pick[k]!]!]!]!;
@@ -105,10 +120,43 @@ export function buildInput(
     input.classes = data;
   }
 
+  if (reads.has('text')) input.text = textInput(truth, predictions, rowOf, spec, pick);
+  if (input.text) input.units = input.text.ids.length;
+
   // Retrieval is scored per query: only the queries of the rows picked (a part, a slice) count.
   if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, rowOf, spec, rows);
   if (input.ranking) input.units = input.ranking.queries.length;
   return input;
+}
+
+/** The labels of a label set: space-separated, none when empty. */
+function labelsOf(v: string): string[] {
+  return v.split(/\s+/).filter((x) => x !== '');
+}
+
+/**
+ * Texts per id of the picked truth rows: the units are the distinct ids in the order they first
+ * appear, each with its prediction's text and its references (its truth rows, in row order),
+ * all normalised by the spec's steps.
+ */
+function textInput(truth: Table, predictions: LoadedPredictions, rowOf: Int32Array, spec: ScoringSpec, pick: Int32Array): TextData {
+  const tcol = truth.columns.get(spec.target)!;
+  const pcol = predictions.table.columns.get(spec.target)!;
+  const idCol = truth.columns.get(spec.id)!;
+  if (tcol.kind !== 'text' || pcol.kind !== 'text' || idCol.kind !== 'key') throw new Error('text columns');
+  const norm = normaliser(spec.normalise);
+  const codes = new KeyCodes();
+  const unitOf = codesOf(idCol.keys, pick, codes, true);
+  const units = codes.size;
+  const hypotheses = new Array<string>(units);
+  const references: string[][] = Array.from({ length: units }, () => []);
+  for (let k = 0; k < pick.length; k++) {
+    const u = unitOf[k]!;
+    const row = pick[k]!;
+    if (references[u]!.length === 0) hypotheses[u] = norm(pcol.values[rowOf[row]!]!);
+    references[u]!.push(norm(tcol.values[row]!));
+  }
+  return { ids: codes.names, hypotheses, references };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { PodiumError } from '../contracts/problems.js';
 import type { Reads } from './metrics/types.js';
+import type { NormaliseStep } from './text-normalise.js';
 
 /**
  * What a scoring run reads, and the error for a truth file that does not fit the competition.
@@ -21,6 +22,8 @@ export interface ScoringSpec {
   reads: ReadonlySet<Reads>;
   /** The competition's labels (concept ids), when it defines them. */
   labels?: readonly string[];
+  /** Text metrics: the normalisation steps applied to hypotheses and references, in order. */
+  normalise?: readonly NormaliseStep[];
 }
 
 /** The organiser's truth file does not fit the competition: a platform fault, not the participant's. */

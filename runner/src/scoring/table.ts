@@ -11,11 +11,14 @@ import { CategoryColumn, GrowableFloat64, GrowableInt32, KeyColumn, type FrozenK
  * string per field, so ten million rows fit in well under 2 GiB.
  */
 
-export type ColumnKind = 'key' | 'category' | 'number';
+/** `text`: free text kept exactly as written (captions, transcripts); an empty one is a value. */
+export type ColumnKind = 'key' | 'category' | 'number' | 'text';
 
 export interface ColumnRequest {
   name: string;
   kind: ColumnKind;
+  /** An empty value is a value here (an empty label set), not a row left incomplete. */
+  emptyAllowed?: boolean;
 }
 
 /** Rows with one kind of problem: how many, and the first few as the file has them. */
@@ -55,7 +58,12 @@ export interface NumberData {
   decimalComma: Tally;
 }
 
-export type ColumnData = KeyData | CategoryData | NumberData;
+export interface TextColumnData {
+  kind: 'text';
+  values: string[];
+}
+
+export type ColumnData = KeyData | CategoryData | NumberData | TextColumnData;
 
 export interface Table {
   header: string[];
@@ -280,7 +288,19 @@ function numberSink(): Sink {
   };
 }
 
-const SINKS: Record<ColumnKind, () => Sink> = { key: keySink, category: categorySink, number: numberSink };
+function textSink(): Sink {
+  const values: string[] = [];
+  return {
+    bytes: (b, s, e) => values.push(b.toString('utf8', s, e)),
+    text: (v) => values.push(v),
+    finish: () => ({ kind: 'text', values }),
+  };
+}
+
+const SINKS: Record<ColumnKind, () => Sink> = { key: keySink, category: categorySink, number: numberSink, text: textSink };
+
+/** Whether an empty value in this column leaves the row incomplete. */
+const emptyCounts = (r: ColumnRequest): boolean => r.kind !== 'text' && r.emptyAllowed !== true;
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -322,7 +342,7 @@ async function* chunksOf(source: TableSource, chunkBytes: number): AsyncGenerato
 
 async function readCsv(source: TableSource, request: readonly ColumnRequest[], chunkBytes: number): Promise<Table> {
   let header: string[] | undefined;
-  let wanted: { index: number; sink: Sink; name: string }[] = [];
+  let wanted: { index: number; sink: Sink; name: string; counts: boolean }[] = [];
   const lines = new GrowableInt32();
   const empty = tally();
   let line = 1;
@@ -437,7 +457,7 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
           header = fs.slice(0, nf).map((s, i) => (fq[i] ?? buf.toString('utf8', s, fe[i])).trim());
           const missing = request.filter((r) => !header!.includes(r.name)).map((r) => r.name);
           if (missing.length > 0) throw new MissingColumnsError(missing, header);
-          wanted = request.map((r) => ({ index: header!.indexOf(r.name), sink: SINKS[r.kind](), name: r.name }));
+          wanted = request.map((r) => ({ index: header!.indexOf(r.name), sink: SINKS[r.kind](), name: r.name, counts: emptyCounts(r) }));
           continue;
         }
         if (nf !== header.length) {
@@ -453,10 +473,10 @@ async function readCsv(source: TableSource, request: readonly ColumnRequest[], c
           const s = fs[w.index]!;
           const e = fe[w.index]!;
           if (q !== null && q !== undefined) {
-            if (q.trim() === '') isEmpty = true;
+            if (w.counts && q.trim() === '') isEmpty = true;
             w.sink.text(q, ctx);
           } else {
-            if (isBlank(buf, s, e)) isEmpty = true;
+            if (w.counts && isBlank(buf, s, e)) isEmpty = true;
             w.sink.bytes(buf, s, e, ctx);
           }
         }
@@ -482,7 +502,7 @@ function isBlank(buf: Uint8Array, s: number, e: number): boolean {
 }
 
 async function readJsonLines(source: TableSource, request: readonly ColumnRequest[], chunkBytes: number): Promise<Table> {
-  const sinks = request.map((r) => ({ sink: SINKS[r.kind](), name: r.name }));
+  const sinks = request.map((r) => ({ sink: SINKS[r.kind](), name: r.name, kind: r.kind, counts: emptyCounts(r) }));
   const lines = new GrowableInt32();
   const empty = tally();
   let n = 0;
@@ -507,8 +527,13 @@ async function readJsonLines(source: TableSource, request: readonly ColumnReques
     }
     const ctx: RowContext = { line, raw: () => truncate(text) };
     let isEmpty = false;
-    for (const { sink, name } of sinks) {
+    for (const { sink, name, kind, counts } of sinks) {
       const v = record[name];
+      if (kind === 'text' && typeof v !== 'string')
+        throw new TableError(
+          `line ${line}: "${name}" is ${v === undefined ? 'missing' : v === null ? 'null' : `a ${Array.isArray(v) ? 'list' : typeof v}`}, not a text; write it as a JSON string ("" for an empty one)`,
+          line,
+        );
       const str =
         v === undefined || v === null
           ? ''
@@ -517,7 +542,7 @@ async function readJsonLines(source: TableSource, request: readonly ColumnReques
             : typeof v === 'number' || typeof v === 'boolean'
               ? String(v)
               : JSON.stringify(v);
-      if (str.trim() === '') isEmpty = true;
+      if (counts && str.trim() === '') isEmpty = true;
       sink.text(str, ctx);
     }
     if (isEmpty) note(empty, line, ctx.raw);

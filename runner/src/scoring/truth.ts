@@ -1,4 +1,5 @@
-import { plural } from '../contracts/problems.js';
+import { plural, truncate } from '../contracts/problems.js';
+import { KeyIndex } from './columns.js';
 import { MissingColumnsError, readTable, TableError, type ColumnRequest, type Table, type TableFormat, type TableSource } from './table.js';
 import { TruthError, type ScoringSpec } from './spec.js';
 import { joinByQuery, type Reference } from './join.js';
@@ -17,7 +18,7 @@ export async function loadTruth(
 ): Promise<Table> {
   const request: ColumnRequest[] = [{ name: spec.id, kind: 'key' }];
   if (spec.reads.has('ranking') && spec.query) request.unshift({ name: spec.query, kind: 'key' });
-  request.push({ name: spec.target, kind: spec.reads.has('number') || spec.reads.has('ranking') ? 'number' : 'category' });
+  request.push(targetRequest(spec));
   for (const c of extraColumns) request.push({ name: c, kind: 'category' });
   if (format === 'trec' && extraColumns.length > 0)
     throw new TruthError(
@@ -46,6 +47,7 @@ export async function loadTruth(
     }
     if (t.empty.count > 0)
       throw new TruthError(`the truth file has ${t.empty.count} row(s) with an empty value (first on line ${t.empty.examples[0]!.line})`);
+    if (!spec.reads.has('ranking')) repeatedIds(t, spec);
     return t;
   } catch (e: unknown) {
     if (e instanceof TableError) throw new TruthError(`the truth file is malformed: ${e.message}`);
@@ -53,6 +55,34 @@ export async function loadTruth(
       throw new TruthError(`the truth file has no column(s) ${e.missing.map((m) => `"${m}"`).join(', ')}`);
     throw e;
   }
+}
+
+/**
+ * How the truth's target column is read: numbers (regression, grades), text kept as written
+ * (text metrics), else labels; a label set may be empty (an item with no label).
+ */
+export function targetRequest(spec: Pick<ScoringSpec, 'target' | 'reads'>): ColumnRequest {
+  const { reads } = spec;
+  if (reads.has('number') || reads.has('ranking')) return { name: spec.target, kind: 'number' };
+  if (reads.has('text')) return { name: spec.target, kind: 'text' };
+  return { name: spec.target, kind: 'category', ...(reads.has('predicted-sets') ? { emptyAllowed: true } : {}) };
+}
+
+/**
+ * One row per id, except for text metrics, where an id's rows are its references (captions
+ * with several references): then the item is the id, and its references are its rows in order.
+ */
+function repeatedIds(t: Table, spec: ScoringSpec): void {
+  const ids = t.columns.get(spec.id);
+  if (ids?.kind !== 'key') return;
+  const repeated = new KeyIndex(ids.keys).duplicates;
+  if (repeated.length === 0) return;
+  const textOnly = [...spec.reads].every((r) => r === 'text');
+  if (textOnly) return;
+  const first = repeated[0]!;
+  throw new TruthError(
+    `the truth gives the id "${truncate(ids.keys.get(first), 40)}" again on line ${t.lines[first]} (${plural(repeated.length, 'row')} ${repeated.length === 1 ? 'repeats' : 'repeat'} an earlier id); give one row per id${spec.reads.has('text') ? ' (only text metrics read several rows of an id, as its references)' : ''}`,
+  );
 }
 
 /** The truth's rows as a reference for predictions: ids, or for ranked lists queries and documents. */
@@ -73,8 +103,11 @@ export function wholeGrades(truth: Table, spec: ScoringSpec): boolean {
   return g?.kind !== 'number' || g.values.every((v) => Number.isInteger(v));
 }
 
-/** Refuses a truth column whose value changes within one query: a query is one unit, in one part and one slice. */
-export function sameWithinQueries(truth: Table, queryColumn: string, column: string): void {
+/**
+ * Refuses a truth column whose value changes within one query (or one id, for texts with
+ * several references): a unit is in one part and one slice.
+ */
+export function sameWithinQueries(truth: Table, queryColumn: string, column: string, unit: 'query' | 'id' = 'query'): void {
   const q = truth.columns.get(queryColumn);
   const col = truth.columns.get(column);
   if (q?.kind !== 'key' || col?.kind !== 'category') return;
@@ -86,7 +119,7 @@ export function sameWithinQueries(truth: Table, queryColumn: string, column: str
     if (before === undefined) seen.set(query, code);
     else if (before !== code)
       throw new TruthError(
-        `the truth column "${column}" holds both "${col.values[before]}" and "${col.values[code]}" for query ${query}; it must be the same on every row of a query`,
+        `the truth column "${column}" holds both "${col.values[before]}" and "${col.values[code]}" for ${unit} ${query}; it must be the same on every row of a${unit === 'id' ? 'n' : ''} ${unit}`,
       );
   }
 }

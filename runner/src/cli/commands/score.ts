@@ -5,6 +5,7 @@ import { ExitCode, UsageError, type CliIO } from '../io.js';
 import { didYouMean, PodiumError } from '../../contracts/problems.js';
 import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../../scoring/metrics/registry.js';
 import { TruthError, type ScoringSpec } from '../../scoring/spec.js';
+import { isNormaliseStep, NORMALISE_STEPS, type NormaliseStep } from '../../scoring/text-normalise.js';
 import { loadTruth } from '../../scoring/truth.js';
 import { sniffFormat, type Table, type TableFormat } from '../../scoring/table.js';
 import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
@@ -34,6 +35,11 @@ export const scoringOptions = {
     type: 'boolean',
     short: 'c',
     help: "trec_eval's -c: average trec_eval's measures over every judged query (an unretrieved one scores 0), not only those retrieved",
+  },
+  normalise: {
+    type: 'string',
+    value: 'STEPS',
+    help: `text metrics: comma-separated steps applied to both sides in order: ${NORMALISE_STEPS.join(', ')}`,
   },
   resamples: { type: 'string', value: 'N', help: 'bootstrap resamples', default: String(DEFAULT_BOOTSTRAP.resamples) },
   seed: { type: 'string', value: 'N', help: 'bootstrap seed', default: String(DEFAULT_BOOTSTRAP.seed) },
@@ -98,14 +104,33 @@ export function specFrom(values: ScoringValues, metrics: readonly NamedMetric[],
     throw new UsageError('retrieval metrics read ranked lists per query; score them separately from the others.');
   const query = values['query-column'];
   if (reads.has('ranking') && query === undefined) throw new UsageError('retrieval metrics need --query-column NAME.');
+  if (reads.has('text') && reads.size > 1) throw new UsageError('text metrics read the label column as text; score them separately.');
+  const normalise = normaliseFrom(values.normalise, reads);
   return {
     id: values['id-column'],
     target: values['label-column'],
     score: values['score-column'],
     ...(query !== undefined ? { query } : {}),
     ...(values.complete ? { trecComplete: true } : {}),
+    ...(normalise ? { normalise } : {}),
     reads,
   };
+}
+
+/** The steps of --normalise, checked. */
+function normaliseFrom(given: string | undefined, reads: ReadonlySet<Reads>): NormaliseStep[] | undefined {
+  if (given === undefined) return undefined;
+  if (!reads.has('text')) throw new UsageError('--normalise is for text metrics (bleu, wer, …).');
+  const steps = given
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  for (const step of steps)
+    if (!isNormaliseStep(step))
+      throw new UsageError(`--normalise takes ${NORMALISE_STEPS.join(', ')}, not "${step}".${didYouMean(step, NORMALISE_STEPS)}`);
+  const twice = steps.find((x, i) => steps.indexOf(x) !== i);
+  if (twice !== undefined) throw new UsageError(`--normalise names "${twice}" twice; give each step once.`);
+  return steps as NormaliseStep[];
 }
 
 export function bootstrapFrom(values: ScoringValues): BootstrapSettings {
