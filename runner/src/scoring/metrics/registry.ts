@@ -2,12 +2,13 @@ import { classificationMetrics } from './classification.js';
 import { rankingMetrics } from './ranking.js';
 import { regressionMetrics } from './regression.js';
 import { retrievalMetric } from './retrieval.js';
+import { textMetrics } from './text.js';
 import { trecMetric, trecNames } from './trec.js';
 import type { Metric } from './types.js';
 
 export * from './types.js';
 
-const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics].map((m) => [m.name, m]));
+const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics, ...textMetrics].map((m) => [m.name, m]));
 
 /** Names to list and to suggest from; retrieval metrics take any cut-off (`map@k`, `P_k`). */
 export function metricNames(): string[] {
