@@ -6,7 +6,7 @@
  * the corpus score of any resample sums them with the item's weight, as sacrebleu sums the
  * segments' statistics of a corpus.
  */
-import { codePoints, PairIds, pyRstrip, Scratch, Vocabulary, withoutSpaces } from './text-tokens.js';
+import { codePoints, PairIds, pyRstrip, pySplit, Scratch, Vocabulary, withoutSpaces } from './text-tokens.js';
 import type { TextData } from './types.js';
 
 // mteval-v13a's language-independent part, as sacrebleu's Tokenizer13a applies it.
@@ -25,9 +25,7 @@ export function tokenize13a(segment: string): string[] {
     .replace(AFTER_PERIOD, ' $1 $2')
     .replace(DASH_AFTER_DIGIT, '$1 $2 ');
   // Python's split(): every whitespace character separates; the regexes add only spaces.
-  const out: string[] = [];
-  for (const t of line.split(/[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u)) if (t !== '') out.push(t);
-  return out;
+  return pySplit(line);
 }
 
 export const BLEU_ORDER = 4;
