@@ -39,6 +39,8 @@ export interface CiderCorpus {
   hypStart: Int32Array;
   hypGram: Int32Array;
   hypCount: Int32Array;
+  /** Order (0-3) of each hypothesis entry. */
+  hypOrder: Uint8Array;
   /** pycocoevalcap's "length" of the hypothesis: its number of bigrams (what its counts2vec adds up for n == 1). */
   hypLength: Int32Array;
   /** Item i's references are refs itemRefs[i] .. itemRefs[i+1]. */
@@ -46,6 +48,9 @@ export interface CiderCorpus {
   refStart: Int32Array;
   refGram: Int32Array;
   refCount: Int32Array;
+  refOrder: Uint8Array;
+  /** Per reference entry, the hypothesis entry of the same item with the same n-gram, or -1: only those add to the cosine. */
+  refMatch: Int32Array;
   refLength: Int32Array;
   dfStart: Int32Array;
   dfGram: Int32Array;
@@ -66,6 +71,8 @@ export function cookCider(data: TextData): CiderCorpus {
   const refStart = new IntList();
   const refGram = new IntList();
   const refCount = new IntList();
+  const refMatch = new IntList();
+  const position = new Scratch();
   const refLength = new IntList();
   const dfStart = new Int32Array(n + 1);
   const dfGram = new IntList();
@@ -107,6 +114,10 @@ export function cookCider(data: TextData): CiderCorpus {
       refStart.push(refGram.n);
     }
     itemRefs[item + 1] = itemRefs[item]! + refs.length;
+    const at = position.ensure(ids.size);
+    for (let p = hypStart[item]!; p < hypStart[item + 1]!; p++) at[hypGram.a[p]!] = p - hypStart[item]! + 1;
+    for (let p = refStart.a[itemRefs[item]!]!; p < refGram.n; p++) refMatch.push(at[refGram.a[p]!]! - 1);
+    for (let p = hypStart[item]!; p < hypStart[item + 1]!; p++) at[hypGram.a[p]!] = 0;
     const s = seen.ensure(ids.size);
     for (let p = refStart.a[itemRefs[item]!]!; p < refGram.n; p++) {
       const g = refGram.a[p]!;
@@ -118,18 +129,24 @@ export function cookCider(data: TextData): CiderCorpus {
     for (let p = dfStart[item]!; p < dfGram.n; p++) s[dfGram.a[p]!] = 0;
     dfStart[item + 1] = dfGram.n;
   }
+  const gramOrder = Uint8Array.from(order.done());
+  const hypGrams = hypGram.done();
+  const refGrams = refGram.done();
   return {
     items: n,
     grams: ids.size,
-    order: Uint8Array.from(order.done()),
+    order: gramOrder,
     hypStart,
-    hypGram: hypGram.done(),
+    hypGram: hypGrams,
     hypCount: hypCount.done(),
+    hypOrder: Uint8Array.from(hypGrams, (g) => gramOrder[g]!),
     hypLength,
     itemRefs,
     refStart: refStart.done(),
-    refGram: refGram.done(),
+    refGram: refGrams,
     refCount: refCount.done(),
+    refOrder: Uint8Array.from(refGrams, (g) => gramOrder[g]!),
+    refMatch: refMatch.done(),
     refLength: refLength.done(),
     dfStart,
     dfGram: dfGram.done(),
@@ -139,13 +156,13 @@ export function cookCider(data: TextData): CiderCorpus {
 /** Work arrays of a CIDEr-D evaluation, reused between resamples. */
 export class CiderScorer {
   private readonly df: Float64Array;
-  private readonly refValue: Float64Array;
+  private readonly scale: Float64Array;
   private hypValue = new Float64Array(256);
   private logs = new Float64Array(2);
 
   constructor(private readonly c: CiderCorpus) {
     this.df = new Float64Array(c.grams);
-    this.refValue = new Float64Array(c.grams);
+    this.scale = new Float64Array(c.grams);
   }
 
   /**
@@ -167,11 +184,11 @@ export class CiderScorer {
       for (let k = 1; k <= images; k++) this.logs[k] = Math.log(k);
     }
     const logs = this.logs;
-    // log(max(1, df)): df is a whole number of (weighted) images, 0 for n-grams no reference has.
-    const idf = (g: number): number => logs[Math.max(1, df[g]!)]!;
     const refLen = Math.log(images);
-    const order = c.order;
-    const refValue = this.refValue;
+    // Each n-gram's idf weight, refLen - log(max(1, df)): df is a whole number of (weighted)
+    // images, 0 for n-grams no reference has.
+    const scale = this.scale;
+    for (let g = 0; g < c.grams; g++) scale[g] = refLen - logs[Math.max(1, df[g]!)]!;
     const normHyp = new Float64Array(CIDER_ORDER);
     const normRef = new Float64Array(CIDER_ORDER);
     const val = new Float64Array(CIDER_ORDER);
@@ -186,10 +203,9 @@ export class CiderScorer {
       const hv = this.hypValue;
       normHyp.fill(0);
       for (let p = h0; p < h1; p++) {
-        const g = c.hypGram[p]!;
-        const v = c.hypCount[p]! * (refLen - idf(g));
+        const v = c.hypCount[p]! * scale[c.hypGram[p]!]!;
         hv[p - h0] = v;
-        normHyp[order[g]!]! += v * v;
+        normHyp[c.hypOrder[p]!]! += v * v;
       }
       for (let k = 0; k < CIDER_ORDER; k++) normHyp[k] = Math.sqrt(normHyp[k]!);
       score.fill(0);
@@ -197,27 +213,22 @@ export class CiderScorer {
       const r1 = c.itemRefs[i + 1]!;
       for (let r = r0; r < r1; r++) {
         normRef.fill(0);
+        val.fill(0);
         for (let p = c.refStart[r]!; p < c.refStart[r + 1]!; p++) {
-          const g = c.refGram[p]!;
-          const v = c.refCount[p]! * (refLen - idf(g));
-          refValue[g] = v;
-          normRef[order[g]!]! += v * v;
+          const v = c.refCount[p]! * scale[c.refGram[p]!]!;
+          const k = c.refOrder[p]!;
+          normRef[k]! += v * v;
+          const h = c.refMatch[p]!;
+          // Clipping: the hypothesis's weight counts at most as much as the reference's.
+          if (h >= 0) val[k]! += Math.min(hv[h]!, v) * v;
         }
         for (let k = 0; k < CIDER_ORDER; k++) normRef[k] = Math.sqrt(normRef[k]!);
-        val.fill(0);
-        for (let p = h0; p < h1; p++) {
-          const g = c.hypGram[p]!;
-          const vr = refValue[g]!;
-          // Clipping: the hypothesis's weight counts at most as much as the reference's.
-          val[order[g]!]! += Math.min(hv[p - h0]!, vr) * vr;
-        }
         const delta = c.hypLength[i]! - c.refLength[r]!;
-        const penalty = Math.E ** (-(delta * delta) / penaltyScale);
+        const penalty = Math.exp(-(delta * delta) / penaltyScale);
         for (let k = 0; k < CIDER_ORDER; k++) {
           if (normHyp[k] !== 0 && normRef[k] !== 0) val[k] = val[k]! / (normHyp[k]! * normRef[k]!);
           score[k]! += val[k]! * penalty;
         }
-        for (let p = c.refStart[r]!; p < c.refStart[r + 1]!; p++) refValue[c.refGram[p]!] = 0;
       }
       let mean = 0;
       for (let k = 0; k < CIDER_ORDER; k++) mean += score[k]!;

@@ -42,7 +42,7 @@ function weightedMean(values: Float64Array, w: Uint32Array | undefined): number 
   return s / total;
 }
 
-/** Per item: edits against the first reference and that reference's length (WER_STATS = 2 numbers). */
+/** Per item: edits against the first reference, and that reference's length in words or characters. */
 export function errorStatistics(data: TextData, unit: 'word' | 'character'): Float64Array {
   const n = data.hypotheses.length;
   const stats = new Float64Array(2 * n);
