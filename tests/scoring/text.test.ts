@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { cookCider, CiderScorer, rougeLScores } from '../../runner/src/scoring/metrics/text-coco.js';
@@ -109,6 +110,37 @@ describe('text metrics on a bootstrap resample', () => {
   it.each(METRICS)('%s with every weight 1 is the plain value, bit for bit', (metric) => {
     const evaluate = evaluator(metric, text);
     expect(evaluate(new Uint32Array(items.length).fill(1), 7)).toBe(evaluate());
+  });
+
+  it('on generated corpora: every metric with weights equals the corpus with the items repeated', () => {
+    const word = fc.constantFrom('a', 'cat', 'dog', 'sat', 'on', 'the', 'mat', '.', ',', 'é', '猫', '🎉');
+    const sentence = fc.array(word, { maxLength: 8 }).map((w) => w.join(' '));
+    const unit = fc.record({ hypothesis: sentence, references: fc.array(sentence, { minLength: 1, maxLength: 3 }), weight: fc.nat(3) });
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 1, maxLength: 12 }), (units) => {
+        const all = textData(units.map((u, i) => ({ id: String(i), hypothesis: u.hypothesis, references: u.references })));
+        const drawn = units.flatMap((u, i) => Array.from({ length: u.weight }, () => ({ id: String(i), ...u })));
+        if (drawn.length === 0) return;
+        const w = Uint32Array.from(units, (u) => u.weight);
+        for (const metric of METRICS) {
+          let weighted: number | Error;
+          let repeated: number | Error;
+          try {
+            weighted = evaluator(metric, all)(w, 1);
+          } catch (e) {
+            weighted = e as Error;
+          }
+          try {
+            repeated = evaluator(metric, textData(drawn))();
+          } catch (e) {
+            repeated = e as Error;
+          }
+          if (repeated instanceof Error) expect(weighted, metric).toBeInstanceOf(MetricUndefinedError);
+          else expect(Math.abs((weighted as number) - repeated), metric).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(repeated)));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("CIDEr-D's document frequencies come from the resample: an item's score changes when others are left out", () => {
