@@ -3,6 +3,7 @@ import { labelSetMetrics } from './label-sets.js';
 import { rankingMetrics } from './ranking.js';
 import { regressionMetrics } from './regression.js';
 import { retrievalMetric } from './retrieval.js';
+import { textMetrics } from './text.js';
 import { trecMetric, trecNames } from './trec.js';
 import type { Metric } from './types.js';
 
@@ -15,6 +16,8 @@ const fixed = new Map<string, Metric>(
     ...regressionMetrics,
     // Multi-label metrics on predicted label sets.
     ...labelSetMetrics,
+    // Captions and transcripts: BLEU, chrF, CIDEr-D, ROUGE-L, WER, CER.
+    ...textMetrics,
   ].map((m) => [m.name, m]),
 );
 
