@@ -7,8 +7,9 @@
  * words with Zipf frequencies (some with accents), and hypotheses that are the reference with
  * words substituted, dropped, added or swapped, and different punctuation. Then alternates
  * the two sides, each a whole process under GNU time: `/usr/bin/python3` running sacrebleu
- * (from SACREBLEU, a checkout of mjpost/sacrebleu) and Node running the metric code on the
- * same files (build/bench/media/text-score.js). Prints each side's median wall time and peak
+ * (from SACREBLEU, a checkout of mjpost/sacrebleu) on the two files, one segment a line, and
+ * `podium score --metrics bleu,chrf --label-column text` on the same segments as CSV files
+ * `id,text`, as an organiser would run it. Prints each side's median wall time and peak
  * memory, the ratio against the target (≤ 0.5× sacrebleu's time), the largest difference
  * between the two sides' values, and Podium's time with 1,000 bootstrap resamples of both.
  * Without SACREBLEU it times Podium alone.
@@ -26,8 +27,8 @@ import { median, option, TIME, timed, writeLines, type Run } from '../measure.js
 const PAIRS = option('pairs', 100_000);
 const RUNS = option('runs', 3);
 const RESAMPLES = option('resamples', 1000);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(here, 'text-score.js');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = path.join(root, 'bin', 'podium.js');
 
 const SACREBLEU_SIDE = `
 import json, sys
@@ -79,7 +80,10 @@ function vocabulary(r: () => number): { words: string[]; draw: () => string } {
   return { words, draw };
 }
 
-async function generate(dir: string): Promise<{ hyp: string; ref: string }> {
+/** A CSV field, quoted: segments hold commas. */
+const csvField = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+async function generate(dir: string): Promise<{ hyp: string; ref: string; truth: string; predictions: string }> {
   const r = seededRandom(20261202);
   const { draw } = vocabulary(r);
   const hyps: string[] = [];
@@ -107,9 +111,17 @@ async function generate(dir: string): Promise<{ hyp: string; ref: string }> {
     refs.push(sentence(ref, r() < 0.9 ? '.' : ' ?'));
     hyps.push(sentence(hyp, r() < 0.7 ? '.' : r() < 0.5 ? '' : ' .'));
   }
-  const files = { hyp: path.join(dir, 'hypotheses.txt'), ref: path.join(dir, 'references.txt') };
+  const files = {
+    hyp: path.join(dir, 'hypotheses.txt'),
+    ref: path.join(dir, 'references.txt'),
+    truth: path.join(dir, 'truth.csv'),
+    predictions: path.join(dir, 'predictions.csv'),
+  };
   await writeLines(files.hyp, hyps);
   await writeLines(files.ref, refs);
+  const csv = (texts: string[]) => ['id,text', ...texts.map((t, i) => `s${i + 1},${csvField(t)}`)];
+  await writeLines(files.truth, csv(refs));
+  await writeLines(files.predictions, csv(hyps));
   return files;
 }
 
@@ -143,18 +155,33 @@ export async function run(): Promise<void> {
 
     const podium: Run[] = [];
     const reference: Run[] = [];
+    const score = (resamples: number) =>
+      timed(process.execPath, [
+        bin,
+        'score',
+        '--truth',
+        files.truth,
+        '--predictions',
+        files.predictions,
+        '--label-column',
+        'text',
+        '--metrics',
+        'bleu,chrf',
+        ...(resamples > 0 ? ['--ci', '--resamples', String(resamples)] : []),
+        '--json',
+      ]);
     for (let i = 0; i < RUNS; i++) {
-      podium.push(timed(process.execPath, [entry, files.hyp, files.ref]));
+      podium.push(score(0));
       if (pythonPath) reference.push(timed('/usr/bin/python3', [script, files.hyp, files.ref]));
     }
-    const withIntervals = RESAMPLES > 0 ? timed(process.execPath, [entry, files.hyp, files.ref, `--resamples=${RESAMPLES}`]) : undefined;
+    const withIntervals = RESAMPLES > 0 ? score(RESAMPLES) : undefined;
 
-    const ours = JSON.parse(podium[0]!.stdout) as { bleu: number; chrf: number };
+    const ours = (JSON.parse(podium[0]!.stdout) as { metrics: { bleu: number; chrf: number } }).metrics;
     console.log(`\nmachine: ${os.cpus()[0]?.model.trim()} × ${os.cpus().length}, Node ${process.version}`);
     console.log(`\n${PAIRS.toLocaleString('en')} sentence pairs, BLEU + chrF, median of ${RUNS} alternating runs`);
     const pTime = median(podium.map((r) => r.seconds));
     const pMem = median(podium.map((r) => r.peakKiB)) / 1024;
-    console.log(`  podium (metric code)  ${fmt(pTime)} s   ${fmt(pMem, 0)} MiB peak   BLEU ${ours.bleu}  chrF ${ours.chrf}`);
+    console.log(`  podium score          ${fmt(pTime)} s   ${fmt(pMem, 0)} MiB peak   BLEU ${ours.bleu}  chrF ${ours.chrf}`);
     if (pythonPath) {
       const theirs = JSON.parse(reference[0]!.stdout) as { bleu: number; chrf: number; version: string };
       const rTime = median(reference.map((r) => r.seconds));
