@@ -32,7 +32,8 @@ function documentedOptions(help: string): Map<string, Documented> {
 function expected(o: OptionSpec): Documented {
   return {
     ...(o.short ? { short: o.short } : {}),
-    ...(o.type === 'string' ? { value: o.value } : {}),
+    // An option that may be given alone shows its value in brackets.
+    ...(o.type === 'string' ? { value: o.bare !== undefined ? `[${o.value}]` : o.value } : {}),
     text: o.type === 'string' && o.default !== undefined ? `${o.help} (default: ${o.default})` : o.help,
   };
 }
@@ -52,7 +53,7 @@ describe('help made from the option declarations', () => {
 
     // Every documented option is taken, and one that is not documented is refused.
     for (const [option, spec] of declared) {
-      const argv = spec.type === 'string' ? [`--${option}`, 'x'] : [`--${option}`];
+      const argv = spec.type === 'string' ? [`--${option}`, spec.choices?.[0] ?? 'x'] : [`--${option}`];
       expect(() => parse(argv, command.options), `--${option}`).not.toThrow();
     }
     expect(() => parse(['--not-an-option'], command.options)).toThrow(UsageError);
