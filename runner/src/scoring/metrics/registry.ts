@@ -1,4 +1,5 @@
 import { classificationMetrics } from './classification.js';
+import { detectionMetrics } from './detection.js';
 import { rankingMetrics } from './ranking.js';
 import { regressionMetrics } from './regression.js';
 import { retrievalMetric } from './retrieval.js';
@@ -7,7 +8,7 @@ import type { Metric } from './types.js';
 
 export * from './types.js';
 
-const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics].map((m) => [m.name, m]));
+const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics, ...detectionMetrics].map((m) => [m.name, m]));
 
 /** Names to list and to suggest from; retrieval metrics take any cut-off (`map@k`, `P_k`). */
 export function metricNames(): string[] {
