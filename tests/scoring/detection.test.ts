@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { drawCounts } from '../../runner/src/scoring/bootstrap.js';
 import { readCocoResults, readCocoTruth } from '../../runner/src/scoring/coco.js';
 import { COCO_STATS } from '../../runner/src/scoring/metrics/detection.js';
+import { TruthError } from '../../runner/src/scoring/spec.js';
 import { findMetric, MetricUndefinedError, type DetectionData, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/coco');
@@ -125,5 +126,168 @@ describe('COCO metrics on bootstrap resamples', () => {
       const evaluate = findMetric(s)!.prepare(input);
       expect(evaluate(ones, 0)).toBe(evaluate());
     }
+  });
+});
+
+describe('COCO results are checked, each fault said with where and what to do', () => {
+  const base = new Map(cases).get('sizes')!;
+  const refused = async (results: unknown, maxDetections = 100) => {
+    const t = await readCocoTruth({ text: JSON.stringify(base.truth) });
+    const r = await readCocoResults('results.json', { text: typeof results === 'string' ? results : JSON.stringify(results) }, t, {
+      maxDetections,
+    });
+    return r.ok ? [] : r.problems;
+  };
+  const good = base.results;
+  const det = { image_id: 1, category_id: 1, bbox: [1, 2, 3, 4], score: 0.5 };
+
+  it('accepts the file as it is (the control for each case below)', async () => {
+    expect(await refused(good)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an image id not in the truth',
+      { ...det, image_id: 99 },
+      /1 detection has an "image_id" that is not an image of the test set \(results\[8\]: 99\)/,
+      '/8/image_id',
+    ],
+    ['an image id as text', { ...det, image_id: '1' }, /"image_id" that is not an image.*results\[8\]: "1"/, '/8/image_id'],
+    [
+      'a category id not in the truth',
+      { ...det, category_id: 7 },
+      /"category_id" that is not one of the categories \(results\[8\]: 7\)\. Use the category ids of the truth: 1, 2\./,
+      '/8/category_id',
+    ],
+    [
+      'a bbox of 3 numbers',
+      { ...det, bbox: [1, 2, 3] },
+      /"bbox" that is not 4 finite numbers \(results\[8\]: \[1,2,3\]\)\. Write each box as \[x, y, width, height\]/,
+      '/8/bbox',
+    ],
+    ['a bbox with text', { ...det, bbox: [1, 2, '3', 4] }, /"bbox" that is not 4 finite numbers/, '/8/bbox'],
+    ['no bbox', { image_id: 1, category_id: 1, score: 0.5 }, /"bbox" that is not 4 finite numbers \(results\[8\]: undefined\)/, '/8/bbox'],
+    [
+      'a negative width',
+      { ...det, bbox: [1, 2, -3, 4] },
+      /"bbox" with a negative width or height \(results\[8\]: \[1,2,-3,4\]\)/,
+      '/8/bbox',
+    ],
+    [
+      'a score as text',
+      { ...det, score: '0.5' },
+      /"score" that is not a finite number \(results\[8\]: "0\.5"\)\. Give each detection a confidence score/,
+      '/8/score',
+    ],
+    ['a score "NaN"', { ...det, score: 'NaN' }, /"score" that is not a finite number \(results\[8\]: "NaN"\)/, '/8/score'],
+    ['a null score', { ...det, score: null }, /"score" that is not a finite number \(results\[8\]: null\)/, '/8/score'],
+    ['an overflowing score', { ...det, score: 1e999 }, /"score" that is not a finite number \(results\[8\]: null\)/, '/8/score'],
+    ['a number instead of an object', 5, /1 detection has no object \(results\[8\]: 5\)/, '/8'],
+  ])('refuses %s', async (_what, bad, message, where) => {
+    const problems = await refused([...good, bad]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(message);
+    expect(problems[0]!).toMatchObject({ file: 'results.json', path: where });
+  });
+
+  it('counts a fault found many times once, with the first entries', async () => {
+    const problems = await refused([...good, ...Array.from({ length: 5 }, () => ({ ...det, score: 'high' }))]);
+    expect(problems.map((p) => p.message)).toEqual([
+      '5 detections have a "score" that is not a finite number (results[8]: "high"; results[9]: "high"; results[10]: "high"). Give each detection a confidence score, a number (not NaN, not a string); the detections are ranked by it.',
+    ]);
+  });
+
+  it('quotes no value of results computed from hidden inputs', async () => {
+    const t = await readCocoTruth({ text: JSON.stringify(base.truth) });
+    const r = await readCocoResults('out.json', { text: JSON.stringify([...good, { ...det, score: 'SECRET' }]) }, t, { quote: false });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems[0]!.message).toMatch(/\(results\[8\]\)/);
+      expect(JSON.stringify(r.problems)).not.toContain('SECRET');
+    }
+  });
+
+  it('refuses NaN and Infinity, as Python writes them, at their line', async () => {
+    const text = JSON.stringify(good, null, 1).replace('"score": 0.9', '"score": NaN');
+    const problems = await refused(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(
+      /^NaN is not a JSON number \(Python's json module writes it for a float that is not finite\); give finite numbers only/,
+    );
+    expect(problems[0]!.line).toBe(text.split('\n').findIndex((l) => l.includes('NaN')) + 1);
+    expect(await refused(text.replace('NaN', '0.9'))).toEqual([]);
+    expect((await refused('[{"image_id": 1,'))[0]!.message).toMatch(/^it is not valid JSON/);
+  });
+
+  it('refuses what is not a list of detections', async () => {
+    expect((await refused({ detections: good }))[0]!.message).toMatch(
+      /^COCO results are a JSON list of \{"image_id", "category_id", "bbox", "score"\}/,
+    );
+    expect((await refused(base.truth))[0]!.message).toMatch(/^this is a COCO instances file/);
+    expect(await refused([])).toEqual([]);
+  });
+
+  it('refuses more than the limit of detections per image (100 unless the competition says), and accepts the limit', async () => {
+    const many = (k: number) => [...good, ...Array.from({ length: k }, (_, i) => ({ ...det, image_id: 2, score: i / k }))];
+    // Image 2 has 2 detections in the base file.
+    expect(await refused(many(98))).toEqual([]);
+    const problems = await refused(many(99));
+    expect(problems.map((p) => p.message)).toEqual([
+      '1 image has more than 100 detections (image 2: 101). Give at most 100 detections per image, the highest-scoring ones.',
+    ]);
+    expect(await refused(many(99), 101)).toEqual([]);
+    expect((await refused(many(9), 10))[0]!.message).toMatch(/^1 image has more than 10 detections \(image 2: 11\)/);
+  });
+});
+
+describe('COCO truth faults are the organiser’s', () => {
+  const base = new Map(cases).get('sizes')!.truth;
+  const read = (truth: unknown) => readCocoTruth({ text: JSON.stringify(truth) });
+  const withAnn = (change: Record<string, unknown>) => ({
+    ...base,
+    annotations: base.annotations.map((a, i) => (i === 2 ? { ...a, ...change } : a)),
+  });
+
+  it('reads the truth as it is (the control)', async () => {
+    const t = await read(base);
+    expect([...t.imageIds]).toEqual([1, 2, 3]);
+    expect([...t.categoryIds]).toEqual([1, 2]);
+    expect(t.gt.start.length).toBe(4);
+  });
+
+  it.each([
+    ['no area', { area: undefined }, /^the truth's annotations\[2\] needs an "area", a number 0 or more/],
+    ['no iscrowd', { iscrowd: undefined }, /^the truth's annotations\[2\] needs "iscrowd": 0, or 1 for a crowd region/],
+    ['annotation id 0', { id: 0 }, /^the truth's annotations\[2\] needs a numeric "id" other than 0/],
+    ['a repeated annotation id', { id: 1 }, /^the truth's annotations\[2\] repeats the annotation id 1/],
+    [
+      'an unknown image',
+      { image_id: 9 },
+      /^the truth's annotations\[2\] has an "image_id" that is not the id of one of the truth's images/,
+    ],
+    [
+      'an unknown category',
+      { category_id: 9 },
+      /^the truth's annotations\[2\] has a "category_id" that is not the id of one of the truth's categories/,
+    ],
+    ['a malformed bbox', { bbox: [1, 2, 3] }, /^the truth's annotations\[2\]\.bbox is not 4 finite numbers \[x, y, width, height\]/],
+  ])('refuses an annotation with %s', async (_what, change, message) => {
+    await expect(read(withAnn(change))).rejects.toThrow(TruthError);
+    await expect(read(withAnn(change))).rejects.toThrow(message);
+  });
+
+  it('refuses a file that is not instances JSON, and repeated images or categories', async () => {
+    await expect(read([])).rejects.toThrow(/must be a JSON object with the lists "images", "annotations" and "categories"/);
+    await expect(read({ ...base, images: [...base.images, { id: 1 }] })).rejects.toThrow(/lists an image id twice/);
+    await expect(read({ ...base, categories: [...base.categories, { id: 2 }] })).rejects.toThrow(/lists a category id twice/);
+  });
+
+  it("evaluates the competition's categories only, when it names them", async () => {
+    const t = await readCocoTruth({ text: JSON.stringify(base) }, { categories: [2] });
+    expect([...t.categoryIds]).toEqual([2]);
+    expect(t.gt.start[t.gt.start.length - 1]).toBe(3);
+    await expect(readCocoTruth({ text: JSON.stringify(base) }, { categories: [4] })).rejects.toThrow(
+      /the competition's categories 4 are not categories of the truth file/,
+    );
   });
 });

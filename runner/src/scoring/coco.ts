@@ -45,27 +45,33 @@ function boxFault(b: unknown): string | undefined {
   return undefined;
 }
 
-/** JSON text parsed, or where it stops being JSON. */
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; line: number; column: number; message: string } {
+/** Line and column (1-based) of an offset into a text. */
+function lineAt(text: string, pos: number): { line: number; column: number } {
+  const before = text.slice(0, pos);
+  return { line: before.split('\n').length, column: pos - before.lastIndexOf('\n') };
+}
+
+/** JSON text parsed, or where it stops being JSON. `quote`: whether the message may show the text. */
+function parseJson(
+  text: string,
+  quote = true,
+): { ok: true; value: unknown } | { ok: false; line: number; column: number; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e: unknown) {
+    // Python's json module writes NaN and Infinity, which JSON has no words for: find the first outside a string.
+    const words = /"(?:[^"\\]|\\.)*"|-?(?:NaN|Infinity)/g;
+    for (let m = words.exec(text); m; m = words.exec(text))
+      if (!m[0].startsWith('"'))
+        return {
+          ok: false,
+          ...lineAt(text, m.index),
+          message: `${m[0]} is not a JSON number (Python's json module writes it for a float that is not finite); give finite numbers only`,
+        };
     const message = e instanceof Error ? e.message : String(e);
     const at = /position (\d+)/.exec(message);
-    const pos = at ? Number(at[1]) : -1;
-    let line = 0;
-    let column = 0;
-    if (pos >= 0) {
-      const before = text.slice(0, pos);
-      line = before.split('\n').length;
-      column = pos - before.lastIndexOf('\n');
-    }
-    // Python's json module writes NaN and Infinity, which JSON has no words for.
-    const word = pos >= 0 ? /^-?(NaN|Infinity)/.exec(text.slice(pos, pos + 9)) : null;
-    const why = word
-      ? `${word[0]} is not a JSON number (Python's json module writes it for a float that is not finite); give finite numbers only`
-      : `it is not valid JSON (${message.replace(/^JSON\.parse: |^Unexpected /, (m) => (m.startsWith('U') ? 'unexpected ' : ''))})`;
-    return { ok: false, line, column, message: why };
+    const where = at ? lineAt(text, Number(at[1])) : { line: 0, column: 0 };
+    return { ok: false, ...where, message: `it is not valid JSON${quote ? ` (${truncate(message, 120)})` : ''}` };
   }
 }
 
@@ -81,7 +87,8 @@ async function textOf(source: TableSource): Promise<string> {
  */
 export async function readCocoTruth(source: TableSource, { categories }: { categories?: readonly number[] } = {}): Promise<CocoTruth> {
   const parsed = parseJson(await textOf(source));
-  if (!parsed.ok) throw new TruthError(`the COCO truth file is malformed at line ${parsed.line}: ${parsed.message}`);
+  if (!parsed.ok)
+    throw new TruthError(`the COCO truth file is malformed${parsed.line ? ` at line ${parsed.line}` : ''}: ${parsed.message}`);
   const doc = parsed.value;
   if (!isObject(doc) || !Array.isArray(doc.images) || !Array.isArray(doc.annotations) || !Array.isArray(doc.categories))
     throw new TruthError('the COCO truth must be a JSON object with the lists "images", "annotations" and "categories" (instances JSON)');
@@ -97,9 +104,9 @@ export async function readCocoTruth(source: TableSource, { categories }: { categ
   const allCategories = Float64Array.from(new Set(categoryList)).sort();
   if (allCategories.length !== categoryList.length)
     throw new TruthError('the truth lists a category id twice in "categories"; give each category once');
+  const known = new Set(allCategories);
   let categoryIds = allCategories;
   if (categories) {
-    const known = new Set(allCategories);
     const missing = categories.filter((c) => !known.has(c));
     if (missing.length > 0) throw new TruthError(`the competition's categories ${missing.join(', ')} are not categories of the truth file`);
     categoryIds = Float64Array.from(new Set(categories)).sort();
@@ -131,7 +138,7 @@ export async function readCocoTruth(source: TableSource, { categories }: { categ
     annIds.add(a.id);
     const img = finite(a.image_id) ? imageIndex.get(a.image_id) : undefined;
     if (img === undefined) throw new TruthError(`${where} has an "image_id" that is not the id of one of the truth's images`);
-    if (!finite(a.category_id) || !allCategories.includes(a.category_id))
+    if (!finite(a.category_id) || !known.has(a.category_id))
       throw new TruthError(`${where} has a "category_id" that is not the id of one of the truth's categories`);
     const fault = boxFault(a.bbox);
     if (fault) throw new TruthError(`${where}.bbox ${fault}`);
@@ -216,7 +223,7 @@ export async function readCocoResults(
   { maxDetections = DEFAULT_MAX_DETECTIONS, quote = true }: { maxDetections?: number } & QuoteOptions = {},
 ): Promise<{ ok: true; data: DetectionData } | { ok: false; problems: Problem[] }> {
   const whole = (message: string, line = 0, column = 0, path = ''): Problem => ({ file, line, column, path, message });
-  const parsed = parseJson(await textOf(source));
+  const parsed = parseJson(await textOf(source), quote);
   if (!parsed.ok) return { ok: false, problems: [whole(`${parsed.message}.`, parsed.line, parsed.column)] };
   const list = parsed.value;
   if (!Array.isArray(list)) {
