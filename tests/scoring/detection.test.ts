@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { drawCounts } from '../../runner/src/scoring/bootstrap.js';
-import { readCocoResults, readCocoTruth } from '../../runner/src/scoring/coco.js';
+import { looksLikeCoco, readCocoResults, readCocoTruth } from '../../runner/src/scoring/coco.js';
 import { COCO_STATS } from '../../runner/src/scoring/metrics/detection.js';
 import { TruthError } from '../../runner/src/scoring/spec.js';
 import { findMetric, MetricUndefinedError, type DetectionData, type ScoringInput } from '../../runner/src/scoring/metrics/registry.js';
+import { useTempDirs } from '../helpers/temp.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/coco');
 
@@ -181,7 +185,6 @@ describe('COCO results are checked, each fault said with where and what to do', 
     ],
     ['a score "NaN"', { ...det, score: 'NaN' }, /"score" that is not a finite number \(results\[8\]: "NaN"\)/, '/8/score'],
     ['a null score', { ...det, score: null }, /"score" that is not a finite number \(results\[8\]: null\)/, '/8/score'],
-    ['an overflowing score', { ...det, score: 1e999 }, /"score" that is not a finite number \(results\[8\]: null\)/, '/8/score'],
     ['a number instead of an object', 5, /1 detection has no object \(results\[8\]: 5\)/, '/8'],
   ])('refuses %s', async (_what, bad, message, where) => {
     const problems = await refused([...good, bad]);
@@ -217,6 +220,11 @@ describe('COCO results are checked, each fault said with where and what to do', 
     expect(problems[0]!.line).toBe(text.split('\n').findIndex((l) => l.includes('NaN')) + 1);
     expect(await refused(text.replace('NaN', '0.9'))).toEqual([]);
     expect((await refused('[{"image_id": 1,'))[0]!.message).toMatch(/^it is not valid JSON/);
+    // A number too large for a double reads as Infinity.
+    const huge = await refused(text.replace('NaN', '1e999'));
+    expect(huge.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^1 detection has a "score" that is not a finite number \(results\[\d\]: Infinity\)/),
+    ]);
   });
 
   it('refuses what is not a list of detections', async () => {
@@ -289,5 +297,98 @@ describe('COCO truth faults are the organiser’s', () => {
     await expect(readCocoTruth({ text: JSON.stringify(base) }, { categories: [4] })).rejects.toThrow(
       /the competition's categories 4 are not categories of the truth file/,
     );
+  });
+});
+
+describe('podium score on COCO files', () => {
+  const temp = useTempDirs();
+  const bin = path.join(import.meta.dirname, '../../bin/podium.js');
+  const podium = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [bin, ...args]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+
+  async function files(name: string, results?: unknown): Promise<{ truth: string; results: string; c: Case }> {
+    const c = new Map(cases).get(name)!;
+    const dir = await temp();
+    const out = { truth: path.join(dir, 'instances_val.json'), results: path.join(dir, 'detections'), c };
+    await writeFile(out.truth, JSON.stringify(c.truth, null, 2));
+    await writeFile(out.results, JSON.stringify(results ?? c.results));
+    return out;
+  }
+
+  it('knows COCO files from their content', async () => {
+    const f = await files('sizes');
+    expect(await looksLikeCoco(f.truth)).toBe(true);
+    expect(await looksLikeCoco(f.results)).toBe(true);
+    const dir = await temp();
+    await writeFile(path.join(dir, 'rows'), '{"id": "a", "images": 3}\n{"id": "b", "images": 4}\n');
+    await writeFile(path.join(dir, 'list'), '[1, 2, 3]');
+    expect(await looksLikeCoco(path.join(dir, 'rows'))).toBe(false);
+    expect(await looksLikeCoco(path.join(dir, 'list'))).toBe(false);
+  });
+
+  it("prints pycocotools' twelve stats, with intervals over the images, and each category's AP", async () => {
+    const f = await files('random');
+    const all = COCO_STATS.join(',');
+    const out = await podium(
+      'score',
+      '--truth',
+      f.truth,
+      '--predictions',
+      f.results,
+      '--metrics',
+      all,
+      '--json',
+      '--ci',
+      '--resamples',
+      '200',
+      '-q',
+    );
+    expect(out).toMatchObject({ stderr: '' });
+    const json = JSON.parse(out.stdout) as {
+      metrics: Record<string, number>;
+      intervals: Record<string, { low: number; high: number; resamples: number }>;
+      per_category: Record<string, Record<string, number>>;
+    };
+    COCO_STATS.forEach((s, k) => {
+      near(json.metrics[s]!, f.c.stats[k]!);
+      expect(json.intervals[s]!.resamples).toBe(200);
+      expect(json.intervals[s]!.low).toBeLessThan(json.intervals[s]!.high);
+    });
+    for (const [id, ap] of Object.entries(f.c.per_category_ap))
+      if (ap === null) expect(json.per_category.coco_ap![id]).toBeUndefined();
+      else near(json.per_category.coco_ap![id]!, ap);
+    const table = await podium('score', '--format', 'coco', '--truth', f.truth, '--predictions', f.results, '--metrics', 'coco_ap', '--ci');
+    expect(table.stdout).toMatch(/\| coco_ap +\| +0\.3028 \| +0\.\d{4} – 0\.\d{4} \|/);
+    expect(table.stdout).toContain('Intervals: percentile bootstrap over 300 images, 1000 resamples, seed 20260101.');
+  });
+
+  it('says which stat is undefined, and refuses a faulty results file with where and what', async () => {
+    const f = await files('no-small');
+    const undef = await podium('score', '--truth', f.truth, '--predictions', f.results, '--metrics', 'coco_ap_small');
+    expect(undef).toMatchObject({ code: 1 });
+    expect(undef.stderr).toContain('coco_ap_small is undefined here: no category has a small ground truth box that is not a crowd region');
+    const bad = await files('sizes', [
+      ...new Map(cases).get('sizes')!.results,
+      { image_id: 4, category_id: 1, bbox: [0, 0, 1, 1], score: 1 },
+    ]);
+    const refused = await podium('score', '--truth', bad.truth, '--predictions', bad.results, '--metrics', 'coco_ap');
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.stderr).toContain('✗ detections cannot be scored:');
+    expect(refused.stderr).toContain('detections: 1 detection has an "image_id" that is not an image of the test set (results[8]: 4).');
+    const mixed = await podium('score', '--truth', bad.truth, '--predictions', bad.results, '--metrics', 'coco_ap,accuracy');
+    expect(mixed.stderr).toContain('score them with the COCO metrics only');
+    const limit = await podium('score', '--truth', f.truth, '--predictions', f.results, '--metrics', 'coco_ap', '--max-detections', '1');
+    expect(limit.stderr).toContain('1 image has more than 1 detections (image 1: 2)');
+  });
+
+  it('compares two results files on the same resamples of the images', async () => {
+    const f = await files('random');
+    const worse = path.join(path.dirname(f.results), 'worse.json');
+    await writeFile(worse, JSON.stringify(f.c.results.map((r, i) => (i % 3 === 0 ? { ...r, score: 0.01 } : r))));
+    const out = await podium('compare', '--truth', f.truth, '--metric', 'coco_ap', '--resamples', '200', '--json', f.results, worse);
+    expect(out).toMatchObject({ stderr: '' });
+    const json = JSON.parse(out.stdout) as { a: { value: number }; difference: { low: number; high: number } };
+    near(json.a.value, f.c.stats[0]!);
+    expect(json.difference.low).toBeLessThanOrEqual(json.difference.high);
   });
 });

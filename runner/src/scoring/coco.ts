@@ -207,7 +207,7 @@ class Faults {
   }
 }
 
-const shown = (v: unknown): string => truncate(JSON.stringify(v) ?? String(v), 60);
+const shown = (v: unknown): string => truncate(typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)), 60);
 
 /**
  * Reads a COCO results file against the truth and checks it: an unknown image or category,
