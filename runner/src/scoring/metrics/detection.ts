@@ -301,10 +301,19 @@ interface Evaluated {
 }
 
 /**
- * Scratch for one evaluation: the precision at each true positive, and the true positives
- * so far there.
+ * Scratch for one evaluation: the detections of the resample that are not false positives at
+ * every threshold (with their weight, bits, and the weight of those false positives before
+ * them), and per threshold the precision at each true positive and the true positives so far.
  */
-let scratch = { pr: new Float64Array(0), tp: new Float64Array(0) };
+let scratch = {
+  weight: new Float64Array(0),
+  tp: new Uint16Array(0),
+  ignored: new Uint16Array(0),
+  fpBefore: new Float64Array(0),
+  block: new Uint8Array(0),
+  pr: new Float64Array(0),
+  tpAt: new Float64Array(0),
+};
 
 function evaluateAll(m: Matched, w: Uint32Array | undefined): Evaluated {
   const K = m.categories;
@@ -322,7 +331,18 @@ function evaluateAll(m: Matched, w: Uint32Array | undefined): Evaluated {
       tp10[c * T + t]! += wi * m.tpSecond[p * T + t]!;
     }
   }
-  if (scratch.pr.length < m.longest * 2) scratch = { pr: new Float64Array(m.longest * 2), tp: new Float64Array(m.longest * 2) };
+  if (scratch.pr.length < m.longest) {
+    const n = m.longest;
+    scratch = {
+      weight: new Float64Array(n),
+      tp: new Uint16Array(n),
+      ignored: new Uint16Array(n),
+      fpBefore: new Float64Array(n),
+      block: new Uint8Array(n),
+      pr: new Float64Array(n),
+      tpAt: new Float64Array(n),
+    };
+  }
   const out = new Float64Array(S * K).fill(NaN);
   const apT = new Float64Array(T);
   const recT = new Float64Array(T);
@@ -365,37 +385,68 @@ function evaluateAll(m: Matched, w: Uint32Array | undefined): Evaluated {
  * their image was drawn.
  */
 function accumulate(r: Ranked, weight: Uint32Array, npig: number, apT: Float64Array, recT: Float64Array): void {
-  const { pr, tp: tpAt } = scratch;
+  const { pr, tpAt, weight: mw, tp: mtp, ignored: mig, fpBefore, block } = scratch;
   const { image, tp: tpBits, ignored, tied, n } = r;
+  // Detections false at every threshold (most of them) only add to the false positives: summed
+  // once here, for all thresholds; the others are kept, in order, for the pass per threshold.
+  let fpAll = 0;
+  let kept = 0;
+  for (let j = 0; j < n; j++) {
+    const w = weight[image[j]!]!;
+    if (w === 0) continue;
+    if (w > 1 && tied[j]) {
+      // Equal scores in one image drawn w times: a block that repeats w times, as in the copy.
+      let e = j;
+      while (tied[e]) e++;
+      for (let k = j; k <= e; k++, kept++) {
+        mw[kept] = w;
+        mtp[kept] = tpBits[k]!;
+        mig[kept] = ignored[k]!;
+        fpBefore[kept] = fpAll;
+        block[kept] = k < e ? 1 : 0;
+      }
+      j = e;
+      continue;
+    }
+    const b = tpBits[j]!;
+    const g = ignored[j]!;
+    if (b === 0 && g === 0) {
+      fpAll += w;
+      continue;
+    }
+    mw[kept] = w;
+    mtp[kept] = b;
+    mig[kept] = g;
+    fpBefore[kept] = fpAll;
+    block[kept++] = 0;
+  }
   for (let t = 0; t < T; t++) {
     const bit = 1 << t;
     let tp = 0;
     let fp = 0;
     let points = 0;
-    for (let j = 0; j < n; j++) {
-      const w = weight[image[j]!]!;
-      if (w === 0) continue;
-      if (w > 1 && tied[j]) {
-        // Equal scores in one image drawn w times: the block repeats w times, as in the copy.
-        let e = j;
-        while (tied[e]) e++;
+    for (let k = 0; k < kept; k++) {
+      const w = mw[k]!;
+      if (block[k]) {
+        let e = k;
+        while (block[e]) e++;
         for (let rep = 0; rep < w; rep++)
-          for (let k = j; k <= e; k++) {
-            if (ignored[k]! & bit) continue;
-            if (tpBits[k]! & bit) {
+          for (let q = k; q <= e; q++) {
+            if (mig[q]! & bit) continue;
+            if (mtp[q]! & bit) {
               tp++;
-              pr[points] = tp / (fp + tp + EPS);
+              pr[points] = tp / (fpBefore[q]! + fp + tp + EPS);
               tpAt[points++] = tp;
             } else fp++;
           }
-        j = e;
+        k = e;
         continue;
       }
-      if (ignored[j]! & bit) continue;
-      if (tpBits[j]! & bit) {
+      if (mig[k]! & bit) continue;
+      if (mtp[k]! & bit) {
         // w copies in a row: only the last one's precision can be the best at any recall.
         tp += w;
-        pr[points] = tp / (fp + tp + EPS);
+        pr[points] = tp / (fpBefore[k]! + fp + tp + EPS);
         tpAt[points++] = tp;
       } else fp += w;
     }
