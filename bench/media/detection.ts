@@ -61,7 +61,7 @@ print(json.dumps([float(s) for s in e.stats]))
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** The instances and results files, from a fixed seed. */
-async function generate(dir: string): Promise<{ truth: string; results: string; boxes: number; detections: number }> {
+export async function generate(dir: string): Promise<{ truth: string; results: string; boxes: number; detections: number }> {
   const r = seededRandom(20261201);
   const categories = Array.from({ length: 80 }, (_, i) => i + 1 + Math.floor(i / 10)); // ids with gaps, as COCO's
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;

@@ -57,7 +57,7 @@ interface Ranked {
 interface Matched {
   images: number;
   categories: number;
-  /** Image and category of each (image, category) pair with a box or a detection. */
+  /** Image and category of each (image, category) pair with a ground truth box. */
   pairImage: Int32Array;
   pairCategory: Int32Array;
   /** Per pair and area range: ground truth boxes not ignored. */
@@ -156,8 +156,11 @@ function match(d: DetectionData): Matched {
       if (dtFlags.length < D) dtFlags = new Int32Array(D * 2);
       for (let k = 0; k < D; k++)
         for (let g = 0; g < G; g++) ious[k * G + g] = iou(dt.box, dRows[d0 + k]!, gt.box, gRows[g0 + g]!, gt.crowd[gRows[g0 + g]!] === 1);
-      pairImage.push(i);
-      pairCategory.push(c);
+      // Without ground truth a pair has no true positive and nothing to find: only its detections count.
+      if (G > 0) {
+        pairImage.push(i);
+        pairCategory.push(c);
+      }
       for (let k = 0; k < D; k++) {
         entDetection.push(dRows[d0 + k]!);
         entImage.push(i);
@@ -178,7 +181,7 @@ function match(d: DetectionData): Matched {
           if (gt.crowd[row] === 1 || ar < lo || ar > hi) sorted[s++] = g;
         }
         for (let s2 = 0; s2 < G; s2++) ign[s2] = s2 >= kept ? 1 : 0;
-        notIgnored.push(kept);
+        if (G > 0) notIgnored.push(kept);
         const tpAt = new Int32Array(2 * T);
         for (let k = 0; k < D; k++) dtFlags[k] = 0;
         for (let t = 0; t < T; t++) {
@@ -215,7 +218,7 @@ function match(d: DetectionData): Matched {
           }
         }
         for (let k = 0; k < D; k++) entFlags[a]!.push(dtFlags[k]!);
-        if (a === 0)
+        if (a === 0 && G > 0)
           for (let t = 0; t < T; t++) {
             tpFirst.push(tpAt[t]!);
             tpSecond.push(tpAt[T + t]!);
