@@ -150,8 +150,9 @@ export function scoreSlices(
 /** What `podium score` reads: a table format, or COCO's instances and results JSON. */
 export type ScoreFormat = TableFormat | 'coco';
 
-/** A file's format from its name or content: COCO JSON, else a table format. */
+/** A file's format from its name (.csv, .jsonl), else its content: COCO JSON, a TREC file, CSV. */
 export async function sniffScoreFormat(file: string): Promise<ScoreFormat> {
+  if (/\.(csv|jsonl|ndjson)$/i.test(file)) return sniffFormat(file);
   return (await looksLikeCoco(file)) ? 'coco' : sniffFormat(file);
 }
 

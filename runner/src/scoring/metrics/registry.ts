@@ -8,7 +8,8 @@ import type { Metric } from './types.js';
 
 export * from './types.js';
 
-const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics, ...detectionMetrics].map((m) => [m.name, m]));
+const fixed = new Map<string, Metric>([...classificationMetrics, ...rankingMetrics, ...regressionMetrics].map((m) => [m.name, m]));
+for (const m of detectionMetrics) fixed.set(m.name, m);
 
 /** Names to list and to suggest from; retrieval metrics take any cut-off (`map@k`, `P_k`). */
 export function metricNames(): string[] {
