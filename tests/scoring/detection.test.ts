@@ -286,6 +286,7 @@ describe('COCO truth faults are the organiser’s', () => {
 
   it('refuses a file that is not instances JSON, and repeated images or categories', async () => {
     await expect(read([])).rejects.toThrow(/must be a JSON object with the lists "images", "annotations" and "categories"/);
+    await expect(read({ ...base, images: [], annotations: [] })).rejects.toThrow(/^the COCO truth lists no images/);
     await expect(read({ ...base, images: [...base.images, { id: 1 }] })).rejects.toThrow(/lists an image id twice/);
     await expect(read({ ...base, categories: [...base.categories, { id: 2 }] })).rejects.toThrow(/lists a category id twice/);
   });

@@ -97,6 +97,7 @@ export async function readCocoTruth(source: TableSource, { categories }: { categ
       if (!isObject(x) || !finite(x.id)) throw new TruthError(`the truth's ${what}[${i}] has no numeric "id"`);
       return x.id;
     });
+  if (doc.images.length === 0) throw new TruthError('the COCO truth lists no images; the images are what is scored');
   const imageList = idsOf(doc.images, 'images');
   const categoryList = idsOf(doc.categories, 'categories');
   const imageIds = Float64Array.from(new Set(imageList)).sort();
