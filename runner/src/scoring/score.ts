@@ -7,6 +7,7 @@ import { sniffFormat, type TableFormat } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
 import type { Table } from './table.js';
+import { isCocoTruth, looksLikeCoco, readCocoResults, readCocoTruth, type CocoTruth } from './coco.js';
 
 export interface NamedMetric {
   name: string;
@@ -29,6 +30,8 @@ export interface ScoredValue {
   };
   /** Retrieval: each query's value (those counted in the mean), as trec_eval -q gives them. */
   per_query?: Record<string, number>;
+  /** COCO: each category's value (those with ground truth), by category id, as pycocotools' per-category precision gives it. */
+  per_category?: Record<string, number>;
 }
 
 /**
@@ -41,7 +44,7 @@ export function scoreInput(
   metrics: readonly NamedMetric[],
   bootstrap: BootstrapSettings | undefined,
   keepReplicates: ReadonlySet<string> = new Set(),
-  /** Metrics whose per-query values to keep (retrieval). */
+  /** Metrics whose per-query values to keep (retrieval), or per-category values (COCO). */
   keepPerQuery: ReadonlySet<string> = new Set(),
 ): Record<string, ScoredValue> {
   const evaluators = new Map<string, Evaluator>();
@@ -51,6 +54,8 @@ export function scoreInput(
     out[m.name] = { value: evaluate() };
     const per = evaluate.perQuery;
     if (per && input.ranking && keepPerQuery.has(m.name)) out[m.name]!.per_query = perQueryValues(input.ranking.queries, per);
+    const perCategory = evaluate.perCategory;
+    if (perCategory && keepPerQuery.has(m.name)) out[m.name]!.per_category = perQueryValues(perCategory.names, perCategory);
     evaluators.set(m.name, evaluate);
   }
   if (bootstrap && bootstrap.resamples > 0) {
@@ -144,10 +149,19 @@ export function scoreSlices(
   return out;
 }
 
+/** What `podium score` reads: a table format, or COCO's instances and results JSON. */
+export type ScoreFormat = TableFormat | 'coco';
+
+/** A file's format from its name (.csv, .jsonl), else its content: COCO JSON, a TREC file, CSV. */
+export async function sniffScoreFormat(file: string): Promise<ScoreFormat> {
+  if (/\.(csv|jsonl|ndjson)$/i.test(file)) return sniffFormat(file);
+  return (await looksLikeCoco(file)) ? 'coco' : sniffFormat(file);
+}
+
 /** Scores a predictions file against a truth file: the engine of `podium score` and `podium compare`. */
 export async function scoreFiles(opts: {
-  /** The truth file, or its table when several predictions files are scored against it. */
-  truth: string | Table;
+  /** The truth file, or its table (COCO truth) when several predictions files are scored against it. */
+  truth: string | Table | CocoTruth;
   predictionsPath: string;
   /** How the predictions file is named in messages. */
   predictionsName: string;
@@ -157,21 +171,35 @@ export async function scoreFiles(opts: {
   keepReplicates?: ReadonlySet<string>;
   keepPerQuery?: ReadonlySet<string>;
   /** The files' format; by default from each file's name, or its content where the name says nothing. */
-  format?: TableFormat;
+  format?: ScoreFormat;
+  /** COCO: most detections per image (default 100). */
+  maxDetections?: number;
 }): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
+  const given = opts.truth;
+  if (typeof given === 'string' ? (opts.format ?? (await sniffScoreFormat(given))) === 'coco' : isCocoTruth(given))
+    return scoreCoco({ ...opts, truth: typeof given === 'string' ? await readCocoTruth({ path: given }) : (given as CocoTruth) });
+  const format = opts.format === 'coco' ? undefined : opts.format;
   const truth =
-    typeof opts.truth === 'string'
-      ? await loadTruth({ path: opts.truth }, opts.format ?? (await sniffFormat(opts.truth)), opts.spec)
-      : opts.truth;
+    typeof given === 'string' ? await loadTruth({ path: given }, format ?? (await sniffFormat(given)), opts.spec) : (given as Table);
   const reference = truthReference(truth, opts.spec, 'public');
   const loaded = await loadPredictions(
     opts.predictionsName,
     { path: opts.predictionsPath },
-    opts.format ?? (await sniffFormat(opts.predictionsPath)),
+    format ?? (await sniffFormat(opts.predictionsPath)),
     opts.spec,
     reference,
   );
   if (!loaded.ok) return loaded;
   const input = buildInput(truth, loaded.predictions, loaded.rowOf!, opts.spec);
+  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery), units: input.units };
+}
+
+/** COCO results against COCO truth: the images are the units. */
+async function scoreCoco(opts: Omit<Parameters<typeof scoreFiles>[0], 'truth'> & { truth: CocoTruth }): ReturnType<typeof scoreFiles> {
+  const read = await readCocoResults(opts.predictionsName, { path: opts.predictionsPath }, opts.truth, {
+    ...(opts.maxDetections !== undefined ? { maxDetections: opts.maxDetections } : {}),
+  });
+  if (!read.ok) return read;
+  const input: ScoringInput = { units: read.data.imageIds.length, detection: read.data };
   return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery), units: input.units };
 }

@@ -3,7 +3,7 @@ import { required } from '../args.js';
 import { UsageError } from '../io.js';
 import { compareReplicates, decodeReplicates, pairedVerdict } from '../../scoring/bootstrap.js';
 import { formatScore } from '../../format/units.js';
-import { bootstrapFrom, formatFrom, parseMetrics, scoreOrExit, scoringOptions, specFrom, truthOrExit } from './score.js';
+import { bootstrapFrom, formatFrom, maxDetectionsFrom, parseMetrics, scoreOrExit, scoringOptions, specFrom, truthOrExit } from './score.js';
 import { markdownTable } from 'markdown-table';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
@@ -54,6 +54,7 @@ leaderboard shows for A against the leader B.`,
           keepReplicates: new Set([metric.name]),
           keepPerQuery: new Set([metric.name]),
           ...(values.format !== undefined ? { format } : {}),
+          ...(spec.reads.has('boxes') ? { maxDetections: maxDetectionsFrom(values) } : {}),
         }),
       ),
     );

@@ -7,8 +7,9 @@ import { findMetric, metricNames, MetricUndefinedError, type Reads } from '../..
 import { TruthError, type ScoringSpec } from '../../scoring/spec.js';
 import { isNormaliseStep, NORMALISE_STEPS, type NormaliseStep } from '../../scoring/text-normalise.js';
 import { loadTruth } from '../../scoring/truth.js';
-import { sniffFormat, type Table, type TableFormat } from '../../scoring/table.js';
-import { scoreFiles, type NamedMetric } from '../../scoring/score.js';
+import type { Table } from '../../scoring/table.js';
+import { scoreFiles, sniffScoreFormat, type NamedMetric, type ScoreFormat } from '../../scoring/score.js';
+import { readCocoTruth, type CocoTruth } from '../../scoring/coco.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatInterval, formatScore } from '../../format/units.js';
 import { printProblems } from './shared.js';
@@ -16,7 +17,11 @@ import { defineCommand } from './command.js';
 
 /** Options shared by `score` and `compare`. */
 export const scoringOptions = {
-  truth: { type: 'string', value: 'FILE', help: 'CSV or JSON Lines (.jsonl) with the id and label columns' },
+  truth: {
+    type: 'string',
+    value: 'FILE',
+    help: 'CSV or JSON Lines (.jsonl) with the id and label columns; TREC qrels; COCO instances JSON',
+  },
   'id-column': { type: 'string', value: 'NAME', help: 'the id column', default: 'id' },
   'label-column': { type: 'string', value: 'NAME', help: 'the label column', default: 'label' },
   'score-column': {
@@ -29,7 +34,13 @@ export const scoringOptions = {
   format: {
     type: 'string',
     value: 'FORMAT',
-    help: 'csv, jsonl or trec (TREC qrels as truth, TREC runs as predictions); by default from the file name, or its content',
+    help: 'csv, jsonl, trec (TREC qrels as truth, TREC runs as predictions) or coco (COCO instances JSON as truth, COCO results JSON as predictions); by default from the file name, or its content',
+  },
+  'max-detections': {
+    type: 'string',
+    value: 'N',
+    help: 'COCO: most detections a predictions file may give per image',
+    default: '100',
   },
   complete: {
     type: 'boolean',
@@ -75,23 +86,33 @@ function unreadable(e: unknown, file?: string): PodiumError | undefined {
   return new PodiumError(`cannot read ${file ?? err.path ?? 'a file it was given'}: ${why}.`, { cause: e, ...(fix ? { fix } : {}) });
 }
 
-/** The format given with --format, else the truth file's (from its name, or its first line). */
-export async function formatFrom(values: ScoringValues, truth: string): Promise<TableFormat> {
+/** The format given with --format, else the truth file's (from its name, or its content). */
+export async function formatFrom(values: ScoringValues, truth: string): Promise<ScoreFormat> {
   const given = values.format;
   if (given !== undefined) {
-    if (given !== 'csv' && given !== 'jsonl' && given !== 'trec')
-      throw new UsageError(`--format takes csv, jsonl or trec, not "${given}".`);
+    if (given !== 'csv' && given !== 'jsonl' && given !== 'trec' && given !== 'coco')
+      throw new UsageError(`--format takes csv, jsonl, trec or coco, not "${given}".`);
     return given;
   }
   try {
-    return await sniffFormat(truth);
+    return await sniffScoreFormat(truth);
   } catch (e: unknown) {
     throw unreadable(e, truth) ?? e;
   }
 }
 
-export function specFrom(values: ScoringValues, metrics: readonly NamedMetric[], format: TableFormat = 'csv'): ScoringSpec {
+export function specFrom(values: ScoringValues, metrics: readonly NamedMetric[], format: ScoreFormat = 'csv'): ScoringSpec {
   const reads = new Set<Reads>(metrics.map((m) => m.metric.reads));
+  if (format === 'coco') {
+    if (!reads.has('boxes') || reads.size > 1)
+      throw new UsageError('COCO files hold boxes per image: score them with the COCO metrics only (coco_ap, coco_ap50, coco_ar100, …).');
+    // Names for messages only: COCO's fields are fixed.
+    return { id: 'image_id', target: 'bbox', score: 'score', reads };
+  }
+  if (reads.has('boxes'))
+    throw new UsageError(
+      'the COCO metrics read COCO files: give the truth as instances JSON and the predictions as results JSON (--format coco).',
+    );
   if (format === 'trec') {
     if (!reads.has('ranking') || reads.size > 1)
       throw new UsageError('TREC files hold ranked lists per query: score them with retrieval metrics only (map, ndcg_cut_10, P_10, …).');
@@ -160,8 +181,15 @@ async function orExit<T>(io: CliIO, work: () => Promise<T>): Promise<T> {
 }
 
 /** The truth, read once for scoring several files against it. */
-export function truthOrExit(io: CliIO, file: string, spec: ScoringSpec, format: TableFormat): Promise<Table> {
-  return orExit(io, () => loadTruth({ path: file }, format, spec));
+export function truthOrExit(io: CliIO, file: string, spec: ScoringSpec, format: ScoreFormat): Promise<Table | CocoTruth> {
+  return orExit<Table | CocoTruth>(io, () => (format === 'coco' ? readCocoTruth({ path: file }) : loadTruth({ path: file }, format, spec)));
+}
+
+/** --max-detections, for COCO results. */
+export function maxDetectionsFrom(values: ScoringValues): number {
+  const v = Number(values['max-detections']);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError('--max-detections takes a whole number, 1 or more.');
+  return v;
 }
 
 export function scoreOrExit(io: CliIO, opts: Parameters<typeof scoreFiles>[0]) {
@@ -184,7 +212,11 @@ export const score = defineCommand({
     predictions: { type: 'string', value: 'FILE', help: 'CSV or JSON Lines with the id and label columns (and scores)' },
     metrics: { type: 'string', value: 'LIST', help: 'comma-separated metric names; "podium score --list" shows them' },
     ci: { type: 'boolean', help: 'add bootstrap confidence intervals' },
-    'per-query': { type: 'boolean', short: 'q', help: "retrieval: each query's value too, as trec_eval -q" },
+    'per-query': {
+      type: 'boolean',
+      short: 'q',
+      help: "retrieval: each query's value too, as trec_eval -q; COCO: each category's value",
+    },
     ...scoringOptions,
     list: { type: 'boolean', help: 'list the built-in metrics and exit' },
   },
@@ -194,6 +226,7 @@ export const score = defineCommand({
   examples: [
     'podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci',
     'podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c',
+    'podium score --truth instances.json --predictions results.json --metrics coco_ap,coco_ap50,coco_ar100 --ci',
   ],
   async run({ values }, io) {
     if (values.list) {
@@ -211,7 +244,9 @@ export const score = defineCommand({
     const format = await formatFrom(values, truthPath);
     const spec = specFrom(values, metrics, format);
     const perQuery = values['per-query'] === true;
-    if (perQuery && !spec.reads.has('ranking')) throw new UsageError('--per-query is for retrieval metrics, scored per query.');
+    const coco = spec.reads.has('boxes');
+    if (perQuery && !spec.reads.has('ranking') && !coco)
+      throw new UsageError('--per-query is for retrieval metrics, scored per query, and COCO metrics, per category.');
     const result = await scoreOrExit(io, {
       truth: truthPath,
       predictionsPath,
@@ -221,11 +256,14 @@ export const score = defineCommand({
       ...(values.format !== undefined ? { format } : {}),
       ...(bootstrap ? { bootstrap } : {}),
       ...(perQuery ? { keepPerQuery: new Set(metrics.map((m) => m.name)) } : {}),
+      ...(coco ? { maxDetections: maxDetectionsFrom(values) } : {}),
     });
-    const entries = Object.entries(result.values);
+    const entries = Object.entries(result.values).map(
+      ([k, v]) => [k, coco ? { ...v, per_query: v.per_category } : v] as [string, typeof v],
+    );
     if (values.json) {
       const out: Record<string, unknown> = { metrics: Object.fromEntries(entries.map(([k, v]) => [k, v.value])) };
-      if (perQuery) out.per_query = Object.fromEntries(entries.map(([k, v]) => [k, v.per_query ?? {}]));
+      if (perQuery) out[coco ? 'per_category' : 'per_query'] = Object.fromEntries(entries.map(([k, v]) => [k, v.per_query ?? {}]));
       if (bootstrap) {
         out.intervals = Object.fromEntries(
           entries
@@ -239,15 +277,17 @@ export const score = defineCommand({
     const head = bootstrap ? ['metric', 'value', `${Math.round(bootstrap.level * 100)}% interval`] : ['metric', 'value'];
     const rows = entries.map(([k, v]) => [k, formatScore(v.value), ...(bootstrap ? [v.ci ? formatInterval(v.ci) : 'undefined'] : [])]);
     io.stdout(`${markdownTable([head, ...rows], { align: ['l', 'r', 'r'] })}\n`);
-    if (perQuery) io.stdout(`\n${perQueryTable(entries)}\n`);
+    if (perQuery) io.stdout(`\n${perQueryTable(entries, coco ? 'category' : 'query')}\n`);
     if (bootstrap)
-      io.stdout(`Intervals: percentile bootstrap over ${result.units} items, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`);
+      io.stdout(
+        `Intervals: percentile bootstrap over ${result.units} ${coco ? 'images' : 'items'}, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`,
+      );
     return 0;
   },
 });
 
-/** One row per query, one column per metric, as TREC campaigns hand them to participants. */
-function perQueryTable(entries: [string, { per_query?: Record<string, number> }][]): string {
+/** One row per query (or COCO category), one column per metric, as TREC campaigns hand them to participants. */
+function perQueryTable(entries: [string, { per_query?: Record<string, number> }][], unit: string): string {
   const queries: string[] = [];
   const seen = new Set<string>();
   for (const [, v] of entries)
@@ -257,5 +297,5 @@ function perQueryTable(entries: [string, { per_query?: Record<string, number> }]
         queries.push(q);
       }
   const rows = queries.map((q) => [q, ...entries.map(([, v]) => (v.per_query?.[q] !== undefined ? formatScore(v.per_query[q]) : '–'))]);
-  return markdownTable([['query', ...entries.map(([k]) => k)], ...rows], { align: ['l', ...entries.map(() => 'r' as const)] });
+  return markdownTable([[unit, ...entries.map(([k]) => k)], ...rows], { align: ['l', ...entries.map(() => 'r' as const)] });
 }

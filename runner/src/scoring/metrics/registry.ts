@@ -1,4 +1,5 @@
 import { classificationMetrics } from './classification.js';
+import { detectionMetrics } from './detection.js';
 import { labelSetMetrics } from './label-sets.js';
 import { rankingMetrics } from './ranking.js';
 import { regressionMetrics } from './regression.js';
@@ -18,6 +19,8 @@ const fixed = new Map<string, Metric>(
     ...labelSetMetrics,
     // Captions and transcripts: BLEU, chrF, CIDEr-D, ROUGE-L, WER, CER.
     ...textMetrics,
+    // Object detection: pycocotools' twelve bbox stats.
+    ...detectionMetrics,
   ].map((m) => [m.name, m]),
 );
 

@@ -143,6 +143,8 @@ export interface ScoringInput {
 export type Evaluator = ((weights?: Uint32Array, resample?: number) => number) & {
   /** For metrics averaged over queries: each query's value, and whether it counts in the average. */
   perQuery?: { values: Float64Array; counted: Uint8Array };
+  /** For metrics averaged over categories (COCO): each category's value, by category id, and whether it counts. */
+  perCategory?: { names: readonly string[]; values: Float64Array; counted: Uint8Array };
 };
 
 export interface Metric {
