@@ -9,6 +9,7 @@ import { findMetric, metricNames, type Direction, type Metric, type Reads } from
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../scoring/bootstrap.js';
 import type { ScoringSpec } from '../scoring/spec.js';
 import { formatOf, type TableFormat } from '../scoring/table.js';
+import { DEFAULT_MAX_DETECTIONS } from '../scoring/coco.js';
 
 export const COMPETITION_FILE = 'competition.yml';
 
@@ -72,7 +73,7 @@ export async function checkCompetition(
   }
   checkIngestion(config, source, problems);
   // Podium's metrics and the private split read a truth table; the scoring program alone may do without.
-  if (readsTables({ config, metrics }))
+  if (readsTables({ config, metrics }) || readsBoxes({ config }))
     for (const [i, p] of config.phases.entries())
       if ((p.truth ?? config.data.truth) === undefined)
         problems.push(
@@ -245,6 +246,7 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
         ),
       );
   }
+  checkBoxes(config, all, reads, source, problems);
   if (config.data.format === 'trec') {
     if (!reads.has('ranking') || reads.size > 1)
       problems.push(
@@ -315,6 +317,55 @@ function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source:
     problems.push(
       source.problem(['scoring', 'text', 'normalise'], 'the normalisation steps are for text metrics (bleu, wer, …); remove them.'),
     );
+}
+
+/** Object detection: COCO files, the detection metrics alone, scored by Podium itself. */
+function checkBoxes(
+  config: CompetitionConfig,
+  all: CompetitionMetric[],
+  reads: ReadonlySet<Reads>,
+  source: YamlSource,
+  problems: Problem[],
+): void {
+  const coco = config.data.format === 'coco';
+  if (reads.has('boxes') && !coco)
+    problems.push(
+      source.problem(
+        ['data'],
+        'the detection metrics (coco_ap, …) read COCO files: add "format: coco" under data, with the truth as COCO instances JSON.',
+      ),
+    );
+  if (config.data.max_detections !== undefined && !coco)
+    problems.push(source.problem(['data', 'max_detections'], '"max_detections" is for object detection, with "data.format: coco".'));
+  if (!coco) return;
+  const others = all.filter((m) => m.metric?.reads !== 'boxes').map((m) => m.name);
+  if (others.length > 0)
+    problems.push(
+      source.problem(
+        ['metrics'],
+        `COCO files are scored with the detection metrics (coco_ap, coco_ap50, …, coco_ar_large) only, not ${others.join(', ')}.`,
+      ),
+    );
+  const kinds = config.submissions.kinds.filter((k) => k !== 'predictions' && k !== 'container');
+  if (kinds.length > 0)
+    problems.push(
+      source.problem(
+        ['submissions', 'kinds'],
+        `object detection takes predictions files and containers (writing COCO results JSON), not ${kinds.join(', ')} submissions.`,
+      ),
+    );
+  if (config.data.ids === undefined)
+    problems.push(
+      source.problem(
+        ['data'],
+        'name the test images in "data.ids": a COCO file in the public folder with "images" and "categories" (no annotations), so that participants know what to detect and validation can check their image and category ids.',
+      ),
+    );
+  for (const [key, why] of [
+    ['documents', 'retrieval'],
+    ['query_column', 'retrieval'],
+  ] as const)
+    if (config.data[key] !== undefined) problems.push(source.problem(['data', key], `"${key}" is for ${why}, not object detection.`));
 }
 
 /** Code submissions and the ingestion program that runs them come together. */
@@ -432,7 +483,16 @@ async function isKind(p: string, kind: 'dir' | 'file'): Promise<boolean> {
  * off a private part by id. Otherwise the scoring program alone reads them, in whatever form.
  */
 export function readsTables(c: Pick<Competition, 'config' | 'metrics'>): boolean {
+  if (readsBoxes(c)) return false;
   return builtIn(c.metrics).length > 0 || c.config.private !== undefined;
+}
+
+/**
+ * Whether Podium reads COCO files (object detection): the truth as instances JSON, the
+ * predictions as results JSON, scored by evaluate/score-detection.ts rather than as tables.
+ */
+export function readsBoxes(c: Pick<Competition, 'config'>): boolean {
+  return c.config.data.format === 'coco';
 }
 
 /** The metrics Podium computes itself, as opposed to those the organiser's scoring program writes. */
@@ -466,7 +526,15 @@ export function scoringSpec(c: Competition): ScoringSpec {
 
 /** How a truth or predictions file of this competition is read: `data.format`, else by its name. */
 export function formatFor(c: Competition, file: string): TableFormat {
-  return c.config.data.format ?? formatOf(file);
+  const format = c.config.data.format;
+  // COCO files are never read as tables (readsTables is false for them).
+  if (format === 'coco') throw new Error(`${file} is a COCO file, not a table`);
+  return format ?? formatOf(file);
+}
+
+/** Most detections a participant may give per image (object detection). */
+export function maxDetectionsOf(c: Competition): number {
+  return c.config.data.max_detections ?? DEFAULT_MAX_DETECTIONS;
 }
 
 /** Most documents a participant may rank per query (retrieval). */

@@ -45,9 +45,16 @@ const Data = Type.Object(
       }),
     ),
     format: Type.Optional(
-      StringEnum(['csv', 'jsonl', 'trec'] as const, {
+      StringEnum(['csv', 'jsonl', 'trec', 'coco'] as const, {
         description:
-          'how truth and predictions are read: csv, jsonl, or trec (TREC qrels as truth, TREC runs as predictions); default: by each file name (.jsonl, else CSV)',
+          'how truth and predictions are read: csv, jsonl, trec (TREC qrels as truth, TREC runs as predictions), or coco (COCO instances JSON as truth, COCO results JSON as predictions); default: by each file name (.jsonl, else CSV)',
+      }),
+    ),
+    max_detections: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100000,
+        description: 'object detection (data.format: coco): most detections a participant may give per image (default 100, as COCO)',
       }),
     ),
     max_per_query: Type.Optional(

@@ -5,7 +5,6 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { harvest, outputRoot, removeOutput } from '../sandbox/container/harvest.js';
 import { prepareIngestion } from './predictions-from-code.js';
 import type { ErrorInfo } from '../results/schema.js';
-import { itemsOf } from '../scoring/predictions.js';
 import type { ContainerEngine } from '../sandbox/container/engine.js';
 import { predictionsFromContainer, readOutputPredictions } from '../sandbox/container/evaluate-container.js';
 import type { SubmissionConfig } from '../submission/schema.js';
@@ -46,7 +45,7 @@ export async function dryRun(
   return {
     ran: true,
     ok: true,
-    items: itemsOf(ran.predictions),
+    items: ran.items,
     noun: 'predictions',
     seconds: (performance.now() - started) / 1000,
     logs: ran.logs,

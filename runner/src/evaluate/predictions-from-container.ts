@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { formatFor } from '../competition/load.js';
+import { formatFor, readsBoxes } from '../competition/load.js';
 import { unitColumn, type ScoringSpec } from '../scoring/spec.js';
-import { itemsOf } from '../scoring/predictions.js';
 import { predictionsFromContainer } from '../sandbox/container/evaluate-container.js';
 import type { SubmissionConfig } from '../submission/schema.js';
 import { shardInputs, type Shard } from './shard.js';
@@ -23,6 +22,14 @@ export async function fromContainer(
   shard?: Shard,
 ): Promise<Ran> {
   const { competition: c } = opts;
+  if (shard && readsBoxes(c))
+    return {
+      ok: false,
+      record: ctx.reject({
+        code: 'shard-not-supported',
+        message: 'object detection is not sharded: its results are one COCO JSON list; evaluate it without --shard.',
+      }),
+    };
   const engine = await engineOf(opts);
   let shardDir: string | undefined;
   try {
@@ -58,10 +65,11 @@ export async function fromContainer(
     return {
       ok: true,
       ctx,
-      predictions: ran.predictions,
+      ...(ran.predictions ? { predictions: ran.predictions } : {}),
       file: ran.file,
-      ...(ran.text !== undefined ? { text: { text: ran.text, format: formatFor(c, ran.file) } } : {}),
-      items: itemsOf(ran.predictions),
+      // COCO results go to the scoring as the container wrote them.
+      ...(ran.text !== undefined ? { text: { text: ran.text, format: readsBoxes(c) ? 'json' : formatFor(c, ran.file) } } : {}),
+      items: ran.items,
       resources,
       containerProvenance: ran.provenance,
     };

@@ -10,6 +10,11 @@ export interface Parts {
   private: Int32Array;
 }
 
+/** Whether a unit (an id, a query, an image) is in the private part: a seeded hash of it, below the fraction. */
+export function inPrivatePart(seed: number, fraction: number, id: string): boolean {
+  return createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0) / 2 ** 32 < fraction;
+}
+
 /**
  * The truth rows of the public and the private part, when competition.yml has a private part:
  * by a seeded hash of each id (`private.fraction`), or by a truth column (`private.split_column`).
@@ -42,10 +47,7 @@ export function splitRows(c: Competition, truth: Table, spec: ScoringSpec): Part
     for (let i = 0; i < truth.n; i++) {
       const id = ids.keys.get(i);
       let isPrivate = side.get(id);
-      if (isPrivate === undefined) {
-        const h = createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0);
-        side.set(id, (isPrivate = h / 2 ** 32 < p.fraction!));
-      }
+      if (isPrivate === undefined) side.set(id, (isPrivate = inPrivatePart(seed, p.fraction!, id)));
       (isPrivate ? priv : pub).push(i);
     }
   }

@@ -52,7 +52,10 @@ export async function programScores(
       const keep = new Set(Array.from(rows, (i) => ids.keys.get(i)));
       return {
         truth: { name: path.basename(truthFile), text: subsetRows(truthText, formatFor(c, truthFile), by, keep) },
-        predictions: { name, text: subsetRows(text, ran.text?.format ?? formatFor(c, name), by, keep) },
+        predictions: {
+          name,
+          text: subsetRows(text, ran.text && ran.text.format !== 'json' ? ran.text.format : formatFor(c, name), by, keep),
+        },
       };
     });
   }

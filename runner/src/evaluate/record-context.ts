@@ -36,7 +36,7 @@ export type Ran =
       /** Removes what the run left for the scoring (an ingestion program's output). */
       cleanup?: () => Promise<void>;
       /** The predictions as text, for a shard to hand on. */
-      text?: { text: string; format: TableFormat };
+      text?: { text: string; format: TableFormat | 'json' };
       items: number;
       resources: Resources;
       containerProvenance?: ContainerProvenance;

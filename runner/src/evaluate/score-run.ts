@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { bootstrapSettings, builtIn, readsTables, scoringSpec } from '../competition/load.js';
+import { bootstrapSettings, builtIn, readsBoxes, readsTables, scoringSpec } from '../competition/load.js';
 import { rankedListRules } from '../submission/validate.js';
 import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { joinIds } from '../scoring/join.js';
@@ -18,12 +18,14 @@ import { splitRows } from './private-split.js';
 import { programScores } from './program-scores.js';
 import { publishScores, readSealingKey } from './seal-scores.js';
 import { scoreByProgram } from './program-only.js';
+import { scoreDetection } from './score-detection.js';
 import { wantedScores } from '../sandbox/container/scoring-program.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 
 /** Reads the truth, joins, scores with intervals and slices, and writes the record. */
 export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
   const { competition: c } = opts;
+  if (readsBoxes(c)) return scoreDetection(opts, run);
   if (!readsTables(c)) return scoreByProgram(opts, run);
   const { predictions } = run;
   if (!predictions) throw new Error('a run scored by built-in metrics has its predictions read');

@@ -27,6 +27,9 @@ export function shardFileOf(opts: EvaluateOptions, shard: Shard, ran: Ran): Shar
     };
   }
   const base = ran.ctx.base();
+  const format = ran.text!.format;
+  // Object detection is not sharded (fromContainer refuses it): its results are one JSON list.
+  if (format === 'json') throw new Error('COCO results are not sharded');
   return {
     ...common,
     phase: base.phase,
@@ -35,7 +38,7 @@ export function shardFileOf(opts: EvaluateOptions, shard: Shard, ran: Ran): Shar
     submission_hash: base.provenance.submission_hash,
     status: 'predicted',
     items: ran.items,
-    predictions: { file: ran.file, format: ran.text!.format, text: ran.text!.text },
+    predictions: { file: ran.file, format, text: ran.text!.text },
     resources: ran.resources,
     ...(ran.containerProvenance ? { provenance: { ...ran.containerProvenance } } : {}),
   };

@@ -32,6 +32,12 @@ const Score = Type.Object(
           "retrieval: each query's value (the queries counted in the mean), as trec_eval -q gives them; kept for the primary metric",
       }),
     ),
+    per_category: Type.Optional(
+      Type.Record(Type.String(), Type.Number(), {
+        description:
+          "object detection: each category's value by category id (the categories counted in the mean), as pycocotools' precision and recall arrays give them; kept for the primary metric",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

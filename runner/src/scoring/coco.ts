@@ -29,6 +29,8 @@ export interface CocoTruth {
   categoryNames: string[];
   /** The `DetectionData.gt` arrays: ground truth boxes grouped by image, file order within an image. */
   gt: DetectionData['gt'];
+  /** Per field asked for (slices, the private split), each image's value as text, in imageIds order. */
+  imageFields: Record<string, string[]>;
 }
 
 export function isCocoTruth(t: object): t is CocoTruth {
@@ -85,13 +87,31 @@ async function textOf(source: TableSource): Promise<string> {
  * evaluated (pycocotools' `params.catIds`): each must be a category of the truth, and
  * annotations of the others are left out. Any fault is the organiser's: a TruthError.
  */
-export async function readCocoTruth(source: TableSource, { categories }: { categories?: readonly number[] } = {}): Promise<CocoTruth> {
+export async function readCocoTruth(
+  source: TableSource,
+  {
+    categories,
+    fields = [],
+    imagesOnly = false,
+  }: {
+    categories?: readonly number[];
+    /** Fields of each entry of "images" to keep (a slice, the private split column): each image must have them. */
+    fields?: readonly string[];
+    /** The public list of the test images: "annotations" may be left out. */
+    imagesOnly?: boolean;
+  } = {},
+): Promise<CocoTruth> {
   const parsed = parseJson(await textOf(source));
   if (!parsed.ok)
     throw new TruthError(`the COCO truth file is malformed${parsed.line ? ` at line ${parsed.line}` : ''}: ${parsed.message}`);
   const doc = parsed.value;
+  if (isObject(doc) && imagesOnly && doc.annotations === undefined) doc.annotations = [];
   if (!isObject(doc) || !Array.isArray(doc.images) || !Array.isArray(doc.annotations) || !Array.isArray(doc.categories))
-    throw new TruthError('the COCO truth must be a JSON object with the lists "images", "annotations" and "categories" (instances JSON)');
+    throw new TruthError(
+      imagesOnly
+        ? 'the list of test images must be a JSON object with the lists "images" and "categories" (COCO instances JSON without annotations)'
+        : 'the COCO truth must be a JSON object with the lists "images", "annotations" and "categories" (instances JSON)',
+    );
   const idsOf = (list: unknown[], what: string): number[] =>
     list.map((x, i) => {
       if (!isObject(x) || !finite(x.id)) throw new TruthError(`the truth's ${what}[${i}] has no numeric "id"`);
@@ -154,12 +174,24 @@ export async function readCocoTruth(source: TableSource, { categories }: { categ
     area[i] = a.area;
     crowd[i] = a.iscrowd === 1 || a.iscrowd === true ? 1 : 0;
   }
+  const imageFields: Record<string, string[]> = {};
+  for (const field of fields) {
+    const values = new Array<string>(imageIds.length);
+    for (const [i, entry] of (doc.images as Record<string, unknown>[]).entries()) {
+      const v = entry[field];
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        throw new TruthError(`the truth's images[${i}] has no "${field}" (a text or a number), which the competition slices or splits by`);
+      values[imageIndex.get(entry.id as number)!] = String(v);
+    }
+    imageFields[field] = values;
+  }
   const kept = grouped(image, imageIds.length, (i) => category[i]! >= 0);
   return {
     format: 'coco',
     imageIds,
     categoryIds,
     categoryNames: [...categoryIds].map((id) => nameOf.get(id)!),
+    imageFields,
     gt: {
       start: kept.start,
       category: pick(category, kept.order),
@@ -355,4 +387,35 @@ export async function looksLikeCoco(file: string): Promise<boolean> {
   if (head.startsWith('[')) return /^\[\s*(\]|\{)/.test(head) && (/"bbox"\s*:/.test(head) || /^\[\s*\]/.test(head));
   if (!head.startsWith('{')) return false;
   return /"(images|annotations)"\s*:\s*\[/.test(head);
+}
+
+/**
+ * The images at these indices (ascending) with their boxes and detections: a part of the test
+ * set (the public or the private part, a slice) as a test set of its own.
+ */
+export function detectionSubset(data: DetectionData, images: Int32Array): DetectionData {
+  const part = <T extends DetectionData['gt'] | DetectionData['dt']>(rows: T): T => {
+    let n = 0;
+    for (const i of images) n += rows.start[i + 1]! - rows.start[i]!;
+    const order = new Int32Array(n);
+    const start = new Int32Array(images.length + 1);
+    let k = 0;
+    images.forEach((img, j) => {
+      for (let r = rows.start[img]!; r < rows.start[img + 1]!; r++) order[k++] = r;
+      start[j + 1] = k;
+    });
+    const out: Record<string, unknown> = { start };
+    for (const [name, values] of Object.entries(rows)) {
+      if (name === 'start') continue;
+      out[name] = name === 'box' ? pick4(values as Float64Array, order) : pick(values as Int32Array, order);
+    }
+    return out as T;
+  };
+  return {
+    imageIds: Float64Array.from(images, (i) => data.imageIds[i]!),
+    categoryIds: data.categoryIds,
+    gt: part(data.gt),
+    dt: part(data.dt),
+    maxDetections: data.maxDetections,
+  };
 }

@@ -94,6 +94,42 @@ export interface SliceReport {
   gap: Record<string, number>;
 }
 
+/**
+ * Every metric on each group (a group's input made when it is scored), the group where each
+ * metric is worst, and the gap between its best and worst group.
+ */
+export function sliceReport(groups: readonly [string, () => ScoringInput][], metrics: readonly NamedMetric[]): SliceReport {
+  const report: SliceReport = { groups: {}, worst: {}, gap: {} };
+  for (const [group, inputOf] of groups) {
+    const input = inputOf();
+    const values: Record<string, number> = {};
+    for (const m of metrics) {
+      try {
+        values[m.name] = m.metric.prepare(input)();
+      } catch (e: unknown) {
+        if (!(e instanceof MetricUndefinedError)) throw e;
+      }
+    }
+    report.groups[group] = { n: input.units, metrics: values };
+  }
+  for (const m of metrics) {
+    const sign = m.direction === 'maximize' ? 1 : -1;
+    let worst: { group: string; value: number } | undefined;
+    let best: number | undefined;
+    for (const [group, { metrics: values }] of Object.entries(report.groups)) {
+      const v = values[m.name];
+      if (v === undefined) continue;
+      if (!worst || sign * v < sign * worst.value) worst = { group, value: v };
+      if (best === undefined || sign * v > sign * best) best = v;
+    }
+    if (worst && best !== undefined) {
+      report.worst[m.name] = worst;
+      report.gap[m.name] = Math.abs(best - worst.value);
+    }
+  }
+  return report;
+}
+
 /** Every metric on each group of each slice column of the truth. */
 export function scoreSlices(
   truth: Table,
@@ -116,34 +152,10 @@ export function scoreSlices(
     const members = col.values.map(() => [] as number[]);
     if (within) for (const i of within) members[col.codes[i]!]!.push(i);
     else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
-    const report: SliceReport = { groups: {}, worst: {}, gap: {} };
-    col.values.forEach((group, g) => {
-      const input = buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!));
-      const values: Record<string, number> = {};
-      for (const m of metrics) {
-        try {
-          values[m.name] = m.metric.prepare(input)();
-        } catch (e: unknown) {
-          if (!(e instanceof MetricUndefinedError)) throw e;
-        }
-      }
-      report.groups[group] = { n: input.units, metrics: values };
-    });
-    for (const m of metrics) {
-      const sign = m.direction === 'maximize' ? 1 : -1;
-      let worst: { group: string; value: number } | undefined;
-      let best: number | undefined;
-      for (const [group, { metrics: values }] of Object.entries(report.groups)) {
-        const v = values[m.name];
-        if (v === undefined) continue;
-        if (!worst || sign * v < sign * worst.value) worst = { group, value: v };
-        if (best === undefined || sign * v > sign * best) best = v;
-      }
-      if (worst && best !== undefined) {
-        report.worst[m.name] = worst;
-        report.gap[m.name] = Math.abs(best - worst.value);
-      }
-    }
+    const report = sliceReport(
+      col.values.map((group, g) => [group, () => buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!))]),
+      metrics,
+    );
     out[column] = report;
   }
   return out;

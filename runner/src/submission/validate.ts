@@ -4,7 +4,18 @@ import { SubmissionSchema, type SubmissionConfig } from './schema.js';
 import { toSlug, type SubmissionKind } from '../contracts/common.js';
 import { parseContract } from '../contracts/yaml-contract.js';
 import { PodiumError, type Problem } from '../contracts/problems.js';
-import { builtIn, DEFAULT_MAX_PER_QUERY, formatFor, readsTables, scoringSpec, type Competition } from '../competition/load.js';
+import {
+  builtIn,
+  DEFAULT_MAX_PER_QUERY,
+  formatFor,
+  maxDetectionsOf,
+  readsBoxes,
+  readsTables,
+  scoringSpec,
+  type Competition,
+} from '../competition/load.js';
+import { readCocoResults, readCocoTruth, type CocoTruth } from '../scoring/coco.js';
+import { TruthError } from '../scoring/spec.js';
 import { hashFiles, insideFolder, walkTree } from '../files/tree.js';
 import { formatOf, MissingColumnsError, readTable, TableError } from '../scoring/table.js';
 import { loadPredictions, type LoadedPredictions } from '../scoring/predictions.js';
@@ -119,9 +130,17 @@ export async function validateSubmission(
   // Without built-in metrics the scoring program alone reads the predictions, in whatever form
   // the competition's participants send them: nothing is read here but that the file is there.
   const tableRead = readsTables(competition);
+  const boxesRead = readsBoxes(competition);
   const wholeFolder = sendsWholeFolder(sub);
   if (sub.kind === 'predictions' && wholeFolder) {
-    if (tableRead)
+    if (boxesRead)
+      problems.push(
+        source.problem(
+          sub.predictions === undefined ? ['kind'] : ['predictions'],
+          'this competition scores one COCO results file (a JSON list of detections): name it, e.g. "predictions: detections.json".',
+        ),
+      );
+    else if (tableRead)
       problems.push(
         source.problem(
           sub.predictions === undefined ? ['kind'] : ['predictions'],
@@ -148,6 +167,8 @@ export async function validateSubmission(
           `the file "${sub.predictions}" is not in the submission folder.${csvs.length ? ` CSV files there: ${csvs.join(', ')}.` : ''}`,
         ),
       );
+    } else if (boxesRead) {
+      problems.push(...(await checkDetections(competition, `${identity.path}/${target.rel}`, path.join(dir, target.rel))));
     } else if (tableRead) {
       const file = `${identity.path}/${target.rel}`;
       const reference = options.reference ?? (await publicIds(competition));
@@ -283,6 +304,32 @@ export async function rankedListRules(c: Competition): Promise<RankedListRules |
 }
 
 /** The published test ids, when the competition lists them (not for retrieval, whose ids are per query). */
+/**
+ * A COCO results file checked against the competition's public list of test images and
+ * categories (data.ids): unknown images or categories, malformed boxes, scores that are not
+ * numbers, too many detections per image. Quoted back: the file is the participant's own.
+ */
+export async function checkDetections(c: Competition, name: string, file: string): Promise<Problem[]> {
+  const images = await publicImages(c);
+  const read = await readCocoResults(name, { path: file }, images, { maxDetections: maxDetectionsOf(c) });
+  return read.ok ? [] : read.problems;
+}
+
+/** The competition's public COCO file of the test images (data.ids); a faulty one is the organisers' to fix. */
+export async function publicImages(c: Competition): Promise<CocoTruth> {
+  const name = c.config.data.ids;
+  if (name === undefined) throw new PodiumError('the competition names no test images (data.ids); tell the organisers.');
+  try {
+    return await readCocoTruth({ path: path.join(c.dir, c.config.data.public, name) }, { imagesOnly: true });
+  } catch (e: unknown) {
+    if (e instanceof TruthError)
+      throw new PodiumError(`${c.config.data.public}/${name}, the competition's list of test images, cannot be read: ${e.message}.`, {
+        fix: 'tell the organisers; the file is a COCO JSON object with "images" and "categories".',
+      });
+    throw e;
+  }
+}
+
 export async function publicIds(c: Competition): Promise<Reference | undefined> {
   const spec = scoringSpec(c);
   if (c.config.data.ids === undefined || spec.reads.has('ranking')) return undefined;

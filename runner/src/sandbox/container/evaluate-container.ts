@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatFor, type Competition } from '../../competition/load.js';
+import { formatFor, readsBoxes, type Competition } from '../../competition/load.js';
 import { plural, type Problem } from '../../contracts/problems.js';
 import { hashFiles, insideFolder, walkTree } from '../../files/tree.js';
 import type { ScoringSpec } from '../../scoring/spec.js';
@@ -21,9 +21,12 @@ export const PODIUM_LABEL = 'podium.run';
 export type ContainerOutcome =
   | {
       ok: true;
-      predictions: LoadedPredictions;
+      /** Read as a table; absent for COCO results, which the scoring reads from the text. */
+      predictions?: LoadedPredictions;
+      /** Predictions made: rows, queries for retrieval, detections for object detection. */
+      items: number;
       file: string;
-      /** The predictions file as the container wrote it, when asked for (shards keep it). */
+      /** The predictions file as the container wrote it, when asked for (shards and COCO results keep it). */
       text?: string;
       resources: Resources;
       provenance: ContainerProvenance;
@@ -266,9 +269,10 @@ export async function predictionsFromContainer(
     if (read.items > 0) resources.per_sample_ms = round((wallSeconds * 1000) / read.items);
     return {
       ok: true,
-      predictions: read.predictions,
+      ...(read.predictions ? { predictions: read.predictions } : {}),
+      items: read.items,
       file: read.file,
-      ...(options.keepText ? { text: read.text } : {}),
+      ...(options.keepText || !read.predictions ? { text: read.text } : {}),
       resources,
       provenance: {
         image_digest: repoDigest ?? image,
@@ -383,10 +387,10 @@ export async function readOutputPredictions(
   spec: ScoringSpec,
   who: 'container' | 'ingestion program',
   quote: boolean,
-): Promise<{ ok: true; predictions: LoadedPredictions; file: string; text: string; items: number } | { ok: false; error: ErrorInfo }> {
+): Promise<{ ok: true; predictions?: LoadedPredictions; file: string; text: string; items: number } | { ok: false; error: ErrorInfo }> {
   const limits = limitsOf(c);
   const rejected = (error: ErrorInfo) => ({ ok: false as const, error });
-  const output = c.config.runtime?.output ?? 'predictions.csv';
+  const output = c.config.runtime?.output ?? (readsBoxes(c) ? 'predictions.json' : 'predictions.csv');
   const tree = await harvest(outputDir, { maxEntries: limits.outputFiles, maxBytes: limits.outputBytes, maxDepth: limits.outputDepth });
   if (tree.exceeded) return rejected({ code: 'container-output-exceeded', message: `wrote ${tree.exceeded}; the output was not read.` });
   // File names are the container's to choose: on hidden inputs they could carry what it read,
@@ -422,6 +426,8 @@ export async function readOutputPredictions(
   const text = await readHarvested(outputDir, rel.ok ? rel.rel : output, limits.outputBytes);
   if (text === undefined)
     return rejected({ code: 'invalid-output', message: `the ${who}'s /output/${output} cannot be read as a plain file.` });
+  // COCO results are checked against the truth's images when they are scored.
+  if (readsBoxes(c)) return { ok: true, file: `/output/${output}`, text, items: detectionsIn(text) };
   const loaded = await loadPredictions(`/output/${output}`, { text }, formatFor(c, file), spec, undefined, { quote });
   if (!loaded.ok)
     return rejected({
@@ -431,6 +437,16 @@ export async function readOutputPredictions(
     });
   // Per item: per query for retrieval, where a row is one document of a ranked list.
   return { ok: true, predictions: loaded.predictions, file: `/output/${output}`, text, items: itemsOf(loaded.predictions) };
+}
+
+/** How many detections a COCO results text holds (0 when it is not a JSON list: the scoring says why). */
+function detectionsIn(text: string): number {
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) ? list.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** What a GPU measurement adds to a record: only what was read. */

@@ -1,0 +1,163 @@
+import { readFile, stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import { bootstrapSettings, builtIn, maxDetectionsOf } from '../competition/load.js';
+import { detectionSubset, readCocoResults, readCocoTruth, type CocoTruth } from '../scoring/coco.js';
+import { scoreInput, sliceReport, type SliceReport } from '../scoring/score.js';
+import { TruthError } from '../scoring/spec.js';
+import { MetricUndefinedError, type DetectionData, type ScoringInput } from '../scoring/metrics/types.js';
+import { hashFile } from '../files/tree.js';
+import type { ScoreMap } from '../results/seal.js';
+import type { ErrorInfo, ResultRecord } from '../results/schema.js';
+import type { Competition } from '../competition/load.js';
+import type { EvaluateOptions } from './options.js';
+import { scoredRecord, type Ran } from './record-context.js';
+import { truthInvalid } from './hidden-truth.js';
+import { inPrivatePart, type Parts } from './private-split.js';
+import { publishScores, readSealingKey } from './seal-scores.js';
+
+/**
+ * Object detection (`data.format: coco`): the truth is COCO instances JSON, the predictions
+ * COCO results JSON, both read by scoring/coco.ts rather than as tables. The units are the
+ * images: the private part is a set of images (a seeded hash of each image id, or an image
+ * field), a slice groups images by a field of each, and the bootstrap draws images.
+ */
+export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { ok: true }>): Promise<ResultRecord> {
+  const { competition: c } = opts;
+  const step = opts.onStep ?? (() => {});
+  const { ctx, resources, containerProvenance } = ran;
+  step('reading the hidden truth');
+  const hidden = await readHiddenCoco(opts, ctx.phaseId);
+  if (!hidden.ok) return ctx.fail(hidden.error);
+  const { truth, dataHash } = hidden;
+
+  step('scoring');
+  const scoringStart = performance.now();
+  // A participant's own file may be quoted back; what a container made from hidden inputs may not.
+  const quote = ctx.report.submission?.kind === 'predictions';
+  const source = ran.handOver && 'file' in ran.handOver ? { path: ran.handOver.file } : ran.text ? { text: ran.text.text } : undefined;
+  if (!source) throw new Error('a detection run hands over one results file');
+  const read = await readCocoResults(ran.file, source, truth, { maxDetections: maxDetectionsOf(c), quote });
+  if (!read.ok)
+    return ctx.reject({
+      code: 'invalid-predictions',
+      message: `the detections do not fit the test set: ${read.problems.length} problem(s).`,
+      problems: read.problems,
+    });
+  try {
+    const parts = splitImages(c, truth);
+    const ladder = c.config.leaderboard?.ladder;
+    const sealing = readSealingKey(opts, Boolean((parts && !opts.publicOnly) || ladder));
+    if (!sealing.ok) return ctx.fail(sealing.error);
+    const { key } = sealing;
+    const metrics = builtIn(c.metrics).map((m) => ({ name: m.name, metric: m.metric, direction: m.direction }));
+    const primary = new Set([c.primary.name]);
+    // Each category's value of the primary metric, as retrieval keeps each query's.
+    const perCategory = new Set(c.config.leaderboard?.per_query === false ? [] : [c.primary.name]);
+    const input = (images?: Int32Array): ScoringInput => {
+      const detection: DetectionData = images ? detectionSubset(read.data, images) : read.data;
+      return { units: detection.imageIds.length, detection };
+    };
+    step('bootstrap confidence intervals');
+    const values = scoreInput(input(parts?.public), metrics, bootstrapSettings(c), primary, perCategory);
+    // Per-slice scores would show what the Ladder hides: not computed under it.
+    const slices = c.config.data.slices && !ladder ? sliceImages(truth, c.config.data.slices, metrics, input, parts?.public) : undefined;
+    let hiddenScores: ScoreMap | undefined;
+    if (parts && key && !opts.publicOnly)
+      hiddenScores = scoreInput(input(parts.private), metrics, bootstrapSettings(c), primary, perCategory);
+    const base = ctx.base();
+    const published = publishScores(opts, ctx, base.id, values, hiddenScores, key);
+    return scoredRecord(ctx, base, {
+      scores: { ...published.scores, ...(slices ? { slices } : {}) },
+      detailed: undefined,
+      resources,
+      scoringStart,
+      dataHash,
+      containerProvenance,
+    });
+  } catch (e: unknown) {
+    if (e instanceof MetricUndefinedError) return ctx.fail({ code: 'metric-undefined', message: e.message });
+    if (e instanceof TruthError) return ctx.fail(truthInvalid(e));
+    throw e;
+  }
+}
+
+/** The phase's COCO truth from the hidden folder, with the image fields the slices and the split read. */
+async function readHiddenCoco(
+  opts: EvaluateOptions,
+  phaseId: string | undefined,
+): Promise<{ ok: true; truth: CocoTruth; dataHash: string } | { ok: false; error: ErrorInfo }> {
+  const { competition: c } = opts;
+  const phase = c.config.phases.find((p) => p.id === phaseId);
+  const truthName = (phase?.truth ?? c.config.data.truth)!;
+  const file = path.join(opts.hiddenDir, truthName);
+  if (!(await stat(file).catch(() => undefined))?.isFile())
+    return {
+      ok: false,
+      error: {
+        code: 'truth-unavailable',
+        message: `the runner has no truth file at ${truthName} in its hidden data folder; tell the organisers.`,
+        platform_fault: true,
+      },
+    };
+  try {
+    const split = c.config.private?.split_column;
+    const fields = [...(c.config.data.slices ?? []), ...(split ? [split] : [])];
+    const truth = await readCocoTruth({ text: await readFile(file, 'utf8') }, { fields });
+    return { ok: true, truth, dataHash: await hashFile(file) };
+  } catch (e: unknown) {
+    if (e instanceof TruthError) return { ok: false, error: truthInvalid(e) };
+    throw e;
+  }
+}
+
+/** The images (indices into the truth's) of the public and the private part, when there is a private part. */
+export function splitImages(c: Competition, truth: CocoTruth): Parts | undefined {
+  const p = c.config.private;
+  if (!p) return undefined;
+  const pub: number[] = [];
+  const priv: number[] = [];
+  const column = p.split_column ? truth.imageFields[p.split_column]! : undefined;
+  if (column) {
+    const bad = [...new Set(column.filter((v) => v !== 'public' && v !== 'private'))];
+    if (bad.length > 0)
+      throw new TruthError(
+        `the images' "${p.split_column}" holds ${bad.map((b) => `"${b}"`).join(', ')}; only "public" and "private" are allowed`,
+      );
+  }
+  for (let i = 0; i < truth.imageIds.length; i++) {
+    const isPrivate = column ? column[i] === 'private' : inPrivatePart(p.seed ?? 1, p.fraction!, String(truth.imageIds[i]));
+    (isPrivate ? priv : pub).push(i);
+  }
+  if (pub.length === 0 || priv.length === 0)
+    throw new TruthError(
+      `the split leaves the ${pub.length === 0 ? 'public' : 'private'} part empty; change private.fraction or the split field`,
+    );
+  return { public: Int32Array.from(pub), private: Int32Array.from(priv) };
+}
+
+/** Every metric on the images of each group of each slice field (within the public part, when there is one). */
+function sliceImages(
+  truth: CocoTruth,
+  fields: readonly string[],
+  metrics: Parameters<typeof sliceReport>[1],
+  input: (images: Int32Array) => ScoringInput,
+  within?: Int32Array,
+): Record<string, SliceReport> {
+  const out: Record<string, SliceReport> = {};
+  const images = within ?? Int32Array.from(truth.imageIds, (_, i) => i);
+  for (const field of fields) {
+    const values = truth.imageFields[field]!;
+    const members = new Map<string, number[]>();
+    for (const i of images) {
+      const group = values[i]!;
+      if (!members.has(group)) members.set(group, []);
+      members.get(group)!.push(i);
+    }
+    out[field] = sliceReport(
+      [...members].map(([group, list]) => [group, () => input(Int32Array.from(list))]),
+      metrics,
+    );
+  }
+  return out;
+}

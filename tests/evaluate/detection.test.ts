@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCompetition } from '../../runner/src/competition/load.js';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { inPrivatePart } from '../../runner/src/evaluate/private-split.js';
+import { detectionData, noisyDetector, type CocoDetection, type DetectionExample } from '../../runner/src/example/detection.js';
+import { initCompetition } from '../../runner/src/init/init.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { unseal } from '../../runner/src/results/seal.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
+import { scoreFiles } from '../../runner/src/scoring/score.js';
+import { validateSubmission } from '../../runner/src/submission/validate.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+const KEY = randomBytes(32);
+const ENV = { PODIUM_SEAL_KEY: KEY.toString('hex') };
+const METRICS = ['coco_ap', 'coco_ap50', 'coco_ap75', 'coco_ap_small', 'coco_ar100'];
+
+/** The detection example competition, its competition.yml edited, with a submission of these detections. */
+async function detectionCompetition(edit: (yml: string) => string = (y) => y) {
+  const root = await temp();
+  const dir = path.join(root, 'competition');
+  const hidden = path.join(root, 'hidden');
+  await initCompetition({ dir, example: 'detection', hiddenDir: hidden, git: false });
+  const yml = path.join(dir, 'competition.yml');
+  await writeFile(yml, edit(await readFile(yml, 'utf8')));
+  const competition = await loadCompetition(dir);
+  const submit = async (name: string, detections: unknown) => {
+    const sub = path.join(dir, 'submissions', 'team-a', name);
+    await mkdir(sub, { recursive: true });
+    await writeFile(path.join(sub, 'detections.json'), JSON.stringify(detections));
+    await writeFile(path.join(sub, 'submission.yml'), `team: team-a\nname: ${name}\nkind: predictions\npredictions: detections.json\n`);
+    return sub;
+  };
+  return { dir, hidden, competition, submit };
+}
+
+/** The metrics computed from scratch by `podium score`'s engine on these images alone: their own truth and results files. */
+async function scoredOn(data: DetectionExample, detections: readonly CocoDetection[], keep: (imageId: number) => boolean) {
+  const dir = await temp();
+  const truth = {
+    images: data.images.filter((i) => keep(i.id)),
+    annotations: data.annotations.filter((a) => keep(a.image_id)),
+    categories: [
+      { id: 1, name: 'face' },
+      { id: 2, name: 'logo' },
+      { id: 3, name: 'caption' },
+    ],
+  };
+  await writeFile(path.join(dir, 'truth.json'), JSON.stringify(truth));
+  await writeFile(path.join(dir, 'results.json'), JSON.stringify(detections.filter((d) => keep(d.image_id))));
+  const r = await scoreFiles({
+    truth: path.join(dir, 'truth.json'),
+    predictionsPath: path.join(dir, 'results.json'),
+    predictionsName: 'results.json',
+    spec: { id: 'id', target: 'label', score: 'score', reads: new Set(['boxes']) },
+    metrics: METRICS.map((name) => ({ name, metric: findMetric(name)!, direction: 'maximize' as const })),
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, v.value]));
+}
+
+const values = (scores: Record<string, { value: number }>) => Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, v.value]));
+
+function scored(r: ResultRecord): Extract<ResultRecord, { status: 'scored' }> {
+  if (r.status !== 'scored') throw new Error(`${r.status}: ${r.error.message}`);
+  return r;
+}
+
+describe('an object detection competition (data.format: coco)', () => {
+  const data = detectionData();
+  const detections = noisyDetector(data);
+
+  it('scores COCO results as podium score does, with intervals over images, per-category values and a slice per image field', async () => {
+    const c = await detectionCompetition();
+    const sub = await c.submit('detector', detections);
+    const record = scored(await evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: sub, env: ENV }));
+    expect(checkRecord(record).ok).toBe(true);
+    expect(values(record.scores.public)).toEqual(await scoredOn(data, detections, () => true));
+    const ap = record.scores.public.coco_ap!;
+    expect(ap.ci!.low).toBeLessThan(ap.value);
+    expect(ap.ci!.high).toBeGreaterThan(ap.value);
+    // The primary metric on each category, by category id.
+    expect(Object.keys(ap.per_category!).sort()).toEqual(['1', '2', '3']);
+    // Each genre's values are those of its images alone.
+    const genres = record.scores.slices!.genre!;
+    for (const genre of ['news', 'sport', 'talk-show']) {
+      const ids = new Set(data.images.filter((i) => i.genre === genre).map((i) => i.id));
+      expect(genres.groups[genre]!.metrics).toEqual(await scoredOn(data, detections, (id) => ids.has(id)));
+      expect(genres.groups[genre]!.n).toBe(ids.size);
+    }
+  });
+
+  it('splits off a private part by image: public and sealed private values are each their images’ own', async () => {
+    const c = await detectionCompetition((y) => `${y}\nprivate:\n  fraction: 0.4\n  seed: 5\n`);
+    const sub = await c.submit('detector', detections);
+    const record = scored(await evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: sub, env: ENV }));
+    const isPrivate = (id: number) => inPrivatePart(5, 0.4, String(id));
+    const [all, pub, priv] = await Promise.all([
+      scoredOn(data, detections, () => true),
+      scoredOn(data, detections, (id) => !isPrivate(id)),
+      scoredOn(data, detections, isPrivate),
+    ]);
+    // Control: the parts differ from the whole, so the equalities below show the split was kept.
+    expect(pub.coco_ap).not.toBe(all.coco_ap);
+    expect(priv.coco_ap).not.toBe(pub.coco_ap);
+    expect(values(record.scores.public)).toEqual(pub);
+    const opened = unseal(record.id, record.scores.private as never, KEY);
+    expect(values(opened.scores as Record<string, { value: number }>)).toEqual(priv);
+    // Slices cover the public images only.
+    const n = Object.values(record.scores.slices!.genre!.groups).reduce((s, g) => s + g.n, 0);
+    expect(n).toBe(data.images.filter((i) => !isPrivate(i.id)).length);
+  });
+
+  it('refuses a results file whose detections do not fit the test images at validation, and names where (control: the file without the faults is accepted)', async () => {
+    const c = await detectionCompetition();
+    const bad = [...detections.slice(0, 5), { ...detections[0]!, image_id: 9999 }, { ...detections[1]!, bbox: [1, 2, 3] }];
+    const refused = await validateSubmission(c.competition, await c.submit('bad', bad));
+    expect(refused.ok).toBe(false);
+    const messages = refused.problems.map((p) => `${p.file} ${p.path} ${p.message}`).join('\n');
+    expect(messages).toContain(
+      'submissions/team-a/bad/detections.json /5/image_id 1 detection has an "image_id" that is not an image of the test set (results[5]: 9999)',
+    );
+    expect(messages).toContain('/6/bbox');
+    const accepted = await validateSubmission(c.competition, await c.submit('good', bad.slice(0, 5)));
+    expect(accepted.ok, JSON.stringify(accepted.problems)).toBe(true);
+    // Evaluated anyway (a runner does not trust validation), the record is a rejection with the same problems.
+    const record = await evaluateSubmission({
+      competition: c.competition,
+      hiddenDir: c.hidden,
+      submissionDir: await c.submit('bad2', bad),
+      env: ENV,
+    });
+    expect(record.status).toBe('rejected');
+  });
+
+  it('refuses, in competition.yml, detection metrics without COCO files and COCO files with other metrics or kinds', async () => {
+    const problems = async (edit: (y: string) => string) => {
+      try {
+        await detectionCompetition(edit);
+        return '';
+      } catch (e: unknown) {
+        return e instanceof Error ? e.message + JSON.stringify((e as { problems?: unknown }).problems ?? '') : String(e);
+      }
+    };
+    // Control: the example as it is loads.
+    expect(await problems((y) => y)).toBe('');
+    expect(await problems((y) => y.replace('  format: coco ', '  # format: coco '))).toContain(
+      'the detection metrics (coco_ap, …) read COCO files',
+    );
+    expect(await problems((y) => y.replace('  - name: coco_ap50\n', '  - name: accuracy\n'))).toContain(
+      'COCO files are scored with the detection metrics',
+    );
+    expect(await problems((y) => y.replace('kinds: [predictions]', 'kinds: [predictions, api]'))).toContain(
+      'object detection takes predictions files and containers',
+    );
+    expect(await problems((y) => y.replace(/^ {2}ids: .*$/m, ''))).toContain('name the test images in "data.ids"');
+  });
+});
