@@ -14,6 +14,9 @@ import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
+
+const available = await engineAvailable();
 
 const temp = useTempDirs();
 const KEY = randomBytes(32);
@@ -160,4 +163,47 @@ describe('an object detection competition (data.format: coco)', () => {
     );
     expect(await problems((y) => y.replace(/^ {2}ids: .*$/m, ''))).toContain('name the test images in "data.ids"');
   });
+});
+
+describe.skipIf(!available)('an object detection competition on the real engine', () => {
+  it("scores a container's /output/predictions.json as the same detections sent as a file (control: a container that writes no list is rejected)", async () => {
+    await ensureBaseImage();
+    const runtime = `runtime:\n  timeout_seconds: 20\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\n`;
+    const c = await detectionCompetition((y) =>
+      y
+        .replace('kinds: [predictions]', 'kinds: [predictions, container]')
+        .replace('leaderboard:', `${runtime}leaderboard:`)
+        .replace('  truth: instances.json', '  truth: instances.json\n  inputs: frames'),
+    );
+    // What a detector would read: here, the list of frames.
+    await mkdir(path.join(c.hidden, 'frames'));
+    await writeFile(
+      path.join(c.hidden, 'frames', 'test-images.json'),
+      await readFile(path.join(c.dir, 'data', 'public', 'test-images.json')),
+    );
+    const detections = noisyDetector(detectionData());
+    const asFile = scored(
+      await evaluateSubmission({
+        competition: c.competition,
+        hiddenDir: c.hidden,
+        submissionDir: await c.submit('file', detections),
+        env: ENV,
+      }),
+    );
+    const container = async (name: string, command: string) => {
+      const sub = await c.submit(name, detections);
+      await writeFile(
+        path.join(sub, 'Dockerfile'),
+        `FROM ${BASE_IMAGE}\nCOPY detections.json /app/detections.json\nCMD ["/bin/sh", "-c", "${command}"]\n`,
+      );
+      await writeFile(path.join(sub, 'submission.yml'), `team: team-a\nname: ${name}\nkind: container\nbuild: .\n`);
+      return evaluateSubmission({ competition: c.competition, hiddenDir: c.hidden, submissionDir: sub, env: ENV });
+    };
+    const ran = scored(await container('boxed', 'cp /app/detections.json /output/predictions.json'));
+    expect(values(ran.scores.public)).toEqual(values(asFile.scores.public));
+    expect(ran.resources?.per_sample_ms).toBeGreaterThan(0);
+    const wrong = await container('not-a-list', 'echo {} > /output/predictions.json');
+    expect(wrong.status).toBe('rejected');
+    if (wrong.status === 'rejected') expect(JSON.stringify(wrong.error)).toContain('COCO results are a JSON list');
+  }, 120_000);
 });
