@@ -44,7 +44,14 @@ function competitionBody(c: Competition): SafeHtml {
     .join('; ');
   const rule = cfg.leaderboard?.rule === 'all' ? html`every submission is listed` : html`each team's best submission is listed`;
   const ids =
-    cfg.data.ids && html`; <code>${cfg.data.ids}</code> lists every test ${retrieval ? 'query to rank documents for' : 'id to predict'}`;
+    cfg.data.ids &&
+    html`; <code>${cfg.data.ids}</code> lists every test ${
+      retrieval
+        ? 'query to rank documents for'
+        : cfg.data.format === 'coco'
+          ? 'image to detect objects in, and the categories'
+          : 'id to predict'
+    }`;
   const documents = cfg.data.documents && html`; <code>${cfg.data.documents}</code> lists every document that may be ranked`;
   const programOnly = !c.metrics.some((m) => m.metric);
   const code =

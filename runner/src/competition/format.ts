@@ -1,4 +1,4 @@
-import { scoringSpec, type Competition } from './load.js';
+import { maxDetectionsOf, scoringSpec, type Competition } from './load.js';
 
 /** What a predictions file of this competition looks like: in words, and as its first lines. */
 export interface PredictionFormat {
@@ -17,6 +17,45 @@ export function predictionFormat(c: Competition): PredictionFormat {
   const d = c.config.data;
   const labels = c.config.concepts?.map((x) => x.id) ?? ['cat', 'dog'];
   const pick = (i: number) => labels[i % labels.length]!;
+  if (spec.reads.has('boxes')) {
+    return {
+      name: 'COCO results (JSON)',
+      description: `one JSON list with one object per detection: the test image in "image_id", the category in "category_id", the box in "bbox" as [x, y, width, height] in pixels from the top-left corner, and a confidence in "score"; at most ${maxDetectionsOf(c)} detections per image. Detections are ranked by score within each category, as pycocotools ranks them.`,
+      example: [
+        '[',
+        '  {"image_id": 1, "category_id": 1, "bbox": [412.0, 96.5, 58.2, 71.0], "score": 0.93},',
+        '  {"image_id": 1, "category_id": 2, "bbox": [24.0, 22.0, 61.0, 36.6], "score": 0.81},',
+        '  {"image_id": 2, "category_id": 1, "bbox": [130.4, 210.0, 20.5, 26.1], "score": 0.47}',
+        ']',
+      ],
+    };
+  }
+  if (spec.reads.has('text')) {
+    return {
+      name: 'texts (CSV)',
+      description: `one row per test id, with "${spec.id}" and the text in "${spec.target}" (quoted where it holds a comma); an empty text is allowed. JSON Lines, one {"${spec.id}": …, "${spec.target}": …} per line, is read too.`,
+      example: [
+        `${spec.id},${spec.target}`,
+        'item-0001,a man is running in the park',
+        'item-0002,"a woman, smiling, sings on a stage"',
+        'item-0003,two dogs play on the beach',
+        'item-0004,',
+      ],
+    };
+  }
+  if (spec.reads.has('predicted-sets')) {
+    return {
+      name: 'label sets (CSV)',
+      description: `one row per test id, with "${spec.id}" and the predicted labels in "${spec.target}", separated by spaces (empty for none)${c.config.concepts ? `, each one of: ${labels.join(', ')}` : ''}.`,
+      example: [
+        `${spec.id},${spec.target}`,
+        `item-0001,${pick(0)} ${pick(1)}`,
+        `item-0002,${pick(2)}`,
+        'item-0003,',
+        `item-0004,${pick(1)} ${pick(3)}`,
+      ],
+    };
+  }
   if (spec.reads.has('ranking')) {
     const max = d.max_per_query ?? 1000;
     if (d.format === 'trec') {
