@@ -11,9 +11,8 @@ import ncc from '@vercel/ncc';
 const out = path.resolve(process.argv[2] ?? 'action/dist');
 const { code, assets } = await ncc(path.resolve('build/action/src/main.js'), {
   target: 'es2022',
-  // Minified to stay within the budget that the bundle test holds it to: most of what is left
-  // is @actions/core's HTTP client (undici, for OIDC tokens Podium never asks for). The readable
-  // code is the sources, and `npm run build` compiles them one file per module.
+  // Minified to stay within the budget that the bundle test holds it to. The readable code is
+  // the sources, and `npm run build` compiles them one file per module.
   minify: true,
   sourceMap: false,
   quiet: true,

@@ -779,8 +779,8 @@ async function readBody(res) {
     return Buffer.concat(parts);
 }
 //# sourceMappingURL=docker-api.js.map
-// EXTERNAL MODULE: ./build/runner/src/sandbox/container/harvest.js
-var harvest = __webpack_require__(7987);
+// EXTERNAL MODULE: ./build/runner/src/sandbox/container/harvest.js + 1 modules
+var harvest = __webpack_require__(2495);
 ;// CONCATENATED MODULE: ./build/runner/src/sandbox/container/docker.js
 
 

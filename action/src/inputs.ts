@@ -110,7 +110,7 @@ function check<S extends TObject>(schema: S, value: Record<string, string>): Sta
 }
 
 /**
- * Reads the step's inputs through its mode's schema. `get` is @actions/core's getInput, which
+ * Reads the step's inputs through its mode's schema. `get` is the runner protocol's getInput, which
  * gives an empty string for an input that is not set.
  */
 export function readInputs(get: (name: string) => string): ActionInputs {

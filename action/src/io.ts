@@ -1,6 +1,6 @@
 /**
- * What the modes need from the job (@actions/core, the environment, the clock), so that they
- * can run without @actions/core. The inputs are not here: they are read once, through their
+ * What the modes need from the job (the runner's protocol, the environment, the clock), so
+ * that they can run without a runner. The inputs are not here: they are read once, through their
  * schema (inputs.ts), and handed to the mode as its settings.
  */
 export interface Io {

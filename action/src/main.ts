@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-protocol.js';
 import { removeOpenedSync } from '../../runner/src/hidden/sealed.js';
 import { runMode } from './dispatch.js';
 import { github, repoOf } from './github.js';
@@ -6,8 +6,8 @@ import { readInputs } from './inputs.js';
 import type { Io } from './io.js';
 
 /**
- * The Podium Action: inputs → engine → outputs. This file is the one that knows
- * @actions/core; the modes get the inputs, read through their schema, and an Io.
+ * The Podium Action: inputs → engine → outputs. This file is the one that talks to the runner
+ * (runner-protocol.ts); the modes get the inputs, read through their schema, and an Io.
  */
 
 /**
@@ -39,13 +39,9 @@ function io(): Io {
     annotate: (message, where) =>
       core.error(
         message,
-        where
-          ? { file: where.file, ...(where.line ? { startLine: where.line } : {}), ...(where.column ? { startColumn: where.column } : {}) }
-          : {},
+        where ? { file: where.file, ...(where.line ? { line: where.line } : {}), ...(where.column ? { column: where.column } : {}) } : {},
       ),
-    summary: async (markdown) => {
-      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
-    },
+    summary: async (markdown) => core.appendSummary(markdown),
     fail: (message) => core.setFailed(message),
     env: process.env,
     workspace: process.env.GITHUB_WORKSPACE || process.cwd(),

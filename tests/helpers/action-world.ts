@@ -97,7 +97,7 @@ export interface ActionOptions {
   token?: string;
 }
 
-/** The variable the runner passes an input in, as @actions/core reads it. */
+/** The variable the runner passes an input in (GitHub's INPUT_<NAME>, spaces as _). */
 const inputVariable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 
 /**
