@@ -200,6 +200,16 @@ describe('COCO results are checked, each fault said with where and what to do', 
     ]);
   });
 
+  it('describes a value nested too deeply to show rather than crash on it (control: a shallow one is quoted)', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const withBox = (box: string) => `${JSON.stringify(good).slice(0, -1)},{"image_id":1,"category_id":1,"bbox":${box},"score":0.5}]`;
+    const problems = await refused(withBox(deep));
+    expect(problems.map((p) => p.message)).toEqual([
+      '1 detection has a "bbox" that is not 4 finite numbers (results[8]: a list nested too deeply to show). Write each box as [x, y, width, height], in pixels.',
+    ]);
+    expect((await refused(withBox('[[[]]]')))[0]!.message).toContain('(results[8]: [[[]]])');
+  });
+
   it('quotes no value of results computed from hidden inputs', async () => {
     const t = await readCocoTruth({ text: JSON.stringify(base.truth) });
     const r = await readCocoResults('out.json', { text: JSON.stringify([...good, { ...det, score: 'SECRET' }]) }, t, { quote: false });

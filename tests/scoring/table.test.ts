@@ -280,6 +280,15 @@ describe('readTable', () => {
     }
   });
 
+  it('refuses a JSON Lines value nested too deeply to read, at its line (control: a shallow list is read as its JSON text)', async () => {
+    const line = (id: string) => `{"id":${id},"label":"x","score":1}`;
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    await expect(readTable({ text: `${line('"a"')}\n${line(deep)}\n` }, request, 'jsonl')).rejects.toThrow(
+      'line 2: "id" is nested too deeply to read; give a text or a number',
+    );
+    expect(rowsOf(await readTable({ text: `${line('"a"')}\n${line('[[1]]')}\n` }, request, 'jsonl'))[1]![0]).toBe('[[1]]');
+  });
+
   it.each([['not json'], ['[1,2]']])('refuses a JSON line that is %s', async (line) => {
     await expect(readTable({ text: `{"id":"a","label":"x","score":1}\n${line}\n` }, request, 'jsonl')).rejects.toThrow(/line 2 is not/);
   });

@@ -94,6 +94,19 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Participant text shortened for a message. */
+/**
+ * A value as JSON text, or undefined where it is nested too deeply to write: a participant's
+ * file may hold thousands of nested lists, on which JSON.stringify overflows the stack.
+ */
+export function jsonText(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch (e: unknown) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+}
+
 export function truncate(s: string, n = 80): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { plural, truncate, type Problem } from '../contracts/problems.js';
+import { jsonText, plural, truncate, type Problem } from '../contracts/problems.js';
 import { headOf, type TableSource } from './table.js';
 import { TruthError } from './spec.js';
 import type { QuoteOptions } from './shown-rows.js';
@@ -240,7 +240,13 @@ class Faults {
   }
 }
 
-const shown = (v: unknown): string => truncate(typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)), 60);
+const shown = (v: unknown): string =>
+  truncate(
+    typeof v === 'number' || v === undefined
+      ? String(v)
+      : (jsonText(v) ?? `${Array.isArray(v) ? 'a list' : 'an object'} nested too deeply to show`),
+    60,
+  );
 
 /**
  * Reads a COCO results file against the truth and checks it: an unknown image or category,

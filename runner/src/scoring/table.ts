@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { PodiumError, truncate } from '../contracts/problems.js';
+import { jsonText, PodiumError, truncate } from '../contracts/problems.js';
 import { CategoryColumn, GrowableFloat64, GrowableInt32, KeyColumn, type FrozenKeys } from './columns.js';
 
 /**
@@ -541,7 +541,8 @@ async function readJsonLines(source: TableSource, request: readonly ColumnReques
             ? v
             : typeof v === 'number' || typeof v === 'boolean'
               ? String(v)
-              : JSON.stringify(v);
+              : jsonText(v);
+      if (str === undefined) throw new TableError(`line ${line}: "${name}" is nested too deeply to read; give a text or a number`, line);
       if (counts && str.trim() === '') isEmpty = true;
       sink.text(str, ctx);
     }
