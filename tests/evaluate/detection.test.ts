@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCompetition } from '../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkHiddenData } from '../../runner/src/evaluate/hidden-truth.js';
 import { inPrivatePart } from '../../runner/src/evaluate/private-split.js';
 import { detectionData, noisyDetector, type CocoDetection, type DetectionExample } from '../../runner/src/example/detection.js';
 import { initCompetition } from '../../runner/src/init/init.js';
@@ -139,6 +140,42 @@ describe('an object detection competition (data.format: coco)', () => {
       env: ENV,
     });
     expect(record.status).toBe('rejected');
+    if (record.status === 'rejected') expect(record.error.problems?.map((p) => p.path)).toEqual(refused.problems.map((p) => p.path));
+  });
+
+  it("charges a truth that does not fit the public list of images or the slices to the organisers, found by the hidden-data check (control: the example's own truth fits)", async () => {
+    const c = await detectionCompetition();
+    expect(await checkHiddenData(c.competition, c.hidden, c.competition.config.phases)).toEqual([]);
+    const file = path.join(c.hidden, 'instances.json');
+    const truth = JSON.parse(await readFile(file, 'utf8')) as DetectionExample & { categories: unknown[] };
+    // Fewer images than participants were given, and no genre to slice by.
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...truth,
+        images: truth.images.slice(0, 50).map(({ genre: _, ...i }) => i),
+        annotations: truth.annotations.filter((a) => a.image_id <= 50),
+      }),
+    );
+    const faults = await checkHiddenData(c.competition, c.hidden, c.competition.config.phases);
+    expect(faults.map((f) => f.message).join('\n')).toContain('images[0] has no "genre"');
+    await writeFile(
+      file,
+      JSON.stringify({ ...truth, images: truth.images.slice(0, 50), annotations: truth.annotations.filter((a) => a.image_id <= 50) }),
+    );
+    const [fault] = await checkHiddenData(c.competition, c.hidden, c.competition.config.phases);
+    expect(fault!.message).toContain(
+      'does not match data.ids, the public list of test images: 110 images of the public list (51, 52, 53, 54, 55, …) not in the truth.',
+    );
+    // Evaluated anyway, the baseline is not rejected for images the truth lacks: the run failed, on the platform's side.
+    const record = await evaluateSubmission({
+      competition: c.competition,
+      hiddenDir: c.hidden,
+      submissionDir: await c.submit('any', detections),
+      env: ENV,
+    });
+    expect(record.status).toBe('failed');
+    if (record.status === 'failed') expect(record.error).toMatchObject({ code: 'truth-invalid', platform_fault: true });
   });
 
   it('refuses, in competition.yml, detection metrics without COCO files and COCO files with other metrics or kinds', async () => {

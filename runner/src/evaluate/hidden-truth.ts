@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { builtIn, formatFor, readsTables, scoringSpec, type Competition, type Phase } from '../competition/load.js';
+import { builtIn, formatFor, readsBoxes, readsTables, scoringSpec, type Competition, type Phase } from '../competition/load.js';
+import { readCocoTruth, type CocoTruth } from '../scoring/coco.js';
+import { plural } from '../contracts/problems.js';
+import { publicImages } from '../submission/validate.js';
 import { headOf, MissingColumnsError, readTable } from '../scoring/table.js';
 import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { loadTruth, wholeGrades } from '../scoring/truth.js';
@@ -21,10 +24,7 @@ export type HiddenTruth =
  */
 export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext, spec: ScoringSpec): Promise<HiddenTruth> {
   const { competition: c } = opts;
-  const phase = c.config.phases.find((p) => p.id === ctx.phaseId);
-  // A competition with built-in metrics names a truth for every phase (checked with competition.yml).
-  const truthName = (phase?.truth ?? c.config.data.truth)!;
-  const file = path.join(opts.hiddenDir, truthName);
+  const { truthName, file } = truthFileOf(opts, ctx.phaseId);
   try {
     if ((await stat(file).catch(() => undefined))?.isDirectory())
       return {
@@ -44,18 +44,26 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
     return { ok: true, truth, file, dataHash };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, record: ctx.fail(truthInvalid(e)) };
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      return {
-        ok: false,
-        record: ctx.fail({
-          code: 'truth-unavailable',
-          message: `the runner has no truth file at ${truthName} in its hidden data folder; tell the organisers.`,
-          platform_fault: true,
-        }),
-      };
-    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, record: ctx.fail(truthUnavailable(truthName)) };
     throw e;
   }
+}
+
+/** The phase's truth file in the runner's hidden data folder: its name there, and its path. */
+export function truthFileOf(opts: EvaluateOptions, phaseId: string | undefined): { truthName: string; file: string } {
+  const phase = opts.competition.config.phases.find((p) => p.id === phaseId);
+  // A competition with built-in metrics names a truth for every phase (checked with competition.yml).
+  const truthName = (phase?.truth ?? opts.competition.config.data.truth)!;
+  return { truthName, file: path.join(opts.hiddenDir, truthName) };
+}
+
+/** The error of a truth file the runner does not have. */
+export function truthUnavailable(truthName: string): ErrorInfo {
+  return {
+    code: 'truth-unavailable',
+    message: `the runner has no truth file at ${truthName} in its hidden data folder; tell the organisers.`,
+    platform_fault: true,
+  };
 }
 
 /** The error of a truth the scoring cannot use. */
@@ -101,6 +109,12 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     checked.add(`truth:${truthName}`);
     const file = path.join(hiddenDir, truthName);
     const s = await stat(file).catch(() => undefined);
+    if (readsBoxes(c) && s?.isFile()) {
+      // A COCO truth is read whole: its images and categories must be those participants are given.
+      const fault = await cocoTruthFault(c, file);
+      if (fault) faults.push({ setting: truthSetting, message: `the truth file "${truthName}" (phase ${phase.id}) ${fault}` });
+      continue;
+    }
     // Reference data for the scoring program alone may be a folder, read by nothing but the program.
     const programOnly = !readsTables(c);
     if (programOnly && (s?.isFile() || s?.isDirectory())) continue;
@@ -150,4 +164,49 @@ export async function checkHiddenData(c: Competition, hiddenDir: string, phases:
     }
   }
   return faults;
+}
+
+/**
+ * What is wrong with a COCO truth file for this competition, or undefined: unreadable, an image
+ * field the slices or the private split read missing, or images and categories other than the
+ * public list of test images (data.ids) gives participants. Said in words that follow the file's
+ * name.
+ */
+export async function cocoTruthFault(c: Competition, file: string): Promise<string | undefined> {
+  let truth: CocoTruth;
+  try {
+    truth = await readCocoTruth({ path: file }, { fields: cocoFields(c) });
+  } catch (e: unknown) {
+    if (e instanceof TruthError) return `cannot be used: ${e.message}.`;
+    throw e;
+  }
+  return cocoMismatch(truth, await publicImages(c));
+}
+
+/** The image fields a COCO competition reads from its truth: the slices and the private split column. */
+export function cocoFields(c: Competition): string[] {
+  const split = c.config.private?.split_column;
+  return [...(c.config.data.slices ?? []), ...(split ? [split] : [])];
+}
+
+/** How the truth's images and categories differ from the public list's, in words; undefined when they do not. */
+export function cocoMismatch(truth: CocoTruth, listed: CocoTruth): string | undefined {
+  const differ = (what: string, hidden: Float64Array, shown: Float64Array): string | undefined => {
+    const inHidden = new Set(hidden);
+    const inShown = new Set(shown);
+    const onlyShown = [...inShown].filter((id) => !inHidden.has(id));
+    const onlyHidden = [...inHidden].filter((id) => !inShown.has(id));
+    if (onlyShown.length + onlyHidden.length === 0) return undefined;
+    const ids = (xs: number[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ', …' : ''}`;
+    return [
+      onlyShown.length ? `${plural(onlyShown.length, what)} of the public list (${ids(onlyShown)}) not in the truth` : '',
+      onlyHidden.length ? `${plural(onlyHidden.length, what)} of the truth (${ids(onlyHidden)}) not in the public list` : '',
+    ]
+      .filter(Boolean)
+      .join(', and ');
+  };
+  const found = [differ('image', truth.imageIds, listed.imageIds), differ('category', truth.categoryIds, listed.categoryIds)].filter(
+    Boolean,
+  );
+  return found.length ? `does not match data.ids, the public list of test images: ${found.join('; ')}.` : undefined;
 }

@@ -1,19 +1,20 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import path from 'node:path';
 import { bootstrapSettings, builtIn, maxDetectionsOf } from '../competition/load.js';
 import { detectionSubset, readCocoResults, readCocoTruth, type CocoTruth } from '../scoring/coco.js';
 import { scoreInput, sliceReport, type SliceReport } from '../scoring/score.js';
 import { TruthError } from '../scoring/spec.js';
 import { MetricUndefinedError, type DetectionData, type ScoringInput } from '../scoring/metrics/types.js';
 import { hashFile } from '../files/tree.js';
+import { PodiumError } from '../contracts/problems.js';
 import type { ScoreMap } from '../results/seal.js';
 import type { ErrorInfo, ResultRecord } from '../results/schema.js';
 import type { Competition } from '../competition/load.js';
 import type { EvaluateOptions } from './options.js';
 import { scoredRecord, type Ran } from './record-context.js';
-import { truthInvalid } from './hidden-truth.js';
-import { inPrivatePart, type Parts } from './private-split.js';
+import { cocoFields, cocoMismatch, truthFileOf, truthInvalid, truthUnavailable } from './hidden-truth.js';
+import { publicImages } from '../submission/validate.js';
+import { splitUnits, type Parts } from './private-split.js';
 import { publishScores, readSealingKey } from './seal-scores.js';
 
 /**
@@ -82,31 +83,27 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
   }
 }
 
-/** The phase's COCO truth from the hidden folder, with the image fields the slices and the split read. */
+/**
+ * The phase's COCO truth from the hidden folder, with the image fields the slices and the split
+ * read. A truth whose images or categories are not those of the public list is the organisers'
+ * to fix: scored as it is, it would charge their mistake to participants.
+ */
 async function readHiddenCoco(
   opts: EvaluateOptions,
   phaseId: string | undefined,
 ): Promise<{ ok: true; truth: CocoTruth; dataHash: string } | { ok: false; error: ErrorInfo }> {
   const { competition: c } = opts;
-  const phase = c.config.phases.find((p) => p.id === phaseId);
-  const truthName = (phase?.truth ?? c.config.data.truth)!;
-  const file = path.join(opts.hiddenDir, truthName);
-  if (!(await stat(file).catch(() => undefined))?.isFile())
-    return {
-      ok: false,
-      error: {
-        code: 'truth-unavailable',
-        message: `the runner has no truth file at ${truthName} in its hidden data folder; tell the organisers.`,
-        platform_fault: true,
-      },
-    };
+  const { truthName, file } = truthFileOf(opts, phaseId);
+  if (!(await stat(file).catch(() => undefined))?.isFile()) return { ok: false, error: truthUnavailable(truthName) };
   try {
-    const split = c.config.private?.split_column;
-    const fields = [...(c.config.data.slices ?? []), ...(split ? [split] : [])];
-    const truth = await readCocoTruth({ text: await readFile(file, 'utf8') }, { fields });
+    const truth = await readCocoTruth({ path: file }, { fields: cocoFields(c) });
+    const mismatch = cocoMismatch(truth, await publicImages(c));
+    if (mismatch) return { ok: false, error: truthInvalid(new TruthError(`the truth ${mismatch.replace(/\.$/, '')}`)) };
     return { ok: true, truth, dataHash: await hashFile(file) };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, error: truthInvalid(e) };
+    // The public list of test images cannot be read: the organisers' to fix too.
+    if (e instanceof PodiumError) return { ok: false, error: { code: 'truth-invalid', message: e.message, platform_fault: true } };
     throw e;
   }
 }
@@ -115,25 +112,13 @@ async function readHiddenCoco(
 export function splitImages(c: Competition, truth: CocoTruth): Parts | undefined {
   const p = c.config.private;
   if (!p) return undefined;
-  const pub: number[] = [];
-  const priv: number[] = [];
-  const column = p.split_column ? truth.imageFields[p.split_column]! : undefined;
-  if (column) {
-    const bad = [...new Set(column.filter((v) => v !== 'public' && v !== 'private'))];
-    if (bad.length > 0)
-      throw new TruthError(
-        `the images' "${p.split_column}" holds ${bad.map((b) => `"${b}"`).join(', ')}; only "public" and "private" are allowed`,
-      );
-  }
-  for (let i = 0; i < truth.imageIds.length; i++) {
-    const isPrivate = column ? column[i] === 'private' : inPrivatePart(p.seed ?? 1, p.fraction!, String(truth.imageIds[i]));
-    (isPrivate ? priv : pub).push(i);
-  }
-  if (pub.length === 0 || priv.length === 0)
-    throw new TruthError(
-      `the split leaves the ${pub.length === 0 ? 'public' : 'private'} part empty; change private.fraction or the split field`,
-    );
-  return { public: Int32Array.from(pub), private: Int32Array.from(priv) };
+  const values = p.split_column ? truth.imageFields[p.split_column]! : undefined;
+  return splitUnits(
+    p,
+    truth.imageIds.length,
+    (i) => String(truth.imageIds[i]),
+    values ? { name: `the images' "${p.split_column}"`, valueOf: (i) => values[i]! } : undefined,
+  );
 }
 
 /** Every metric on the images of each group of each slice field (within the public part, when there is one). */
