@@ -59,10 +59,13 @@ describe('podium init --example NAME', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--example takes sound-events, retrieval, detection, captions, not "detecton".');
     expect(bad.err).toContain('detection');
-    // Without "=", a word that is no example's name is the folder, and --example is sound-events.
-    const two = await runCli(root, ['init', 'x', '--example', 'detecton', '--no-git']);
-    expect(two.code).toBe(2);
-    expect(two.err).toContain('give exactly one folder to create.');
+    // Without "=", a word that is nearly an example's name is taken for a mistyped one, not a folder.
+    const near = await runCli(root, ['init', '--example', 'detecton', '--no-git']);
+    expect(near.code).toBe(2);
+    expect(near.err).toContain('--example takes sound-events, retrieval, detection, captions, not "detecton". Did you mean "detection"?');
+    // Control: a word far from every name is the folder, and --example alone is sound-events.
+    expect((await runCli(root, ['init', '--example', 'my-benchmark', '--no-git'])).code).toBe(0);
+    expect(await title(path.join(root, 'my-benchmark'))).toBe('Broadcast sound events');
   });
 
   it('lists the examples in its help', async () => {

@@ -99,7 +99,12 @@ function withBareValues(argv: string[], options: OptionSpecs): string[] {
     if (next !== undefined && o.choices?.includes(next)) {
       out.push(`${arg}=${next}`);
       i++;
-    } else out.push(`${arg}=${o.bare}`);
+      continue;
+    }
+    // A word that is nearly a choice is a mistyped one, not the positional it would become.
+    const near = next !== undefined && !next.startsWith('-') && o.choices ? didYouMean(next, [...o.choices]) : '';
+    if (near) throw new UsageError(`${arg} takes ${o.choices!.join(', ')}, not "${next}".${near}`);
+    out.push(`${arg}=${o.bare}`);
   }
   return out;
 }

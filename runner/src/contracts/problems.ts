@@ -93,7 +93,6 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Participant text shortened for a message. */
 /**
  * A value as JSON text, or undefined where it is nested too deeply to write: a participant's
  * file may hold thousands of nested lists, on which JSON.stringify overflows the stack.
@@ -107,6 +106,7 @@ export function jsonText(v: unknown): string | undefined {
   }
 }
 
+/** Participant text shortened for a message. */
 export function truncate(s: string, n = 80): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
