@@ -142,6 +142,45 @@ describe('evaluate with slices and intervals', () => {
     expect((radio * slices.groups.radio!.n + tv * slices.groups.tv!.n) / 600).toBeCloseTo(acc.value, 12);
   });
 
+  it('names no group of the private part alone, and keeps a group called __proto__ (control: without a private part the group is reported)', async () => {
+    const run = async (privatePart: boolean) => {
+      const ex = await exampleCompetition(await temp(), {
+        edit: (y) =>
+          y
+            .replace('  truth: truth.csv', `  truth: truth.csv\n  slices: [source]`)
+            .replace(
+              'leaderboard:',
+              `${privatePart ? 'private:\n  split_column: part\n' : ''}scoring:\n  bootstrap:\n    resamples: 0\nleaderboard:`,
+            ),
+      });
+      // The first 100 rows are private; among them, the only rows of the source "secret-archive".
+      const truth = (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8')).trim().split('\n');
+      await writeFile(
+        path.join(ex.hidden, 'truth.csv'),
+        [
+          `${truth[0]},source,part`,
+          ...truth
+            .slice(1)
+            .map((l, i) => `${l},${i < 20 ? 'secret-archive' : i % 2 ? '__proto__' : 'tv'},${i < 100 ? 'private' : 'public'}`),
+        ].join('\n') + '\n',
+      );
+      const record = await evaluateSubmission({
+        competition: ex.competition,
+        hiddenDir: ex.hidden,
+        submissionDir: path.join(ex.dir, 'submissions/baseline/nearest-centroid'),
+        env: { PODIUM_SEAL_KEY: '11'.repeat(32) },
+      });
+      if (record.status !== 'scored') throw new Error(JSON.stringify(record));
+      return { record, groups: record.scores.slices!.source!.groups };
+    };
+    const open = await run(false);
+    expect(Object.keys(open.groups).sort()).toEqual(['__proto__', 'secret-archive', 'tv']);
+    const sealed = await run(true);
+    expect(Object.keys(sealed.groups).sort()).toEqual(['__proto__', 'tv']);
+    expect(JSON.stringify(sealed.record.scores.slices)).not.toContain('secret-archive');
+    expect(sealed.groups['__proto__']!.n).toBe(250);
+  });
+
   it("fails as the platform's fault when a slice column is missing from the truth", async () => {
     const ex = await exampleCompetition(await temp(), {
       edit: (y) => y.replace('  truth: truth.csv', '  truth: truth.csv\n  slices: [source]'),

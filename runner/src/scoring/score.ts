@@ -99,7 +99,8 @@ export interface SliceReport {
  * metric is worst, and the gap between its best and worst group.
  */
 export function sliceReport(groups: readonly [string, () => ScoringInput][], metrics: readonly NamedMetric[]): SliceReport {
-  const report: SliceReport = { groups: {}, worst: {}, gap: {} };
+  // No prototype: a group may be called "__proto__".
+  const report: SliceReport = { groups: Object.create(null), worst: Object.create(null), gap: Object.create(null) };
   for (const [group, inputOf] of groups) {
     const input = inputOf();
     const values: Record<string, number> = {};
@@ -152,8 +153,11 @@ export function scoreSlices(
     const members = col.values.map(() => [] as number[]);
     if (within) for (const i of within) members[col.codes[i]!]!.push(i);
     else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
+    // Groups with no row here are left out: a group of the private part alone would name it.
     const report = sliceReport(
-      col.values.map((group, g) => [group, () => buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!))]),
+      col.values.flatMap((group, g) =>
+        members[g]!.length > 0 ? [[group, () => buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!))] as const] : [],
+      ),
       metrics,
     );
     out[column] = report;
