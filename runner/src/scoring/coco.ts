@@ -82,19 +82,13 @@ async function textOf(source: TableSource): Promise<string> {
   return text.replace(/^\uFEFF/, '');
 }
 
-/**
- * Reads COCO ground truth. `categories`, when the competition names them, are the ones
- * evaluated (pycocotools' `params.catIds`): each must be a category of the truth, and
- * annotations of the others are left out. Any fault is the organiser's: a TruthError.
- */
+/** Reads COCO ground truth: every category of the file is evaluated. Any fault is the organiser's: a TruthError. */
 export async function readCocoTruth(
   source: TableSource,
   {
-    categories,
     fields = [],
     imagesOnly = false,
   }: {
-    categories?: readonly number[];
     /** Fields of each entry of "images" to keep (a slice, the private split column): each image must have them. */
     fields?: readonly string[];
     /** The public list of the test images: "annotations" may be left out. */
@@ -126,12 +120,7 @@ export async function readCocoTruth(
   if (allCategories.length !== categoryList.length)
     throw new TruthError('the truth lists a category id twice in "categories"; give each category once');
   const known = new Set(allCategories);
-  let categoryIds = allCategories;
-  if (categories) {
-    const missing = categories.filter((c) => !known.has(c));
-    if (missing.length > 0) throw new TruthError(`the competition's categories ${missing.join(', ')} are not categories of the truth file`);
-    categoryIds = Float64Array.from(new Set(categories)).sort();
-  }
+  const categoryIds = allCategories;
   const imageIndex = new Map<number, number>();
   imageIds.forEach((id, i) => imageIndex.set(id, i));
   const categoryIndex = new Map<number, number>();
@@ -143,7 +132,7 @@ export async function readCocoTruth(
   const anns = doc.annotations;
   const n = anns.length;
   const image = new Int32Array(n);
-  const category = new Int32Array(n).fill(-1);
+  const category = new Int32Array(n);
   const box = new Float64Array(4 * n);
   const area = new Float64Array(n);
   const crowd = new Uint8Array(n);
@@ -168,7 +157,7 @@ export async function readCocoTruth(
     if (a.iscrowd !== 0 && a.iscrowd !== 1 && a.iscrowd !== true && a.iscrowd !== false)
       throw new TruthError(`${where} needs "iscrowd": 0, or 1 for a crowd region`);
     image[i] = img;
-    category[i] = categoryIndex.get(a.category_id) ?? -1;
+    category[i] = categoryIndex.get(a.category_id)!;
     const b = a.bbox as number[];
     for (let k = 0; k < 4; k++) box[4 * i + k] = b[k]!;
     area[i] = a.area;
@@ -185,7 +174,7 @@ export async function readCocoTruth(
     }
     imageFields[field] = values;
   }
-  const kept = grouped(image, imageIds.length, (i) => category[i]! >= 0);
+  const kept = grouped(image, imageIds.length);
   return {
     format: 'coco',
     imageIds,
@@ -202,19 +191,14 @@ export async function readCocoTruth(
   };
 }
 
-/** Rows grouped by image, file order within an image: a stable counting sort, optionally keeping some rows only. */
-function grouped(image: Int32Array, images: number, keep: (row: number) => boolean): { start: Int32Array; order: Int32Array } {
+/** Rows grouped by image, file order within an image: a stable counting sort. */
+function grouped(image: Int32Array, images: number): { start: Int32Array; order: Int32Array } {
   const start = new Int32Array(images + 1);
-  let n = 0;
-  for (let i = 0; i < image.length; i++)
-    if (keep(i)) {
-      start[image[i]! + 1]!++;
-      n++;
-    }
+  for (let i = 0; i < image.length; i++) start[image[i]! + 1]!++;
   for (let i = 0; i < images; i++) start[i + 1]! += start[i]!;
   const next = start.slice(0, images);
-  const order = new Int32Array(n);
-  for (let i = 0; i < image.length; i++) if (keep(i)) order[next[image[i]!]!++] = i;
+  const order = new Int32Array(image.length);
+  for (let i = 0; i < image.length; i++) order[next[image[i]!]!++] = i;
   return { start, order };
 }
 
@@ -371,7 +355,7 @@ export async function readCocoResults(
     );
   if (problems.length > 0) return { ok: false, problems };
 
-  const { start, order } = grouped(image, truth.imageIds.length, () => true);
+  const { start, order } = grouped(image, truth.imageIds.length);
   return {
     ok: true,
     data: {
