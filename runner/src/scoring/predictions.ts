@@ -15,7 +15,7 @@ import {
   type Tally,
 } from './table.js';
 import type { Reads } from './metrics/types.js';
-import type { ScoringSpec } from './spec.js';
+import { labelsOf, type ScoringSpec } from './spec.js';
 import { targetRequest } from './truth.js';
 import { rowText, type QuoteOptions } from './shown-rows.js';
 import { duplicateProblem, joinByQuery, joinIds, type Reference } from './join.js';
@@ -204,7 +204,7 @@ export async function loadPredictions(
     // Label sets: each space-separated label must be one of them.
     const sets = spec.reads.has('predicted-sets');
     const unknownIn = target.values.map((v) =>
-      sets ? v.split(/\s+/).find((x) => x !== '' && !allowed.has(x)) : v === '' || allowed.has(v) ? undefined : v,
+      sets ? labelsOf(v).find((x) => !allowed.has(x)) : v === '' || allowed.has(v) ? undefined : v,
     );
     for (let i = 0; i < table.n; i++) {
       const v = unknownIn[target.codes[i]!];

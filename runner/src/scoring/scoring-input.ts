@@ -3,7 +3,7 @@ import type { Table } from './table.js';
 import type { ClassData, RankingData, ScoringInput, TextData, TrecLists } from './metrics/types.js';
 import { normaliser } from './text-normalise.js';
 import { argsort } from './metrics/sort.js';
-import { TruthError, type ScoringSpec } from './spec.js';
+import { labelsOf, TruthError, type ScoringSpec } from './spec.js';
 import type { LoadedPredictions } from './predictions.js';
 import { codesOf, KeyCodes } from './key-codes.js';
 
@@ -127,11 +127,6 @@ export function buildInput(
   if (reads.has('ranking')) input.ranking = rankingInput(truth, predictions, rowOf, spec, rows);
   if (input.ranking) input.units = input.ranking.queries.length;
   return input;
-}
-
-/** The labels of a label set: space-separated, none when empty. */
-function labelsOf(v: string): string[] {
-  return v.split(/\s+/).filter((x) => x !== '');
 }
 
 /**

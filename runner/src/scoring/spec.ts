@@ -42,3 +42,8 @@ export class TruthError extends PodiumError {
 export function unitColumn(spec: { id: string; query?: string; reads: ReadonlySet<string> }): string {
   return spec.query && spec.reads.has('ranking') ? spec.query : spec.id;
 }
+
+/** The labels of a label set, as the truth and the predictions write them: space-separated, none when empty. */
+export function labelsOf(v: string): string[] {
+  return v.split(/\s+/).filter((x) => x !== '');
+}

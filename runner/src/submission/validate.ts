@@ -303,7 +303,6 @@ export async function rankedListRules(c: Competition): Promise<RankedListRules |
   };
 }
 
-/** The published test ids, when the competition lists them (not for retrieval, whose ids are per query). */
 /**
  * A COCO results file checked against the competition's public list of test images and
  * categories (data.ids): unknown images or categories, malformed boxes, scores that are not
@@ -330,6 +329,7 @@ export async function publicImages(c: Competition): Promise<CocoTruth> {
   }
 }
 
+/** The published test ids, when the competition lists them (not for retrieval, whose ids are per query). */
 export async function publicIds(c: Competition): Promise<Reference | undefined> {
   const spec = scoringSpec(c);
   if (c.config.data.ids === undefined || spec.reads.has('ranking')) return undefined;

@@ -209,7 +209,11 @@ export const score = defineCommand({
   usage: ['score --truth FILE --predictions FILE --metrics NAME[,NAME...] [options]'],
   description: 'Scores predictions against the truth with built-in metrics, without a competition.',
   options: {
-    predictions: { type: 'string', value: 'FILE', help: 'CSV or JSON Lines with the id and label columns (and scores)' },
+    predictions: {
+      type: 'string',
+      value: 'FILE',
+      help: 'CSV or JSON Lines with the id and label columns (and scores); or a TREC run, or COCO results JSON',
+    },
     metrics: { type: 'string', value: 'LIST', help: 'comma-separated metric names; "podium score --list" shows them' },
     ci: { type: 'boolean', help: 'add bootstrap confidence intervals' },
     'per-query': {
@@ -222,7 +226,8 @@ export const score = defineCommand({
   },
   notes: `With --json it prints {"metrics": {name: value}}, with --ci also
 {"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}, and with
---per-query {"per_query": {name: {query: value}}}.`,
+--per-query {"per_query": {name: {query: value}}} (for COCO files {"per_category": {name:
+{category id: value}}}).`,
   examples: [
     'podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci',
     'podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c',

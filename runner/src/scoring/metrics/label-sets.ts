@@ -1,3 +1,4 @@
+import { weightedMean } from './mean.js';
 import { MetricUndefinedError, need, type ClassData, type Evaluator, type Metric, type ScoringInput } from './types.js';
 
 /**
@@ -90,24 +91,6 @@ const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 /** F1 from precision and recall, as scikit-learn combines them (0 when both are 0). */
 const f1 = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
-function weightedMean(name: string, values: Float64Array, w: Uint32Array | undefined): number {
-  let s = 0;
-  let total = 0;
-  if (w) {
-    for (let i = 0; i < values.length; i++) {
-      const x = w[i]!;
-      if (x === 0) continue;
-      s += values[i]! * x;
-      total += x;
-    }
-  } else {
-    for (let i = 0; i < values.length; i++) s += values[i]!;
-    total = values.length;
-  }
-  if (total === 0) throw new MetricUndefinedError(name, 'there are no items');
-  return s / total;
-}
-
 type PerItem = (tp: number, pred: number, tru: number) => number;
 
 /** A metric averaged over the items: per-item values computed once, each resample a weighted mean. */
@@ -121,7 +104,7 @@ function samplesMetric(name: string, description: string, perItem: PerItem): Met
       const c = setCounts(name, input);
       const values = new Float64Array(c.n);
       for (let i = 0; i < c.n; i++) values[i] = perItem(c.tp[i]!, c.pred[i]!, c.true[i]!);
-      return (w) => weightedMean(name, values, w);
+      return (w) => weightedMean(values, w, name);
     },
   };
 }

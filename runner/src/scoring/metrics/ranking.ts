@@ -1,3 +1,4 @@
+import { weightedMean } from './mean.js';
 import { argsort } from './sort.js';
 import { MetricUndefinedError, need, type ClassData, type Metric, type ScoringInput } from './types.js';
 
@@ -306,22 +307,6 @@ function topK(k: number): Metric {
       return (w) => weightedMean(hit, w);
     },
   };
-}
-
-export function weightedMean(values: Float64Array, w?: Uint32Array): number {
-  let s = 0;
-  let total = 0;
-  if (w) {
-    for (let i = 0; i < values.length; i++) {
-      s += values[i]! * w[i]!;
-      total += w[i]!;
-    }
-  } else {
-    for (let i = 0; i < values.length; i++) s += values[i]!;
-    total = values.length;
-  }
-  if (total === 0) throw new MetricUndefinedError('mean', 'there are no items');
-  return s / total;
 }
 
 /** scikit-learn's check for multi-class ROC-AUC: the scores of an item are probabilities summing to 1. */

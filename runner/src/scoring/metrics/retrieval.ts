@@ -1,4 +1,4 @@
-import { weightedMean } from './ranking.js';
+import { weightedMean } from './mean.js';
 import { MetricUndefinedError, need, type Evaluator, type Metric, type RankingData } from './types.js';
 
 /**

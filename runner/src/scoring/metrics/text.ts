@@ -1,3 +1,4 @@
+import { weightedMean } from './mean.js';
 /**
  * Text metrics (captions, transcripts, translations) with the reference tools' exact
  * definitions: sacrebleu's BLEU and chrF, pycocoevalcap's CIDEr-D and ROUGE-L, jiwer's WER
@@ -27,19 +28,6 @@ function texts(name: string, input: ScoringInput): TextData {
     if (refs.length === 0) throw new MetricUndefinedError(name, `item ${data.ids[i] ?? i} has no reference text`);
   });
   return data;
-}
-
-/** Weighted mean of per-item values (ROUGE-L, CIDEr-D: pycocoevalcap's mean over images). */
-function weightedMean(values: Float64Array, w: Uint32Array | undefined): number {
-  let s = 0;
-  let total = 0;
-  for (let i = 0; i < values.length; i++) {
-    const wi = w ? w[i]! : 1;
-    if (wi === 0) continue;
-    s += wi * values[i]!;
-    total += wi;
-  }
-  return s / total;
 }
 
 /** Per item: edits against the first reference, and that reference's length in words or characters. */
@@ -112,7 +100,7 @@ export const textMetrics: Metric[] = [
       const out = new Float64Array(input.text!.hypotheses.length);
       const evaluate: Evaluator = (w) => {
         scorer.scores(w, out);
-        return weightedMean(out, w);
+        return weightedMean(out, w, 'cider_d');
       };
       return evaluate;
     },
@@ -125,7 +113,7 @@ export const textMetrics: Metric[] = [
       "ROUGE-L as pycocoevalcap's Rouge computes it (longest common subsequence of space-separated words, β = 1.2, best precision and recall over the references), mean over items",
     prepare(input) {
       const scores = rougeLScores(texts('rouge_l', input));
-      return (w) => weightedMean(scores, w);
+      return (w) => weightedMean(scores, w, 'rouge_l');
     },
   },
   errorRate(
