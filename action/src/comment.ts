@@ -2,7 +2,7 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
-import { inert } from './inert.js';
+import { inert, inertHtml } from './inert.js';
 
 /** The hidden line that finds Podium's comment on a pull request, so it is updated, never duplicated. */
 export const MARKER = '<!-- podium:report -->';
@@ -41,7 +41,8 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
       lines.push(`| ${inert(m.name)} ${arrow}${m.name === c.primary.name ? ' (primary)' : ''} | ${formatScore(v.value)} | ${ci} |`);
     }
     lines.push('');
-    lines.push(...perQuery(c, record.scores.public[c.primary.name]?.per_query));
+    const primary = record.scores.public[c.primary.name];
+    lines.push(...perUnit(c, primary?.per_query, QUERY), ...perUnit(c, primary?.per_category, CATEGORY));
     const ladder = record.scores.ladder;
     if (ladder)
       lines.push(
@@ -97,17 +98,25 @@ function placementLine(c: Competition, p: Placement): string {
 const PER_QUERY_ROWS = 200;
 
 /** Retrieval: the primary metric on each query, folded, so that the scores stay on top. */
-function perQuery(c: Competition, values: Record<string, number> | undefined): string[] {
+/** What the primary metric is kept on: each query (retrieval) or each category (object detection). */
+interface Unit {
+  one: string;
+  many: string;
+}
+const QUERY: Unit = { one: 'query', many: 'queries' };
+const CATEGORY: Unit = { one: 'category', many: 'categories' };
+
+function perUnit(c: Competition, values: Record<string, number> | undefined, unit: Unit): string[] {
   if (!values) return [];
   const entries = Object.entries(values);
   if (entries.length === 0) return [];
-  // The weakest queries first: they are the ones a participant looks into.
+  // The weakest first: they are the ones a participant looks into.
   const shown = [...entries].sort((a, b) => (c.primary.direction === 'maximize' ? a[1] - b[1] : b[1] - a[1])).slice(0, PER_QUERY_ROWS);
   const zero = entries.filter(([, v]) => v === 0).length;
   return [
-    `<details><summary>${inert(c.primary.name)} per query: ${entries.length} ${entries.length === 1 ? 'query' : 'queries'}, ${zero} at 0${entries.length > PER_QUERY_ROWS ? `; the ${PER_QUERY_ROWS} weakest below, all in the record` : ', weakest first'}</summary>`,
+    `<details><summary>${inertHtml(c.primary.name)} per ${unit.one}: ${entries.length} ${entries.length === 1 ? unit.one : unit.many}, ${zero} at 0${entries.length > PER_QUERY_ROWS ? `; the ${PER_QUERY_ROWS} weakest below, all in the record` : ', weakest first'}</summary>`,
     '',
-    '| query | value |',
+    `| ${unit.one} | value |`,
     '|---|---:|',
     ...shown.map(([q, v]) => `| ${inert(q, 80)} | ${formatScore(v)} |`),
     '',

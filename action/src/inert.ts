@@ -52,3 +52,14 @@ export function inertBlock(text: string, maxChars = 2000): string {
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}text\n${body}\n${fence}`;
 }
+
+/**
+ * Text inside an HTML block of a comment (a <summary> line), where GitHub applies no Markdown:
+ * HTML-escaped and cleaned only, so that a backslash escape would show as itself.
+ */
+export function inertHtml(text: string, max = INERT_MAX): string {
+  return clean(text.replace(/\r\n?|\n/g, ' '), max).replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!,
+  );
+}

@@ -169,7 +169,8 @@ function submissionSection(
   return html`${status}
 ${about}
 ${scores}
-${r.status === 'scored' && perQuerySection(c, r.scores.public[c.primary.name]?.per_query)}
+${r.status === 'scored' && perUnitSection(c, r.scores.public[c.primary.name]?.per_query, 'query', 'queries')}
+${r.status === 'scored' && perUnitSection(c, r.scores.public[c.primary.name]?.per_category, 'category', 'categories')}
 ${r.status === 'scored' && r.detailed_results !== undefined && detailedResults(r.detailed_results)}
 <section><h3>Resources</h3>${resources ?? html`<p>None measured.</p>`}</section>
 <section><h3>Provenance</h3>${provenance}<p class="meta">Record <code>${r.id}</code>, phase ${r.phase}, ${r.created_at}.</p></section>
@@ -177,15 +178,16 @@ ${r.status === 'scored' && r.detailed_results !== undefined && detailedResults(r
 }
 
 /** The primary metric on each query (the public part), as TREC campaigns hand it to participants. */
-function perQuerySection(c: Competition, perQuery: Record<string, number> | undefined): SafeHtml | undefined {
-  if (!perQuery) return undefined;
-  const entries = Object.entries(perQuery);
+function perUnitSection(c: Competition, values: Record<string, number> | undefined, one: string, many: string): SafeHtml | undefined {
+  if (!values) return undefined;
+  const entries = Object.entries(values);
   if (entries.length === 0) return undefined;
-  const values = entries.map(([, v]) => v).sort((a, b) => a - b);
-  const median = values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
-  const zero = values.filter((v) => v === 0).length;
+  const sorted = entries.map(([, v]) => v).sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const zero = sorted.filter((v) => v === 0).length;
+  const Title = `${one[0]!.toUpperCase()}${one.slice(1)}`;
   const rows = entries.map(([q, v]) => html`<tr><td><code>${q}</code></td><td class="num">${formatScore(v)}</td></tr>`);
-  return html`<section><h3>Per query</h3><p>${c.primary.label} on each of the ${entries.length} ${entries.length === 1 ? 'query' : 'queries'} of the public part: median ${formatScore(median)}, ${zero} at 0.</p><details><summary>Every query</summary><table class="per-query"><thead><tr><th scope="col">Query</th><th scope="col" class="num">${c.primary.label}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
+  return html`<section><h3>Per ${one}</h3><p>${c.primary.label} on each of the ${entries.length} ${entries.length === 1 ? one : many} of the public part: median ${formatScore(median)}, ${zero} at 0.</p><details><summary>Every ${one}</summary><table class="per-query"><thead><tr><th scope="col">${Title}</th><th scope="col" class="num">${c.primary.label}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
 }
 
 /**
