@@ -1,4 +1,5 @@
 import { argsort } from './sort.js';
+import { IntList } from './int-list.js';
 import { MetricUndefinedError, need, type DetectionData, type Evaluator, type Metric, type ScoringInput } from './types.js';
 
 /**
@@ -89,36 +90,20 @@ function iou(dt: Float64Array, d: number, gt: Float64Array, g: number, crowd: bo
   return i / (crowd ? da : da + gw * gh - i);
 }
 
-class Growing {
-  a: Int32Array = new Int32Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  done(): Int32Array {
-    return this.a.slice(0, this.n);
-  }
-}
-
 function match(d: DetectionData): Matched {
   const images = d.imageIds.length;
   const categories = d.categoryIds.length;
   const [m0, m1, maxDet] = d.maxDetections as [number, number, number];
   const { gt, dt } = d;
-  const pairImage = new Growing();
-  const pairCategory = new Growing();
-  const notIgnored = new Growing();
-  const tpFirst = new Growing();
-  const tpSecond = new Growing();
+  const pairImage = new IntList();
+  const pairCategory = new IntList();
+  const notIgnored = new IntList();
+  const tpFirst = new IntList();
+  const tpSecond = new IntList();
   // Entries: the detections kept (first maxDet of their image and category), in image order.
-  const entDetection = new Growing();
-  const entFlags: Growing[] = Array.from({ length: A }, () => new Growing());
-  const entImage = new Growing();
+  const entDetection = new IntList();
+  const entFlags: IntList[] = Array.from({ length: A }, () => new IntList());
+  const entImage = new IntList();
 
   let ious = new Float64Array(1024);
   let gtm = new Uint8Array(64);

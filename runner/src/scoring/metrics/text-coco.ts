@@ -3,27 +3,11 @@
  * text as given (no PTB tokenisation).
  */
 import { PairIds, pySplit, Scratch, Vocabulary } from './text-tokens.js';
+import { IntList } from './int-list.js';
 import type { TextData } from './types.js';
 
 const CIDER_ORDER = 4;
 const SIGMA = 6.0;
-
-/** Growable Int32 list (push, then `done()` to a trimmed Int32Array). */
-class IntList {
-  a = new Int32Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  done(): Int32Array {
-    return this.a.slice(0, this.n);
-  }
-}
 
 /**
  * The corpus, cooked once: every n-gram (orders 1-4 of whitespace-split words) gets an id
