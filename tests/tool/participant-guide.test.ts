@@ -1,3 +1,5 @@
+import { captionsData, templateCaption } from '../../runner/src/example/captions.js';
+import { DETECTION_CATEGORIES, detectionData, noisyDetector } from '../../runner/src/example/detection.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -145,6 +147,20 @@ describe('the participant guide, followed in a fresh fork', () => {
     await writeFile(path.join(fork, 'v2.csv'), `id,label\n${guess(9)}\n`);
     await writeFile(path.join(fork, 'qrels.txt'), 'q1 0 d1 1\nq1 0 d2 0\nq1 0 d3 1\nq2 0 d4 1\n');
     await writeFile(path.join(fork, 'my.run'), 'q1 Q0 d1 1 3.0 mine\nq1 Q0 d2 2 2.0 mine\nq1 Q0 d3 3 1.0 mine\nq2 Q0 d4 1 5.0 mine\n');
+    // A captioning validation split (three references per clip) and a system's captions; COCO boxes and detections.
+    const clips = captionsData(7, 30);
+    const quoted = (t: string) => `"${t.replace(/"/g, '""')}"`;
+    await writeFile(
+      path.join(fork, 'val-captions.csv'),
+      ['id,text', ...clips.flatMap((c) => c.references.map((r) => `${c.id},${quoted(r)}`))].join('\n') + '\n',
+    );
+    await writeFile(
+      path.join(fork, 'mine.csv'),
+      ['id,text', ...clips.map((c) => `${c.id},${quoted(templateCaption(c.tags))}`)].join('\n') + '\n',
+    );
+    const frames = detectionData(7, 20);
+    await writeFile(path.join(fork, 'val-instances.json'), JSON.stringify({ ...frames, categories: DETECTION_CATEGORIES }));
+    await writeFile(path.join(fork, 'detections.json'), JSON.stringify(noisyDetector(frames)));
 
     if (docker) await ensureBaseImage();
     // Node and the programs on the PATH (git, docker), nothing of this test's own environment.
