@@ -3,6 +3,7 @@ import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatS
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import type { PhaseStandings, Standing } from '../../../runner/src/results/standings.js';
 import { VERSUS_LEADER } from '../../../runner/src/results/versus-leader.js';
+import { supersededBy } from '../../../runner/src/results/supersede.js';
 import { html, join, safeUrl, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
 import { recordPage, teamPage } from '../table.js';
@@ -22,6 +23,7 @@ export function teamPages(site: SiteContext, records: readonly ResultRecord[], s
     const team = teamPage(r.phase, r.submission.team);
     (teams.get(team) ?? teams.set(team, []).get(team)!).push(r);
   }
+  const replaced = supersededBy(records);
   const rankOf = new Map<string, Standing>();
   for (const s of standings) for (const row of s.rows) rankOf.set(row.record.id, row);
   const pages = new Map<string, string>();
@@ -30,13 +32,13 @@ export function teamPages(site: SiteContext, records: readonly ResultRecord[], s
     const first = recs[0]!;
     const phaseName = c.config.phases.find((p) => p.id === first.phase)?.name ?? first.phase;
     const sections = [...recs]
-      .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id))
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || newerRescore(a, b) || a.id.localeCompare(b.id))
       .map((r) => {
         const siblings = history.get(`${r.phase}/${r.submission.team}/${r.submission.name}`)!;
         const anchor = recordPage(r).split('#')[1]!;
         return html`<article class="submission" id="${anchor}">
 <h2>${`${r.submission.team}/${r.submission.name}`} <small class="meta">${r.provenance.commit?.slice(0, 12) ?? anchor} · ${r.created_at.slice(0, 10)}</small></h2>
-${submissionSection(c, r, siblings, rankOf.get(r.id), root)}
+${submissionSection(c, r, siblings, rankOf.get(r.id), root, replaced.get(r.id))}
 </article>`;
       });
     const intro = html`<p class="meta">${recs.length} submission record(s) of team ${first.submission.team} in ${phaseName}, newest first.</p>`;
@@ -44,6 +46,11 @@ ${submissionSection(c, r, siblings, rankOf.get(r.id), root)}
     pages.set(file, page(site, { root, title: `Team ${first.submission.team}`, body }));
   }
   return pages;
+}
+
+/** A re-scoring's record before the one it replaces (they share the submission's time). */
+function newerRescore(a: ResultRecord, b: ResultRecord): number {
+  return (b.rescore?.at ?? '').localeCompare(a.rescore?.at ?? '');
 }
 
 /** Where a scored record stands: its rank, or that it is a baseline, and how it compares with the leader. */
@@ -65,6 +72,8 @@ function submissionSection(
   siblings: ResultRecord[],
   standing: Standing | undefined,
   root: string,
+  /** The record that re-scored this one, when one did. */
+  successor: ResultRecord | undefined,
 ): SafeHtml {
   const s = r.submission;
   const code = (v: string | undefined) => (v === undefined ? undefined : html`<code>${v}</code>`);
@@ -82,6 +91,17 @@ function submissionSection(
             .slice(0, 50)
             .map((p) => html`<li><code>${p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file}</code> ${p.message}</li>`)}</ul>`
         }`;
+  // A re-scoring says why and links the record it replaces; a replaced record links its successor.
+  const keyOf = (id: string) => id.split('/').pop()!;
+  const rescored =
+    r.rescore &&
+    html`<p class="meta">Re-scored on ${r.rescore.at.slice(0, 10)}: ${r.rescore.reason}.${
+      r.supersedes !== undefined &&
+      html` It replaces the record <a href="${root + recordPage({ id: r.supersedes })}">${keyOf(r.supersedes)}</a>, which stays in the history.`
+    }</p>`;
+  const superseded =
+    successor &&
+    html`<p class="status">Superseded: scored again on ${successor.rescore?.at.slice(0, 10) ?? successor.created_at.slice(0, 10)} as <a href="${root + recordPage(successor)}">${keyOf(successor.id)}</a>${successor.rescore && ` (${successor.rescore.reason})`}; the leaderboard uses that record.</p>`;
   const ladder = r.status === 'scored' && r.scores.ladder;
   const scores =
     r.status === 'scored' &&
@@ -93,7 +113,7 @@ function submissionSection(
           html`<tr><td>${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}</td><td class="num">${formatScore(v.value)}</td><td class="num">${v.ci ? formatInterval(v.ci) : '—'}</td></tr>`
         );
       },
-    )}</tbody></table>${
+    )}</tbody></table><p class="meta">Scored${r.provenance.data_hash !== undefined && html` against the truth <code>${r.provenance.data_hash}</code>`} with ${r.provenance.scorer.name} ${r.provenance.scorer.version}.</p>${
       ladder &&
       html`<p class="meta">Under the Ladder: the team's best ${ladder.metric} rounded to ${ladder.step}, ${ladder.improved ? 'moved by this submission' : 'not moved by this submission (not better by more than the step)'}; the exact scores are sealed until the phase ends.</p>`
     }</section>`;
@@ -161,12 +181,12 @@ function submissionSection(
     ['Baseline', s.baseline ? 'yes, provided by the organisers' : undefined],
   ]);
   const hist = [...siblings]
-    .sort((x, y) => y.created_at.localeCompare(x.created_at))
+    .sort((x, y) => y.created_at.localeCompare(x.created_at) || newerRescore(x, y))
     .map(
       (x) =>
         html`<tr${x.id === r.id && html` aria-current="page"`}><td><time>${x.created_at.replace('T', ' ').slice(0, 16)}</time></td><td>${x.status}</td><td>${x.status === 'scored' && formatScore(x.scores.public[c.primary.name]?.value ?? NaN)}</td><td><a href="${root + recordPage(x)}">${x.provenance.commit?.slice(0, 12) ?? x.id.split('/').pop()!}</a></td></tr>`,
     );
-  return html`${status}
+  return html`${superseded}${status}${rescored}
 ${about}
 ${scores}
 ${r.status === 'scored' && perUnitSection(c, r.scores.public[c.primary.name]?.per_query, 'query', 'queries')}

@@ -63,6 +63,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/reproduce.js')).reproduce,
   },
   {
+    name: 'rescore',
+    summary: "score a phase's records again after its truth or the scorer changed; new records supersede the old",
+    load: async () => (await import('./commands/rescore.js')).rescore,
+  },
+  {
     name: 'reveal',
     summary: 'open the sealed private scores of a phase, check them, publish the private board',
     load: async () => (await import('./commands/reveal.js')).reveal,

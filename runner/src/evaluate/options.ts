@@ -10,6 +10,13 @@ export interface EvaluateOptions {
   submissionDir: string;
   /** Commit of the submission, when it comes from git. */
   commit?: string;
+  /** The record's key, in place of the commit's (podium rescore gives each re-scoring its own). */
+  key?: string;
+  /**
+   * A container submission: run this image (the digest its record names) rather than building
+   * or pulling the submission's, as podium rescore re-runs a container as it was scored.
+   */
+  image?: string;
   /** Phase id; default: the phase open at `now`. */
   phase?: string;
   now?: Date;

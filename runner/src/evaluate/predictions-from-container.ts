@@ -47,6 +47,7 @@ export async function fromContainer(
       ...(opts.smi ? { smi: opts.smi } : {}),
       ...(opts.toolkit ? { toolkit: opts.toolkit } : {}),
       ...(inputDir ? { inputDir } : {}),
+      ...(opts.image ? { image: opts.image } : {}),
       keepText: shard !== undefined || c.metrics.some((m) => m.program),
       // The inputs are hidden: messages about the output quote none of it.
       quote: false,

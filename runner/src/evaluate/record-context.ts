@@ -57,7 +57,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
     const submissionHash = report.hash ?? `sha256:${sha256Hex('')}`;
     return {
       schema_version: 1 as const,
-      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${recordKey(opts.commit, submissionHash)}`,
+      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${opts.key ?? recordKey(opts.commit, submissionHash)}`,
       competition: c.config.slug,
       phase: phaseId,
       submission: submissionInfo(report, report.identity),

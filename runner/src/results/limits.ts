@@ -19,6 +19,8 @@ export function usageOf(records: readonly ResultRecord[], team: string, phase: s
   for (const r of records) {
     if (r.phase !== phase || r.submission.team !== team) continue;
     if (r.status === 'failed' && r.error.platform_fault) continue;
+    // A re-scoring (podium rescore) is the organisers' doing, not another submission.
+    if (r.supersedes !== undefined) continue;
     total++;
     if (r.created_at.slice(0, 10) === day) today++;
   }

@@ -228,6 +228,22 @@ const common = {
   created_at: Type.String({ format: 'date-time' }),
   provenance: Provenance,
   resources: Type.Optional(Resources),
+  // A re-scoring (podium rescore): the record this one replaces, which stays in the history.
+  supersedes: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'the id of the record of the same submission this one replaces (podium rescore); that record stays in the history',
+    }),
+  ),
+  rescore: Type.Optional(
+    Type.Object(
+      {
+        reason: Type.String({ minLength: 1, description: "why the submission was scored again: the organiser's words, or what changed" }),
+        at: Type.String({ format: 'date-time', description: "when it was scored again; created_at stays the submission's" }),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 };
 
 export const ScoredRecord = Type.Object(

@@ -2,6 +2,7 @@ import type { Competition, CompetitionMetric } from '../competition/load.js';
 import { compareReplicates, decodeReplicates, pairedVerdict } from '../scoring/bootstrap.js';
 import type { ResultRecord, ScoredResult } from './schema.js';
 import type { VersusLeader } from './versus-leader.js';
+import { currentRecords } from './supersede.js';
 
 interface StandingFacts {
   record: ScoredResult;
@@ -40,7 +41,8 @@ export type TeamRule = 'best-per-team' | 'last-per-team' | 'chosen-per-team' | '
 /**
  * Ranks the scored records of each phase, by the rules of competition.yml's leaderboard:
  * by the primary metric then each tie-breaker in turn (each in its own direction), or by the
- * average of the per-metric ranks; then the earlier submission. Records equal on every key
+ * average of the per-metric ranks; then the earlier submission. A record another one
+ * supersedes (podium rescore) is left out. Records equal on every key
  * share a rank. One row per team (its best or its last) or every submission. Baselines are
  * listed where their scores put them but take no rank. The leaderboard is always recomputed
  * from records like this, never stored.
@@ -55,8 +57,10 @@ export function computeStandings(c: Competition, records: readonly ResultRecord[
   const keys = [primary, ...(board?.tie_breakers ?? []).map((n) => c.metrics.find((m) => m.name === n)!).filter((m) => m !== primary)];
   const byAverage = board?.rank_by === 'average-rank';
 
+  // A re-scored submission counts with its newest record only.
+  const current = currentRecords(records);
   return c.config.phases.map((phase) => {
-    const inPhase = records.filter((r) => r.phase === phase.id);
+    const inPhase = current.filter((r) => r.phase === phase.id);
     const scored = inPhase.filter((r): r is ScoredResult => r.status === 'scored' && Number.isFinite(r.scores.public[primary.name]?.value));
     const byKeys = (a: ScoredResult, b: ScoredResult) => {
       for (const m of keys) {

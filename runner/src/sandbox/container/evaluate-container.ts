@@ -129,6 +129,8 @@ export async function predictionsFromContainer(
      */
     quote?: boolean;
     signal?: AbortSignal;
+    /** The image to run, by the digest or id a record names, instead of building or pulling the submission's. */
+    image?: string;
   } = {},
 ): Promise<ContainerOutcome> {
   const failed = (error: ErrorInfo, resources: Resources = {}, logs = ''): ContainerOutcome => ({
@@ -169,7 +171,18 @@ export async function predictionsFromContainer(
   let image: string;
   let repoDigest: string | undefined;
   const provenance: Omit<ContainerProvenance, 'image_digest'> = { engine: await engine.describe() };
-  if (sub.build !== undefined) {
+  if (options.image !== undefined) {
+    // A re-run of a recorded image: the engine must still have it, nothing is built or pulled.
+    const info = await engine.image(options.image);
+    if (!info)
+      return failed({
+        code: 'image-unavailable',
+        message: `the image ${options.image} is not on this runner's engine.`,
+        platform_fault: true,
+      });
+    image = info.id;
+    repoDigest = options.image.includes('@') ? options.image : undefined;
+  } else if (sub.build !== undefined) {
     const context = path.join(submissionDir, sub.build);
     const allowed = c.config.runtime?.base_images ?? [];
     let dockerfile: string;
