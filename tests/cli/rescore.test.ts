@@ -197,7 +197,7 @@ describe('podium rescore', () => {
     expect(git(remote, 'log', '--format=%s', 'results')).toBe(`Record ${old.id}-r1\nRecord ${old.id}`);
   });
 
-  it('refuses a phase that is not there and a missing --phase; an API submission is reported, not called', async () => {
+  it('refuses a phase that is not there, a missing --phase and a revealed phase; an API submission is reported, not called', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root, { git: true });
     const results = path.join(root, 'results-copy');
@@ -212,6 +212,20 @@ describe('podium rescore', () => {
     expect(unknown.err).toContain('name one of the phases of competition.yml.');
     const empty = await runCli(root, ['rescore', ...argv({ competition: ex.dir, phase: 'main', hidden: ex.hidden, results, reason: ' ' })]);
     expect(empty.code).toBe(2);
+
+    // A phase whose sealed scores are revealed: new sealed records would be missing from the reveal.
+    const [filed] = (await readRecordFolder(results)).records as ScoredResult[];
+    const sealed = { algorithm: 'aes-256-gcm', key_id: 'k', ciphertext: 'AA==', iv: 'AA==', tag: 'AA==', commitment: '0'.repeat(64) };
+    await writeFile(path.join(results, recordPath(filed!)), JSON.stringify({ ...filed, scores: { ...filed!.scores, private: sealed } }));
+    const check = () => runCli(root, ['rescore', ...argv({ competition: ex.dir, phase: 'main', hidden: ex.hidden, results })]);
+    // Control: before the reveal the phase is re-scored.
+    expect((await check()).code).toBe(0);
+    await mkdir(path.join(results, 'reveals'));
+    await writeFile(path.join(results, 'reveals/main.json'), '{}');
+    const revealed = await check();
+    expect(revealed.code).toBe(1);
+    expect(revealed.err).toContain("phase main's sealed scores are revealed (reveals/main.json)");
+    expect(revealed.err).toContain('correct the truth and re-score before the reveal');
 
     // An API record and a container record whose image this engine lacks: reported, nothing run.
     const [record] = (await readRecordFolder(results)).records as ScoredResult[];

@@ -5,7 +5,8 @@ import { progress, signalExit, UsageError } from '../io.js';
 import { rescorePhase, type RescoreOutcome } from '../../evaluate/rescore.js';
 import { checkHiddenData } from '../../evaluate/hidden-truth.js';
 import { findPhase } from '../../competition/load.js';
-import { originRemote, publishRecords, resultsRef } from '../../results/git-store.js';
+import { originRemote, publishRecords, readFileFromRef, resultsRef } from '../../results/git-store.js';
+import { revealPath } from '../../results/seal.js';
 import { recordPath, serializeRecord } from '../../results/record.js';
 import type { ResultRecord } from '../../results/schema.js';
 import { formatScore } from '../../format/units.js';
@@ -63,6 +64,21 @@ reason (the summary says what to do).`,
       throw new PodiumError(`there is no results history to re-score: ${history.unavailable}.`, {
         fix: "run in the competition's git repository, or give --results DIR, a folder holding results/.",
       });
+    // A published reveal lists the sealed records it opens; a re-scoring's new sealed records
+    // would be missing from it, and the revealed board would no longer check.
+    const revealed = values.results
+      ? await access(path.join(path.resolve(io.cwd, values.results), revealPath(phaseId))).then(
+          () => true,
+          () => false,
+        )
+      : await resultsRef(competition.dir).then(
+          async (ref) => ref !== undefined && (await readFileFromRef(competition.dir, ref, revealPath(phaseId))) !== undefined,
+        );
+    if (revealed && history.records.some((r) => r.phase === phaseId && r.status === 'scored' && (r.scores.private || r.scores.exact)))
+      throw new PodiumError(
+        `phase ${phaseId}'s sealed scores are revealed (${revealPath(phaseId)}); re-scored records would be sealed anew and missing from that reveal.`,
+        { fix: 'correct the truth and re-score before the reveal; after it, publish the correction beside the results instead.' },
+      );
     // Where the new records go: the folder given, or the results branch they came from.
     let remote: string | undefined;
     if (!values.results) {
