@@ -63,6 +63,8 @@ export class ZipWriter {
   private readonly dosTime: number;
   private readonly dosDate: number;
   private closed = false;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -155,6 +157,7 @@ export class ZipWriter {
     end.writeUInt32LE(needs64 ? MAX32 : size, 12);
     end.writeUInt32LE(needs64 ? MAX32 : start, 16);
     await this.write(end);
+    await this.flush();
     this.closed = true;
     await this.handle.close();
   }
@@ -193,13 +196,23 @@ export class ZipWriter {
     return Buffer.concat([h, e.name, extra]);
   }
 
+  /** Small writes are gathered into one of about 1 MiB: thousands of small entries cost few system calls. */
   private async write(buf: Buffer): Promise<void> {
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    this.offset += buf.length;
+    if (this.pendingBytes >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
     let done = 0;
     while (done < buf.length) {
       const { bytesWritten } = await this.handle.write(buf, done, buf.length - done);
       done += bytesWritten;
     }
-    this.offset += buf.length;
   }
 }
 
