@@ -189,6 +189,15 @@ describe('podium export', () => {
     expect([...publicRead.keys()].some((n) => n.startsWith('submissions/'))).toBe(false);
     expect(publicRead.has(record)).toBe(true);
     expect((JSON.parse(publicRead.get('manifest.json')!.toString('utf8')) as ExportManifest).submissions).toBeUndefined();
+
+    // Unpacked, the archive is a results folder: the board is rebuilt from it, and it exports again.
+    execFileSync('unzip', ['-q', file, '-d', path.join(root, 'unpacked')]);
+    const board = await cli(['leaderboard', 'build', ...argv({ competition: ex.dir, results: 'unpacked', out: 'site' })]);
+    expect(board.code).toBe(0);
+    expect(board.out).toContain('4 record(s) read.');
+    const again = await cli(['export', ...argv({ competition: ex.dir, results: 'unpacked', phase: 'main', out: 'again.zip' })], now);
+    expect(again.out).toContain('✓ again.zip: 4 record(s) of phase main');
+    expect(again.out).toContain('reveals/main.json: checked against the records.');
   });
 
   it('--verify passes an untouched archive and names a tampered, an added and a missing entry', async () => {
