@@ -73,6 +73,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/reveal.js')).reveal,
   },
   {
+    name: 'export',
+    summary: "write one archive of a phase: records, reveal, runs, and for organisers the submissions' files, with a manifest of hashes",
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  {
     name: 'hidden',
     summary: 'seal the hidden data into one encrypted file for the runners, or open it again',
     load: async () => (await import('./commands/hidden.js')).hidden,

@@ -165,6 +165,11 @@ export interface LoadedRecords {
 
 /** Reads every record on a ref of a local repository, without checking anything out. */
 export async function readRecordsFromRef(repoDir: string, ref: string): Promise<LoadedRecords> {
+  return parseRecords(await readRecordFilesFromRef(repoDir, ref));
+}
+
+/** The JSON files under results/ on a ref, as committed (the texts `readRecordsFromRef` checks). */
+export async function readRecordFilesFromRef(repoDir: string, ref: string): Promise<{ path: string; text: string }[]> {
   const git = simpleGit(repoDir);
   const listing = await git.raw(['ls-tree', '-r', '-z', '--full-tree', ref, '--', 'results']);
   const entries = listing
@@ -180,7 +185,7 @@ export async function readRecordsFromRef(repoDir: string, ref: string): Promise<
     repoDir,
     entries.map((e) => e.sha),
   );
-  return parseRecords(entries.map((e, i) => ({ path: e.file, text: blobs[i]! })));
+  return entries.map((e, i) => ({ path: e.file, text: blobs[i]! }));
 }
 
 export function parseRecords(files: readonly { path: string; text: string }[]): LoadedRecords {

@@ -24,7 +24,7 @@ import { checkBuild } from '../sandbox/container/dockerfile.js';
 import { checkRankedLists, type RankedListRules } from '../scoring/ranked-lists.js';
 
 export const SUBMISSION_FILE = 'submission.yml';
-const DEFAULT_MAX_FILE_MB = 50;
+export const DEFAULT_MAX_FILE_MB = 50;
 const MAX_FILES = 200;
 const DIGEST_PINNED = /^([a-z0-9./_-]+(:[0-9]+)?\/)?[a-z0-9._/-]+@sha256:[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/;
 
