@@ -26,10 +26,8 @@ export interface PerItemTable {
 
 /** What --per-item cannot give per item, and what to use instead; undefined when it can. */
 export function perItemUnsupported(spec: ScoringSpec): string | undefined {
-  if (spec.reads.has('ranking'))
-    return 'retrieval metrics are computed per query, not per item: --per-query gives each query\'s value.';
-  if (spec.reads.has('boxes'))
-    return "COCO metrics are computed over every image at once: --per-query gives each category's value.";
+  if (spec.reads.has('ranking')) return "retrieval metrics are computed per query, not per item: --per-query gives each query's value.";
+  if (spec.reads.has('boxes')) return "COCO metrics are computed over every image at once: --per-query gives each category's value.";
   return undefined;
 }
 

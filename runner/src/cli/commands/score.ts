@@ -360,7 +360,9 @@ async function perItemFrom(
     });
   const file = path.resolve(io.cwd, given);
   if (file === truthPath || file === predictionsPath)
-    throw new UsageError(`--per-item ${given} is the ${file === truthPath ? 'truth' : 'predictions'} file; name a new file for the outcomes.`);
+    throw new UsageError(
+      `--per-item ${given} is the ${file === truthPath ? 'truth' : 'predictions'} file; name a new file for the outcomes.`,
+    );
   if ((await stat(file).catch(() => undefined))?.isDirectory())
     throw new PodiumError(`--per-item ${given} is a folder.`, { fix: 'give a file name, such as outcomes.csv.' });
   return file;
