@@ -2,6 +2,8 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
+import { groupValue, groupsWeakestFirst, worstOf } from '../../runner/src/results/slices.js';
+import type { SliceReport } from '../../runner/src/scoring/score.js';
 import { inert, inertHtml } from './inert.js';
 
 /** The hidden line that finds Podium's comment on a pull request, so it is updated, never duplicated. */
@@ -43,6 +45,7 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
     lines.push('');
     const primary = record.scores.public[c.primary.name];
     lines.push(...perUnit(c, primary?.per_query, QUERY), ...perUnit(c, primary?.per_category, CATEGORY));
+    lines.push(...sliceSections(c, record.scores.slices));
     const ladder = record.scores.ladder;
     if (ladder)
       lines.push(
@@ -123,6 +126,70 @@ function perUnit(c: Competition, values: Record<string, number> | undefined, uni
     '</details>',
     '',
   ];
+}
+
+/** Rows of each slice table shown in a comment; the record and the site have them all. */
+const SLICE_ROWS = 100;
+
+/**
+ * Each slice column of the record (data.slices): every metric per group, folded like the
+ * per-query table, weakest group first on the primary metric, each metric's worst group in
+ * bold. Group names come from the organiser's truth and are shown as inert text.
+ */
+function sliceSections(c: Competition, slices: Record<string, SliceReport> | undefined): string[] {
+  if (!slices) return [];
+  const out: string[] = [];
+  for (const [column, report] of Object.entries(slices)) {
+    // A metric the slices do not hold (one a scoring program computes) has no column.
+    const metrics = c.metrics.filter((m) => Object.values(report.groups).some((g) => Object.hasOwn(g.metrics, m.name)));
+    if (metrics.length === 0) continue;
+    const groups = groupsWeakestFirst(report, c.primary.name, c.primary.direction);
+    const shown = groups.slice(0, SLICE_ROWS);
+    const weakest = worstOf(report, c.primary.name);
+    const summary = [
+      `${inertHtml(c.primary.name)} by ${summaryText(column)}: ${groups.length} ${groups.length === 1 ? 'group' : 'groups'}`,
+      groups.length > SLICE_ROWS ? `, the ${SLICE_ROWS} weakest below (all in the record)` : ', weakest first',
+      weakest
+        ? `; worst ${summaryText(weakest.group)} at ${formatScore(weakest.value)}, ${formatScore(weakest.gap)} from the best group`
+        : '',
+    ].join('');
+    const worst = metrics.flatMap((m) => {
+      const w = worstOf(report, m.name);
+      return w ? [`${inert(m.name)}: ${inert(w.group, 80)} (gap ${formatScore(w.gap)})`] : [];
+    });
+    out.push(
+      `<details><summary>${summary}</summary>`,
+      '',
+      `| ${inert(column, 80)} | n | ${metrics.map((m) => `${inert(m.name)} ${m.direction === 'maximize' ? '↑' : '↓'}`).join(' | ')} |`,
+      `|---|---:|${metrics.map(() => '---:|').join('')}`,
+      ...shown.map((g) => {
+        const cells = metrics.map((m) => {
+          const v = groupValue(g, m.name);
+          if (v === undefined) return '–';
+          return worstOf(report, m.name)?.group === g.name ? `**${formatScore(v)}**` : formatScore(v);
+        });
+        return `| ${inert(g.name, 80)} | ${g.n} | ${cells.join(' | ')} |`;
+      }),
+      '',
+      ...(worst.length > 0 ? [`Worst group (in bold) and its gap to the best: ${worst.join('; ')}.`, ''] : []),
+      '</details>',
+      '',
+    );
+  }
+  return out;
+}
+
+/**
+ * A name from the truth inside <summary>: no Markdown applies there, but GitHub still links
+ * @mentions, #references and addresses in it, so those are broken as `inert` breaks them.
+ */
+function summaryText(text: string): string {
+  return inertHtml(text, 80)
+    .replace(/@/g, '@\u2060')
+    .replace(/#(?=\d)/g, '#\u2060')
+    .replace(/\b(GH)-(?=\d)/gi, '$1-\u2060')
+    .replace(/:\/\//g, ':\u2060//')
+    .replace(/(^|[^\p{L}\p{N}])(www)\./giu, '$1$2\u2060.');
 }
 
 /** The comment when a run evaluated nothing because the pull request moved on or closed. */

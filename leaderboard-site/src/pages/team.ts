@@ -4,6 +4,8 @@ import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import type { PhaseStandings, Standing } from '../../../runner/src/results/standings.js';
 import { VERSUS_LEADER } from '../../../runner/src/results/versus-leader.js';
 import { supersededBy } from '../../../runner/src/results/supersede.js';
+import { groupValue, groupsWeakestFirst, worstOf } from '../../../runner/src/results/slices.js';
+import type { SliceReport } from '../../../runner/src/scoring/score.js';
 import { html, join, safeUrl, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
 import { recordPage, teamPage } from '../table.js';
@@ -191,6 +193,7 @@ ${about}
 ${scores}
 ${r.status === 'scored' && perUnitSection(c, r.scores.public[c.primary.name]?.per_query, 'query', 'queries')}
 ${r.status === 'scored' && perUnitSection(c, r.scores.public[c.primary.name]?.per_category, 'category', 'categories')}
+${r.status === 'scored' && slicesSection(c, r.scores.slices)}
 ${r.status === 'scored' && r.detailed_results !== undefined && detailedResults(r.detailed_results)}
 <section><h3>Resources</h3>${resources ?? html`<p>None measured.</p>`}</section>
 <section><h3>Provenance</h3>${provenance}<p class="meta">Record <code>${r.id}</code>, phase ${r.phase}, ${r.created_at}.</p></section>
@@ -208,6 +211,46 @@ function perUnitSection(c: Competition, values: Record<string, number> | undefin
   const Title = `${one[0]!.toUpperCase()}${one.slice(1)}`;
   const rows = entries.map(([q, v]) => html`<tr><td><code>${q}</code></td><td class="num">${formatScore(v)}</td></tr>`);
   return html`<section><h3>Per ${one}</h3><p>${c.primary.label} on each of the ${entries.length} ${entries.length === 1 ? one : many} of the public part: median ${formatScore(median)}, ${zero} at 0.</p><details><summary>Every ${one}</summary><table class="per-query"><thead><tr><th scope="col">${Title}</th><th scope="col" class="num">${c.primary.label}</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
+}
+
+/** Groups shown unfolded; a slice with more folds its table. */
+const OPEN_GROUPS = 20;
+
+/**
+ * Each slice column of the record (data.slices): every metric per group of the public part,
+ * weakest group first on the primary metric, each metric's worst group in bold.
+ */
+function slicesSection(c: Competition, slices: Record<string, SliceReport> | undefined): SafeHtml | undefined {
+  if (!slices) return undefined;
+  const parts = Object.entries(slices).flatMap(([column, report]) => {
+    // A metric the slices do not hold (one a scoring program computes) has no column.
+    const metrics = c.metrics.filter((m) => Object.values(report.groups).some((g) => Object.hasOwn(g.metrics, m.name)));
+    if (metrics.length === 0) return [];
+    const groups = groupsWeakestFirst(report, c.primary.name, c.primary.direction);
+    const weakest = worstOf(report, c.primary.name);
+    const worstGroup = new Map(metrics.map((m) => [m.name, worstOf(report, m.name)?.group]));
+    const rows = groups.map(
+      (g) =>
+        html`<tr><td>${g.name}</td><td class="num">${g.n}</td>${metrics.map((m) => {
+          const v = groupValue(g, m.name);
+          if (v === undefined) return html`<td class="num">–</td>`;
+          return html`<td class="num">${worstGroup.get(m.name) === g.name ? html`<strong>${formatScore(v)}</strong>` : formatScore(v)}</td>`;
+        })}</tr>`,
+    );
+    const table = html`<table class="slices"><thead><tr><th scope="col">${column}</th><th scope="col" class="num">n</th>${metrics.map(
+      (m) => html`<th scope="col" class="num">${m.label} ${m.direction === 'maximize' ? '↑' : '↓'}</th>`,
+    )}</tr></thead><tbody>${rows}</tbody></table>`;
+    const lead = weakest
+      ? html`Weakest group on ${c.primary.label}: <strong>${weakest.group}</strong> at ${formatScore(weakest.value)}, ${formatScore(weakest.gap)} from the best group. `
+      : undefined;
+    return [
+      html`<h4>By ${column}</h4><p>${lead}${groups.length} ${groups.length === 1 ? 'group' : 'groups'}, weakest first; each metric's worst group in bold.</p>${
+        groups.length > OPEN_GROUPS ? html`<details><summary>Every group</summary>${table}</details>` : table
+      }`,
+    ];
+  });
+  if (parts.length === 0) return undefined;
+  return html`<section class="slices"><h3>Slices</h3><p class="meta">Every metric on each group of the public part, by the organisers' slice columns.</p>${join(parts, '\n')}</section>`;
 }
 
 /**

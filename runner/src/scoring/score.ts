@@ -1,5 +1,5 @@
 import { bootstrapIntervals, encodeReplicates, type BootstrapSettings } from './bootstrap.js';
-import type { ScoringSpec } from './spec.js';
+import { TruthError, type ScoringSpec } from './spec.js';
 import { loadPredictions, type LoadedPredictions } from './predictions.js';
 import { loadTruth, sameWithinQueries, truthReference } from './truth.js';
 import { buildInput } from './scoring-input.js';
@@ -7,7 +7,7 @@ import { sniffFormat, type TableFormat } from './table.js';
 import type { Problem } from '../contracts/problems.js';
 import { MetricUndefinedError, type Direction, type Evaluator, type Metric, type ScoringInput } from './metrics/types.js';
 import type { Table } from './table.js';
-import { isCocoTruth, looksLikeCoco, readCocoResults, readCocoTruth, type CocoTruth } from './coco.js';
+import { detectionSubset, isCocoTruth, looksLikeCoco, readCocoResults, readCocoTruth, type CocoTruth } from './coco.js';
 
 export interface NamedMetric {
   name: string;
@@ -190,13 +190,21 @@ export async function scoreFiles(opts: {
   format?: ScoreFormat;
   /** COCO: most detections per image (default 100). */
   maxDetections?: number;
-}): Promise<{ ok: true; values: Record<string, ScoredValue>; units: number } | { ok: false; problems: Problem[] }> {
+  /** Truth columns (COCO: fields of each image) to score every metric on each group of, as `data.slices` does. */
+  slices?: readonly string[];
+}): Promise<ScoredFiles | { ok: false; problems: Problem[] }> {
   const given = opts.truth;
+  const slices = opts.slices ?? [];
   if (typeof given === 'string' ? (opts.format ?? (await sniffScoreFormat(given))) === 'coco' : isCocoTruth(given))
-    return scoreCoco({ ...opts, truth: typeof given === 'string' ? await readCocoTruth({ path: given }) : (given as CocoTruth) });
+    return scoreCoco({
+      ...opts,
+      truth: typeof given === 'string' ? await readCocoTruth({ path: given }, { fields: slices }) : (given as CocoTruth),
+    });
   const format = opts.format === 'coco' ? undefined : opts.format;
   const truth =
-    typeof given === 'string' ? await loadTruth({ path: given }, format ?? (await sniffFormat(given)), opts.spec) : (given as Table);
+    typeof given === 'string'
+      ? await loadTruth({ path: given }, format ?? (await sniffFormat(given)), opts.spec, slices)
+      : (given as Table);
   const reference = truthReference(truth, opts.spec, 'public');
   const loaded = await loadPredictions(
     opts.predictionsName,
@@ -207,7 +215,28 @@ export async function scoreFiles(opts: {
   );
   if (!loaded.ok) return loaded;
   const input = buildInput(truth, loaded.predictions, loaded.rowOf!, opts.spec);
-  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery), units: input.units };
+  return {
+    ok: true,
+    values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery),
+    units: input.units,
+    input,
+    truth,
+    ...(slices.length > 0 ? { slices: scoreSlices(truth, loaded.predictions, loaded.rowOf!, opts.spec, opts.metrics, slices) } : {}),
+  };
+}
+
+/** What scoring a predictions file gives: the values, and what they were computed from. */
+export interface ScoredFiles {
+  ok: true;
+  values: Record<string, ScoredValue>;
+  /** The bootstrap units: items, queries, or images. */
+  units: number;
+  /** The metrics' input, units in the truth's order. */
+  input: ScoringInput;
+  /** The truth read (a table, or COCO's instances). */
+  truth: Table | CocoTruth;
+  /** Per slice column asked for: every metric per group. */
+  slices?: Record<string, SliceReport>;
 }
 
 /** COCO results against COCO truth: the images are the units. */
@@ -217,5 +246,29 @@ async function scoreCoco(opts: Omit<Parameters<typeof scoreFiles>[0], 'truth'> &
   });
   if (!read.ok) return read;
   const input: ScoringInput = { units: read.data.imageIds.length, detection: read.data };
-  return { ok: true, values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery), units: input.units };
+  const slices: Record<string, SliceReport> = {};
+  for (const field of opts.slices ?? []) {
+    const values = opts.truth.imageFields[field];
+    if (!values) throw new TruthError(`the truth's images have no field "${field}" to slice by`);
+    const members = new Map<string, number[]>();
+    for (let i = 0; i < values.length; i++) (members.get(values[i]!) ?? members.set(values[i]!, []).get(values[i]!)!).push(i);
+    slices[field] = sliceReport(
+      [...members].map(([group, images]) => {
+        const subset = (): ScoringInput => {
+          const detection = detectionSubset(read.data, Int32Array.from(images));
+          return { units: detection.imageIds.length, detection };
+        };
+        return [group, subset] as const;
+      }),
+      opts.metrics,
+    );
+  }
+  return {
+    ok: true,
+    values: scoreInput(input, opts.metrics, opts.bootstrap, opts.keepReplicates, opts.keepPerQuery),
+    units: input.units,
+    input,
+    truth: opts.truth,
+    ...(opts.slices && opts.slices.length > 0 ? { slices } : {}),
+  };
 }

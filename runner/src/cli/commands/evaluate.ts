@@ -17,6 +17,7 @@ import {
   writeAtomically,
 } from './shared.js';
 import { defineCommand } from './command.js';
+import { sliceTables } from './slice-table.js';
 import { PodiumError } from '../../contracts/problems.js';
 import { findPhase, type Competition, type Phase } from '../../competition/load.js';
 import { loadTeams } from '../../competition/teams.js';
@@ -144,6 +145,7 @@ record saying the evaluation was cancelled (the platform's doing: no limit used)
       if (json) io.stdout(text);
       else if (record.status === 'scored') {
         io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scoreSummary(competition, record)}\n`);
+        if (record.scores.slices) io.stdout(`\n${sliceTables(record.scores.slices, competition.metrics, competition.primary)}`);
       } else {
         io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
         printProblems(io, record.error.problems ?? []);

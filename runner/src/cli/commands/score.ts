@@ -1,3 +1,4 @@
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { required, type OptionSpecs, type OptionValues } from '../args.js';
@@ -13,6 +14,8 @@ import { readCocoTruth, type CocoTruth } from '../../scoring/coco.js';
 import { DEFAULT_BOOTSTRAP, type BootstrapSettings } from '../../scoring/bootstrap.js';
 import { formatInterval, formatScore } from '../../format/units.js';
 import { printProblems } from './shared.js';
+import { sliceTables } from './slice-table.js';
+import { perItemOutcomes, perItemText, perItemUnsupported, type PerItemTable } from '../../scoring/per-item.js';
 import { defineCommand } from './command.js';
 
 /** Options shared by `score` and `compare`. */
@@ -221,17 +224,31 @@ export const score = defineCommand({
       short: 'q',
       help: "retrieval: each query's value too, as trec_eval -q; COCO: each category's value",
     },
+    slice: {
+      type: 'string',
+      value: 'COLUMN',
+      help: "every metric on each group of this truth column (COCO: this field of each image), as a competition's data.slices",
+    },
+    'per-item': {
+      type: 'string',
+      value: 'FILE',
+      help: "write each item's outcome here (CSV, or JSON Lines for a .jsonl name): id, predicted, true, correct or error; for text, each item's value of WER, CER, ROUGE-L and CIDEr-D",
+    },
     ...scoringOptions,
     list: { type: 'boolean', help: 'list the built-in metrics and exit' },
   },
   notes: `With --json it prints {"metrics": {name: value}}, with --ci also
 {"intervals": {name: {"low", "high", "level", "resamples", "seed"}}}, and with
 --per-query {"per_query": {name: {query: value}}} (for COCO files {"per_category": {name:
-{category id: value}}}).`,
+{category id: value}}}), and with --slice {"slices": {column: {"groups", "worst", "gap"}}}
+as a record's scores.slices. --per-item is for your own data (a validation split whose
+labels you have): it writes every item's label, which a competition never shows for its
+hidden test items.`,
   examples: [
     'podium score --truth truth.csv --predictions predictions.csv --metrics accuracy,f1_macro --ci',
     'podium score --truth qrels.txt --predictions run.txt --metrics map,ndcg_cut_10,P_10 -c',
     'podium score --truth instances.json --predictions results.json --metrics coco_ap,coco_ap50,coco_ar100 --ci',
+    'podium score --truth valid.csv --predictions predictions.csv --metrics accuracy,f1_macro --slice source --per-item outcomes.csv',
   ],
   async run({ values }, io) {
     if (values.list) {
@@ -252,6 +269,8 @@ export const score = defineCommand({
     const coco = spec.reads.has('boxes');
     if (perQuery && !spec.reads.has('ranking') && !coco)
       throw new UsageError('--per-query is for retrieval metrics, scored per query, and COCO metrics, per category.');
+    const slice = sliceFrom(values, spec, format);
+    const perItem = await perItemFrom(values, io, spec, truthPath, predictionsPath);
     const result = await scoreOrExit(io, {
       truth: truthPath,
       predictionsPath,
@@ -262,13 +281,23 @@ export const score = defineCommand({
       ...(bootstrap ? { bootstrap } : {}),
       ...(perQuery ? { keepPerQuery: new Set(metrics.map((m) => m.name)) } : {}),
       ...(coco ? { maxDetections: maxDetectionsFrom(values) } : {}),
+      ...(slice !== undefined ? { slices: [slice] } : {}),
     });
+    let written = '';
+    if (perItem) {
+      const t = perItemOutcomes(result.input, result.truth as Table, spec, metrics);
+      await writePerItem(perItem, t);
+      written = `Per-item outcomes of ${t.n} item(s) written to ${path.relative(io.cwd, perItem)}.\n`;
+      if (values.json) io.stderr(written);
+    }
+    const primary = metrics[0]!;
     const entries = Object.entries(result.values).map(
       ([k, v]) => [k, coco ? { ...v, per_query: v.per_category } : v] as [string, typeof v],
     );
     if (values.json) {
       const out: Record<string, unknown> = { metrics: Object.fromEntries(entries.map(([k, v]) => [k, v.value])) };
       if (perQuery) out[coco ? 'per_category' : 'per_query'] = Object.fromEntries(entries.map(([k, v]) => [k, v.per_query ?? {}]));
+      if (result.slices) out.slices = result.slices;
       if (bootstrap) {
         out.intervals = Object.fromEntries(
           entries
@@ -287,9 +316,67 @@ export const score = defineCommand({
       io.stdout(
         `Intervals: percentile bootstrap over ${result.units} ${coco ? 'images' : 'items'}, ${bootstrap.resamples} resamples, seed ${bootstrap.seed}.\n`,
       );
+    if (result.slices) io.stdout(`\n${sliceTables(result.slices, metrics, primary)}`);
+    io.stdout(written);
     return 0;
   },
 });
+
+/** The column of --slice, checked: one the scoring does not already read as something else. */
+function sliceFrom(values: ScoringValues & { slice?: string | undefined }, spec: ScoringSpec, format: ScoreFormat): string | undefined {
+  const column = values.slice;
+  if (column === undefined) return undefined;
+  if (column.trim() === '') throw new UsageError('--slice takes the name of a truth column, such as --slice source.');
+  if (format === 'trec')
+    throw new UsageError('TREC qrels have no other columns to slice by: give the truth as CSV (query, document, grade and the column).');
+  if (format !== 'coco') {
+    const taken = [spec.id, spec.target, spec.score, spec.query].filter((c) => c !== undefined);
+    if (taken.includes(column))
+      throw new UsageError(`--slice ${column}: that column is already read as the id, label, score or query; name another truth column.`);
+  }
+  return column;
+}
+
+/**
+ * The file of --per-item, checked. Item outcomes are for data whose labels the participant
+ * has: the truth must be a file on this machine, read by this command, and neither input is
+ * overwritten.
+ */
+async function perItemFrom(
+  values: ScoringValues & { 'per-item'?: string | undefined },
+  io: CliIO,
+  spec: ScoringSpec,
+  truthPath: string,
+  predictionsPath: string,
+): Promise<string | undefined> {
+  const given = values['per-item'];
+  if (given === undefined) return undefined;
+  const unsupported = perItemUnsupported(spec);
+  if (unsupported) throw new UsageError(`--per-item: ${unsupported}`);
+  const truth = await stat(truthPath).catch(() => undefined);
+  if (!truth?.isFile())
+    throw new PodiumError(`--per-item needs the truth as a file on this machine; ${truthPath} is not one.`, {
+      fix: 'give --truth the labelled file of your own validation split.',
+    });
+  const file = path.resolve(io.cwd, given);
+  if (file === truthPath || file === predictionsPath)
+    throw new UsageError(
+      `--per-item ${given} is the ${file === truthPath ? 'truth' : 'predictions'} file; name a new file for the outcomes.`,
+    );
+  if ((await stat(file).catch(() => undefined))?.isDirectory())
+    throw new PodiumError(`--per-item ${given} is a folder.`, { fix: 'give a file name, such as outcomes.csv.' });
+  return file;
+}
+
+/** Writes the per-item table, chunk by chunk (a million items need not be one string). */
+async function writePerItem(file: string, t: PerItemTable): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    for (const chunk of perItemText(t, /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv')) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** One row per query (or COCO category), one column per metric, as TREC campaigns hand them to participants. */
 function perQueryTable(entries: [string, { per_query?: Record<string, number> }][], unit: string): string {
