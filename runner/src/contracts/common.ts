@@ -43,8 +43,12 @@ export const RunMetadata = Type.Object(
     type: Type.Optional(Slug),
     priority: Type.Optional(Type.Integer({ minimum: 1, description: "1 is the team's first choice among its runs of the type" })),
     training_data: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'the data the system was trained on' })),
+    // One type list rather than a union: one message ("true or false or text") for a wrong value.
     external_resources: Type.Optional(
-      Type.Union([Type.Boolean(), Type.String({ minLength: 1, maxLength: 2000 })], {
+      Type.Unsafe<boolean | string>({
+        type: ['boolean', 'string'],
+        minLength: 1,
+        maxLength: 2000,
         description: 'false, or what was used beyond the training data (pretrained models, lexicons, other data)',
       }),
     ),
