@@ -20,11 +20,15 @@ export const REPORT_TABLES = ['all', 'runs', 'slices', 'topics'] as const;
 export type ReportTableChoice = (typeof REPORT_TABLES)[number];
 
 /**
- * A cell: text; a score with its interval (one cell, or three CSV columns: value, low, high); or
- * a rank with the board's mark against the leader (one cell, or two CSV columns: rank, verdict).
+ * A cell: text; a score with its interval (one cell, or three CSV columns: value, low, high); a
+ * rank with the board's mark against the leader (one cell, or two CSV columns: rank, verdict);
+ * or a web link.
  */
 type Cell =
-  string | { value: number | undefined; ci?: { low: number; high: number } } | { rank: string; verdict: VersusLeader | undefined };
+  | string
+  | { value: number | undefined; ci?: { low: number; high: number } }
+  | { rank: string; verdict: VersusLeader | undefined }
+  | { link: string };
 
 interface Column {
   head: string;
@@ -36,7 +40,7 @@ interface Column {
 }
 
 export interface ReportTable {
-  /** What the table is for, e.g. "runs" or "slice source": the LaTeX label and the CSV choice. */
+  /** Which table it is, as --table chooses it. */
   key: 'runs' | 'slices' | 'topics';
   caption: string;
   columns: Column[];
@@ -101,6 +105,7 @@ export function reportTables(input: ReportInput): ReportTable[] {
         r.record.submission.name,
         ...runColumns.map(([f]) => {
           const v = run[f];
+          if (f === 'notes' && typeof v === 'string') return { link: v };
           return v === undefined ? '' : v === true ? 'yes' : v === false ? 'no' : String(v);
         }),
         ...metrics.map((m) => scoreCell(r.record.scores.public[m.name])),
@@ -255,6 +260,7 @@ function natural(a: string, b: string): number {
 /** A cell as people read it: a score with its interval in brackets, a rank with the board's mark. */
 function cellText(cell: Cell): string {
   if (typeof cell === 'string') return cell;
+  if ('link' in cell) return cell.link;
   if ('rank' in cell) {
     const mark = cell.verdict ? VERSUS_LEADER[cell.verdict].mark : undefined;
     return `${cell.rank}${mark ? ` ${mark}` : ''}`;
@@ -265,12 +271,24 @@ function cellText(cell: Cell): string {
 
 /** Text in a GitHub table cell: the characters that would end the cell or start markup are escaped, line breaks become spaces. */
 export function markdownCell(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\\|*_`<>[\]]/g, (ch) => `\\${ch}`);
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\\|*_`<>[\]$~]/g, (ch) => `\\${ch}`);
 }
 
 function markdownOf(t: ReportTable): string {
   const head = t.columns.map((c) => markdownCell(c.head));
-  const rows = t.rows.map((r) => r.map((cell) => markdownCell(cellText(cell))));
+  // Texts are escaped; the cells made here (scores, ranks) need not be, and a web link is written
+  // as an autolink, inside which nothing is escaped (a URI has no space, pipe or angle bracket).
+  const rows = t.rows.map((r) =>
+    r.map((cell) =>
+      typeof cell === 'string'
+        ? markdownCell(cell)
+        : 'link' in cell
+          ? /^https?:\/\/[^\s<>|]+$/.test(cell.link)
+            ? `<${cell.link}>`
+            : markdownCell(cell.link)
+          : cellText(cell),
+    ),
+  );
   const table = rows.length ? markdownTable([head, ...rows], { align: t.columns.map((c) => c.align) }) : '(no scored runs in this phase)';
   return [`**${markdownCell(t.caption)}**`, '', table, ...(t.legend.length ? ['', ...t.legend.map(markdownCell)] : []), ''].join('\n');
 }
@@ -332,6 +350,7 @@ function csvTable(t: ReportTable): string {
   const rows = t.rows.map((r) =>
     r.flatMap((cell) => {
       if (typeof cell === 'string') return [cell];
+      if ('link' in cell) return [cell.link];
       if ('rank' in cell) return [cell.rank, cell.verdict ?? ''];
       return [cell.value === undefined ? '' : String(cell.value), cell.ci ? String(cell.ci.low) : '', cell.ci ? String(cell.ci.high) : ''];
     }),
