@@ -9,7 +9,7 @@ import { resultsHistory } from './checkout.js';
 import { changedFiles } from './pull-files.js';
 
 /**
- * Membership, phase, kind (when known) and limits for one more submission of a team, from
+ * Membership, phase, kind (when known) and limits (per run type when the run type is known) for one more submission of a team, from
  * teams.yml and the results history (the engine's rules, as the CLI applies them); the history
  * read is handed back for what else needs it.
  */
@@ -20,10 +20,11 @@ export async function admissible(
   now: () => Date,
   pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
   kind?: SubmissionKind,
+  runType?: string,
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; records: ResultRecord[] }> {
   const admitted = await admit(
     c,
-    { team, login, ...(kind ? { kind } : {}) },
+    { team, login, ...(kind ? { kind } : {}), ...(runType ? { runType } : {}) },
     { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
   );
   return admitted.ok ? { phase: admitted.phase.id, records: admitted.records } : { refused: admitted.why };

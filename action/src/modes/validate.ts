@@ -25,12 +25,12 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
     return io.fail(changes.why);
   }
   const c = await openCompetition(io.workspace, inputs.competition);
-  const report = await validateSubmission(c, path.join(c.dir, changes.folder));
+  const report = await validateSubmission(c, path.join(c.dir, changes.folder), { now: io.now() });
   const repoRel = (f: string) => path.relative(io.workspace, path.join(c.dir, f)).split(path.sep).join('/');
   for (const p of report.problems)
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
   const refused = report.ok
-    ? (await admissible(c, changes.team, pr.author, io.now, undefined, report.submission?.kind)).refused
+    ? (await admissible(c, changes.team, pr.author, io.now, undefined, report.submission?.kind, report.submission?.run?.type)).refused
     : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const notes: string[] = [];

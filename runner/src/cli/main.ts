@@ -97,6 +97,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'build the leaderboard site from the result records',
     load: async () => (await import('./commands/leaderboard.js')).leaderboard,
   },
+  {
+    name: 'report',
+    summary: "write a phase's results tables for an overview paper (Markdown, LaTeX or CSV)",
+    load: async () => (await import('./commands/report.js')).report,
+  },
 ];
 
 function overview(): string {

@@ -72,6 +72,7 @@ export async function checkCompetition(
     );
   }
   checkIngestion(config, source, problems);
+  checkRuns(config, source, problems);
   // Podium's metrics and the private split read a truth table; the scoring program alone may do without.
   if (readsTables({ config, metrics }) || readsBoxes({ config }))
     for (const [i, p] of config.phases.entries())
@@ -394,6 +395,29 @@ function checkIngestion(config: CompetitionConfig, source: YamlSource, problems:
       source.problem(
         ['ingestion', 'during_scoring'],
         'with during_scoring the scoring program scores the run as it happens, so there are no predictions to split into a private part; remove "private" or during_scoring.',
+      ),
+    );
+}
+
+/** competition.yml's runs: the settings that only make sense together. */
+function checkRuns(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
+  const runs = config.runs;
+  if (!runs) return;
+  if (runs.types === undefined) {
+    if (runs.max_per_type !== undefined)
+      problems.push(
+        source.problem(['runs', 'max_per_type'], 'runs are counted per run type: list the types under "runs.types", or use limits.total.'),
+      );
+    const at = runs.required?.indexOf('type') ?? -1;
+    if (at >= 0)
+      problems.push(source.problem(['runs', 'required', at], 'run.type is required, but no run types are listed: add "runs.types".'));
+  }
+  const notes = runs.required?.indexOf('notes') ?? -1;
+  if (notes >= 0 && runs.notes_required_by !== undefined)
+    problems.push(
+      source.problem(
+        ['runs', 'required', notes],
+        'notes are required from runs.notes_required_by on: remove "notes" here, or remove the date to require them from the start.',
       ),
     );
 }

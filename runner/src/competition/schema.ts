@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Direction, Slug, StringEnum, SubmissionKind } from '../contracts/common.js';
+import { Direction, RUN_FIELDS, Slug, StringEnum, SubmissionKind } from '../contracts/common.js';
 import { NORMALISE_STEPS } from '../scoring/text-normalise.js';
 
 const Concept = Type.Object(
@@ -386,6 +386,36 @@ const Leaderboard = Type.Object(
   { additionalProperties: false },
 );
 
+// Runs as evaluation campaigns count them: what each submission.yml must say of its run, and how
+// many runs of each type a team may send (TRECVID: up to 4 prioritised runs per run type).
+const Runs = Type.Object(
+  {
+    types: Type.Optional(
+      Type.Array(Slug, {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'the run types a submission may declare in run.type, e.g. automatic, manual, feedback; with them run.type is required',
+      }),
+    ),
+    required: Type.Optional(
+      Type.Array(StringEnum(RUN_FIELDS), {
+        uniqueItems: true,
+        description: 'the run fields every submission.yml must give (type, priority, training_data, external_resources, notes)',
+      }),
+    ),
+    max_per_type: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'submissions per team per run type in a phase; also the highest priority a run may take' }),
+    ),
+    notes_required_by: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'from this time on run.notes (the working-notes or paper link) is required; before it, a missing link is a notice',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const CompetitionSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'the competition.yml format version' }),
@@ -405,6 +435,7 @@ export const CompetitionSchema = Type.Object(
     api: Type.Optional(Api),
     leaderboard: Type.Optional(Leaderboard),
     runners: Type.Optional(Runners),
+    runs: Type.Optional(Runs),
   },
   {
     $id: 'urn:podium:schema:competition:1',

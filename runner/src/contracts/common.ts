@@ -1,4 +1,4 @@
-import { Type, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
 
 /**
  * A string from a fixed list, as a JSON Schema `enum` rather than TypeBox's union of
@@ -30,3 +30,33 @@ export const SubmissionKind = StringEnum(SUBMISSION_KINDS);
 export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
 
 export const Direction = StringEnum(['maximize', 'minimize'] as const);
+
+/*
+ * A run as evaluation campaigns count them (TRECVID, MediaEval, ImageCLEF): what submission.yml
+ * says of it under "run:", kept in its record. competition.yml's "runs" says which fields it asks for.
+ */
+export const RUN_FIELDS = ['type', 'priority', 'training_data', 'external_resources', 'notes'] as const;
+export type RunField = (typeof RUN_FIELDS)[number];
+export const RunMetadata = Type.Object(
+  {
+    // One of competition.yml's runs.types (automatic, manual…); validation says which.
+    type: Type.Optional(Slug),
+    priority: Type.Optional(Type.Integer({ minimum: 1, description: "1 is the team's first choice among its runs of the type" })),
+    training_data: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'the data the system was trained on' })),
+    // One type list rather than a union: one message ("true or false or text") for a wrong value.
+    external_resources: Type.Optional(
+      Type.Unsafe<boolean | string>({
+        type: ['boolean', 'string'],
+        minLength: 1,
+        maxLength: 2000,
+        description: 'false, or what was used beyond the training data (pretrained models, lexicons, other data)',
+      }),
+    ),
+    notes: Type.Optional(Type.String({ format: 'uri', description: 'a link to the working notes or paper that describes the run' })),
+  },
+  {
+    additionalProperties: false,
+    description: "what the run is, where competition.yml's runs asks for it: type, priority, training data, external resources, notes link",
+  },
+);
+export type RunMetadata = Static<typeof RunMetadata>;

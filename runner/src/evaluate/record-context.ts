@@ -48,7 +48,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
   const { competition: c } = opts;
   const started = performance.now();
   step('validating the submission');
-  const report = await validateSubmission(c, opts.submissionDir);
+  const report = await validateSubmission(c, opts.submissionDir, { now });
   const phase = findPhase(c, now, opts.phase);
   const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
   // How the texts were normalised decides text metrics' values: recorded with them.
@@ -105,6 +105,7 @@ function submissionInfo(report: ValidationReport, identity: SubmissionIdentity):
     ...(s?.paper ? { paper: s.paper } : {}),
     ...(s?.code ? { code: s.code } : {}),
     ...(s?.final ? { final: true } : {}),
+    ...(s?.run ? { run: s.run } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface Entrant {
   login?: string;
   /** The submission's kind, when it is known (the Action's prepare job has not read the submission). */
   kind?: SubmissionKind;
+  /** The run type submission.yml declares (run.type), when it is known: runs.max_per_type counts it. */
+  runType?: string;
 }
 
 export interface AdmissionOptions {
@@ -85,12 +87,12 @@ export async function admit(c: Competition, entrant: Entrant, opts: AdmissionOpt
   const records = await opts.history();
   if (opts.ignoreLimits) return { ok: true, phase, records };
   const pending = opts.pending ? await opts.pending(records) : 0;
-  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending);
+  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending, entrant.runType);
   return limit.ok ? { ok: true, phase, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
 }
 
-/** Whether the competition limits a phase's submissions at all (per day or in total). */
+/** Whether the competition limits a phase's submissions at all (per day, in total or per run type). */
 export function hasLimits(c: Competition, phase: Phase): boolean {
   const { perDay, total } = phaseLimits(c, phase.id);
-  return perDay !== undefined || total !== undefined;
+  return perDay !== undefined || total !== undefined || c.config.runs?.max_per_type !== undefined;
 }

@@ -5,17 +5,21 @@ import type { ResultRecord } from './schema.js';
 export interface Usage {
   today: number;
   total: number;
+  /** Of the run type asked about (competition.yml's runs.max_per_type), when one was. */
+  ofType?: number;
 }
 
 /**
  * Every record of the team in the phase counts, scored or not, except failures the platform
  * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
- * are under way and have no record yet.
+ * are under way and have no record yet; with a run type, they count as of that type too, since
+ * their type is not known before they are read.
  */
-export function usageOf(records: readonly ResultRecord[], team: string, phase: string, now: Date, pending = 0): Usage {
+export function usageOf(records: readonly ResultRecord[], team: string, phase: string, now: Date, pending = 0, runType?: string): Usage {
   const day = now.toISOString().slice(0, 10);
   let today = 0;
   let total = 0;
+  let ofType = 0;
   for (const r of records) {
     if (r.phase !== phase || r.submission.team !== team) continue;
     if (r.status === 'failed' && r.error.platform_fault) continue;
@@ -23,8 +27,9 @@ export function usageOf(records: readonly ResultRecord[], team: string, phase: s
     if (r.supersedes !== undefined) continue;
     total++;
     if (r.created_at.slice(0, 10) === day) today++;
+    if (runType !== undefined && r.submission.run?.type === runType) ofType++;
   }
-  return { today: today + pending, total: total + pending };
+  return { today: today + pending, total: total + pending, ...(runType !== undefined ? { ofType: ofType + pending } : {}) };
 }
 
 export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
@@ -37,7 +42,10 @@ export function phaseLimits(c: Competition, phase: string): { perDay?: number; t
   return { ...(perDay !== undefined ? { perDay } : {}), ...(total !== undefined ? { total } : {}) };
 }
 
-/** Whether one more submission fits the phase's limits (competition.yml `limits`). */
+/**
+ * Whether one more submission fits the phase's limits (competition.yml `limits`), and, for a
+ * run of a type, the runs a team may send of each type (`runs.max_per_type`).
+ */
 export function checkLimits(
   c: Competition,
   records: readonly ResultRecord[],
@@ -45,11 +53,21 @@ export function checkLimits(
   phase: string,
   now: Date,
   pending = 0,
+  runType?: string,
 ): LimitCheck {
-  const usage = usageOf(records, team, phase, now, pending);
+  const perType = runType !== undefined ? c.config.runs?.max_per_type : undefined;
+  const usage = usageOf(records, team, phase, now, pending, perType !== undefined ? runType : undefined);
   const { perDay, total } = phaseLimits(c, phase);
   if (total !== undefined && usage.total >= total)
     return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
+  if (perType !== undefined && (usage.ofType ?? 0) >= perType) {
+    const others = (c.config.runs?.types ?? []).filter((t) => t !== runType);
+    return {
+      ok: false,
+      usage,
+      why: `team ${team} has used all ${perType} runs of type "${runType}" in phase ${phase} (at most ${perType} per run type)${others.length ? `; runs of another type (${others.join(', ')}) are still taken` : ''}.`,
+    };
+  }
   if (perDay !== undefined && usage.today >= perDay) {
     const next = new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
     next.setUTCDate(next.getUTCDate() + 1);

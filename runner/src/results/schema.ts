@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Slug, SubmissionKind } from '../contracts/common.js';
+import { RunMetadata, Slug, SubmissionKind } from '../contracts/common.js';
 
 export const RECORD_SCHEMA_VERSION = 1;
 
@@ -215,6 +215,7 @@ const SubmissionInfo = Type.Object(
     code: Type.Optional(Type.String()),
     baseline: Type.Optional(Type.Boolean()),
     final: Type.Optional(Type.Boolean({ description: 'chosen by the team for the final ranking' })),
+    run: Type.Optional(RunMetadata),
   },
   { additionalProperties: false },
 );

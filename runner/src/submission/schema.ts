@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Slug, SubmissionKind } from '../contracts/common.js';
+import { RunMetadata, Slug, SubmissionKind } from '../contracts/common.js';
 
 // Which field each kind needs. Written as if/then so every kind's mistake gets its own
 // plain "missing required key" message rather than a union's wall of alternatives.
@@ -30,6 +30,7 @@ export const SubmissionSchema = Type.Object(
     final: Type.Optional(
       Type.Boolean({ description: "choose this submission for the final ranking, where the leaderboard's rule is chosen-per-team" }),
     ),
+    run: Type.Optional(RunMetadata),
   },
   {
     $id: 'urn:podium:schema:submission:1',

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SubmissionSchema, type SubmissionConfig } from './schema.js';
-import { toSlug, type SubmissionKind } from '../contracts/common.js';
-import { parseContract } from '../contracts/yaml-contract.js';
-import { PodiumError, type Problem } from '../contracts/problems.js';
+import { RUN_FIELDS, toSlug, type RunField, type SubmissionKind } from '../contracts/common.js';
+import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
+import { didYouMean, PodiumError, type Problem } from '../contracts/problems.js';
 import {
   builtIn,
   DEFAULT_MAX_PER_QUERY,
@@ -54,6 +54,8 @@ export interface ValidationReport {
 export interface ValidateOptions {
   /** The ids the predictions must cover; default: the competition's public id list, when it has one. */
   reference?: Reference;
+  /** The time the submission is checked at, for dates such as runs.notes_required_by; default now. */
+  now?: Date;
 }
 
 /** Every problem with a submission folder, without running or scoring anything. */
@@ -115,6 +117,9 @@ export async function validateSubmission(
       source.problem(['kind'], `this competition does not accept "${sub.kind}" submissions; it accepts: ${accepted.join(', ')}.`),
     );
   }
+  const run = checkRun(competition, sub, source, options.now ?? new Date());
+  problems.push(...run.problems);
+  notices.push(...run.notices);
   const inSubmissionsFolder = identity.path.split('/');
   if (inSubmissionsFolder.length === 3 && inSubmissionsFolder[0] === 'submissions') {
     if (inSubmissionsFolder[1] !== sub.team)
@@ -269,6 +274,114 @@ export async function validateSubmission(
   };
 }
 
+/** What each run field is, for the messages that ask for it. */
+const RUN_FIELD_TEXT: Record<RunField, string> = {
+  type: 'the run type',
+  priority: 'its priority among your runs (1 is your first choice)',
+  training_data: 'the data the system was trained on',
+  external_resources: 'false, or what the system used beyond the training data',
+  notes: 'a link to the working notes or paper that describes the run',
+};
+
+/**
+ * submission.yml's run against competition.yml's runs: a run only where the competition asks
+ * for one, its type one of the declared types, its priority within the runs a team may send of
+ * a type, every required field there, and the notes link from its date on (a notice before).
+ */
+export function checkRun(
+  c: Competition,
+  sub: SubmissionConfig,
+  source: YamlSource,
+  now: Date,
+): { problems: Problem[]; notices: Problem[] } {
+  const problems: Problem[] = [];
+  const notices: Problem[] = [];
+  const runs = c.config.runs;
+  const run = sub.run;
+  if (!runs) {
+    if (run !== undefined)
+      problems.push(
+        source.problem(
+          ['run'],
+          'this competition asks for no run metadata (its competition.yml has no "runs" section); remove "run:".',
+          true,
+        ),
+      );
+    return { problems, notices };
+  }
+  const required = new Set<RunField>(runs.required ?? []);
+  if (runs.types) required.add('type');
+  const typesText = runs.types?.join(', ');
+  const example = (f: RunField) =>
+    f === 'type'
+      ? `type: ${runs.types?.[0] ?? 'automatic'}`
+      : f === 'priority'
+        ? 'priority: 1'
+        : f === 'external_resources'
+          ? 'external_resources: false'
+          : f === 'notes'
+            ? 'notes: https://…'
+            : `${f}: …`;
+  const missing = RUN_FIELDS.filter((f) => required.has(f) && run?.[f] === undefined);
+  if (run === undefined && missing.length > 0) {
+    problems.push(
+      source.problem(
+        [],
+        `this competition asks each submission to describe its run: add "run:" with ${missing.map((f) => `${f} (${RUN_FIELD_TEXT[f]}${f === 'type' ? `: ${typesText}` : ''})`).join(', ')}.`,
+      ),
+    );
+  } else
+    for (const f of missing)
+      problems.push(
+        source.problem(
+          ['run'],
+          `run.${f} is missing: this competition asks every run for ${RUN_FIELD_TEXT[f]}; add "${example(f)}" under "run:".`,
+          true,
+        ),
+      );
+  if (run?.type !== undefined) {
+    if (!runs.types)
+      problems.push(source.problem(['run', 'type'], 'this competition declares no run types (runs.types); remove "type".', true));
+    else if (!runs.types.includes(run.type))
+      problems.push(
+        source.problem(
+          ['run', 'type'],
+          `"${run.type}" is not a run type of this competition; use one of: ${typesText}.${didYouMean(run.type, runs.types)}`,
+        ),
+      );
+  }
+  if (run?.priority !== undefined && runs.max_per_type !== undefined && run.priority > runs.max_per_type)
+    problems.push(
+      source.problem(
+        ['run', 'priority'],
+        `priority ${run.priority} is past the ${runs.max_per_type} runs a team may send of a run type; give 1 to ${runs.max_per_type} (1 is your first choice).`,
+      ),
+    );
+  if (run?.notes !== undefined && !/^https?:\/\//.test(run.notes))
+    problems.push(source.problem(['run', 'notes'], `"${run.notes}" is not a web link; give the working notes or paper as https://….`));
+  if (runs.notes_required_by !== undefined && run?.notes === undefined) {
+    const due = runs.notes_required_by;
+    const at = run === undefined ? [] : ['run'];
+    if (now.getTime() >= Date.parse(due))
+      problems.push(
+        source.problem(
+          at,
+          `a link to the working notes or paper (run.notes) is required since ${due}; add "notes: https://…" under "run:".`,
+          run !== undefined,
+        ),
+      );
+    else
+      notices.push(
+        source.problem(
+          at,
+          `a link to the working notes or paper (run.notes) will be required from ${due}; add "notes: https://…" under "run:" by then.`,
+          run !== undefined,
+        ),
+      );
+  }
+  return { problems, notices };
+}
+
 /**
  * Whether a predictions submission sends its whole folder (every file but submission.yml) to the
  * scoring program, as Codabench sends a result zip: no "predictions" key, or ".".
@@ -344,15 +457,23 @@ export async function publicIds(c: Competition): Promise<Reference | undefined> 
  * Who submits and what kind, read cheaply before an evaluation so that the competition's rules
  * can be applied first. A submissions/TEAM/NAME folder is TEAM's, whatever its submission.yml
  * says (as in the Action, which goes by the folder); elsewhere the team is submission.yml's.
- * The kind is submission.yml's. Undefined when neither says (the evaluation rejects the folder).
+ * The kind and the run type are submission.yml's. Undefined when neither says (the evaluation rejects the folder).
  */
-export async function entrantOf(c: Competition, submissionDir: string): Promise<{ team: string; kind?: SubmissionKind } | undefined> {
+export async function entrantOf(
+  c: Competition,
+  submissionDir: string,
+): Promise<{ team: string; kind?: SubmissionKind; runType?: string } | undefined> {
   const dir = path.resolve(submissionDir);
   const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep);
   const folderTeam = rel.length === 3 && rel[0] === 'submissions' ? identityFromFolder(c, dir).team : undefined;
-  if (parsed?.ok) return { team: folderTeam ?? parsed.value.team, kind: parsed.value.kind };
+  if (parsed?.ok)
+    return {
+      team: folderTeam ?? parsed.value.team,
+      kind: parsed.value.kind,
+      ...(parsed.value.run?.type !== undefined ? { runType: parsed.value.run.type } : {}),
+    };
   return folderTeam === undefined ? undefined : { team: folderTeam };
 }
 

@@ -80,7 +80,7 @@ Exit status 1 when anything is wrong.`,
     if (comp.ok) {
       for (const sub of positionals) {
         bar.step(`checking ${sub}`);
-        const r = await validateSubmission(comp.competition, path.resolve(io.cwd, sub));
+        const r = await validateSubmission(comp.competition, path.resolve(io.cwd, sub), { now });
         const entry: (typeof report.submissions)[number] = {
           path: r.identity.path,
           ok: r.ok,
@@ -91,7 +91,7 @@ Exit status 1 when anything is wrong.`,
           // The rules the pull-request check applies, but the limits, which need the history.
           const ruled = await admit(
             comp.competition,
-            { team: r.submission.team, kind: r.submission.kind },
+            { team: r.submission.team, kind: r.submission.kind, ...(r.submission.run?.type ? { runType: r.submission.run.type } : {}) },
             { now, teams, history: async () => [], ignoreLimits: true, ...(values.phase !== undefined ? { phase: values.phase } : {}) },
           );
           if (!ruled.ok) {

@@ -1,0 +1,157 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCompetition, type Competition } from '../../runner/src/competition/load.js';
+import { admit } from '../../runner/src/results/admission.js';
+import { checkLimits } from '../../runner/src/results/limits.js';
+import { serializeRecord } from '../../runner/src/results/record.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
+import { scoredRecord } from '../helpers/records.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+const RUNS = '\nruns:\n  types: [automatic, manual]\n  max_per_type: 4\n';
+
+/** Team alpha's records in phase main, each of the run type given, a minute apart before `now`. */
+function runs(now: Date, types: readonly (string | undefined)[]): ResultRecord[] {
+  return types.map((type, i) => {
+    const r = scoredRecord(i + 1, {
+      team: 'alpha',
+      name: `run-${i + 1}`,
+      created_at: new Date(now.getTime() - (i + 1) * 60_000).toISOString(),
+    });
+    if (type !== undefined) r.submission.run = { type, priority: (i % 4) + 1 };
+    return r;
+  });
+}
+
+/** The example competition without its per-day limit (`limits` in its place), with `extra` added. */
+async function competitionWith(extra: string, limits = ''): Promise<Competition> {
+  const ex = await exampleCompetition(await temp());
+  const text = (await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')).replace(/^ {2}per_day: 5\n/m, limits) + extra;
+  const checked = await checkCompetition(text, ex.dir);
+  if (!checked.ok) throw new Error(checked.problems.map((p) => p.message).join('\n'));
+  return checked.competition;
+}
+
+describe('runs per team per run type (runs.max_per_type)', () => {
+  const now = new Date('2026-06-01T12:00:00Z');
+
+  it('refuses a 5th manual run and takes a 5th run of another type, or the 4th manual one (the controls)', async () => {
+    const c = await competitionWith(RUNS);
+    const four = runs(now, ['manual', 'manual', 'manual', 'manual', 'automatic']);
+    const refused = checkLimits(c, four, 'alpha', 'main', now, 0, 'manual');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok)
+      expect(refused.why).toBe(
+        'team alpha has used all 4 runs of type "manual" in phase main (at most 4 per run type); runs of another type (automatic) are still taken.',
+      );
+    expect(refused.usage).toEqual({ today: 5, total: 5, ofType: 4 });
+    expect(checkLimits(c, four, 'alpha', 'main', now, 0, 'automatic')).toEqual({ ok: true, usage: { today: 5, total: 5, ofType: 1 } });
+    expect(checkLimits(c, four.slice(1), 'alpha', 'main', now, 0, 'manual').ok).toBe(true);
+  });
+
+  it('does not count failures the platform caused, nor other teams or phases', async () => {
+    const c = await competitionWith(RUNS);
+    const history = runs(now, ['manual', 'manual', 'manual', 'manual']);
+    const faulted: ResultRecord = {
+      ...history[0]!,
+      status: 'failed',
+      error: { code: 'runner-lost', message: 'the runner went away', platform_fault: true },
+    } as ResultRecord;
+    const other = runs(now, ['manual']).map((r) => ({ ...r, submission: { ...r.submission, team: 'beta' } }));
+    const elsewhere = runs(now, ['manual']).map((r) => ({ ...r, phase: 'warmup' }));
+    const counted = [faulted, ...history.slice(1), ...other, ...elsewhere];
+    expect(checkLimits(c, counted, 'alpha', 'main', now, 0, 'manual')).toEqual({ ok: true, usage: { today: 3, total: 3, ofType: 3 } });
+    // A failure the team caused counts like any run.
+    const ownFault = { ...faulted, error: { code: 'invalid-submission', message: 'bad' } } as ResultRecord;
+    expect(checkLimits(c, [ownFault, ...history.slice(1)], 'alpha', 'main', now, 0, 'manual').ok).toBe(false);
+  });
+
+  it('counts evaluations under way as of the type asked about', async () => {
+    const c = await competitionWith(RUNS);
+    const three = runs(now, ['manual', 'manual', 'manual']);
+    expect(checkLimits(c, three, 'alpha', 'main', now, 0, 'manual').ok).toBe(true);
+    expect(checkLimits(c, three, 'alpha', 'main', now, 1, 'manual').ok).toBe(false);
+  });
+
+  it('leaves a competition without runs, or a submission without a run type, to the other limits', async () => {
+    const plain = await competitionWith('');
+    const many = runs(now, ['manual', 'manual', 'manual', 'manual', 'manual', 'manual']);
+    expect(checkLimits(plain, many, 'alpha', 'main', now, 0, 'manual')).toEqual({ ok: true, usage: { today: 6, total: 6 } });
+    const c = await competitionWith(RUNS);
+    expect(checkLimits(c, many, 'alpha', 'main', now).ok).toBe(true);
+  });
+
+  it('is applied by admit, after the total, with the run type of the entrant', async () => {
+    const c = await competitionWith(RUNS, '  total: 5\n');
+    const phase = c.config.phases[0]!.id;
+    const opts = (history: ResultRecord[]) => ({ now, teams: undefined, history: async () => history, phase });
+    const four = runs(now, ['manual', 'manual', 'manual', 'manual']);
+    const manual = await admit(c, { team: 'alpha', runType: 'manual' }, opts(four));
+    expect(manual.ok).toBe(false);
+    if (!manual.ok) expect(manual.rule).toBe('limits');
+    expect((await admit(c, { team: 'alpha', runType: 'automatic' }, opts(four))).ok).toBe(true);
+    const five = runs(now, ['manual', 'manual', 'manual', 'manual', 'automatic']);
+    const total = await admit(c, { team: 'alpha', runType: 'automatic' }, opts(five));
+    expect(total.ok ? '' : total.why).toBe('team alpha has used all 5 submissions of phase main.');
+  });
+});
+
+describe('podium evaluate with runs', () => {
+  it('records the run metadata, and refuses a run past its type with the words of the check', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root, { edit: (y) => `${y}${RUNS}` });
+    const now = new Date(Date.parse(ex.competition.config.phases[0]!.start) + 12 * 3600_000);
+    const results = path.join(root, 'history');
+    await mkdir(path.join(results, 'results'), { recursive: true });
+    // Two days ago: the per-day limit does not refuse the run, the limit per run type does.
+    const history = runs(now, ['manual', 'manual', 'manual', 'manual']).map((r) => ({
+      ...r,
+      created_at: new Date(now.getTime() - 48 * 3600_000).toISOString(),
+    }));
+    for (const r of history) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const submit = async (name: string, type: string) =>
+      ex.submit('alpha', name, {
+        'submission.yml': submissionYml(
+          'alpha',
+          name,
+          `run:\n  type: ${type}\n  priority: 1\n  training_data: "the training set & nothing else"\n  external_resources: false\n`,
+        ),
+        'predictions.csv': await ex.baselinePredictions(),
+      });
+    const args = (sub: string, out: string) => [
+      'evaluate',
+      '--competition',
+      ex.dir,
+      '--hidden',
+      ex.hidden,
+      '--results',
+      results,
+      '--out',
+      out,
+      sub,
+    ];
+    const manualOut = path.join(root, 'manual.json');
+    const refused = await runCli(root, args(await submit('manual-5', 'manual'), manualOut), { now: () => now });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('team alpha has used all 4 runs of type "manual" in phase main');
+    const autoOut = path.join(root, 'automatic.json');
+    const scored = await runCli(root, args(await submit('auto-1', 'automatic'), autoOut), { now: () => now });
+    expect(scored.err).not.toContain('used all');
+    expect(scored.code).toBe(0);
+    const record = JSON.parse(await readFile(autoOut, 'utf8')) as ResultRecord;
+    expect(record.status).toBe('scored');
+    expect(record.submission.run).toEqual({
+      type: 'automatic',
+      priority: 1,
+      training_data: 'the training set & nothing else',
+      external_resources: false,
+    });
+  });
+});
