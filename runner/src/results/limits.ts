@@ -1,5 +1,6 @@
 import type { Competition } from '../competition/load.js';
 import type { ResultRecord } from './schema.js';
+import { boardOf, type Board } from './board.js';
 
 /** How many submissions a team has used in a phase, counted from the results history. */
 export interface Usage {
@@ -10,14 +11,21 @@ export interface Usage {
 /**
  * Every record of the team in the phase counts, scored or not, except failures the platform
  * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
- * are under way and have no record yet.
+ * are under way and have no record yet. Each board counts its own records only.
  */
-export function usageOf(records: readonly ResultRecord[], team: string, phase: string, now: Date, pending = 0): Usage {
+export function usageOf(
+  records: readonly ResultRecord[],
+  team: string,
+  phase: string,
+  now: Date,
+  pending = 0,
+  board: Board = 'official',
+): Usage {
   const day = now.toISOString().slice(0, 10);
   let today = 0;
   let total = 0;
   for (const r of records) {
-    if (r.phase !== phase || r.submission.team !== team) continue;
+    if (r.phase !== phase || r.submission.team !== team || boardOf(r) !== board) continue;
     if (r.status === 'failed' && r.error.platform_fault) continue;
     total++;
     if (r.created_at.slice(0, 10) === day) today++;
@@ -27,11 +35,15 @@ export function usageOf(records: readonly ResultRecord[], team: string, phase: s
 
 export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
 
-/** A phase's limits as they are enforced: its own `limits` standing in for the competition's, each on its own. */
-export function phaseLimits(c: Competition, phase: string): { perDay?: number; total?: number } {
+/**
+ * A phase's limits as they are enforced: its own `limits` standing in for the competition's, each
+ * on its own; on the post-challenge board, post_challenge.limits standing in for those.
+ */
+export function phaseLimits(c: Competition, phase: string, board: Board = 'official'): { perDay?: number; total?: number } {
   const own = c.config.phases.find((p) => p.id === phase)?.limits;
-  const perDay = own?.per_day ?? c.config.limits?.per_day;
-  const total = own?.total ?? c.config.limits?.total;
+  const post = board === 'post-challenge' ? c.config.post_challenge?.limits : undefined;
+  const perDay = post?.per_day ?? own?.per_day ?? c.config.limits?.per_day;
+  const total = post?.total ?? own?.total ?? c.config.limits?.total;
   return { ...(perDay !== undefined ? { perDay } : {}), ...(total !== undefined ? { total } : {}) };
 }
 
@@ -43,18 +55,20 @@ export function checkLimits(
   phase: string,
   now: Date,
   pending = 0,
+  board: Board = 'official',
 ): LimitCheck {
-  const usage = usageOf(records, team, phase, now, pending);
-  const { perDay, total } = phaseLimits(c, phase);
+  const usage = usageOf(records, team, phase, now, pending, board);
+  const { perDay, total } = phaseLimits(c, phase, board);
+  const where = board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`;
   if (total !== undefined && usage.total >= total)
-    return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
+    return { ok: false, usage, why: `team ${team} has used all ${total} submissions of ${where}.` };
   if (perDay !== undefined && usage.today >= perDay) {
     const next = new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
     next.setUTCDate(next.getUTCDate() + 1);
     return {
       ok: false,
       usage,
-      why: `team ${team} has used its ${perDay} submission(s) for today (UTC) in phase ${phase}; submit again from ${next.toISOString().replace('.000Z', 'Z')}.`,
+      why: `team ${team} has used its ${perDay} submission(s) for today (UTC) ${board === 'post-challenge' ? 'on' : 'in'} ${where}; submit again from ${next.toISOString().replace('.000Z', 'Z')}.`,
     };
   }
   return { ok: true, usage };
