@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Competition } from '../../runner/src/competition/load.js';
+import { lastPhase } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings, postChallengeStandings, type PhaseStandings } from '../../runner/src/results/standings.js';
 import { revealPath, type Reveal } from '../../runner/src/results/seal.js';
@@ -62,8 +63,12 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   });
   // The post-challenge board: ranked apart, on a page of its own; the official standings, the
   // exports and the badges never include it.
-  const postBest = postChallengeStandings(c, input.records, { rule: teamRule });
-  const postAll = postChallengeStandings(c, input.records, { rule: 'all' });
+  // Its page exists wherever the competition has such a board (the competition page links to
+  // it), or records for it.
+  const emptyPost = () =>
+    c.config.post_challenge ? computeStandings(c, [], { board: 'post-challenge' }).find((s) => s.phase === lastPhase(c).id) : undefined;
+  const postBest = postChallengeStandings(c, input.records, { rule: teamRule }) ?? emptyPost();
+  const postAll = postChallengeStandings(c, input.records, { rule: 'all' }) ?? emptyPost();
   let post: PhaseBoard | undefined;
   if (postBest && postAll) {
     const data = phaseData(postBest, postAll, phaseCosts(postAll));

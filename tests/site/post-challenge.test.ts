@@ -40,9 +40,9 @@ function tableRows(page: string): string[] {
 }
 
 describe('the post-challenge board on the site', () => {
-  async function site(records: ResultRecord[]) {
+  async function site(records: ResultRecord[], board = '\npost_challenge:\n  open: true\n') {
     const root = await temp();
-    const ex = await exampleCompetition(root, { edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
+    const ex = await exampleCompetition(root, { edit: (y) => `${y.trimEnd()}\n${board}` });
     const out = path.join(root, 'site');
     const built = await buildSite({ competition: ex.competition, records, outDir: out, generatedAt: new Date('2027-03-01T00:00:00Z') });
     return { built, read: (f: string) => readFile(path.join(out, f), 'utf8') };
@@ -74,16 +74,27 @@ describe('the post-challenge board on the site', () => {
     expect(JSON.parse(await read('data/main.json')).rows.map((r: { t: string }) => r.t)).toEqual(['alpha', 'beta']);
     expect(await read('leaderboard.csv')).not.toContain('gamma');
     expect(built.standings[0]!.rows.map((r) => r.record.submission.team)).toEqual(['alpha', 'beta']);
+    expect(await read('competition.html')).toContain(
+      'submissions go on to the <a href="post-challenge.html">post-challenge board</a>, evaluated the same way (after the challenge: not part of the official ranking; limits per team: 5 a day (UTC)).',
+    );
     // A post-challenge record's own page says which board it is on.
     expect(await read('s/main/gamma.html')).toContain(
       'rank 1 on the post-challenge board (after the challenge: not part of the official ranking)',
     );
   });
 
-  it('has no post-challenge page or pointer without post-challenge records (control)', async () => {
+  it('shows an open board with no runs yet as an empty page, linked from the competition page but not the leaderboard', async () => {
     const { built, read } = await site(official);
-    expect(built.files).not.toContain('post-challenge.html');
+    expect(built.files).toContain('post-challenge.html');
+    expect(await read('post-challenge.html')).toContain('No scored submissions yet.');
     expect(await read('index.html')).not.toContain('post-challenge');
+    expect(await read('competition.html')).toContain('<a href="post-challenge.html">post-challenge board</a>');
     expect(tableRows(await read('index.html'))).toEqual(['1 alpha', '2 beta']);
+  });
+
+  it('has no post-challenge page, pointer or mention in a competition without the board (control)', async () => {
+    const { built, read } = await site(official, '');
+    expect(built.files).not.toContain('post-challenge.html');
+    for (const f of ['index.html', 'competition.html']) expect(await read(f)).not.toContain('post-challenge');
   });
 });

@@ -47,6 +47,7 @@ export function leaderboardPage(
   const sections = boards.map((b) => html`${phaseSection(c, b, rule)}${b.reveal && revealedSections(c, records, b.reveal, b.best)}`);
   const pointer =
     post &&
+    post.all.rows.length > 0 &&
     html`<section class="post-challenge" aria-labelledby="post-challenge"><h2 id="post-challenge">Post-challenge board</h2>
 <p class="meta">${POST_CHALLENGE_LABEL}. ${post.all.rows.length} scored submission(s) made after ${post.all.phaseName} ended, evaluated the same way and ranked apart: <a href="${POST_CHALLENGE_PAGE}">the post-challenge board</a>.</p></section>`;
   return page(site, { root: '', title: 'Leaderboard', body: html`${join(sections, '\n')}\n${pointer}`, script: true });
