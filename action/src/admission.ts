@@ -2,6 +2,7 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import { loadTeams, mayEnter, type Teams } from '../../runner/src/competition/teams.js';
 import type { SubmissionKind } from '../../runner/src/contracts/common.js';
 import { admit } from '../../runner/src/results/admission.js';
+import type { Board } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkChanges } from './changes.js';
 import type { GitHub, Repo } from './github.js';
@@ -21,13 +22,13 @@ export async function admissible(
   pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
   kind?: SubmissionKind,
   runType?: string,
-): Promise<{ refused: string } | { refused?: undefined; phase: string; records: ResultRecord[] }> {
+): Promise<{ refused: string } | { refused?: undefined; phase: string; board: Board; records: ResultRecord[] }> {
   const admitted = await admit(
     c,
     { team, login, ...(kind ? { kind } : {}), ...(runType ? { runType } : {}) },
     { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
   );
-  return admitted.ok ? { phase: admitted.phase.id, records: admitted.records } : { refused: admitted.why };
+  return admitted.ok ? { phase: admitted.phase.id, board: admitted.board, records: admitted.records } : { refused: admitted.why };
 }
 
 /**

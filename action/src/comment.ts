@@ -1,5 +1,6 @@
 import type { Competition } from '../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { POST_CHALLENGE_LABEL } from '../../runner/src/results/board.js';
 import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
 import { groupValue, groupsWeakestFirst, worstOf } from '../../runner/src/results/slices.js';
@@ -24,6 +25,8 @@ export type Placement = (
   of: number;
   /** Against the leader by the paired bootstrap; absent for the leader and where the records cannot be paired. */
   versusLeader?: VersusLeader;
+  /** The post-challenge board, where a submission made after the last phase is ranked; absent: the official one. */
+  board?: 'post-challenge';
 };
 
 /** The sticky pull-request comment for one evaluation. */
@@ -33,6 +36,15 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
   const lines: string[] = [];
   if (record.status === 'scored') {
     lines.push(`**Scored**${sha} in phase ${inert(record.phase)}.`, '');
+    if (record.board === 'post-challenge')
+      lines.push(
+        `This submission came after the competition's last phase ended: it is on the **post-challenge board** (${POST_CHALLENGE_LABEL}), evaluated as the phase's submissions were. It is never part of the official ranking.${
+          c.config.private || c.config.leaderboard?.ladder
+            ? " What is sealed in its record stays sealed: the phase's reveal opens the official records only."
+            : ''
+        }`,
+        '',
+      );
     if (placement) lines.push(placementLine(c, placement), '');
     lines.push('| metric | value | 95% interval |', '|---|---:|---|');
     for (const m of c.metrics) {
@@ -47,11 +59,12 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
     lines.push(...perUnit(c, primary?.per_query, QUERY), ...perUnit(c, primary?.per_category, CATEGORY));
     lines.push(...sliceSections(c, record.scores.slices));
     const ladder = record.scores.ladder;
+    const sealedUntil = record.board === 'post-challenge' ? 'Exact scores stay sealed.' : 'Exact scores are sealed until the phase ends.';
     if (ladder)
       lines.push(
         ladder.improved
-          ? `This competition uses the Ladder: the board shows your best score rounded to ${ladder.step}, and it moved with this submission. Exact scores are sealed until the phase ends.`
-          : `This competition uses the Ladder: this submission did not beat your best by more than ${ladder.step}, so the board still shows your best, ${formatScore(record.scores.public[ladder.metric]?.value ?? NaN)}. Exact scores are sealed until the phase ends.`,
+          ? `This competition uses the Ladder: the board shows your best score rounded to ${ladder.step}, and it moved with this submission. ${sealedUntil}`
+          : `This competition uses the Ladder: this submission did not beat your best by more than ${ladder.step}, so the board still shows your best, ${formatScore(record.scores.public[ladder.metric]?.value ?? NaN)}. ${sealedUntil}`,
         '',
       );
   } else {
@@ -90,9 +103,10 @@ export function renderComment(c: Competition, record: ResultRecord, placement?: 
 
 /** The placement in a sentence, with the verdict against the leader in the leaderboard's words. */
 function placementLine(c: Competition, p: Placement): string {
+  const where = p.board === 'post-challenge' ? 'the post-challenge board' : 'the public leaderboard';
   const place = p.baseline
-    ? `A baseline: shown on the public leaderboard without a rank (${p.of} ranked ${p.of === 1 ? 'entry' : 'entries'})`
-    : `Would rank **${p.rank}** of ${p.of} on the public leaderboard now`;
+    ? `A baseline: shown on ${where} without a rank (${p.of} ranked ${p.of === 1 ? 'entry' : 'entries'})`
+    : `Would rank **${p.rank}** of ${p.of} on ${where} now`;
   const versus = p.versusLeader && `, ${VERSUS_LEADER[p.versusLeader].text} (paired bootstrap on ${inert(c.primary.name)})`;
   return `${place}${versus || ''}.`;
 }

@@ -22,8 +22,10 @@ export const RequestSchema = Type.Object({
   folder: Type.String(),
   team: Type.String(),
   name: Type.String(),
-  /** Under the Ladder: the team's best shown score in the phase when prepare read the history. */
-  ladder: Type.Optional(Type.Object({ phase: Type.String(), best: Type.Optional(Type.Number()) })),
+  /** Under the Ladder: the team's best shown score in the phase (on the board; absent: official) when prepare read the history. */
+  ladder: Type.Optional(
+    Type.Object({ phase: Type.String(), board: Type.Optional(Type.Literal('post-challenge')), best: Type.Optional(Type.Number()) }),
+  ),
 });
 export type Request = Static<typeof RequestSchema>;
 

@@ -39,7 +39,8 @@ function interactive(section: HTMLElement, table: HTMLTableElement): void {
   const state = { view: view.value, key: 'rank', dir: 1, q: '', shown: PAGE };
   let loading: Promise<PhaseData> | undefined;
   const load = (): Promise<PhaseData> =>
-    (loading ??= fetch(`data/${encodeURIComponent(phase)}.json`).then((r) => {
+    // A board other than the phase's official one (the post-challenge board) names its own table.
+    (loading ??= fetch(section.dataset['src'] ?? `data/${encodeURIComponent(phase)}.json`).then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       return r.json() as Promise<PhaseData>;
     }));

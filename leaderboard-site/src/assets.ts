@@ -40,6 +40,7 @@ input, select, .more { font: inherit; color: inherit; background: var(--bg); bor
 .facts dt { font-weight: 600; } .facts dd { margin: 0; overflow-wrap: anywhere; }
 dl:not(.facts) dt { font-weight: 600; } dl:not(.facts) dd { margin: 0 0 .5rem 1rem; }
 .status.ok { color: #1a7f37; } .status.bad { color: #cf222e; }
+.status.notice { border-left: 4px solid #9a6700; padding-left: .6em; }
 @media (prefers-color-scheme: dark) { .status.ok { color: #3fb950; } .status.bad { color: #ff7b72; } }
 tr[aria-current] td { font-weight: 600; }
 iframe.detailed { width: 100%; min-height: 16rem; border: 1px solid var(--line); background: #fff; }

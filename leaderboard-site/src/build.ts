@@ -1,15 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Competition } from '../../runner/src/competition/load.js';
+import { lastPhase } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
-import { computeStandings, type PhaseStandings } from '../../runner/src/results/standings.js';
+import { computeStandings, postChallengeStandings, type PhaseStandings } from '../../runner/src/results/standings.js';
 import { revealPath, type Reveal } from '../../runner/src/results/seal.js';
 import { STYLE } from './assets.js';
 import { SCRIPT } from './generated/site-script.js';
 import { badges, exportCsv, exportJson, phaseCosts, phaseData } from './exports.js';
 import type { SiteContext } from './layout.js';
 import { competitionPage } from './pages/competition.js';
-import { leaderboardPage, type PhaseBoard } from './pages/leaderboard.js';
+import { leaderboardPage, postChallengeData, postChallengePage, POST_CHALLENGE_PAGE, type PhaseBoard } from './pages/leaderboard.js';
 import { teamPages } from './pages/team.js';
 
 // Where a record is shown: part of the site builder's interface for the CLI, the Action and tests.
@@ -60,9 +61,25 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
     const reveal = input.reveals?.find((r) => r.phase === phase.id);
     return { best: b, all: a, ...data, ...(reveal ? { reveal } : {}) };
   });
-  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records));
+  // The post-challenge board: ranked apart, on a page of its own; the official standings, the
+  // exports and the badges never include it.
+  // Its page exists wherever the competition has such a board (the competition page links to
+  // it), or records for it.
+  const emptyPost = () =>
+    c.config.post_challenge ? computeStandings(c, [], { board: 'post-challenge' }).find((s) => s.phase === lastPhase(c).id) : undefined;
+  const postBest = postChallengeStandings(c, input.records, { rule: teamRule }) ?? emptyPost();
+  const postAll = postChallengeStandings(c, input.records, { rule: 'all' }) ?? emptyPost();
+  let post: PhaseBoard | undefined;
+  if (postBest && postAll) {
+    const data = phaseData(postBest, postAll, phaseCosts(postAll));
+    files.set(postChallengeData(postAll.phase), JSON.stringify(data));
+    post = { best: postBest, all: postAll, ...data };
+    files.set(POST_CHALLENGE_PAGE, postChallengePage(site, post, defaultRule));
+  }
+  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records, post));
   files.set('competition.html', competitionPage(site));
-  for (const [file, html] of teamPages(site, input.records, standings)) files.set(file, html);
+  const postShown = post ? [defaultRule === 'all' ? post.all : post.best] : [];
+  for (const [file, html] of teamPages(site, input.records, [...standings, ...postShown])) files.set(file, html);
 
   files.set('style.css', STYLE);
   files.set('site.js', SCRIPT);

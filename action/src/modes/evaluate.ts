@@ -88,7 +88,11 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
       ...(request.ladder
         ? {
             ladder: {
-              best: (team, phase) => (team === request.team && phase === request.ladder!.phase ? request.ladder!.best : undefined),
+              // The board is decided again at evaluation time: a best read for another board is not this one's.
+              best: (team, phase, board) =>
+                team === request.team && phase === request.ladder!.phase && board === (request.ladder!.board ?? 'official')
+                  ? request.ladder!.best
+                  : undefined,
             },
           }
         : {}),

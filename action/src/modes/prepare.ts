@@ -74,8 +74,12 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
   if (c.config.leaderboard?.ladder) {
     // The evaluation runs with no history; the Ladder needs the team's best so far.
-    const best = ladderBest(c, admitted.records, changes.team, admitted.phase);
-    request.ladder = { phase: admitted.phase, ...(best !== undefined ? { best } : {}) };
+    const best = ladderBest(c, admitted.records, changes.team, admitted.phase, admitted.board);
+    request.ladder = {
+      phase: admitted.phase,
+      ...(admitted.board === 'post-challenge' ? { board: admitted.board } : {}),
+      ...(best !== undefined ? { best } : {}),
+    };
   }
   const out = path.resolve(io.workspace, inputs['prepared-dir']);
   await startHandoff(out, request);

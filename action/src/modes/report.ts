@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Competition } from '../../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
+import { boardOf } from '../../../runner/src/results/board.js';
 import { computeStandings } from '../../../runner/src/results/standings.js';
 import { openCompetition, resultsHistory } from '../checkout.js';
 import { MARKER, renderComment, renderNotEvaluated, type Placement } from '../comment.js';
@@ -12,16 +13,19 @@ import type { Io } from '../io.js';
 /**
  * Where a record would stand against the other teams now (their records from the history): its
  * rank, or for a baseline no rank, and its verdict against the leader, as the leaderboard decides both.
+ * A post-challenge record is placed on the post-challenge board, never in the official ranking.
  */
 export function placement(c: Competition, records: readonly ResultRecord[], record: ResultRecord): Placement | undefined {
   if (record.status !== 'scored') return undefined;
   const others = records.filter((r) => r.submission.team !== record.submission.team && r.id !== record.id);
-  const phase = computeStandings(c, [...others, record]).find((s) => s.phase === record.phase);
+  const board = boardOf(record);
+  const phase = computeStandings(c, [...others, record], { board }).find((s) => s.phase === record.phase);
   const row = phase?.rows.find((r) => r.record.id === record.id);
   if (!row || !phase) return undefined;
   const of = phase.rows.filter((r) => !r.baseline).length;
   const versus = row.versusLeader ? { versusLeader: row.versusLeader } : {};
-  return row.baseline ? { baseline: true, of, ...versus } : { rank: row.rank, of, ...versus };
+  const on = board === 'post-challenge' ? { board } : {};
+  return row.baseline ? { baseline: true, of, ...versus, ...on } : { rank: row.rank, of, ...versus, ...on };
 }
 
 /** Finds the bot's sticky comment on the pull request and updates it, or creates it. */

@@ -1,5 +1,6 @@
 import { predictionFormat } from '../../../runner/src/competition/format.js';
 import { kindsOf } from '../../../runner/src/results/admission.js';
+import { lastPhase, POST_CHALLENGE_LABEL } from '../../../runner/src/results/board.js';
 import { phaseLimits } from '../../../runner/src/results/limits.js';
 import { scoringSpec, type Competition } from '../../../runner/src/competition/load.js';
 import { html, type SafeHtml } from '../html.js';
@@ -72,7 +73,7 @@ ${predictions}
       ? "Every score is the organisers' scoring program's own number: it gives no confidence interval."
       : html`Every score of Podium's own metrics has a 95% bootstrap confidence interval${c.metrics.some((m) => m.program) && html` (a score from the organisers' scoring program has none)`}, and each entry, baselines included, is compared with the leader by a paired bootstrap: ≈ marks one statistically tied with it, ▲ one better than it.`
   }</p></section>
-<section><h2>Phases</h2><div class="scroll"><table class="phases"><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col">Accepts</th><th scope="col">Submissions per team</th><th scope="col">Private part</th></tr></thead><tbody>${phases}</tbody></table></div></section>
+<section><h2>Phases</h2><div class="scroll"><table class="phases"><thead><tr><th scope="col">Phase</th><th scope="col">Opens (UTC)</th><th scope="col">Closes (UTC)</th><th scope="col">Accepts</th><th scope="col">Submissions per team</th><th scope="col">Private part</th></tr></thead><tbody>${phases}</tbody></table></div>${postChallenge(c)}</section>
 <section><h2>How to submit</h2><p>Fork the competition repository, add a folder <code>submissions/&lt;team&gt;/&lt;name&gt;/</code> with a <code>submission.yml</code> and ${kinds}, and open a pull request that changes only that folder. It is checked at once, evaluated on the organisers' runners after approval, and the result is commented on the pull request and shown here.${limits && ` Limits: ${limits}.`}</p></section>`;
 }
 
@@ -83,6 +84,17 @@ function limitsText(c: Competition, p: Phase): string {
   const { perDay, total } = phaseLimits(c, p.id);
   const parts = [perDay ? `${perDay} a day (UTC)` : '', total ? `${total} in the phase` : ''].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'no limit';
+}
+
+/** After the last phase: whether the post-challenge board takes submissions, and its limits. */
+function postChallenge(c: Competition): SafeHtml | undefined {
+  const post = c.config.post_challenge;
+  if (!post) return undefined;
+  const last = lastPhase(c);
+  if (!post.open) return html`<p>After ${last.name} closes, no submissions are taken: the post-challenge board is closed.</p>`;
+  const { perDay, total } = phaseLimits(c, last.id, 'post-challenge');
+  const limits = [perDay ? `${perDay} a day (UTC)` : '', total ? `${total} in all` : ''].filter(Boolean).join(', ') || 'no limit';
+  return html`<p>After ${last.name} closes, submissions go on to the <a href="post-challenge.html">post-challenge board</a>, evaluated the same way (${POST_CHALLENGE_LABEL}; limits per team: ${limits}).</p>`;
 }
 
 /** Whether scores on a private part are sealed until a phase ends. */

@@ -1,6 +1,7 @@
 import type { Competition } from '../../../runner/src/competition/load.js';
 import { formatInterval, formatScore } from '../../../runner/src/format/units.js';
 import type { ResultRecord, ScoredResult } from '../../../runner/src/results/schema.js';
+import { POST_CHALLENGE_LABEL } from '../../../runner/src/results/board.js';
 import { checkReveal, revealPath, type Reveal } from '../../../runner/src/results/seal.js';
 import { revealedStandings, type PhaseStandings, type Standing } from '../../../runner/src/results/standings.js';
 import { marksShown, type VersusLeader } from '../../../runner/src/results/versus-leader.js';
@@ -25,16 +26,56 @@ export interface PhaseBoard {
   reveal?: Reveal;
 }
 
-/** index.html: a section per phase with its table, controls and charts, and any revealed boards. */
-export function leaderboardPage(site: SiteContext, boards: readonly PhaseBoard[], rule: string, records: readonly ResultRecord[]): string {
-  const c = site.competition;
-  const sections = boards.map((b) => html`${phaseSection(c, b, rule)}${b.reveal && revealedSections(c, records, b.reveal, b.best)}`);
-  return page(site, { root: '', title: 'Leaderboard', body: join(sections, '\n'), script: true });
+/** The file the post-challenge board's page is written to, and its table's data. */
+export const POST_CHALLENGE_PAGE = 'post-challenge.html';
+export function postChallengeData(phase: string): string {
+  return `data/post-challenge/${phase}.json`;
 }
 
-function phaseSection(c: Competition, board: PhaseBoard, rule: string): SafeHtml {
+/**
+ * index.html: a section per phase with its table, controls and charts, and any revealed boards;
+ * where the post-challenge board has entries, a pointer to its own page after the last phase.
+ */
+export function leaderboardPage(
+  site: SiteContext,
+  boards: readonly PhaseBoard[],
+  rule: string,
+  records: readonly ResultRecord[],
+  post?: PhaseBoard,
+): string {
+  const c = site.competition;
+  const sections = boards.map((b) => html`${phaseSection(c, b, rule)}${b.reveal && revealedSections(c, records, b.reveal, b.best)}`);
+  const pointer =
+    post &&
+    post.all.rows.length > 0 &&
+    html`<section class="post-challenge" aria-labelledby="post-challenge"><h2 id="post-challenge">Post-challenge board</h2>
+<p class="meta">${POST_CHALLENGE_LABEL}. ${post.all.rows.length} scored submission(s) made after ${post.all.phaseName} ended, evaluated the same way and ranked apart: <a href="${POST_CHALLENGE_PAGE}">the post-challenge board</a>.</p></section>`;
+  return page(site, { root: '', title: 'Leaderboard', body: html`${join(sections, '\n')}\n${pointer}`, script: true });
+}
+
+/**
+ * post-challenge.html: the last phase's post-challenge board, in the official board's table (the
+ * same columns, intervals and tie marks), labelled on the page and in its title as not part of
+ * the official ranking.
+ */
+export function postChallengePage(site: SiteContext, post: PhaseBoard, rule: string): string {
+  const c = site.competition;
+  const ended = c.config.phases.find((p) => p.id === post.all.phase)?.end ?? '';
+  const intro = html`<p class="status notice"><strong>After the challenge: not part of the official ranking.</strong> Submissions made after ${post.all.phaseName} ended (${ended}), evaluated exactly as that phase's were and ranked only among themselves. The official final ranking is on <a href="index.html">the leaderboard</a> and does not change whatever is submitted here.${
+    (c.config.private || c.config.leaderboard?.ladder) &&
+    " Scores shown are on the public part of the test set; what these records seal stays sealed, outside the phase's reveal."
+  }</p>`;
+  const section = phaseSection(c, post, rule, {
+    heading: `${post.all.phaseName}: post-challenge board`,
+    src: postChallengeData(post.all.phase),
+    anchor: `post-challenge-${post.all.phase}`,
+  });
+  return page(site, { root: '', title: 'Post-challenge board', body: html`${intro}\n${section}`, script: true });
+}
+
+function phaseSection(c: Competition, board: PhaseBoard, rule: string, other?: { heading: string; src: string; anchor: string }): SafeHtml {
   const { best: b, all: a, costs, rows, metrics } = board;
-  const id = a.phase;
+  const id = other?.anchor ?? a.phase;
   const view = rule === 'all' ? rows : rows.filter((r) => r.p);
   const first = view.slice(0, FIRST_ROWS).map((r) => rowHtml(r, a.phase, rule === 'all' ? r.ra : r.r, metrics, costs));
   const sortable = (label: SafeHtml | string, key: string, num: boolean, title = '') =>
@@ -104,8 +145,8 @@ ${join(first, '\n')}
 <p class="count" aria-live="polite">Showing ${Math.min(FIRST_ROWS, view.length)} of ${view.length}.${view.length > FIRST_ROWS && html` <a href="leaderboard.csv">All rows as CSV</a>.`}</p>
 <button type="button" class="more" hidden>Show ${FIRST_ROWS} more</button>
 ${charts.length > 0 && html`<div class="charts">${join(charts, '\n')}</div>`}`;
-  return html`<section class="phase" aria-labelledby="phase-${id}" data-phase="${id}" data-rule="${rule}">
-<h2 id="phase-${id}">${a.phaseName}</h2>
+  return html`<section class="phase" aria-labelledby="phase-${id}" data-phase="${a.phase}"${other && html` data-src="${other.src}"`} data-rule="${rule}">
+<h2 id="phase-${id}">${other?.heading ?? a.phaseName}</h2>
 <p class="meta">${rankingRule(c, rule)}${legends(rows, rule)} ${teams} team(s), ${rows.length} scored submission(s), ${a.unscored} rejected or failed.</p>
 ${rows.length === 0 ? html`<p>No scored submissions yet.</p>` : table}
 </section>`;

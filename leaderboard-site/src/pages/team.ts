@@ -2,6 +2,7 @@ import type { Competition } from '../../../runner/src/competition/load.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../../runner/src/format/units.js';
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import type { PhaseStandings, Standing } from '../../../runner/src/results/standings.js';
+import { POST_CHALLENGE_LABEL } from '../../../runner/src/results/board.js';
 import { VERSUS_LEADER } from '../../../runner/src/results/versus-leader.js';
 import { supersededBy } from '../../../runner/src/results/supersede.js';
 import { groupValue, groupsWeakestFirst, worstOf } from '../../../runner/src/results/slices.js';
@@ -57,7 +58,8 @@ function newerRescore(a: ResultRecord, b: ResultRecord): number {
 
 /** Where a scored record stands: its rank, or that it is a baseline, and how it compares with the leader. */
 function placeText(c: Competition, s: Standing): string {
-  const place = s.baseline ? 'a baseline (not ranked)' : `rank ${s.rank}`;
+  const board = s.record.board === 'post-challenge' ? ` on the post-challenge board (${POST_CHALLENGE_LABEL})` : '';
+  const place = `${s.baseline ? 'a baseline (not ranked)' : `rank ${s.rank}`}${board}`;
   return s.versusLeader ? `${place}, ${VERSUS_LEADER[s.versusLeader].text} (paired bootstrap on ${c.primary.label})` : place;
 }
 

@@ -416,6 +416,31 @@ const Runs = Type.Object(
   { additionalProperties: false },
 );
 
+const PostChallenge = Type.Object(
+  {
+    open: Type.Boolean({
+      description:
+        "take submissions after the last phase's end onto the post-challenge board: evaluated as the last phase's, ranked apart from the official final ranking, never mixed into it",
+    }),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'post-challenge submissions per team per UTC day' })),
+          total: Type.Optional(Type.Integer({ minimum: 1, description: 'post-challenge submissions per team in all' })),
+        },
+        {
+          additionalProperties: false,
+          description: "the post-challenge board's limits, each standing in for the last phase's own (which apply otherwise)",
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'a standing benchmark after the competition: the board that takes submissions once the last phase has ended',
+  },
+);
+
 export const CompetitionSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'the competition.yml format version' }),
@@ -436,6 +461,7 @@ export const CompetitionSchema = Type.Object(
     leaderboard: Type.Optional(Leaderboard),
     runners: Type.Optional(Runners),
     runs: Type.Optional(Runs),
+    post_challenge: Type.Optional(PostChallenge),
   },
   {
     $id: 'urn:podium:schema:competition:1',

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { findPhase, scoringSpec } from '../competition/load.js';
+import { scoringSpec } from '../competition/load.js';
+import { boardKey, findBoard, type Board } from '../results/board.js';
 import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
@@ -14,6 +15,8 @@ import type { EvaluateOptions } from './options.js';
 export interface RecordContext {
   report: ValidationReport;
   phaseId: string;
+  /** The board the record goes to: post-challenge once the last phase has ended (competition.yml post_challenge). */
+  board: Board;
   started: number;
   base(): Omit<ResultRecord, 'status' | 'error' | 'scores'>;
   reject(error: ErrorInfo): ResultRecord;
@@ -49,19 +52,21 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
   const started = performance.now();
   step('validating the submission');
   const report = await validateSubmission(c, opts.submissionDir, { now });
-  const phase = findPhase(c, now, opts.phase);
+  const phase = findBoard(c, now, opts.phase);
   const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
+  const board = phase.ok ? phase.board : 'official';
   // How the texts were normalised decides text metrics' values: recorded with them.
   const normalise = scoringSpec(c).normalise;
   const base = () => {
     const submissionHash = report.hash ?? `sha256:${sha256Hex('')}`;
     return {
       schema_version: 1 as const,
-      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${opts.key ?? recordKey(opts.commit, submissionHash)}`,
+      id: `${phaseId}/${report.identity.team}/${report.identity.name}/${opts.key ?? boardKey(board, recordKey(opts.commit, submissionHash))}`,
       competition: c.config.slug,
       phase: phaseId,
       submission: submissionInfo(report, report.identity),
       created_at: now.toISOString(),
+      ...(board === 'post-challenge' ? { board } : {}),
       provenance: {
         ...(opts.commit ? { commit: opts.commit } : {}),
         submission_hash: submissionHash,
@@ -74,6 +79,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
   return {
     report,
     phaseId,
+    board,
     started,
     base,
     reject: (error) => ({ ...base(), status: 'rejected', error }),

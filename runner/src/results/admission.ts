@@ -1,13 +1,15 @@
-import { findPhase, type Competition, type Phase } from '../competition/load.js';
+import type { Competition, Phase } from '../competition/load.js';
 import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
 import type { SubmissionKind } from '../contracts/common.js';
+import { findBoard, type Board } from './board.js';
 import { checkLimits, phaseLimits, type Usage } from './limits.js';
 import type { ResultRecord } from './schema.js';
 
 /*
  * The rules a submission must meet before it is evaluated, in one place for the Action and the
- * CLI: membership (teams.yml), the phase open now, the kinds the phase takes, and the limits
- * counted from the results history. The words of each refusal are the same wherever it is
+ * CLI: membership (teams.yml), the phase open now (or, after the last phase, the post-challenge
+ * board when the organisers opened it), the kinds the phase takes, and the limits counted from
+ * the results history of that board. The words of each refusal are the same wherever it is
  * shown: an annotation on the pull request, the job's failure, or the CLI's error.
  */
 
@@ -15,7 +17,7 @@ import type { ResultRecord } from './schema.js';
 export type Rule = 'membership' | 'phase' | 'kind' | 'limits';
 
 export type Admission =
-  { ok: true; phase: Phase; records: ResultRecord[]; usage?: Usage } | { ok: false; rule: Rule; why: string; phase?: Phase };
+  { ok: true; phase: Phase; board: Board; records: ResultRecord[]; usage?: Usage } | { ok: false; rule: Rule; why: string; phase?: Phase };
 
 export interface Entrant {
   team: string;
@@ -77,22 +79,22 @@ export function checkMembership(teams: Teams | undefined, entrant: Entrant): { o
 export async function admit(c: Competition, entrant: Entrant, opts: AdmissionOptions): Promise<Admission> {
   const member = checkMembership(opts.teams, entrant);
   if (!member.ok) return { ok: false, rule: 'membership', why: member.why };
-  const found = findPhase(c, opts.now, opts.phase);
+  const found = findBoard(c, opts.now, opts.phase);
   if (!found.ok) return { ok: false, rule: 'phase', why: found.why };
-  const { phase } = found;
+  const { phase, board } = found;
   if (entrant.kind !== undefined) {
     const kind = checkKind(c, phase, entrant.kind);
     if (!kind.ok) return { ok: false, rule: 'kind', why: kind.why, phase };
   }
   const records = await opts.history();
-  if (opts.ignoreLimits) return { ok: true, phase, records };
+  if (opts.ignoreLimits) return { ok: true, phase, board, records };
   const pending = opts.pending ? await opts.pending(records) : 0;
-  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending, entrant.runType);
-  return limit.ok ? { ok: true, phase, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
+  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending, board, entrant.runType);
+  return limit.ok ? { ok: true, phase, board, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
 }
 
-/** Whether the competition limits a phase's submissions at all (per day, in total or per run type). */
-export function hasLimits(c: Competition, phase: Phase): boolean {
-  const { perDay, total } = phaseLimits(c, phase.id);
+/** Whether the competition limits a phase's submissions (on a board) at all (per day, in total or per run type). */
+export function hasLimits(c: Competition, phase: Phase, board: Board = 'official'): boolean {
+  const { perDay, total } = phaseLimits(c, phase.id, board);
   return perDay !== undefined || total !== undefined || c.config.runs?.max_per_type !== undefined;
 }

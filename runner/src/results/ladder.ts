@@ -1,4 +1,5 @@
 import type { Competition } from '../competition/load.js';
+import { boardOf, type Board } from './board.js';
 import type { ResultRecord } from './schema.js';
 
 /**
@@ -30,12 +31,21 @@ export function ladderStep(exact: number, best: number | undefined, step: number
   return beats ? { shown: roundToStep(exact, step), improved: true } : { shown: best, improved: false };
 }
 
-/** A team's best shown score in a phase, from its records made under the Ladder; undefined if none. */
-export function ladderBest(c: Competition, records: readonly ResultRecord[], team: string, phase: string): number | undefined {
+/**
+ * A team's best shown score in a phase, from its records made under the Ladder on one board (the
+ * post-challenge board climbs a ladder of its own); undefined if none.
+ */
+export function ladderBest(
+  c: Competition,
+  records: readonly ResultRecord[],
+  team: string,
+  phase: string,
+  board: Board = 'official',
+): number | undefined {
   const metric = c.primary.name;
   let best: number | undefined;
   for (const r of records) {
-    if (r.status !== 'scored' || r.phase !== phase || r.submission.team !== team || !r.scores.ladder) continue;
+    if (r.status !== 'scored' || r.phase !== phase || r.submission.team !== team || !r.scores.ladder || boardOf(r) !== board) continue;
     const v = r.scores.public[metric]?.value;
     if (v === undefined || !Number.isFinite(v)) continue;
     if (best === undefined || (c.primary.direction === 'maximize' ? v > best : v < best)) best = v;

@@ -1,5 +1,6 @@
 import type { Competition } from '../competition/load.js';
 import type { ResultRecord } from './schema.js';
+import { boardOf, type Board } from './board.js';
 
 /** How many submissions a team has used in a phase, counted from the results history. */
 export interface Usage {
@@ -12,16 +13,24 @@ export interface Usage {
 /**
  * Every record of the team in the phase counts, scored or not, except failures the platform
  * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
- * are under way and have no record yet; with a run type, they count as of that type too, since
- * their type is not known before they are read.
+ * are under way and have no record yet. Each board counts its own records only; with a run
+ * type, pending ones count as of that type too, since their type is not known before they are read.
  */
-export function usageOf(records: readonly ResultRecord[], team: string, phase: string, now: Date, pending = 0, runType?: string): Usage {
+export function usageOf(
+  records: readonly ResultRecord[],
+  team: string,
+  phase: string,
+  now: Date,
+  pending = 0,
+  board: Board = 'official',
+  runType?: string,
+): Usage {
   const day = now.toISOString().slice(0, 10);
   let today = 0;
   let total = 0;
   let ofType = 0;
   for (const r of records) {
-    if (r.phase !== phase || r.submission.team !== team) continue;
+    if (r.phase !== phase || r.submission.team !== team || boardOf(r) !== board) continue;
     if (r.status === 'failed' && r.error.platform_fault) continue;
     // A re-scoring (podium rescore) is the organisers' doing, not another submission.
     if (r.supersedes !== undefined) continue;
@@ -34,11 +43,15 @@ export function usageOf(records: readonly ResultRecord[], team: string, phase: s
 
 export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
 
-/** A phase's limits as they are enforced: its own `limits` standing in for the competition's, each on its own. */
-export function phaseLimits(c: Competition, phase: string): { perDay?: number; total?: number } {
+/**
+ * A phase's limits as they are enforced: its own `limits` standing in for the competition's, each
+ * on its own; on the post-challenge board, post_challenge.limits standing in for those.
+ */
+export function phaseLimits(c: Competition, phase: string, board: Board = 'official'): { perDay?: number; total?: number } {
   const own = c.config.phases.find((p) => p.id === phase)?.limits;
-  const perDay = own?.per_day ?? c.config.limits?.per_day;
-  const total = own?.total ?? c.config.limits?.total;
+  const post = board === 'post-challenge' ? c.config.post_challenge?.limits : undefined;
+  const perDay = post?.per_day ?? own?.per_day ?? c.config.limits?.per_day;
+  const total = post?.total ?? own?.total ?? c.config.limits?.total;
   return { ...(perDay !== undefined ? { perDay } : {}), ...(total !== undefined ? { total } : {}) };
 }
 
@@ -53,19 +66,21 @@ export function checkLimits(
   phase: string,
   now: Date,
   pending = 0,
+  board: Board = 'official',
   runType?: string,
 ): LimitCheck {
   const perType = runType !== undefined ? c.config.runs?.max_per_type : undefined;
-  const usage = usageOf(records, team, phase, now, pending, perType !== undefined ? runType : undefined);
-  const { perDay, total } = phaseLimits(c, phase);
+  const usage = usageOf(records, team, phase, now, pending, board, perType !== undefined ? runType : undefined);
+  const { perDay, total } = phaseLimits(c, phase, board);
+  const where = board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`;
   if (total !== undefined && usage.total >= total)
-    return { ok: false, usage, why: `team ${team} has used all ${total} submissions of phase ${phase}.` };
+    return { ok: false, usage, why: `team ${team} has used all ${total} submissions of ${where}.` };
   if (perType !== undefined && (usage.ofType ?? 0) >= perType) {
     const others = (c.config.runs?.types ?? []).filter((t) => t !== runType);
     return {
       ok: false,
       usage,
-      why: `team ${team} has used all ${perType} runs of type "${runType}" in phase ${phase} (at most ${perType} per run type)${others.length ? `; runs of another type (${others.join(', ')}) are still taken` : ''}.`,
+      why: `team ${team} has used all ${perType} runs of type "${runType}" in ${where} (at most ${perType} per run type)${others.length ? `; runs of another type (${others.join(', ')}) are still taken` : ''}.`,
     };
   }
   if (perDay !== undefined && usage.today >= perDay) {
@@ -74,7 +89,7 @@ export function checkLimits(
     return {
       ok: false,
       usage,
-      why: `team ${team} has used its ${perDay} submission(s) for today (UTC) in phase ${phase}; submit again from ${next.toISOString().replace('.000Z', 'Z')}.`,
+      why: `team ${team} has used its ${perDay} submission(s) for today (UTC) ${board === 'post-challenge' ? 'on' : 'in'} ${where}; submit again from ${next.toISOString().replace('.000Z', 'Z')}.`,
     };
   }
   return { ok: true, usage };

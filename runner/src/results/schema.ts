@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RunMetadata, Slug, SubmissionKind } from '../contracts/common.js';
+import { RunMetadata, Slug, StringEnum, SubmissionKind } from '../contracts/common.js';
 
 export const RECORD_SCHEMA_VERSION = 1;
 
@@ -227,6 +227,12 @@ const common = {
   phase: Slug,
   submission: SubmissionInfo,
   created_at: Type.String({ format: 'date-time' }),
+  board: Type.Optional(
+    StringEnum(['official', 'post-challenge'] as const, {
+      description:
+        'the board the record belongs to: post-challenge for a submission taken after the last phase ended (competition.yml post_challenge), never in the official ranking; absent: official',
+    }),
+  ),
   provenance: Provenance,
   resources: Type.Optional(Resources),
   // A re-scoring (podium rescore): the record this one replaces, which stays in the history.

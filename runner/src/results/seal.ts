@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PodiumError } from '../contracts/problems.js';
+import { isOfficial } from './board.js';
 import type { ResultRecord, ScoreValue } from './schema.js';
 
 /**
@@ -163,8 +164,13 @@ const BOXES = [
   },
 ] as const;
 
+/**
+ * A record's sealed box, on the official board only: a post-challenge record's boxes stay sealed,
+ * outside the phase's reveal, which is published once and must keep checking whatever is
+ * submitted after it.
+ */
 function boxOf(r: ResultRecord, field: 'private' | 'exact'): Sealed | undefined {
-  if (r.status !== 'scored') return undefined;
+  if (r.status !== 'scored' || !isOfficial(r)) return undefined;
   const v = r.scores[field];
   return isSealed(v) ? v : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Competition, CompetitionMetric } from '../competition/load.js';
 import { compareReplicates, decodeReplicates, pairedVerdict } from '../scoring/bootstrap.js';
+import { boardOf, lastPhase, type Board } from './board.js';
 import type { ResultRecord, ScoredResult } from './schema.js';
 import type { VersusLeader } from './versus-leader.js';
 import { currentRecords } from './supersede.js';
@@ -45,11 +46,37 @@ export type TeamRule = 'best-per-team' | 'last-per-team' | 'chosen-per-team' | '
  * supersedes (podium rescore) is left out. Records equal on every key
  * share a rank. One row per team (its best or its last) or every submission. Baselines are
  * listed where their scores put them but take no rank. The leaderboard is always recomputed
- * from records like this, never stored.
+ * from records like this, never stored. Each board is ranked on its own records: the official
+ * standings (the default) never see a post-challenge record, whatever it scores.
  */
-export function computeStandings(c: Competition, records: readonly ResultRecord[], opts: { rule?: TeamRule } = {}): PhaseStandings[] {
+export function computeStandings(
+  c: Competition,
+  records: readonly ResultRecord[],
+  opts: { rule?: TeamRule; board?: Board } = {},
+): PhaseStandings[] {
+  const board = opts.board ?? 'official';
+  const onBoard = records.filter((r) => boardOf(r) === board);
+  return rankPhases(c, onBoard, opts.rule);
+}
+
+/**
+ * The post-challenge board (competition.yml post_challenge): the last phase's post-challenge
+ * records, ranked by the same rules as the official board but apart from it. Undefined when
+ * there are none.
+ */
+export function postChallengeStandings(
+  c: Competition,
+  records: readonly ResultRecord[],
+  opts: { rule?: TeamRule } = {},
+): PhaseStandings | undefined {
+  const last = lastPhase(c).id;
+  if (!records.some((r) => boardOf(r) === 'post-challenge' && r.phase === last)) return undefined;
+  return computeStandings(c, records, { ...opts, board: 'post-challenge' }).find((s) => s.phase === last);
+}
+
+function rankPhases(c: Competition, records: readonly ResultRecord[], ruleOpt: TeamRule | undefined): PhaseStandings[] {
   const board = c.config.leaderboard;
-  const rule = opts.rule ?? board?.rule ?? 'best-per-team';
+  const rule = ruleOpt ?? board?.rule ?? 'best-per-team';
   const columns = board?.columns;
   const metrics = columns ? columns.map((name) => c.metrics.find((m) => m.name === name)!) : c.metrics;
   const primary = c.primary;

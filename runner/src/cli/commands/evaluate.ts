@@ -200,7 +200,11 @@ async function admitOrRefuse(
         limits: 'to evaluate past the limits deliberately, pass --ignore-limits REASON; the reason is kept in the record.',
       }[admitted.rule],
     });
-  if (unavailable !== undefined && ignoreLimits === undefined && hasLimits(competition, admitted.phase))
+  if (unavailable !== undefined && ignoreLimits === undefined && hasLimits(competition, admitted.phase, admitted.board))
     io.stderr(`! limits not counted: ${unavailable} and no --results DIR was given, so there are no earlier records to count.\n`);
+  if (admitted.board === 'post-challenge')
+    io.stderr(
+      `! phase ${admitted.phase.id} has ended: this submission goes to the post-challenge board, ranked apart from the official results.\n`,
+    );
   return { phase: admitted.phase, ...(records ? { records } : {}) };
 }

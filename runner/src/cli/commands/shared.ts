@@ -6,6 +6,7 @@ import { formatProblem, PodiumError, type Problem } from '../../contracts/proble
 import { UsageError, type CliIO } from '../io.js';
 import type { OptionSpec } from '../args.js';
 import { parseRecords, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
+import type { Board } from '../../results/board.js';
 import { ladderBest } from '../../results/ladder.js';
 import type { ResultRecord } from '../../results/schema.js';
 import { formatInterval, formatScore } from '../../format/units.js';
@@ -113,7 +114,7 @@ export async function ladderHistory(
   io: CliIO,
   resultsDir: string | undefined,
   history?: ResultRecord[],
-): Promise<{ best(team: string, phase: string): number | undefined } | undefined> {
+): Promise<{ best(team: string, phase: string, board: Board): number | undefined } | undefined> {
   if (!competition.config.leaderboard?.ladder) return undefined;
   let records = history;
   if (!records) {
@@ -125,7 +126,7 @@ export async function ladderHistory(
     records = read.records;
   }
   const all = records;
-  return { best: (team, phase) => ladderBest(competition, all, team, phase) };
+  return { best: (team, phase, board) => ladderBest(competition, all, team, phase, board) };
 }
 
 /** A scored record's shown scores in one line, with intervals, and what the Ladder did if it applies. */
