@@ -23,6 +23,8 @@ export interface SiteInput {
   generatedAt?: Date;
   /** Published reveals of phases whose private scores were sealed (reveals/<phase>.json). */
   reveals?: readonly Reveal[];
+  /** The evaluations waiting when the site was built (GitHub Actions runs of the evaluate workflow); absent: the site says nothing of a queue. */
+  queue?: { waiting: number };
 }
 
 export interface SiteOutput {
@@ -60,7 +62,7 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
     const reveal = input.reveals?.find((r) => r.phase === phase.id);
     return { best: b, all: a, ...data, ...(reveal ? { reveal } : {}) };
   });
-  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records));
+  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records, input.queue));
   files.set('competition.html', competitionPage(site));
   for (const [file, html] of teamPages(site, input.records, standings)) files.set(file, html);
 

@@ -25,11 +25,23 @@ export interface PhaseBoard {
   reveal?: Reveal;
 }
 
-/** index.html: a section per phase with its table, controls and charts, and any revealed boards. */
-export function leaderboardPage(site: SiteContext, boards: readonly PhaseBoard[], rule: string, records: readonly ResultRecord[]): string {
+/**
+ * index.html: a section per phase with its table, controls and charts, and any revealed boards;
+ * above them, when the build was told, how many evaluations were waiting.
+ */
+export function leaderboardPage(
+  site: SiteContext,
+  boards: readonly PhaseBoard[],
+  rule: string,
+  records: readonly ResultRecord[],
+  queue?: { waiting: number },
+): string {
   const c = site.competition;
   const sections = boards.map((b) => html`${phaseSection(c, b, rule)}${b.reveal && revealedSections(c, records, b.reveal, b.best)}`);
-  return page(site, { root: '', title: 'Leaderboard', body: join(sections, '\n'), script: true });
+  const waiting =
+    queue &&
+    html`<p class="meta queue">${queue.waiting === 0 ? 'No evaluations waiting' : `${queue.waiting} evaluation${queue.waiting === 1 ? '' : 's'} waiting`} when this page was built (${site.generated.slice(0, 16).replace('T', ' ')} UTC).</p>\n`;
+  return page(site, { root: '', title: 'Leaderboard', body: html`${waiting}${join(sections, '\n')}`, script: true });
 }
 
 function phaseSection(c: Competition, board: PhaseBoard, rule: string): SafeHtml {
