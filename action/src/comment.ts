@@ -220,6 +220,73 @@ export function renderNotEvaluated(
   return fit(`${head}${text}\n`);
 }
 
+/** The second line of a comment written while a submission waits, so the queue job knows its own. */
+export const QUEUE_MARKER = '<!-- podium:queue -->';
+
+/** Where a waiting submission stands, as the queue job saw it. */
+export interface QueueView {
+  /** Evaluations ahead of it. */
+  ahead: number;
+  /** Seconds until it starts by the estimate; absent when no evaluation has finished yet. */
+  waitS?: number;
+  /** How many recent evaluations the estimate goes by, and their median in seconds. */
+  history: { count: number; medianS?: number };
+  /** Its evaluate job: waiting for an organiser's approval, or approved and queued for a runner. */
+  stage: 'approval' | 'runner' | 'unknown';
+  /** When the queue was read. */
+  at: Date;
+}
+
+/** A duration for people: minutes up to two hours, then hours. */
+export function roughDuration(s: number): string {
+  if (s < 60) return 'under a minute';
+  if (s < 7200) return `about ${Math.round(s / 60)} min`;
+  return `about ${(s / 3600).toFixed(1)} h`;
+}
+
+/** A time of day in UTC, HH:MM. */
+const clock = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+
+/**
+ * The sticky comment while a submission waits: how many evaluations are ahead of it, and when
+ * it should start by the median of recent evaluations. Only counts: nothing of other teams' runs.
+ */
+export function renderQueued(request: { team: string; name: string; head_sha: string }, q: QueueView): string {
+  const head = `${MARKER}\n${QUEUE_MARKER}\n### Podium: ${inert(request.team)}/${inert(request.name)}\n\n`;
+  const at = `\`${request.head_sha.slice(0, 12)}\``;
+  const stage =
+    q.stage === 'approval'
+      ? " It waits for an organiser's approval."
+      : q.stage === 'runner'
+        ? ' An organiser approved it; it waits for a runner.'
+        : '';
+  const ahead =
+    q.ahead === 0 ? 'No evaluation is ahead of it.' : `**${q.ahead}** evaluation${q.ahead === 1 ? ' is' : 's are'} ahead of it.`;
+  const { count, medianS } = q.history;
+  const estimate =
+    q.waitS === undefined || medianS === undefined
+      ? 'No estimate yet: no evaluation has finished here so far.'
+      : q.ahead === 0
+        ? `Estimated start: as soon as it is approved and a runner is free. Recent evaluations took ${roughDuration(medianS)} (the median of the last ${count}).`
+        : `Estimated start: in ${roughDuration(q.waitS)}, around ${clock(new Date(q.at.getTime() + q.waitS * 1000))} (${q.ahead} × ${roughDuration(medianS).replace(/^about /, '')}, the median time of the last ${count} evaluation${count === 1 ? '' : 's'}, one after another; more runners make it sooner, a late approval later).`;
+  const text = [
+    `**Waiting to be evaluated** at ${at}.${stage}`,
+    '',
+    `${ahead} ${estimate}`,
+    '',
+    `<sub>as of ${clock(q.at)}; this comment changes when the evaluation starts and shows the result when it is done</sub>`,
+  ];
+  return fit(`${head}${text.join('\n')}\n`);
+}
+
+/** The sticky comment once the evaluate job has started on a runner. */
+export function renderStarted(request: { team: string; name: string; head_sha: string }, startedAt: Date): string {
+  const head = `${MARKER}\n${QUEUE_MARKER}\n### Podium: ${inert(request.team)}/${inert(request.name)}\n\n`;
+  return fit(
+    `${head}**Evaluation started** at ${clock(startedAt)} on \`${request.head_sha.slice(0, 12)}\`. This comment shows the result when it is done.\n`,
+  );
+}
+
 /** Cuts a body to GitHub's limit, saying so. */
 export function fit(body: string): string {
   if (body.length <= COMMENT_LIMIT) return body;

@@ -3,6 +3,7 @@ import type { ActionInputs } from './inputs.js';
 import type { Io } from './io.js';
 import { evaluate } from './modes/evaluate.js';
 import { prepare } from './modes/prepare.js';
+import { count, queue } from './modes/queue.js';
 import { publish } from './modes/publish.js';
 import { report } from './modes/report.js';
 import { validate } from './modes/validate.js';
@@ -23,6 +24,10 @@ export async function runMode(inputs: ActionInputs, io: Io, connect: Connections
       return validate(inputs, io, connect.github(), connect.repo());
     case 'prepare':
       return prepare(inputs, io, connect.github(), connect.repo());
+    case 'queue':
+      return queue(inputs, io, connect.github(), connect.repo());
+    case 'count':
+      return count(inputs, io, connect.github(), connect.repo());
     case 'evaluate':
       return evaluate(inputs, io, connect.github(), connect.repo());
     case 'report':

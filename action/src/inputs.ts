@@ -11,7 +11,7 @@ import { compile } from '../../runner/src/contracts/yaml-contract.js';
  * default of its own, and an input that must name something is refused when it is empty.
  * A schema's description says what to give, for the error.
  */
-export const MODES = ['validate', 'prepare', 'evaluate', 'report', 'publish'] as const;
+export const MODES = ['validate', 'prepare', 'queue', 'evaluate', 'count', 'report', 'publish'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** An input that must name something: empty only where a workflow wrote it empty. */
@@ -31,11 +31,32 @@ const logsDir = optional('give a folder on the runner for container logs, or lea
 const botLogin = named('give the login whose comment report updates');
 const remote = optional("give where publish pushes the results branch, or leave it empty for the checkout's origin");
 const siteDir = named('give the folder publish builds the leaderboard site in');
+const watchMinutes = Type.String({
+  pattern: '^[0-9]+$',
+  description: 'give how many minutes the queue job keeps the comment current, a whole number (0: write it once)',
+});
+const waiting = Type.String({
+  pattern: '^([0-9]+)?$',
+  description: "give the number of evaluations waiting, the count job's output, or leave it empty to show none",
+});
+const pollSeconds = Type.String({
+  pattern: '^[1-9][0-9]*$',
+  description: 'give how many seconds the queue job waits between two looks at the queue, a whole number from 1',
+});
 
 const ModeInput = Type.Object({ mode });
 
 export const ValidateInputsSchema = Type.Object({ mode: Type.Literal('validate'), token, competition });
 export const PrepareInputsSchema = Type.Object({ mode: Type.Literal('prepare'), token, competition, 'prepared-dir': preparedDir });
+export const QueueInputsSchema = Type.Object({
+  mode: Type.Literal('queue'),
+  token,
+  'prepared-dir': preparedDir,
+  'bot-login': botLogin,
+  'watch-minutes': watchMinutes,
+  'poll-seconds': pollSeconds,
+});
+export const CountInputsSchema = Type.Object({ mode: Type.Literal('count'), token });
 export const EvaluateInputsSchema = Type.Object({
   mode: Type.Literal('evaluate'),
   token,
@@ -59,24 +80,29 @@ export const PublishInputsSchema = Type.Object({
   'record-dir': recordDir,
   remote,
   'site-dir': siteDir,
+  waiting,
 });
 
 /** Each mode's inputs: what it reads of action.yml's. */
 export const MODE_INPUTS = {
   validate: ValidateInputsSchema,
   prepare: PrepareInputsSchema,
+  queue: QueueInputsSchema,
   evaluate: EvaluateInputsSchema,
+  count: CountInputsSchema,
   report: ReportInputsSchema,
   publish: PublishInputsSchema,
 } as const satisfies Record<Mode, TObject>;
 
 export type ValidateInputs = Static<typeof ValidateInputsSchema>;
 export type PrepareInputs = Static<typeof PrepareInputsSchema>;
+export type QueueInputs = Static<typeof QueueInputsSchema>;
+export type CountInputs = Static<typeof CountInputsSchema>;
 export type EvaluateInputs = Static<typeof EvaluateInputsSchema>;
 export type ReportInputs = Static<typeof ReportInputsSchema>;
 export type PublishInputs = Static<typeof PublishInputsSchema>;
 /** The request of one step: its mode and that mode's inputs, with the names action.yml gives them. */
-export type ActionInputs = ValidateInputs | PrepareInputs | EvaluateInputs | ReportInputs | PublishInputs;
+export type ActionInputs = ValidateInputs | PrepareInputs | QueueInputs | EvaluateInputs | CountInputs | ReportInputs | PublishInputs;
 
 /** An input the step was given that the Action cannot use; the message names it and says what to write. */
 export class InputError extends PodiumError {
@@ -94,6 +120,8 @@ function explain(e: ErrorObject): string {
     case 'enum':
       if (value === '') return `the input "${name}" is missing: ${what} (${name}: under the step's with:), one of ${MODES.join(', ')}.`;
       return `the input "${name}" is "${value}", which is not a mode.${didYouMean(value, MODES)} ${capital(what)}: one of ${MODES.join(', ')}.`;
+    case 'pattern':
+      return `the input "${name}" is "${value}": ${what}.`;
     case 'minLength':
       return `the input "${name}" is empty: ${what}, or leave it out of the step's with: to use the default that action.yml declares.`;
     default:

@@ -24,6 +24,8 @@ export interface SiteInput {
   generatedAt?: Date;
   /** Published reveals of phases whose private scores were sealed (reveals/<phase>.json). */
   reveals?: readonly Reveal[];
+  /** The evaluations waiting when the site was built (GitHub Actions runs of the evaluate workflow); absent: the site says nothing of a queue. */
+  queue?: { waiting: number };
 }
 
 export interface SiteOutput {
@@ -76,7 +78,7 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
     post = { best: postBest, all: postAll, ...data };
     files.set(POST_CHALLENGE_PAGE, postChallengePage(site, post, defaultRule));
   }
-  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records, post));
+  files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records, post, input.queue));
   files.set('competition.html', competitionPage(site));
   const postShown = post ? [defaultRule === 'all' ? post.all : post.best] : [];
   for (const [file, html] of teamPages(site, input.records, [...standings, ...postShown])) files.set(file, html);

@@ -48,6 +48,10 @@ describe('the template workflows', () => {
     expect(text.match(/\$\{\{\s*secrets\.\w+\s*\}\}/g)).toEqual(['${{ secrets.PODIUM_DATA_KEY }}', '${{ secrets.PODIUM_SEAL_KEY }}']);
     expect(jobs.report!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', statuses: 'write' });
     expect(jobs.publish!.permissions).toEqual({ contents: 'write' });
+    // The queue's readers: the Actions API, and the comment while a submission waits; neither holds a secret.
+    expect(jobs.queue!.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
+    expect(jobs.count!.permissions).toEqual({ actions: 'read' });
+    expect(jobs.queue!.environment ?? jobs.count!.environment).toBeUndefined();
     expect(jobs.pages!.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
   });
 });

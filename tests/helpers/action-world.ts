@@ -58,6 +58,8 @@ export interface Run {
 const JOBS: Record<string, { workflow: string; job: string; fork?: boolean }> = {
   validate: { workflow: 'podium-validate.yml', job: 'validate', fork: true },
   prepare: { workflow: 'podium-evaluate.yml', job: 'prepare' },
+  queue: { workflow: 'podium-evaluate.yml', job: 'queue' },
+  count: { workflow: 'podium-evaluate.yml', job: 'count' },
   evaluate: { workflow: 'podium-evaluate.yml', job: 'evaluate' },
   report: { workflow: 'podium-evaluate.yml', job: 'report' },
   publish: { workflow: 'podium-evaluate.yml', job: 'publish' },

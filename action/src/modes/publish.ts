@@ -8,7 +8,8 @@ import type { Io } from '../io.js';
 
 /**
  * publish — commits the record to the results branch (compare-and-swap, retried) and builds
- * the leaderboard site for Pages.
+ * the leaderboard site for Pages, saying how many evaluations wait when the count job gave
+ * their number (this job's token cannot read Actions).
  */
 export async function publish(inputs: PublishInputs, io: Io): Promise<void> {
   const { record } = await readEvaluation(path.resolve(io.workspace, inputs['record-dir']));
@@ -22,7 +23,14 @@ export async function publish(inputs: PublishInputs, io: Io): Promise<void> {
     outcome = pushed;
   } else io.info('Nothing was evaluated, so there is no record to publish; the leaderboard is built as it stands.');
   const site = path.resolve(io.workspace, inputs['site-dir']);
-  const built = await buildSite({ competition: c, records: await resultsHistory(c.dir), outDir: site, generatedAt: io.now() });
+  const waiting = inputs.waiting === '' ? undefined : Number(inputs.waiting);
+  const built = await buildSite({
+    competition: c,
+    records: await resultsHistory(c.dir),
+    outDir: site,
+    generatedAt: io.now(),
+    ...(waiting !== undefined ? { queue: { waiting } } : {}),
+  });
   io.output('site-dir', site);
   io.output('commit', outcome.commit ?? '');
   io.info(`Leaderboard built: ${built.files.length} file(s) in ${site}.`);

@@ -29,7 +29,7 @@ export function placement(c: Competition, records: readonly ResultRecord[], reco
 }
 
 /** Finds the bot's sticky comment on the pull request and updates it, or creates it. */
-async function stickyComment(gh: GitHub, repo: Repo, bot: string, pr: number, body: string): Promise<'created' | 'updated'> {
+export async function stickyComment(gh: GitHub, repo: Repo, bot: string, pr: number, body: string): Promise<'created' | 'updated'> {
   const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
   const mine = comments.find((x) => x.user?.login === bot && (x.body ?? '').startsWith(MARKER));
   if (mine) await gh.rest.issues.updateComment({ ...repo, comment_id: mine.id, body });

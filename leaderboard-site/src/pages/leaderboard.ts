@@ -34,7 +34,8 @@ export function postChallengeData(phase: string): string {
 
 /**
  * index.html: a section per phase with its table, controls and charts, and any revealed boards;
- * where the post-challenge board has entries, a pointer to its own page after the last phase.
+ * where the post-challenge board has entries, a pointer to its own page after the last phase;
+ * above them, when the build was told, how many evaluations were waiting.
  */
 export function leaderboardPage(
   site: SiteContext,
@@ -42,15 +43,20 @@ export function leaderboardPage(
   rule: string,
   records: readonly ResultRecord[],
   post?: PhaseBoard,
+  queue?: { waiting: number },
 ): string {
   const c = site.competition;
   const sections = boards.map((b) => html`${phaseSection(c, b, rule)}${b.reveal && revealedSections(c, records, b.reveal, b.best)}`);
+  // How many evaluations were waiting, when the build was told.
+  const waiting =
+    queue &&
+    html`<p class="meta queue">${queue.waiting === 0 ? 'No evaluations waiting' : `${queue.waiting} evaluation${queue.waiting === 1 ? '' : 's'} waiting`} when this page was built (${site.generated.slice(0, 16).replace('T', ' ')} UTC).</p>\n`;
   const pointer =
     post &&
     post.all.rows.length > 0 &&
     html`<section class="post-challenge" aria-labelledby="post-challenge"><h2 id="post-challenge">Post-challenge board</h2>
 <p class="meta">${POST_CHALLENGE_LABEL}. ${post.all.rows.length} scored submission(s) made after ${post.all.phaseName} ended, evaluated the same way and ranked apart: <a href="${POST_CHALLENGE_PAGE}">the post-challenge board</a>.</p></section>`;
-  return page(site, { root: '', title: 'Leaderboard', body: html`${join(sections, '\n')}\n${pointer}`, script: true });
+  return page(site, { root: '', title: 'Leaderboard', body: html`${waiting}${join(sections, '\n')}\n${pointer}`, script: true });
 }
 
 /**

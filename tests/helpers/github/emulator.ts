@@ -44,6 +44,27 @@ export interface CommentState {
   updates: number;
 }
 
+/** One job of a workflow run, as the Actions API lists it. */
+export interface JobState {
+  name: string;
+  status: 'waiting' | 'queued' | 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'cancelled' | 'skipped';
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** One run of a workflow of the repository, with its jobs. */
+export interface RunState {
+  id: number;
+  workflowId: number;
+  /** The workflow file, `.github/workflows/<name>.yml`: its name may stand for the id. */
+  path: string;
+  status: 'waiting' | 'queued' | 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'cancelled';
+  createdAt: string;
+  jobs: JobState[];
+}
+
 export interface StatusState {
   sha: string;
   state: string;
@@ -69,6 +90,8 @@ export interface Emulator {
   pulls: PullState[];
   comments: CommentState[];
   statuses: StatusState[];
+  /** Workflow runs of the repository, for the Actions endpoints. */
+  runs: RunState[];
   settings: RepoSettings;
   faults: Fault[];
   /** Every request, as "METHOD path". */
@@ -107,6 +130,10 @@ const ROUTES: { method: string; route: string; needs: Need; re: RegExp }[] = (
     ['post', '/repos/{owner}/{repo}/issues/{issue_number}/comments', need('write', 'issues', 'pull-requests')],
     ['patch', '/repos/{owner}/{repo}/issues/comments/{comment_id}', need('write', 'issues', 'pull-requests')],
     ['post', '/repos/{owner}/{repo}/statuses/{sha}', need('write', 'statuses')],
+    // The evaluation queue: runs of the evaluate workflow and their jobs.
+    ['get', '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', need('read', 'actions')],
+    ['get', '/repos/{owner}/{repo}/actions/runs/{run_id}', need('read', 'actions')],
+    ['get', '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs', need('read', 'actions')],
     // Read by podium doctor with an administrator's token.
     ['get', '/repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval', need('read', 'administration')],
     ['get', '/repos/{owner}/{repo}/actions/permissions/fork-pr-workflows-private-repos', need('read', 'administration')],
@@ -163,6 +190,7 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
     pulls: [] as PullState[],
     comments: [] as CommentState[],
     statuses: [] as StatusState[],
+    runs: [] as RunState[],
     requests: [] as string[],
     answers: [] as string[],
     violations: [] as string[],
@@ -210,6 +238,46 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
       url: `${base(url)}/issues/comments/${c.id}`,
       issue_url: `${base(url)}/issues/${c.issue}`,
       user: { ...(o.user as Json), login: c.login, type: 'Bot' },
+    });
+    return o;
+  };
+  const runOf = (r: RunState, url: string): Json => {
+    const o = example('workflow-run');
+    const last =
+      r.jobs
+        .map((j) => j.completedAt ?? j.startedAt ?? r.createdAt)
+        .sort()
+        .pop() ?? r.createdAt;
+    Object.assign(o, {
+      id: r.id,
+      workflow_id: r.workflowId,
+      path: r.path,
+      status: r.status,
+      conclusion: r.status === 'completed' ? (r.conclusion ?? 'success') : null,
+      created_at: r.createdAt,
+      updated_at: last,
+      run_started_at: r.createdAt,
+      pull_requests: [],
+      url: `${base(url)}/actions/runs/${r.id}`,
+      jobs_url: `${base(url)}/actions/runs/${r.id}/jobs`,
+      workflow_url: `${base(url)}/actions/workflows/${r.workflowId}`,
+    });
+    return o;
+  };
+  const jobOf = (r: RunState, j: JobState, i: number, url: string): Json => {
+    const o = example('job');
+    Object.assign(o, {
+      id: r.id * 100 + i,
+      run_id: r.id,
+      run_url: `${base(url)}/actions/runs/${r.id}`,
+      url: `${base(url)}/actions/jobs/${r.id * 100 + i}`,
+      name: j.name,
+      status: j.status,
+      conclusion: j.status === 'completed' ? (j.conclusion ?? 'success') : null,
+      created_at: r.createdAt,
+      started_at: j.startedAt ?? r.createdAt,
+      completed_at: j.status === 'completed' ? (j.completedAt ?? j.startedAt ?? r.createdAt) : null,
+      steps: [],
     });
     return o;
   };
@@ -362,6 +430,33 @@ export async function startEmulator(owner: string, repo: string, gitDir: string,
         const o = example('status');
         Object.assign(o, { state: st.state, context: st.context, description: st.description });
         return [201, o];
+      }
+      case 'get /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs': {
+        const wf = decodeURIComponent(params[2]!);
+        const want = query.get('status');
+        const runs = state.runs
+          .filter((r) => String(r.workflowId) === wf || r.path.split('/').pop() === wf)
+          // GitHub's status filter takes a status or a conclusion.
+          .filter((r) => !want || r.status === want || (r.status === 'completed' && (r.conclusion ?? 'success') === want))
+          // Newest first, as GitHub lists them.
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+        return wrapped(
+          'workflow_runs',
+          runs.map((r) => runOf(r, url)),
+        );
+      }
+      case 'get /repos/{owner}/{repo}/actions/runs/{run_id}': {
+        const r = state.runs.find((x) => x.id === Number(params[2]));
+        return r ? [200, runOf(r, url)] : notFound;
+      }
+      case 'get /repos/{owner}/{repo}/actions/runs/{run_id}/jobs': {
+        const r = state.runs.find((x) => x.id === Number(params[2]));
+        return r
+          ? wrapped(
+              'jobs',
+              r.jobs.map((j, i) => jobOf(r, j, i, url)),
+            )
+          : notFound;
       }
       case 'get /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval':
         return [200, { approval_policy: s.forkApproval }];

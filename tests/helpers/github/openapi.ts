@@ -35,11 +35,26 @@ const compiled = new Map<string, ValidateFunction>();
 export function loadSpec(): { spec: Spec; ajv: Ajv } {
   if (!spec || !ajv) {
     spec = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as Spec;
+    nullableEnums(spec);
     ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
     addFormats.default(ajv);
     ajv.addSchema(spec as unknown as Json, 'github');
   }
   return { spec, ajv };
+}
+
+/**
+ * A schema that is `nullable` and has an `enum` allows null (a job not finished yet has the
+ * conclusion null, which its description marks nullable); Ajv reads `nullable` but wants null
+ * listed in the enum too, so it is added there.
+ */
+function nullableEnums(node: unknown): void {
+  if (Array.isArray(node)) for (const x of node) nullableEnums(x);
+  else if (node && typeof node === 'object') {
+    const o = node as Json;
+    if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
+    for (const v of Object.values(o)) nullableEnums(v);
+  }
 }
 
 function pointer(...parts: string[]): string {
