@@ -1,3 +1,6 @@
+import { rescorePhase } from '../../runner/src/evaluate/rescore.js';
+import { currentRecords } from '../../runner/src/results/supersede.js';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderComment } from '../../action/src/comment.js';
@@ -212,5 +215,53 @@ describe("the phase's reveal and post-challenge records", () => {
     // Control: an official record missing from the reveal is still named.
     const missing = [...official, sealed(rec('delta', 0.6, 4), 0.6)];
     expect(checkReveal(reveal, missing)).toEqual([`${missing[2]!.id}: sealed, but missing from the reveal.`]);
+  });
+});
+
+describe('a post-challenge run re-scored', () => {
+  it('stays on the post-challenge board: the re-scored record never enters the official standings (control: an official run re-scored stays official)', async () => {
+    const { ex, c, during, after } = await competition(OPEN);
+    const late = await ex.submit('alpha', 'late', {
+      'submission.yml': submissionYml('alpha', 'late'),
+      'predictions.csv': await ex.baselinePredictions(),
+    });
+    const early = await ex.submit('beta', 'early', {
+      'submission.yml': submissionYml('beta', 'early'),
+      'predictions.csv': await ex.baselinePredictions(),
+    });
+    const records = [
+      await evaluateSubmission({ competition: c, hiddenDir: ex.hidden, submissionDir: early, now: during }),
+      await evaluateSubmission({ competition: c, hiddenDir: ex.hidden, submissionDir: late, now: after }),
+    ];
+    // A label corrected: both runs' scores change, so both are superseded.
+    const file = path.join(ex.hidden, 'truth.csv');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const [id, label] = lines[1]!.split(',') as [string, string];
+    lines[1] = `${id},${label === 'noise' ? 'music' : 'noise'}`;
+    await writeFile(file, lines.join('\n'));
+    const done = await rescorePhase({ competition: c, hiddenDir: ex.hidden, phase: 'main', records, now: after });
+    const fresh = done.outcomes.flatMap((o) => (o.status === 'superseded' ? [o.record] : []));
+    expect(fresh).toHaveLength(2);
+    const all = [...records, ...fresh];
+    const lateAgain = fresh.find((r) => r.submission.team === 'alpha')!;
+    expect(lateAgain).toMatchObject({ board: 'post-challenge' });
+    expect(lateAgain.id).toMatch(/^main\/alpha\/late\/post-[0-9a-f]{12}-r1$/);
+    const official = computeStandings(c, all).find((s) => s.phase === 'main')!;
+    expect(official.rows.map((r) => r.record.submission.team)).toEqual(['beta']);
+    expect(official.rows[0]!.record.id).toMatch(/-r1$/);
+    const post = postChallengeStandings(c, all)!;
+    expect(post.rows.map((r) => [r.record.submission.team, r.record.id])).toEqual([['alpha', lateAgain.id]]);
+  });
+
+  it('does not let a record on one board supersede a record on the other (control: on the same board it does)', () => {
+    const official = rec('alpha', 0.5, 1);
+    const sameBoard = { ...rec('alpha', 0.6, 2), id: `${official.id}-r1`, supersedes: official.id };
+    expect(currentRecords([official, sameBoard]).map((r) => r.id)).toEqual([sameBoard.id]);
+    const otherBoard = { ...sameBoard, board: 'post-challenge' as const };
+    expect(
+      currentRecords([official, otherBoard])
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([official.id, otherBoard.id].sort());
   });
 });

@@ -20,6 +20,11 @@ export interface EvaluateOptions {
   image?: string;
   /** Phase id; default: the phase open at `now`. */
   phase?: string;
+  /**
+   * With `phase`: the board the record goes on (default official). A re-scoring keeps the board
+   * of the record it replaces, so a post-challenge run never becomes an official one.
+   */
+  board?: Board;
   now?: Date;
   /** Told each step, for a progress line on a terminal. */
   onStep?: (step: string) => void;

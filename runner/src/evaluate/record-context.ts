@@ -54,7 +54,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
   const report = await validateSubmission(c, opts.submissionDir, { now });
   const phase = findBoard(c, now, opts.phase);
   const phaseId = phase.ok ? phase.phase.id : (opts.phase ?? c.config.phases[0]!.id);
-  const board = phase.ok ? phase.board : 'official';
+  const board = opts.board ?? (phase.ok ? phase.board : 'official');
   // How the texts were normalised decides text metrics' values: recorded with them.
   const normalise = scoringSpec(c).normalise;
   const base = () => {

@@ -1,3 +1,4 @@
+import { boardOf } from '../results/board.js';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +133,8 @@ async function rescoreOne(
     submissionDir,
     ...(commit ? { commit } : {}),
     phase: old.phase,
+    // A post-challenge run stays on its board: re-scoring never makes it official.
+    board: boardOf(old),
     // The submission's time, as when it was scored: the phase and the sealing see the same.
     now: new Date(old.created_at),
     key: rescoreKey(old.id),

@@ -1,3 +1,4 @@
+import { boardOf } from './board.js';
 import type { ResultRecord } from './schema.js';
 
 /** The submission a record id belongs to: <phase>/<team>/<name>, without the key. */
@@ -7,13 +8,17 @@ function submissionOf(id: string): string {
 
 /**
  * Which record replaced which (podium rescore): old id → the record that supersedes it. Only a
- * record of the same submission (phase, team and name) can replace another, so no record can
- * take another team's off the board.
+ * record of the same submission (phase, team and name) on the same board can replace another,
+ * so no record can take another team's off the board, or move a run between boards.
  */
 export function supersededBy(records: readonly ResultRecord[]): Map<string, ResultRecord> {
   const by = new Map<string, ResultRecord>();
+  const byId = new Map(records.map((r) => [r.id, r]));
   for (const r of records) {
     if (r.supersedes === undefined || submissionOf(r.supersedes) !== submissionOf(r.id) || r.supersedes === r.id) continue;
+    // Nor across boards: a post-challenge run cannot take an official one's place, or the reverse.
+    const old = byId.get(r.supersedes);
+    if (old && boardOf(old) !== boardOf(r)) continue;
     by.set(r.supersedes, r);
   }
   return by;
