@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { link, lstat, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/competition.js';
@@ -245,6 +245,28 @@ describe('podium score --per-item', () => {
     }
     expect(await readFile(path.join(dir, 'truth.csv'), 'utf8')).toBe('id,label\na,x\n');
     expect((await runCli(dir, [...base, 'new.csv'])).code).toBe(0);
+  });
+
+  it('refuses the truth under another name, a symbolic or a hard link, and replaces a link at a new name rather than writing through it (control: a plain new file)', async () => {
+    const dir = await temp();
+    await writeFile(path.join(dir, 'truth.csv'), 'id,label\na,x\n');
+    await writeFile(path.join(dir, 'predictions.csv'), 'id,label\na,y\n');
+    await symlink('truth.csv', path.join(dir, 'soft.csv'));
+    await link(path.join(dir, 'truth.csv'), path.join(dir, 'hard.csv'));
+    const base = ['score', '--truth', 'truth.csv', '--predictions', 'predictions.csv', '--metrics', 'accuracy', '--per-item'];
+    for (const name of ['soft.csv', 'hard.csv']) {
+      const refused = await runCli(dir, [...base, name]);
+      expect(refused.code, name).toBe(2);
+      expect(refused.err).toContain(`--per-item ${name} is the truth file`);
+    }
+    expect(await readFile(path.join(dir, 'truth.csv'), 'utf8')).toBe('id,label\na,x\n');
+    // A link to another file at the outcomes' name: the link is replaced, what it points to is left.
+    await writeFile(path.join(dir, 'keep.txt'), 'mine\n');
+    await symlink('keep.txt', path.join(dir, 'outcomes.csv'));
+    expect((await runCli(dir, [...base, 'outcomes.csv'])).code).toBe(0);
+    expect(await readFile(path.join(dir, 'keep.txt'), 'utf8')).toBe('mine\n');
+    expect((await lstat(path.join(dir, 'outcomes.csv'))).isSymbolicLink()).toBe(false);
+    expect((await readFile(path.join(dir, 'outcomes.csv'), 'utf8')).split('\n')[0]).toBe('id,predicted,true,correct');
   });
 
   it('refuses retrieval metrics, which have no per-item outcome, pointing to --per-query (control: without --per-item they score)', async () => {

@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { required, type OptionSpecs, type OptionValues } from '../args.js';
@@ -359,23 +359,34 @@ async function perItemFrom(
       fix: 'give --truth the labelled file of your own validation split.',
     });
   const file = path.resolve(io.cwd, given);
-  if (file === truthPath || file === predictionsPath)
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw new PodiumError(`--per-item ${given} is a folder.`, { fix: 'give a file name, such as outcomes.csv.' });
+  // The same file under another name (a link, a hard link, another case) is the same file.
+  const predictions = await stat(predictionsPath).catch(() => undefined);
+  const same = (other: typeof target) =>
+    target !== undefined && other !== undefined && target.dev === other.dev && target.ino === other.ino;
+  if (file === truthPath || file === predictionsPath || same(truth) || same(predictions))
     throw new UsageError(
-      `--per-item ${given} is the ${file === truthPath ? 'truth' : 'predictions'} file; name a new file for the outcomes.`,
+      `--per-item ${given} is the ${file === truthPath || same(truth) ? 'truth' : 'predictions'} file; name a new file for the outcomes.`,
     );
-  if ((await stat(file).catch(() => undefined))?.isDirectory())
-    throw new PodiumError(`--per-item ${given} is a folder.`, { fix: 'give a file name, such as outcomes.csv.' });
   return file;
 }
 
 /** Writes the per-item table, chunk by chunk (a million items need not be one string). */
 async function writePerItem(file: string, t: PerItemTable): Promise<void> {
-  const handle = await open(file, 'w');
+  // Written beside the target and renamed once whole: never half a file, and a link at the
+  // target's name is replaced, not written through.
+  const part = `${file}.${process.pid}.part`;
+  const handle = await open(part, 'wx');
   try {
     for (const chunk of perItemText(t, /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv')) await handle.write(chunk);
-  } finally {
+  } catch (e: unknown) {
     await handle.close();
+    await rm(part, { force: true });
+    throw e;
   }
+  await handle.close();
+  await rename(part, file);
 }
 
 /** One row per query (or COCO category), one column per metric, as TREC campaigns hand them to participants. */
