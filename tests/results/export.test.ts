@@ -9,6 +9,7 @@ import type { ExportManifest } from '../../runner/src/results/export.js';
 import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { scoredRecord } from '../helpers/records.js';
 
 const temp = useTempDirs();
 const ENV = { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') };
@@ -84,6 +85,37 @@ async function entries(file: string): Promise<Map<string, Buffer>> {
 }
 
 describe('podium export', () => {
+  it("marks each run's board and whether a re-scoring replaced it, in runs.json (control: a plain record is current and official)", async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root);
+    const results = path.join(root, 'history');
+    const plain = scoredRecord(1, { team: 'alpha' });
+    const old = scoredRecord(2, { team: 'beta' });
+    const fresh = {
+      ...scoredRecord(2, { team: 'beta', value: 0.6 }),
+      id: `${old.id}-r1`,
+      supersedes: old.id,
+      rescore: { reason: 'label fixed', at: '2027-01-02T00:00:00.000Z' },
+    };
+    const late = { ...scoredRecord(3, { team: 'gamma' }), board: 'post-challenge' as const };
+    late.id = late.id.replace(/[^/]+$/, (k) => `post-${k}`);
+    for (const r of [plain, old, fresh, late]) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(r));
+    }
+    const out = path.join(root, 'phase.zip');
+    const io = captureIO(root);
+    expect(await main(['export', ...argv({ competition: ex.dir, phase: 'main', results, out })], io), io.err()).toBe(0);
+    const runs = JSON.parse((await entries(out)).get('runs.json')!.toString('utf8')) as Record<string, unknown>[];
+    const byId = new Map(runs.map((r) => [r.id as string, r]));
+    expect(byId.get(plain.id)).toMatchObject({ board: 'official', current: true });
+    expect(byId.get(plain.id)).not.toHaveProperty('superseded_by');
+    expect(byId.get(old.id)).toMatchObject({ board: 'official', current: false, superseded_by: fresh.id });
+    expect(byId.get(fresh.id)).toMatchObject({ current: true, supersedes: old.id, rescore: { reason: 'label fixed' } });
+    expect(byId.get(late.id)).toMatchObject({ board: 'post-challenge', current: true });
+  });
+
   it('writes one archive of a phase that Info-ZIP and yauzl read, every entry as its manifest says, no hidden data', async () => {
     const { root, ex, cli, ids } = await playedPhase();
     const now = new Date('2027-02-01T12:00:00Z');

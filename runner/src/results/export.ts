@@ -1,3 +1,5 @@
+import { boardOf } from './board.js';
+import { supersededBy } from './supersede.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -152,7 +154,9 @@ export async function exportPhase(opts: ExportOptions): Promise<ExportManifest> 
       reveal = { path: revealPath(phase), problems: revealProblems(history.reveal, records) };
       await add(revealPath(phase), Buffer.from(history.reveal, 'utf8'));
     }
-    await add('runs.json', json(records.map(runOf)));
+    // Which records count: a re-scored record's predecessor is kept, marked as replaced.
+    const replaced = supersededBy(records);
+    await add('runs.json', json(records.map((r) => runOf(r, replaced.get(r.id)?.id))));
     let submissions: ExportedSubmission[] | undefined;
     if (opts.withSubmissions) {
       submissions = [];
@@ -276,14 +280,23 @@ async function publicListing(c: Competition): Promise<{ folder: string; files: M
   return { folder: c.config.data.public, files };
 }
 
-/** One line of runs.json: who, what and when, the run metadata as the record has it, and the provenance. */
-function runOf(r: ResultRecord): object {
+/**
+ * One line of runs.json: who, what and when, the run metadata as the record has it, which board
+ * it is on, whether a re-scoring replaced it (and what it replaced), and the provenance.
+ */
+function runOf(r: ResultRecord, supersededBy: string | undefined): object {
   const p = r.provenance;
   return {
     id: r.id,
     file: `results/${r.id}.json`,
     status: r.status,
     created_at: r.created_at,
+    board: boardOf(r),
+    current: supersededBy === undefined,
+    ...(supersededBy !== undefined ? { superseded_by: supersededBy } : {}),
+    ...(r.supersedes !== undefined ? { supersedes: r.supersedes } : {}),
+    ...(r.rescore ? { rescore: r.rescore } : {}),
+    ...(p.limits_ignored ? { limits_ignored: p.limits_ignored } : {}),
     submission: r.submission,
     provenance: {
       ...(p.commit ? { commit: p.commit } : {}),
