@@ -3,7 +3,15 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Competition } from '../../runner/src/competition/load.js';
-import { csvReport, latexText, markdownCell, renderReport, reportTables, type ReportInput } from '../../runner/src/results/report.js';
+import {
+  csvReport,
+  latexText,
+  markdownCell,
+  renderReport,
+  reportTables,
+  spreadsheetSafe,
+  type ReportInput,
+} from '../../runner/src/results/report.js';
 import { serializeRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
@@ -169,6 +177,16 @@ describe('report tables', () => {
     expect(Number(rows[0]!.accuracy_low)).toBeCloseTo(0.87, 12);
     expect(rows[0]!.external_resources).toBe('no');
     expect(rows[2]).toMatchObject({ versus_leader: 'behind', type: '', f1_macro_low: '' });
+  });
+
+  it("keeps a participant's text from running as a spreadsheet formula, notifying on GitHub, or spacing a LaTeX row (controls: plain text is left as it is)", () => {
+    for (const formula of ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(A1)', '\t=1'])
+      expect(spreadsheetSafe(formula)).toBe(`'${formula}`);
+    expect(spreadsheetSafe('BERT base, 2019')).toBe('BERT base, 2019');
+    expect(markdownCell('thanks @octocat, see #12')).toBe('thanks @\u2060octocat, see #\u206012');
+    expect(markdownCell('plain words')).toBe('plain words');
+    expect(latexText('[3pt] topic')).toBe('{[}3pt] topic');
+    expect(latexText('topic [3]')).toBe('topic [3]');
   });
 
   it('gives the primary metric per slice group and per topic, topics in natural order', async () => {

@@ -271,7 +271,14 @@ function cellText(cell: Cell): string {
 
 /** Text in a GitHub table cell: the characters that would end the cell or start markup are escaped, line breaks become spaces. */
 export function markdownCell(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ').replace(/[\\|*_`<>[\]$~]/g, (ch) => `\\${ch}`);
+  return (
+    text
+      .replace(/\r\n|\r|\n/g, ' ')
+      .replace(/[\\|*_`<>[\]$~]/g, (ch) => `\\${ch}`)
+      // Pasted on GitHub, @name would notify that user and #12 link an issue: broken by a word joiner.
+      .replace(/@/g, '@\u2060')
+      .replace(/#(?=\d)/g, '#\u2060')
+  );
 }
 
 function markdownOf(t: ReportTable): string {
@@ -312,10 +319,14 @@ const LATEX_MARKS: Record<string, string> = { '≈': '$\\approx$', '▲': '$\\tr
 
 /** Text as LaTeX typesets it literally: its ten special characters (and <, >, |) escaped, line breaks as spaces. */
 export function latexText(text: string): string {
-  return text
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/[\\&%$#_{}~^<>|]/g, (ch) => LATEX_SPECIAL[ch]!)
-    .replace(/[≈▲↑↓—]/g, (ch) => LATEX_MARKS[ch]!);
+  return (
+    text
+      .replace(/\r\n|\r|\n/g, ' ')
+      .replace(/[\\&%$#_{}~^<>|]/g, (ch) => LATEX_SPECIAL[ch]!)
+      .replace(/[≈▲↑↓—]/g, (ch) => LATEX_MARKS[ch]!)
+      // After \\ a leading [ would be read as the row's spacing: braced.
+      .replace(/^\[/, '{[}')
+  );
 }
 
 function latexTable(t: ReportTable): string {
@@ -339,6 +350,15 @@ function latexTable(t: ReportTable): string {
 }
 
 /**
+ * A text cell a spreadsheet will not run: one starting with =, +, -, @, a tab or a carriage
+ * return is a formula to Excel and LibreOffice, so it gets a leading apostrophe, which they show
+ * as text. Scores are numbers, written as they are.
+ */
+export function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/**
  * RFC 4180: CRLF line ends, a field quoted when it holds a comma, a quote or a line break.
  * Scores as full-precision numbers with their interval in two more columns; a rank with the
  * verdict against the leader in a column of its own.
@@ -349,8 +369,8 @@ function csvTable(t: ReportTable): string {
   );
   const rows = t.rows.map((r) =>
     r.flatMap((cell) => {
-      if (typeof cell === 'string') return [cell];
-      if ('link' in cell) return [cell.link];
+      if (typeof cell === 'string') return [spreadsheetSafe(cell)];
+      if ('link' in cell) return [spreadsheetSafe(cell.link)];
       if ('rank' in cell) return [cell.rank, cell.verdict ?? ''];
       return [cell.value === undefined ? '' : String(cell.value), cell.ci ? String(cell.ci.low) : '', cell.ci ? String(cell.ci.high) : ''];
     }),
