@@ -61,6 +61,30 @@ export async function fetchFolder(
   return written;
 }
 
+/**
+ * One file of a commit through the Git data API, as data (its Git hash checked), or undefined
+ * when the commit has no such regular file or it is larger than `maxBytes`.
+ */
+export async function readFileAt(gh: GitHub, repo: Repo, sha: string, file: string, maxBytes: number): Promise<Buffer | undefined> {
+  const parts = file.split('/');
+  let tree = sha;
+  for (const [i, part] of parts.entries()) {
+    const { data } = await gh.rest.git.getTree({ ...repo, tree_sha: tree });
+    const entry = data.tree.find((e) => e.path === part);
+    const last = i === parts.length - 1;
+    if (!entry?.sha || entry.type !== (last ? 'blob' : 'tree')) return undefined;
+    if (last) {
+      if (entry.mode === '120000' || (entry.size ?? 0) > maxBytes) return undefined;
+      const { data: blob } = await gh.rest.git.getBlob({ ...repo, file_sha: entry.sha });
+      const content = Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8');
+      const hash = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+      return hash === entry.sha ? content : undefined;
+    }
+    tree = entry.sha;
+  }
+  return undefined;
+}
+
 interface Entry {
   path?: string;
   mode?: string;

@@ -57,6 +57,22 @@ describe('prepare', () => {
     expect(p1.outputs.ready).toBe('true');
   });
 
+  it("runs of one type opened at once count against that type's cap at prepare, read from the commit's submission.yml (control: the first is prepared)", async () => {
+    const w = await world({ edit: (y) => `${y.trimEnd()}\nruns:\n  types: [automatic, manual]\n  max_per_type: 1\n` });
+    const manual = (name: string) => {
+      const files = submissionFiles(w, 'yankee', name);
+      return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\nrun:\n  type: manual\n` };
+    };
+    const first = await w.openPull('yankee', 'one', manual('one'));
+    const second = await w.openPull('yankee', 'two', manual('two'));
+    const p2 = await action(await w.checkout('p2'), 'prepare', workflowRunPayload(second.sha, 'success', w.headOf(second.number)), w);
+    expect(p2.code).toBe(1);
+    expect(p2.stdout).toContain('team yankee has used all 1 runs of type "manual" in phase main');
+    const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha, 'success', w.headOf(first.number)), w);
+    expect(p1.code, p1.stdout).toBe(0);
+    expect(p1.outputs.ready).toBe('true');
+  });
+
   it('a push after validation: the old head is no longer a pull request head, so nothing is evaluated', async () => {
     const w = await world();
     const pr = await w.openPull('eps', 'moved', submissionFiles(w, 'eps', 'moved'));

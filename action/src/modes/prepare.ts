@@ -10,6 +10,8 @@ import { inert } from '../inert.js';
 import type { PrepareInputs } from '../inputs.js';
 import type { Io } from '../io.js';
 import { checkPullFiles } from '../pull-files.js';
+import { readFileAt } from '../fetch.js';
+import { parse } from 'yaml';
 
 /**
  * prepare — on workflow_run, with read access: the pull request is found from what GitHub
@@ -52,8 +54,17 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   if (!changes.ok) return io.fail(changes.why);
   const c = await openCompetition(io.workspace, inputs.competition);
   const teams = await loadTeams(c.dir);
-  const admitted = await admissible(c, changes.team, found.author, io.now, async (records) =>
-    pendingOf(gh, repo, open, changes.team, teams, number, records),
+  // Runs per run type are capped here too, not only at validation: the run type is read, as
+  // data, from the submission.yml of the commit to be evaluated.
+  const runType = c.config.runs?.max_per_type !== undefined ? await runTypeAt(gh, repo, run.headSha, changes.folder) : undefined;
+  const admitted = await admissible(
+    c,
+    changes.team,
+    found.author,
+    io.now,
+    async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records),
+    undefined,
+    runType,
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
   // Reopening a pull request, or re-running the workflow, evaluates the same commit again:
@@ -88,4 +99,16 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   io.output('head-sha', run.headSha);
   io.output('prepared-dir', out);
   io.output('ready', 'true');
+}
+
+/** The run type submission.yml declares at a commit (`run.type`), read as data; undefined when it declares none. */
+async function runTypeAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<string | undefined> {
+  const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
+  if (!text) return undefined;
+  try {
+    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown } } | null;
+    return typeof doc?.run?.type === 'string' ? doc.run.type : undefined;
+  } catch {
+    return undefined;
+  }
 }
