@@ -64,7 +64,9 @@ describe('the Action’s inputs', () => {
     // Control: the step as the template's workflows write it is read.
     expect(readInputs(await asRunnerSets({ mode: 'publish' })).mode).toBe('publish');
     expect(() => readInputs(() => '')).toThrow(InputError);
-    expect(() => readInputs(() => '')).toThrow(/the input "mode" is missing: .*one of validate, prepare, queue, evaluate, count, report, publish/);
+    expect(() => readInputs(() => '')).toThrow(
+      /the input "mode" is missing: .*one of validate, prepare, queue, evaluate, count, report, publish/,
+    );
     expect(() => readInputs((n) => (n === 'mode' ? 'evalute' : ''))).toThrow(
       /the input "mode" is "evalute", which is not a mode\. Did you mean "evaluate"\?/,
     );
