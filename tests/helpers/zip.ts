@@ -1,3 +1,4 @@
+import { openPromise } from 'yauzl';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 /** A ZIP archive of these files, written here for test bundles: stored or deflated entries. */
@@ -40,4 +41,16 @@ export function makeZip(files: Record<string, string | Buffer>, deflate = true):
   end.writeUInt32LE(dir.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, dir, end]);
+}
+
+/** Every entry's name and bytes, as yauzl reads an archive. */
+export async function readZipEntries(file: string): Promise<Map<string, Buffer>> {
+  const zip = await openPromise(file, { lazyEntries: true });
+  const out = new Map<string, Buffer>();
+  for await (const entry of zip.eachEntry()) {
+    const chunks: Buffer[] = [];
+    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
+    out.set(entry.fileName, Buffer.concat(chunks));
+  }
+  return out;
 }

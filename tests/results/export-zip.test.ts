@@ -8,6 +8,7 @@ import { openPromise } from 'yauzl';
 import { extractZip } from '../../runner/src/import/zip.js';
 import { crc32, crc32ByTable, unsafeEntryName, ZipWriter } from '../../runner/src/files/zip-writer.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { readZipEntries } from '../helpers/zip.js';
 
 const temp = useTempDirs();
 
@@ -26,18 +27,6 @@ async function write(file: string, entries: [string, Buffer][], zip64: 'auto' | 
   const zip = await ZipWriter.create(file, { zip64 });
   for (const [name, data] of entries) await zip.add(name, data);
   await zip.close();
-}
-
-/** Every entry's name and bytes as yauzl reads them. */
-async function readWithYauzl(file: string): Promise<Map<string, Buffer>> {
-  const zip = await openPromise(file, { lazyEntries: true });
-  const out = new Map<string, Buffer>();
-  for await (const entry of zip.eachEntry()) {
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
-    out.set(entry.fileName, Buffer.concat(chunks));
-  }
-  return out;
 }
 
 function unzipTest(file: string): { status: number | null; out: string } {
@@ -71,7 +60,7 @@ describe('the ZIP writer', () => {
       expect(python.stderr).toBe('');
       expect(python.stdout.trim()).toBe(String(entries.length));
 
-      const read = await readWithYauzl(file);
+      const read = await readZipEntries(file);
       expect([...read.keys()]).toEqual(entries.map(([n]) => n));
       for (const [name, data] of entries) expect(read.get(name)!.equals(data)).toBe(true);
       // The project's own unpacker checks every CRC-32.

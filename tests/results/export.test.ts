@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openPromise } from 'yauzl';
 import { main } from '../../runner/src/cli/main.js';
 import type { ExportManifest } from '../../runner/src/results/export.js';
 import { argv } from '../helpers/argv.js';
 import { captureIO, exampleCompetition, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { readZipEntries } from '../helpers/zip.js';
 import { scoredRecord } from '../helpers/records.js';
 
 const temp = useTempDirs();
@@ -72,18 +72,6 @@ async function playedPhase() {
   return { root, ex, cli, ids: { baseline: baseline.id, teamB: teamB.id, changed: changed.id, noCommit: noCommit.id } };
 }
 
-/** Every entry of an archive, as yauzl reads it. */
-async function entries(file: string): Promise<Map<string, Buffer>> {
-  const zip = await openPromise(file, { lazyEntries: true });
-  const out = new Map<string, Buffer>();
-  for await (const entry of zip.eachEntry()) {
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
-    out.set(entry.fileName, Buffer.concat(chunks));
-  }
-  return out;
-}
-
 describe('podium export', () => {
   it("marks each run's board and whether a re-scoring replaced it, in runs.json (control: a plain record is current and official)", async () => {
     const root = await temp();
@@ -107,7 +95,7 @@ describe('podium export', () => {
     const out = path.join(root, 'phase.zip');
     const io = captureIO(root);
     expect(await main(['export', ...argv({ competition: ex.dir, phase: 'main', results, out })], io), io.err()).toBe(0);
-    const runs = JSON.parse((await entries(out)).get('runs.json')!.toString('utf8')) as Record<string, unknown>[];
+    const runs = JSON.parse((await readZipEntries(out)).get('runs.json')!.toString('utf8')) as Record<string, unknown>[];
     const byId = new Map(runs.map((r) => [r.id as string, r]));
     expect(byId.get(plain.id)).toMatchObject({ board: 'official', current: true });
     expect(byId.get(plain.id)).not.toHaveProperty('superseded_by');
@@ -132,7 +120,7 @@ describe('podium export', () => {
     expect(tested.stdout).toContain('No errors detected in compressed data');
     expect(tested.status).toBe(0);
 
-    const read = await entries(file);
+    const read = await readZipEntries(file);
     const manifest = JSON.parse(read.get('manifest.json')!.toString('utf8')) as ExportManifest;
     expect(manifest).toMatchObject({
       schema: 'podium-export/1',
@@ -217,7 +205,7 @@ describe('podium export', () => {
     // Without --with-submissions: the same, and no submission files.
     const plain = await cli(['export', ...argv({ competition: ex.dir, phase: 'main', out: 'public.zip' })], now);
     expect(plain.code).toBe(0);
-    const publicRead = await entries(path.join(root, 'public.zip'));
+    const publicRead = await readZipEntries(path.join(root, 'public.zip'));
     expect([...publicRead.keys()].some((n) => n.startsWith('submissions/'))).toBe(false);
     expect(publicRead.has(record)).toBe(true);
     expect((JSON.parse(publicRead.get('manifest.json')!.toString('utf8')) as ExportManifest).submissions).toBeUndefined();
@@ -309,7 +297,7 @@ describe('podium export and a hidden folder inside the public one', () => {
     await mkdir(path.join(results, 'results'), { recursive: true });
     const io = captureIO(root);
     expect(await main(['export', ...argv({ competition: ex.dir, results, phase: 'main', out: 'x.zip' })], io)).toBe(0);
-    const read = await entries(path.join(root, 'x.zip'));
+    const read = await readZipEntries(path.join(root, 'x.zip'));
     const listing = JSON.parse(read.get('public-data.json')!.toString('utf8')) as { files: { path: string }[] };
     expect(listing.files.map((f) => f.path)).toContain('test.csv');
     expect(listing.files.filter((f) => f.path.startsWith('secret'))).toEqual([]);

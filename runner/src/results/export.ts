@@ -1,6 +1,5 @@
 import { boardOf } from './board.js';
 import { supersededBy } from './supersede.js';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import { PodiumError } from '../contracts/problems.js';
 import { crc32, unsafeEntryName, ZipWriter } from '../files/zip-writer.js';
 import { hashFile, insideFolder, sha256Hex, walkTree } from '../files/tree.js';
 import { DEFAULT_MAX_FILE_MB } from '../submission/validate.js';
-import { parseRecords, readFileFromRef, readRecordFilesFromRef, resultsRef, rewrittenRecords } from './git-store.js';
+import { catFileBlobs, parseRecords, readFileFromRef, readRecordFilesFromRef, resultsRef, rewrittenRecords } from './git-store.js';
 import { SCORER } from './record.js';
 import type { ResultRecord } from './schema.js';
 import { checkReveal, revealPath, type Reveal } from './seal.js';
@@ -351,7 +350,7 @@ async function exportSubmission(
     else blobs.push({ rel, sha });
   }
   blobs.sort((a, b) => (a.rel < b.rel ? -1 : 1));
-  const contents = await readBlobs(
+  const contents = await catFileBlobs(
     repo,
     blobs.map((b) => b.sha),
   );
@@ -375,35 +374,6 @@ async function exportSubmission(
   }
   for (const [i, b] of blobs.entries()) await add(`${folder}/${b.rel}`, contents[i]!);
   return { ...base, commit, status: 'exported', folder, files: blobs.length, ...extra };
-}
-
-/** Blobs as bytes, through one `git cat-file --batch`. */
-function readBlobs(repo: string, shas: readonly string[]): Promise<Buffer[]> {
-  if (shas.length === 0) return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
-      const all = Buffer.concat(chunks);
-      const out: Buffer[] = [];
-      let pos = 0;
-      for (let i = 0; i < shas.length; i++) {
-        const nl = all.indexOf(10, pos);
-        const header = all.subarray(pos, nl).toString();
-        const size = Number(header.split(' ')[2]);
-        if (!Number.isInteger(size)) return reject(new Error(`git cat-file: unexpected header "${header}"`));
-        out.push(Buffer.from(all.subarray(nl + 1, nl + 1 + size)));
-        pos = nl + 1 + size + 1;
-      }
-      resolve(out);
-    });
-    child.stdin.end(shas.join('\n') + '\n');
-  });
 }
 
 export interface VerifyOutcome {

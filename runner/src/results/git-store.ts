@@ -208,8 +208,13 @@ export function parseRecords(files: readonly { path: string; text: string }[]): 
   return { records, invalid };
 }
 
-/** `git cat-file --batch`: one process for any number of blobs, rather than one per file. */
-function catFileBatch(repoDir: string, shas: readonly string[]): Promise<string[]> {
+/** `git cat-file --batch`: one process for any number of blobs, rather than one per file; each as text. */
+async function catFileBatch(repoDir: string, shas: readonly string[]): Promise<string[]> {
+  return (await catFileBlobs(repoDir, shas)).map((b) => b.toString('utf8'));
+}
+
+/** The bytes of these blobs, through one `git cat-file --batch`. */
+export function catFileBlobs(repoDir: string, shas: readonly string[]): Promise<Buffer[]> {
   if (shas.length === 0) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['cat-file', '--batch'], { cwd: repoDir, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -221,14 +226,14 @@ function catFileBatch(repoDir: string, shas: readonly string[]): Promise<string[
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
       const all = Buffer.concat(chunks);
-      const out: string[] = [];
+      const out: Buffer[] = [];
       let pos = 0;
       for (let i = 0; i < shas.length; i++) {
         const nl = all.indexOf(10, pos);
         const header = all.subarray(pos, nl).toString();
         const size = Number(header.split(' ')[2]);
         if (!Number.isInteger(size)) return reject(new Error(`git cat-file: unexpected header "${header}"`));
-        out.push(all.subarray(nl + 1, nl + 1 + size).toString('utf8'));
+        out.push(Buffer.from(all.subarray(nl + 1, nl + 1 + size)));
         pos = nl + 1 + size + 1;
       }
       resolve(out);
