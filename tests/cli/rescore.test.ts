@@ -13,6 +13,7 @@ import { computeStandings } from '../../runner/src/results/standings.js';
 import { rescorePhase } from '../../runner/src/evaluate/rescore.js';
 import type { ContainerEngine } from '../../runner/src/sandbox/container/engine.js';
 import { buildSite } from '../../leaderboard-site/src/build.js';
+import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 
 const temp = useTempDirs();
 const BASELINE = 'submissions/baseline/nearest-centroid';
@@ -256,4 +257,54 @@ describe('podium rescore', () => {
     ]);
     expect(asked).toEqual([`sha256:${'c'.repeat(64)}`]);
   });
+});
+
+const available = await engineAvailable();
+
+describe.skipIf(!available)('podium rescore on the real engine', () => {
+  it('re-runs a container from the image its record names on the corrected truth, and the new record names the same image', async () => {
+    await ensureBaseImage();
+    const root = await temp();
+    const runtime = `runtime:\n  timeout_seconds: 20\n  memory_mb: 64\n  base_images: [${BASE_IMAGE}]\n`;
+    const ex = await exampleCompetition(root, {
+      git: true,
+      edit: (y) => y.replace(/kinds: \[.*\]/, 'kinds: [predictions, container]').replace('leaderboard:', `${runtime}leaderboard:`),
+    });
+    git(ex.dir, 'commit', '-qam', 'take containers');
+    const script = (label: string) =>
+      `awk -F, 'NR==1{print "id,label"; next} {print $1 ",${label}"}' /input/test.csv > /output/predictions.csv\n`;
+    const sub = await ex.submit('team-box', 'constant', {
+      'submission.yml': 'team: team-box\nname: constant\nkind: container\nbuild: .\n',
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY run.sh /run.sh\nCMD ["/bin/sh", "/run.sh"]\n`,
+      'run.sh': script('speech'),
+    });
+    git(ex.dir, 'add', '.');
+    git(ex.dir, 'commit', '-qm', 'a container run');
+    const commit = git(ex.dir, 'rev-parse', 'HEAD');
+    const results = path.join(root, 'results-copy');
+    const old = (await evaluateInto(root, ex, results, path.relative(ex.dir, sub), commit)) as ScoredResult;
+    expect(old.status).toBe('scored');
+    const digest = old.provenance.image_digest!;
+    expect(digest).toMatch(/^sha256:/);
+    // One label corrected to speech where it was something else: the constant run gains one item.
+    const file = path.join(ex.hidden, 'truth.csv');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const i = lines.findIndex((l, n) => n > 0 && l !== '' && !l.endsWith(',speech'));
+    lines[i] = `${lines[i]!.split(',')[0]},speech`;
+    await writeFile(file, lines.join('\n'));
+    try {
+      const run = await runCli(root, [
+        'rescore',
+        ...argv({ competition: ex.dir, phase: 'main', hidden: ex.hidden, results, reason: 'relabelled' }),
+      ]);
+      expect(run.code, run.out + run.err).toBe(0);
+      const fresh = (await readRecordFolder(results)).records.find((r) => r.supersedes === old.id) as ScoredResult;
+      expect(fresh.provenance.image_digest).toBe(digest);
+      // Speech everywhere, one more item right: exactly one test item more than before.
+      const n = (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8')).trim().split('\n').length - 1;
+      expect(value(fresh)! - value(old)!).toBeCloseTo(1 / n, 12);
+    } finally {
+      execFileSync('docker', ['rmi', '-f', digest], { stdio: 'ignore' });
+    }
+  }, 180_000);
 });
