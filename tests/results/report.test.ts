@@ -189,6 +189,21 @@ describe('report tables', () => {
     expect(latexText('topic [3]')).toBe('topic [3]');
   });
 
+  it('reports the post-challenge board apart: its runs only, said in the caption (control: the official report leaves them out)', async () => {
+    const c = await competition();
+    const late = { ...record(4, 'late', 'after', 0.95), board: 'post-challenge' as const };
+    late.id = late.id.replace(/[^/]+$/, (k) => `post-${k}`);
+    const records = [...history(), late];
+    const official = csvReport({ competition: c, records, phase: 'main', part: 'public' }, 'runs');
+    expect((parse(official, { columns: true }) as Record<string, string>[]).map((r) => r.team)).toEqual(['leader', 'close', 'weak']);
+    const post = reportTables({ competition: c, records, phase: 'main', part: 'public', board: 'post-challenge' });
+    expect(post[0]!.caption).toContain('post-challenge board (after the challenge: not part of the official ranking)');
+    const rows = parse(csvReport({ competition: c, records, phase: 'main', part: 'public', board: 'post-challenge' }, 'runs'), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(rows.map((r) => r.team)).toEqual(['late']);
+  });
+
   it('gives the primary metric per slice group and per topic, topics in natural order', async () => {
     const c = await competition();
     const input: ReportInput = { competition: c, records: history(), phase: 'main', part: 'public' };

@@ -5,6 +5,7 @@ import { csvField } from '../format/csv.js';
 import { formatScore } from '../format/units.js';
 import type { ResultRecord, ScoredResult, ScoreValue } from './schema.js';
 import { computeStandings, type Standing } from './standings.js';
+import { POST_CHALLENGE_LABEL, type Board } from './board.js';
 import { marksShown, VERSUS_LEADER, type VersusLeader } from './versus-leader.js';
 
 /*
@@ -55,6 +56,8 @@ export interface ReportInput {
   phase: string;
   /** Which scores: the public part's, or the private part's a reveal has opened. */
   part: 'public' | 'private';
+  /** Which board: the official one (default), or the post-challenge board's runs. */
+  board?: Board;
 }
 
 /** The phase's tables: runs, then one per slice column, then per topic (or category) when records have them. */
@@ -63,12 +66,12 @@ export function reportTables(input: ReportInput): ReportTable[] {
   const [standings] = computeStandings(
     { ...c, config: { ...c.config, phases: c.config.phases.filter((p) => p.id === phase) } },
     input.records,
-    { rule: 'all' },
+    { rule: 'all', board: input.board ?? 'official' },
   );
   const rows = standings?.rows ?? [];
   const metrics = c.metrics;
   const primary = c.primary;
-  const partName = part === 'private' ? 'private part (revealed)' : 'public part';
+  const partName = `${part === 'private' ? 'private part (revealed)' : 'public part'}${input.board === 'post-challenge' ? `, post-challenge board (${POST_CHALLENGE_LABEL})` : ''}`;
   const name = (r: Standing) => `${r.record.submission.team} / ${r.record.submission.name}`;
 
   const runOf = (r: Standing): RunMetadata => r.record.submission.run ?? {};
@@ -215,7 +218,7 @@ function slicesLong(input: ReportInput): ReportTable {
       config: { ...input.competition.config, phases: input.competition.config.phases.filter((p) => p.id === input.phase) },
     },
     input.records,
-    { rule: 'all' },
+    { rule: 'all', board: input.board ?? 'official' },
   );
   const metrics = input.competition.metrics;
   const rows: Cell[][] = [];

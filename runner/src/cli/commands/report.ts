@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { required } from '../args.js';
+import type { Board } from '../../results/board.js';
 import { UsageError } from '../io.js';
 import { PodiumError } from '../../contracts/problems.js';
 import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
@@ -49,6 +50,13 @@ records have them. Records come from the results branch, a git ref, or a folder.
       default: 'public',
       choices: ['public', 'private'],
     },
+    board: {
+      type: 'string',
+      value: 'BOARD',
+      help: 'which board: official, or post-challenge (the runs after the last phase, ranked apart)',
+      default: 'official',
+      choices: ['official', 'post-challenge'],
+    },
     out: { type: 'string', value: 'FILE', help: 'write the report to FILE instead of standard output' },
     results: { type: 'string', value: 'DIR', help: 'read records (and reveals/) from DIR instead of git' },
     ref: { type: 'string', value: 'REF', help: 'read records from this git ref of the competition repository' },
@@ -92,6 +100,10 @@ long table (team, run, slice, group, n, every metric).`,
     for (const bad of loaded.invalid) io.stderr(`! skipped ${bad.path}: ${bad.why}\n`);
 
     let records = loaded.records.filter((r) => r.phase === phaseId);
+    const board = values.board as Board;
+    // A post-challenge run's private scores are never revealed.
+    if (board === 'post-challenge' && values.part === 'private')
+      throw new UsageError('the post-challenge board has no private scores to report: its runs stay sealed; use --part public.');
     if (values.part === 'private') {
       if (!reveal)
         throw new PodiumError(`phase ${phaseId} has no revealed private scores (${revealPath(phaseId)}).`, {
@@ -99,7 +111,7 @@ long table (team, run, slice, group, n, every metric).`,
         });
       records = withRevealedScores(records, reveal);
     }
-    const input = { competition, records, phase: phaseId, part: values.part as 'public' | 'private' };
+    const input = { competition, records, phase: phaseId, part: values.part as 'public' | 'private', board };
     const text =
       format === 'csv'
         ? csvReport(input, table as Exclude<ReportTableChoice, 'all'>)
