@@ -1,5 +1,5 @@
 import type { Competition, CompetitionMetric } from '../../runner/src/competition/load.js';
-import { csvField } from '../../runner/src/format/csv.js';
+import { csvField, spreadsheetSafe } from '../../runner/src/format/csv.js';
 import { formatScore } from '../../runner/src/format/units.js';
 import type { PhaseStandings, Standing } from '../../runner/src/results/standings.js';
 import { COSTS, recordPage, type Cost, type MetricInfo, type PhaseData, type Row } from './table.js';
@@ -105,11 +105,7 @@ export function exportJson(c: Competition, standings: readonly PhaseStandings[],
 
 export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
-  // A leading =, +, - or @ (or a tab or CR before one, which spreadsheets skip) would be a
-  // formula: quote it as text.
-  const guarded = /^[\t\r]*[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return csvField(guarded);
+  return csvField(typeof v === 'string' ? spreadsheetSafe(v) : String(v));
 }
 
 /** leaderboard.csv: every scored submission of every phase, one row each. */

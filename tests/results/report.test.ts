@@ -3,15 +3,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Competition } from '../../runner/src/competition/load.js';
-import {
-  csvReport,
-  latexText,
-  markdownCell,
-  renderReport,
-  reportTables,
-  spreadsheetSafe,
-  type ReportInput,
-} from '../../runner/src/results/report.js';
+import { csvReport, latexText, markdownCell, renderReport, reportTables, type ReportInput } from '../../runner/src/results/report.js';
+import { spreadsheetSafe } from '../../runner/src/format/csv.js';
 import { serializeRecord } from '../../runner/src/results/record.js';
 import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
@@ -180,7 +173,7 @@ describe('report tables', () => {
   });
 
   it("keeps a participant's text from running as a spreadsheet formula, notifying on GitHub, or spacing a LaTeX row (controls: plain text is left as it is)", () => {
-    for (const formula of ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(A1)', '\t=1'])
+    for (const formula of ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(A1)', '\t=1', '\r\t+1'])
       expect(spreadsheetSafe(formula)).toBe(`'${formula}`);
     expect(spreadsheetSafe('BERT base, 2019')).toBe('BERT base, 2019');
     expect(markdownCell('thanks @octocat, see #12')).toBe('thanks @\u2060octocat, see #\u206012');

@@ -1,7 +1,7 @@
 import { markdownTable } from 'markdown-table';
 import type { Competition, CompetitionMetric } from '../competition/load.js';
 import type { RunMetadata } from '../contracts/common.js';
-import { csvField } from '../format/csv.js';
+import { csvField, spreadsheetSafe } from '../format/csv.js';
 import { formatScore } from '../format/units.js';
 import type { ResultRecord, ScoredResult, ScoreValue } from './schema.js';
 import { computeStandings, type Standing } from './standings.js';
@@ -350,15 +350,6 @@ function latexTable(t: ReportTable): string {
     '\\end{table}',
     '',
   ].join('\n');
-}
-
-/**
- * A text cell a spreadsheet will not run: one starting with =, +, -, @, a tab or a carriage
- * return is a formula to Excel and LibreOffice, so it gets a leading apostrophe, which they show
- * as text. Scores are numbers, written as they are.
- */
-export function spreadsheetSafe(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 /**
