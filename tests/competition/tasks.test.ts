@@ -1,0 +1,227 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCompetition, competitionForTask } from '../../runner/src/competition/load.js';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { admit } from '../../runner/src/results/admission.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { validateSubmission } from '../../runner/src/submission/validate.js';
+import { exampleCompetition, submissionYml } from '../helpers/competition.js';
+import { scoredRecord } from '../helpers/records.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+
+const TASKS = `
+tasks:
+  - id: events
+    name: Sound events
+  - id: noise
+    name: Noise or not
+    data:
+      truth: noise/truth.csv
+    limits:
+      per_day: 1
+`;
+
+/** The example with two tasks: its own, and one whose truth calls every segment noise. */
+async function withTasks(tasks = TASKS, edit: (y: string) => string = (y) => y) {
+  const root = await temp();
+  const ex = await exampleCompetition(root, { edit: (y) => `${edit(y).trimEnd()}\n${tasks}` });
+  const truth = await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8');
+  await mkdir(path.join(ex.hidden, 'noise'));
+  await writeFile(path.join(ex.hidden, 'noise', 'truth.csv'), truth.replace(/,(speech|music|applause)\r?$/gm, ',noise'));
+  return ex;
+}
+
+/** competition.yml's problems with these tasks (and an edit of the rest), as "line: message". */
+async function problemsOf(tasks: string, edit: (y: string) => string = (y) => y): Promise<string[]> {
+  const ex = await exampleCompetition(await temp());
+  const text = await readFile(path.join(ex.dir, 'competition.yml'), 'utf8');
+  const got = await checkCompetition(`${edit(text).trimEnd()}\n${tasks}`);
+  return got.ok ? [] : got.problems.map((p) => `${p.line}: ${p.message}`);
+}
+
+const lineOf = async (needle: string, tasks: string, edit: (y: string) => string = (y) => y) => {
+  const ex = await exampleCompetition(await temp());
+  const text = `${edit(await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')).trimEnd()}\n${tasks}`;
+  const lines = text.split('\n');
+  const exact = lines.indexOf(needle);
+  return (exact >= 0 ? exact : lines.findIndex((l) => l.includes(needle))) + 1;
+};
+
+describe('competition.yml tasks', () => {
+  it("gives each task a view: its data over the competition's, its metrics, limits and kinds", async () => {
+    const ex = await withTasks();
+    const c = ex.competition;
+    expect(c.tasks?.map((v) => v.task)).toEqual([
+      { id: 'events', name: 'Sound events' },
+      { id: 'noise', name: 'Noise or not' },
+    ]);
+    const noise = competitionForTask(c, 'noise');
+    expect(noise.config.data.truth).toBe('noise/truth.csv');
+    expect(noise.config.data.ids).toBe('test.csv');
+    expect(noise.config.limits).toEqual({ per_day: 1, max_file_mb: 20 });
+    expect(noise.primary.name).toBe('accuracy');
+    expect(noise.tasks).toBeUndefined();
+    expect(competitionForTask(c, 'events').config.limits).toEqual({ per_day: 5, max_file_mb: 20 });
+    expect(() => competitionForTask(c, 'nois')).toThrow('there is no task "nois". Did you mean "noise"?');
+  });
+
+  it('leaves a competition without tasks as it was: no views, no task (control)', async () => {
+    const ex = await exampleCompetition(await temp());
+    expect(ex.competition.tasks).toBeUndefined();
+    expect(ex.competition.task).toBeUndefined();
+    expect(() => competitionForTask(ex.competition, 'events')).toThrow('this competition has no tasks');
+  });
+
+  it('refuses a task id given twice, at the second', async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n  - id: a\n    name: Again\n';
+    expect(await problemsOf(tasks)).toEqual([`${(await lineOf('name: Again', tasks)) - 1}: task "a" appears twice; each id must be unique.`]);
+    expect(await problemsOf('\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n')).toEqual([]);
+  });
+
+  it("checks each task's metrics against its own data, pointing into the task", async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n  - id: ranked\n    name: Ranked\n    data:\n      format: trec\n';
+    const got = await problemsOf(tasks);
+    expect(got).toContain(
+      `${await lineOf('format: trec', tasks)}: task "ranked": TREC files hold ranked lists per query: use retrieval metrics only (map, ndcg_cut_10, P_10, map@10, …).`,
+    );
+    // The same data with retrieval metrics of its own is fine (leaderboard columns are the competition's: removed).
+    const ok = `${tasks}    metrics:\n      - name: map\n        primary: true\n      - name: ndcg_cut_10\n`;
+    const noColumns = (y: string) => y.replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(ok, noColumns)).toEqual([]);
+    // With the competition's leaderboard columns, the task's metrics must have them.
+    expect(await problemsOf(ok)).toContain(
+      `${await lineOf('  columns: [', ok)}: task "ranked": "accuracy" is not one of this competition's metrics.`,
+    );
+  });
+
+  it("asks each task for a truth when the competition names none, at the task; a task's own truth is enough", async () => {
+    const noTruth = (y: string) => y.replace(/ {2}truth: truth\.csv.*\n/, '');
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n    data:\n      truth: a.csv\n  - id: b\n    name: B\n';
+    expect(await problemsOf(tasks, noTruth)).toEqual([
+      `${await lineOf('id: b', tasks, noTruth)}: task "b": name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics, and the private part's split, read it.`,
+    ]);
+    expect(await problemsOf(`${tasks}    data:\n      truth: b.csv\n`, noTruth)).toEqual([]);
+  });
+
+  it('refuses tasks with a private part, the Ladder, or a phase truth; each alone is fine (control)', async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n';
+    const priv = (y: string) => `${y.trimEnd()}\nprivate:\n  fraction: 0.5\n`;
+    expect(await problemsOf(tasks, priv)).toEqual([
+      `${await lineOf('private:', tasks, priv)}: a competition with tasks cannot have a private part yet (its sealing and reveal are per phase, not per task); remove "private" or "tasks".`,
+    ]);
+    expect(await problemsOf('', priv)).toEqual([]);
+    const ladder = (y: string) =>
+      y.replace('  rule: best-per-team\n', '  rule: best-per-team\n  ladder:\n    step: 0.01\n').replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(tasks, ladder)).toEqual([
+      `${await lineOf('ladder:', tasks, ladder)}: a competition with tasks cannot use the Ladder yet (it keeps one best score per team and phase, not per task); remove "ladder" or "tasks".`,
+    ]);
+    expect(await problemsOf('', ladder)).toEqual([]);
+    const phaseTruth = (y: string) => y.replace(/( {4}end: .*\n)/, '$1    truth: main.csv\n');
+    expect(await problemsOf(tasks, phaseTruth)).toEqual([
+      `${await lineOf('truth: main.csv', tasks, phaseTruth)}: with tasks, each task names its own truth (tasks[].data.truth); a phase's truth would be every task's. Remove it here.`,
+    ]);
+    expect(await problemsOf('', phaseTruth)).toEqual([]);
+  });
+
+  it("refuses a task's kind the competition does not take", async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n    submissions:\n      kinds: [container]\n';
+    expect(await problemsOf(tasks)).toEqual([
+      `${await lineOf('kinds: [container]', tasks)}: task "a" takes "container" submissions, which submissions.kinds does not list (predictions); add it there or remove it here.`,
+    ]);
+    expect(await problemsOf(tasks.replace('[container]', '[predictions]'))).toEqual([]);
+  });
+});
+
+describe('submissions to a task', () => {
+  const yml = (task?: string) => submissionYml('t', 'one', task === undefined ? '' : `task: ${task}\n`);
+
+  it('asks a submission to a competition with tasks to name one, and refuses one that is not a task', async () => {
+    const ex = await withTasks();
+    const predictions = await ex.baselinePredictions();
+    const none = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': predictions }),
+    );
+    expect(none.problems.map((p) => p.message)).toEqual(['this competition has several tasks: add "task:" with one of: events, noise.']);
+    const wrong = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('noize'), 'predictions.csv': predictions }),
+    );
+    expect(wrong.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      '5: "noize" is not a task of this competition; use one of: events, noise. Did you mean "noise"?',
+    ]);
+    const ok = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('noise'), 'predictions.csv': predictions }),
+    );
+    expect(ok).toMatchObject({ ok: true, problems: [], submission: { task: 'noise' } });
+  });
+
+  it('refuses a task where the competition has none; none named is valid (control)', async () => {
+    const ex = await exampleCompetition(await temp());
+    const predictions = await ex.baselinePredictions();
+    const named = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('events'), 'predictions.csv': predictions }),
+    );
+    expect(named.problems.map((p) => p.message)).toEqual([
+      'this competition has no tasks (competition.yml lists no "tasks"); remove "task".',
+    ]);
+    const plain = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': predictions }),
+    );
+    expect(plain.ok).toBe(true);
+  });
+
+  it("scores each submission against its task's truth, and its record names the task", async () => {
+    const ex = await withTasks();
+    const predictions = await ex.baselinePredictions();
+    const score = async (task: string) => {
+      const dir = await ex.submit('t', task, {
+        'submission.yml': submissionYml('t', task, `task: ${task}\n`),
+        'predictions.csv': predictions,
+      });
+      const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+      if (record.status !== 'scored') throw new Error(record.error.message);
+      expect(checkRecord(record).ok).toBe(true);
+      return record;
+    };
+    const events = await score('events');
+    const noise = await score('noise');
+    expect(events.task).toBe('events');
+    expect(noise.task).toBe('noise');
+    const rows = predictions.trim().split('\n').slice(1);
+    expect(noise.scores.public.accuracy!.value).toBeCloseTo(rows.filter((l) => l.endsWith(',noise')).length / rows.length, 12);
+    expect(events.scores.public.accuracy!.value).not.toBeCloseTo(noise.scores.public.accuracy!.value, 6);
+    expect(events.id).not.toBe(noise.id);
+    // The example without tasks scores the same predictions as the events task does, and its record names no task.
+    const plain = await exampleCompetition(await temp());
+    const dir = await plain.submit('t', 'events', { 'submission.yml': submissionYml('t', 'events'), 'predictions.csv': predictions });
+    const record = await evaluateSubmission({ competition: plain.competition, hiddenDir: plain.hidden, submissionDir: dir });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    expect(record.task).toBeUndefined();
+    expect(record.scores.public.accuracy!.value).toBe(events.scores.public.accuracy!.value);
+  });
+
+  it('rejects, with a record, the evaluation of a submission that names no task', async () => {
+    const ex = await withTasks();
+    const dir = await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': await ex.baselinePredictions() });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.status).toBe('rejected');
+    if (record.status === 'rejected') expect(record.error.problems?.[0]?.message).toContain('add "task:" with one of: events, noise.');
+  });
+
+  it("counts a task's limits on that task's records only", async () => {
+    const ex = await withTasks();
+    const now = new Date(Date.parse(ex.competition.config.phases[0]!.start) + 3600_000);
+    const one = { ...scoredRecord(1, { team: 't', created_at: now.toISOString() }), task: 'noise' };
+    const admitTo = (task: string) => admit(ex.competition, { team: 't', task }, { now, teams: undefined, history: async () => [one] });
+    // noise takes 1 a day and has one today; events takes 5 and has none.
+    expect(await admitTo('noise')).toMatchObject({ ok: false, rule: 'limits', why: expect.stringContaining('phase main, task noise') });
+    expect(await admitTo('events')).toMatchObject({ ok: true, usage: { today: 0 } });
+  });
+});
