@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { checkCompetition, competitionForTask } from '../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { admit } from '../../runner/src/results/admission.js';
+import { computeStandings } from '../../runner/src/results/standings.js';
+import { placement } from '../../action/src/modes/report.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { exampleCompetition, submissionYml } from '../helpers/competition.js';
@@ -77,7 +79,9 @@ describe('competition.yml tasks', () => {
 
   it('refuses a task id given twice, at the second', async () => {
     const tasks = '\ntasks:\n  - id: a\n    name: A\n  - id: a\n    name: Again\n';
-    expect(await problemsOf(tasks)).toEqual([`${(await lineOf('name: Again', tasks)) - 1}: task "a" appears twice; each id must be unique.`]);
+    expect(await problemsOf(tasks)).toEqual([
+      `${(await lineOf('name: Again', tasks)) - 1}: task "a" appears twice; each id must be unique.`,
+    ]);
     expect(await problemsOf('\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n')).toEqual([]);
   });
 
@@ -223,5 +227,30 @@ describe('submissions to a task', () => {
     // noise takes 1 a day and has one today; events takes 5 and has none.
     expect(await admitTo('noise')).toMatchObject({ ok: false, rule: 'limits', why: expect.stringContaining('phase main, task noise') });
     expect(await admitTo('events')).toMatchObject({ ok: true, usage: { today: 0 } });
+  });
+});
+
+describe('standings of a competition with tasks', () => {
+  it("ranks each task's records on their own, and places a record among its task's", async () => {
+    const ex = await withTasks();
+    const a = { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' };
+    const b = { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' };
+    const c = { ...scoredRecord(3, { team: 'gamma', value: 0.7 }), task: 'noise' };
+    const standings = computeStandings(ex.competition, [a, b, c]);
+    expect(standings.map((s) => [s.task, s.phaseName, s.rows.map((r) => `${r.rank} ${r.record.submission.team}`)])).toEqual([
+      ['events', 'Sound events: Main phase', ['1 alpha']],
+      ['noise', 'Noise or not: Main phase', ['1 gamma', '2 beta']],
+    ]);
+    // beta is second of two on its task, though alpha scores higher on another.
+    expect(placement(ex.competition, [a, c], b)).toMatchObject({ rank: 2, of: 2 });
+    // Without tasks the same three records are one board (control).
+    const plain = await exampleCompetition(await temp());
+    const strip = (r: typeof a) => ({ ...r, task: undefined });
+    expect(computeStandings(plain.competition, [a, b, c].map(strip))[0]!.rows.map((r) => r.record.submission.team)).toEqual([
+      'alpha',
+      'gamma',
+      'beta',
+    ]);
+    expect(placement(plain.competition, [a, c].map(strip), strip(b))).toMatchObject({ rank: 3, of: 3 });
   });
 });
