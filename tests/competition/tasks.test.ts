@@ -254,3 +254,17 @@ describe('standings of a competition with tasks', () => {
     expect(placement(plain.competition, [a, c].map(strip), strip(b))).toMatchObject({ rank: 3, of: 3 });
   });
 });
+
+describe('the organiser guide', () => {
+  it("loads its tasks example over the example competition (without the example's leaderboard columns)", async () => {
+    const guide = await readFile(path.join(import.meta.dirname, '../../docs/organiser-guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('### Several tasks in one competition'));
+    const yml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const noColumns = (y: string) => y.replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(`\n${yml}`, noColumns)).toEqual([]);
+    // With them, the noise task lacks balanced_accuracy, and says so.
+    expect((await problemsOf(`\n${yml}`)).join('\n')).toContain(
+      'task "noise": "balanced_accuracy" is not one of this competition\'s metrics.',
+    );
+  });
+});
