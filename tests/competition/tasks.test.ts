@@ -8,7 +8,8 @@ import { computeStandings } from '../../runner/src/results/standings.js';
 import { placement } from '../../action/src/modes/report.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
-import { exampleCompetition, submissionYml } from '../helpers/competition.js';
+import { exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
+import { serializeRecord } from '../../runner/src/results/record.js';
 import { scoredRecord } from '../helpers/records.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -266,5 +267,39 @@ describe('the organiser guide', () => {
     expect((await problemsOf(`\n${yml}`)).join('\n')).toContain(
       'task "noise": "balanced_accuracy" is not one of this competition\'s metrics.',
     );
+  });
+});
+
+describe('podium report of a competition with tasks', () => {
+  it('reports one task at a time, asking for --task; a competition without tasks takes none (control)', async () => {
+    const ex = await withTasks();
+    const root = path.dirname(ex.dir);
+    const results = path.join(root, 'history');
+    const records = [
+      { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' },
+      { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' },
+      { ...scoredRecord(3, { team: 'gamma', value: 0.7 }), task: 'noise' },
+    ];
+    for (const r of records) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const base = ['report', '--competition', ex.dir, '--phase', 'main', '--results', results, '--format', 'csv'];
+    const none = await runCli(root, base);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('this competition has several tasks: give --task with one of: events, noise.');
+    const wrong = await runCli(root, [...base, '--task', 'nois']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain('--task: "nois" is not a task of this competition; its tasks: events, noise.');
+    const noise = await runCli(root, [...base, '--task', 'noise']);
+    expect(noise.code).toBe(0);
+    const rows = noise.out.trim().split('\n').slice(1);
+    expect(rows.map((l) => (l.includes(',gamma,') ? 'gamma' : l.includes(',beta,') ? 'beta' : l))).toEqual(['gamma', 'beta']);
+
+    const plain = await exampleCompetition(await temp());
+    const refused = await runCli(root, ['report', '--competition', plain.dir, '--phase', 'main', '--results', results, '--task', 'noise']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--task: this competition has no tasks');
   });
 });
