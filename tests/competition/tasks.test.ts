@@ -8,8 +8,11 @@ import { computeStandings } from '../../runner/src/results/standings.js';
 import { placement } from '../../action/src/modes/report.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
-import { exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
+import { captureIO, exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
 import { serializeRecord } from '../../runner/src/results/record.js';
+import { main } from '../../runner/src/cli/main.js';
+import { argv } from '../helpers/argv.js';
+import { readZipEntries } from '../helpers/zip.js';
 import { scoredRecord } from '../helpers/records.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -301,5 +304,27 @@ describe('podium report of a competition with tasks', () => {
     const refused = await runCli(root, ['report', '--competition', plain.dir, '--phase', 'main', '--results', results, '--task', 'noise']);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('--task: this competition has no tasks');
+  });
+});
+
+describe('podium export of a competition with tasks', () => {
+  it("names each run's task in runs.json; a record without one has no task (control)", async () => {
+    const ex = await withTasks();
+    const root = path.dirname(ex.dir);
+    const results = path.join(root, 'history');
+    const withTask = { ...scoredRecord(1, { team: 'alpha' }), task: 'noise' };
+    const without = scoredRecord(2, { team: 'beta' });
+    for (const r of [withTask, without]) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const out = path.join(root, 'phase.zip');
+    const io = captureIO(root);
+    expect(await main(['export', ...argv({ competition: ex.dir, phase: 'main', results, out })], io), io.err()).toBe(0);
+    const runs = JSON.parse((await readZipEntries(out)).get('runs.json')!.toString('utf8')) as Record<string, unknown>[];
+    const byId = new Map(runs.map((r) => [r.id as string, r]));
+    expect(byId.get(withTask.id)).toMatchObject({ task: 'noise' });
+    expect(byId.get(without.id)).not.toHaveProperty('task');
   });
 });
