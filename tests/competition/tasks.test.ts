@@ -134,6 +134,17 @@ describe('competition.yml tasks', () => {
     expect(await problemsOf('', phaseTruth)).toEqual([]);
   });
 
+  it("checks that a task's own id list is in the public folder; the competition's list is there (control)", async () => {
+    const ex = await exampleCompetition(await temp());
+    const text = await readFile(path.join(ex.dir, 'competition.yml'), 'utf8');
+    const tasks = (ids: string) => `${text.trimEnd()}\ntasks:\n  - id: a\n    name: A\n    data:\n      ids: ${ids}\n`;
+    const missing = await checkCompetition(tasks('noise-test.csv'), ex.dir);
+    expect(missing.ok ? [] : missing.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      `${tasks('noise-test.csv').split('\n').indexOf('      ids: noise-test.csv') + 1}: task "a": the file "noise-test.csv" does not exist in "data/public".`,
+    ]);
+    expect((await checkCompetition(tasks('test.csv'), ex.dir)).ok).toBe(true);
+  });
+
   it("refuses a task's kind the competition does not take", async () => {
     const tasks = '\ntasks:\n  - id: a\n    name: A\n    submissions:\n      kinds: [container]\n';
     expect(await problemsOf(tasks)).toEqual([

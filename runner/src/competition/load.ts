@@ -95,6 +95,15 @@ export async function checkCompetition(
   const views = config.tasks ? checkTasks(config, config.tasks, metrics, source, problems) : undefined;
   if (dir !== undefined) {
     await checkDataFiles(config, dir, source, problems);
+    // A task's own lists are in the same public folder.
+    for (const [t, task] of (config.tasks ?? []).entries())
+      for (const key of ['ids', 'documents'] as const) {
+        const file = task.data?.[key];
+        if (file !== undefined && !(await isKind(path.resolve(dir, config.data.public, file), 'file')))
+          problems.push(
+            source.problem(['tasks', t, 'data', key], `task "${task.id}": the file "${file}" does not exist in "${config.data.public}".`),
+          );
+      }
     // teams.yml travels with competition.yml: an invalid one is reported with it.
     try {
       await loadTeams(dir);
