@@ -22,10 +22,11 @@ export async function admissible(
   pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
   kind?: SubmissionKind,
   runType?: string,
+  task?: string,
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; board: Board; records: ResultRecord[] }> {
   const admitted = await admit(
     c,
-    { team, login, ...(kind ? { kind } : {}), ...(runType ? { runType } : {}) },
+    { team, login, ...(kind ? { kind } : {}), ...(runType ? { runType } : {}), ...(task ? { task } : {}) },
     { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
   );
   return admitted.ok ? { phase: admitted.phase.id, board: admitted.board, records: admitted.records } : { refused: admitted.why };

@@ -12,6 +12,7 @@ import type { SiteContext } from './layout.js';
 import { competitionPage } from './pages/competition.js';
 import { leaderboardPage, postChallengeData, postChallengePage, POST_CHALLENGE_PAGE, type PhaseBoard } from './pages/leaderboard.js';
 import { teamPages } from './pages/team.js';
+import { taskFolder, tasksCsv, tasksJson, tasksPage, type TaskBoard } from './pages/tasks.js';
 
 // Where a record is shown: part of the site builder's interface for the CLI, the Action and tests.
 export { recordPage, teamPage } from './table.js';
@@ -42,6 +43,7 @@ export interface SiteOutput {
  */
 export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   const { competition: c } = input;
+  if (c.tasks) return buildTasksSite(input, c.tasks);
   const site: SiteContext = {
     competition: c,
     generated: (input.generatedAt ?? new Date()).toISOString(),
@@ -96,4 +98,45 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
   for (const d of dirs) mkdirSync(d, { recursive: true });
   for (const [name, text] of files) writeFileSync(path.join(input.outDir, name), text);
   return { index: path.join(input.outDir, 'index.html'), files: [...files.keys()], standings };
+}
+
+/**
+ * A competition with tasks: each task's board is the site of its view (competitionForTask) and
+ * its records, under tasks/<id>/, built by buildSite as a competition without tasks is; the
+ * root lists the tasks with their metrics and leaders.
+ */
+async function buildTasksSite(input: SiteInput, views: readonly Competition[]): Promise<SiteOutput> {
+  const c = input.competition;
+  const generated = (input.generatedAt ?? new Date()).toISOString();
+  const tasks: TaskBoard[] = [];
+  const files: string[] = [];
+  for (const view of views) {
+    const t = view.task!;
+    const dir = taskFolder(t.id);
+    const built = await buildSite({
+      ...input,
+      // The task's pages carry its name beside the competition's.
+      competition: { ...view, config: { ...view.config, title: `${c.config.title}: ${t.name}` } },
+      records: input.records.filter((r) => r.task === t.id),
+      outDir: path.join(input.outDir, dir),
+      generatedAt: new Date(generated),
+    });
+    tasks.push({ view, standings: built.standings });
+    files.push(...built.files.map((f) => `${dir}${f}`));
+  }
+  const site: SiteContext = { competition: c, generated, records: input.records.length };
+  const root = new Map<string, string>([
+    ['index.html', tasksPage(site, tasks, 'Tasks')],
+    ['competition.html', tasksPage(site, tasks, 'Competition')],
+    ['style.css', STYLE],
+    ['leaderboard.json', `${JSON.stringify(tasksJson(c, tasks, generated), null, 2)}\n`],
+    ['leaderboard.csv', tasksCsv(tasks)],
+  ]);
+  mkdirSync(input.outDir, { recursive: true });
+  for (const [name, text] of root) writeFileSync(path.join(input.outDir, name), text);
+  return {
+    index: path.join(input.outDir, 'index.html'),
+    files: [...root.keys(), ...files],
+    standings: tasks.flatMap((t) => t.standings),
+  };
 }

@@ -56,7 +56,10 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   const teams = await loadTeams(c.dir);
   // Runs per run type are capped here too, not only at validation: the run type is read, as
   // data, from the submission.yml of the commit to be evaluated.
-  const runType = c.config.runs?.max_per_type !== undefined ? await runTypeAt(gh, repo, run.headSha, changes.folder) : undefined;
+  // So is the task of a competition with tasks, whose limits count that task's runs.
+  const declared =
+    c.config.runs?.max_per_type !== undefined || c.tasks !== undefined ? await declaredAt(gh, repo, run.headSha, changes.folder) : {};
+  const runType = c.config.runs?.max_per_type !== undefined ? declared.runType : undefined;
   const admitted = await admissible(
     c,
     changes.team,
@@ -65,6 +68,7 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records),
     undefined,
     runType,
+    declared.task,
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
   // Reopening a pull request, or re-running the workflow, evaluates the same commit again:
@@ -101,14 +105,17 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   io.output('ready', 'true');
 }
 
-/** The run type submission.yml declares at a commit (`run.type`), read as data; undefined when it declares none. */
-async function runTypeAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<string | undefined> {
+/** The run type (`run.type`) and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
+async function declaredAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<{ runType?: string; task?: string }> {
   const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
-  if (!text) return undefined;
+  if (!text) return {};
   try {
-    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown } } | null;
-    return typeof doc?.run?.type === 'string' ? doc.run.type : undefined;
+    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown }; task?: unknown } | null;
+    return {
+      ...(typeof doc?.run?.type === 'string' ? { runType: doc.run.type } : {}),
+      ...(typeof doc?.task === 'string' ? { task: doc.task } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Competition } from '../../../runner/src/competition/load.js';
+import { competitionForTask, type Competition } from '../../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import { boardOf } from '../../../runner/src/results/board.js';
 import { computeStandings } from '../../../runner/src/results/standings.js';
@@ -15,8 +15,11 @@ import type { Io } from '../io.js';
  * rank, or for a baseline no rank, and its verdict against the leader, as the leaderboard decides both.
  * A post-challenge record is placed on the post-challenge board, never in the official ranking.
  */
-export function placement(c: Competition, records: readonly ResultRecord[], record: ResultRecord): Placement | undefined {
+export function placement(whole: Competition, records: readonly ResultRecord[], record: ResultRecord): Placement | undefined {
   if (record.status !== 'scored') return undefined;
+  // A record of a task is placed among that task's records.
+  const c =
+    record.task !== undefined && whole.tasks?.some((v) => v.task?.id === record.task) ? competitionForTask(whole, record.task) : whole;
   const others = records.filter((r) => r.submission.team !== record.submission.team && r.id !== record.id);
   const board = boardOf(record);
   const phase = computeStandings(c, [...others, record], { board }).find((s) => s.phase === record.phase);

@@ -30,7 +30,18 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
   for (const p of report.problems)
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
   const refused = report.ok
-    ? (await admissible(c, changes.team, pr.author, io.now, undefined, report.submission?.kind, report.submission?.run?.type)).refused
+    ? (
+        await admissible(
+          c,
+          changes.team,
+          pr.author,
+          io.now,
+          undefined,
+          report.submission?.kind,
+          report.submission?.run?.type,
+          report.submission?.task,
+        )
+      ).refused
     : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });
   const notes: string[] = [];

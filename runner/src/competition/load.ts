@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CompetitionSchema, type CompetitionConfig } from './schema.js';
 import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
-import { ContractError, didYouMean, type Problem } from '../contracts/problems.js';
+import { ContractError, didYouMean, PodiumError, type Problem } from '../contracts/problems.js';
 import { loadTeams } from './teams.js';
 import { placeholderProblems } from './placeholders.js';
 import { findMetric, metricNames, type Direction, type Metric, type Reads } from '../scoring/metrics/registry.js';
@@ -32,9 +32,27 @@ export interface Competition {
   config: CompetitionConfig;
   metrics: CompetitionMetric[];
   primary: CompetitionMetric;
+  /**
+   * competition.yml's tasks, each as the competition it is evaluated and ranked as (see
+   * competitionForTask); absent without tasks.
+   */
+  tasks?: Competition[];
+  /** Set on one task's view of the competition: which task it is. */
+  task?: TaskInfo;
 }
 
 export type Phase = CompetitionConfig['phases'][number];
+export type Task = NonNullable<CompetitionConfig['tasks']>[number];
+
+/** A task of a competition with tasks, as records and pages name it. */
+export interface TaskInfo {
+  id: string;
+  name: string;
+  description?: string;
+}
+
+/** Where a problem is: competition.yml's positions, or a task's view of them. */
+type Positions = Pick<YamlSource, 'problem'>;
 
 /** Checks a competition.yml text; `dir` enables the checks of files it names. */
 export async function checkCompetition(
@@ -54,7 +72,7 @@ export async function checkCompetition(
   if (config.data.hidden.path === undefined && config.data.hidden.env === undefined) {
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
-  checkReads(config, metrics, source, problems);
+  if (!config.tasks) checkReads(config, metrics, source, problems);
   if (config.private && (config.private.fraction === undefined) === (config.private.split_column === undefined)) {
     problems.push(
       source.problem(
@@ -73,6 +91,45 @@ export async function checkCompetition(
   }
   checkIngestion(config, source, problems);
   checkRuns(config, source, problems);
+  if (!config.tasks) checkRanking(config, metrics, source, problems);
+  const views = config.tasks ? checkTasks(config, config.tasks, metrics, source, problems) : undefined;
+  if (dir !== undefined) {
+    await checkDataFiles(config, dir, source, problems);
+    // A task's own lists are in the same public folder.
+    for (const [t, task] of (config.tasks ?? []).entries())
+      for (const key of ['ids', 'documents'] as const) {
+        const file = task.data?.[key];
+        if (file !== undefined && !(await isKind(path.resolve(dir, config.data.public, file), 'file')))
+          problems.push(
+            source.problem(['tasks', t, 'data', key], `task "${task.id}": the file "${file}" does not exist in "${config.data.public}".`),
+          );
+      }
+    // teams.yml travels with competition.yml: an invalid one is reported with it.
+    try {
+      await loadTeams(dir);
+    } catch (e: unknown) {
+      if (!(e instanceof ContractError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+
+  const primary = metrics.find((m) => m.primary);
+  if (problems.length > 0 || !primary) return { ok: false, problems: config.tasks ? unique(problems) : problems };
+  const base = { dir: dir ?? '.', config, metrics, primary };
+  return {
+    ok: true,
+    competition: views ? { ...base, tasks: views.map((v) => ({ ...v, dir: base.dir })) } : base,
+  };
+}
+
+/** The checks of what one evaluation reads and ranks by: the competition's, or each task's. */
+function checkView(config: CompetitionConfig, metrics: CompetitionMetric[], source: Positions, problems: Problem[]): void {
+  checkReads(config, metrics, source, problems);
+  checkRanking(config, metrics, source, problems);
+}
+
+/** The truth Podium reads, and the leaderboard settings against the metrics. */
+function checkRanking(config: CompetitionConfig, metrics: CompetitionMetric[], source: Positions, problems: Problem[]): void {
   // Podium's metrics and the private split read a truth table; the scoring program alone may do without.
   if (readsTables({ config, metrics }) || readsBoxes({ config }))
     for (const [i, p] of config.phases.entries())
@@ -107,20 +164,144 @@ export async function checkCompetition(
       problems.push(source.problem(['leaderboard', key, i], `"${col}" is not one of this competition's metrics.${didYouMean(col, known)}`));
     }
   }
-  if (dir !== undefined) {
-    await checkDataFiles(config, dir, source, problems);
-    // teams.yml travels with competition.yml: an invalid one is reported with it.
-    try {
-      await loadTeams(dir);
-    } catch (e: unknown) {
-      if (!(e instanceof ContractError)) throw e;
-      problems.push(...e.problems);
-    }
-  }
+}
 
-  const primary = metrics.find((m) => m.primary);
-  if (problems.length > 0 || !primary) return { ok: false, problems };
-  return { ok: true, competition: { dir: dir ?? '.', config, metrics, primary } };
+/**
+ * competition.yml's tasks: unique ids, the settings that are one per competition, and each
+ * task's view checked as a competition of its own, its problems pointing into the task where
+ * the task gives the key.
+ */
+function checkTasks(
+  config: CompetitionConfig,
+  tasks: readonly Task[],
+  metrics: CompetitionMetric[],
+  source: YamlSource,
+  problems: Problem[],
+): Competition[] {
+  checkUnique(
+    tasks.map((t) => t.id),
+    ['tasks'],
+    'id',
+    'task',
+    source,
+    problems,
+  );
+  // The private part is sealed and revealed, and the Ladder keeps its best, per phase and team: not yet per task.
+  if (config.private)
+    problems.push(
+      source.problem(
+        ['private'],
+        'a competition with tasks cannot have a private part yet (its sealing and reveal are per phase, not per task); remove "private" or "tasks".',
+        true,
+      ),
+    );
+  if (config.leaderboard?.ladder)
+    problems.push(
+      source.problem(
+        ['leaderboard', 'ladder'],
+        'a competition with tasks cannot use the Ladder yet (it keeps one best score per team and phase, not per task); remove "ladder" or "tasks".',
+        true,
+      ),
+    );
+  for (const [i, p] of config.phases.entries())
+    for (const key of ['truth', 'inputs'] as const)
+      if (p[key] !== undefined)
+        problems.push(
+          source.problem(
+            ['phases', i, key],
+            `with tasks, each task names its own ${key === 'truth' ? 'truth (tasks[].data.truth)' : 'data'}; a phase's ${key} would be every task's. Remove it here.`,
+            true,
+          ),
+        );
+  const views: Competition[] = [];
+  for (const [t, task] of tasks.entries()) {
+    for (const [k, kind] of (task.submissions?.kinds ?? []).entries())
+      if (!config.submissions.kinds.includes(kind))
+        problems.push(
+          source.problem(
+            ['tasks', t, 'submissions', 'kinds', k],
+            `task "${task.id}" takes "${kind}" submissions, which submissions.kinds does not list (${config.submissions.kinds.join(', ')}); add it there or remove it here.`,
+          ),
+        );
+    const view = taskConfig(config, task);
+    const at = taskPositions(source, t, task);
+    const own: Problem[] = [];
+    const viewMetrics = task.metrics ? resolveMetrics(view, at, own) : metrics;
+    checkView(view, viewMetrics, at, own);
+    problems.push(...own);
+    const primary = viewMetrics.find((m) => m.primary);
+    if (primary) views.push({ dir: '.', config: view, metrics: viewMetrics, primary, task: taskInfo(task) });
+  }
+  return views;
+}
+
+function taskInfo(task: Task): TaskInfo {
+  return { id: task.id, name: task.name, ...(task.description !== undefined ? { description: task.description } : {}) };
+}
+
+/**
+ * A task's problems: a key the task gives is pointed at in the task, one it inherits at the
+ * competition's; the message names the task either way.
+ */
+function taskPositions(source: YamlSource, t: number, task: Task): Positions {
+  const map = (p: readonly (string | number)[]): (string | number)[] => {
+    const [head, key] = p;
+    if (head === 'metrics' && task.metrics) return ['tasks', t, ...p];
+    if (head === 'submissions' && task.submissions) return ['tasks', t, ...p];
+    if (head === 'data') {
+      if (key !== undefined && task.data && typeof key === 'string' && key in task.data) return ['tasks', t, ...p];
+      if (key === undefined) return task.data ? ['tasks', t, 'data'] : ['tasks', t];
+    }
+    return [...p];
+  };
+  return { problem: (p, message, atKey) => source.problem(map(p), `task "${task.id}": ${message}`, atKey) };
+}
+
+/** The same problem found through two tasks is listed once. */
+function unique(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.file}:${p.line}:${p.column}:${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * competition.yml as one task sees it: the task's data keys over the competition's data, its
+ * metrics, kinds and limits in place of the competition's, each phase taking the task's kinds
+ * only, and no tasks.
+ */
+export function taskConfig(config: CompetitionConfig, task: Task): CompetitionConfig {
+  const { tasks: _tasks, ...rest } = config;
+  const kinds = task.submissions?.kinds ?? config.submissions.kinds;
+  const limits = task.limits || config.limits ? { ...config.limits, ...task.limits } : undefined;
+  return {
+    ...rest,
+    data: { ...config.data, ...task.data },
+    metrics: task.metrics ?? config.metrics,
+    submissions: { kinds },
+    ...(limits ? { limits } : {}),
+    phases: config.phases.map((p) => (p.kinds ? { ...p, kinds: p.kinds.filter((k) => kinds.includes(k)) } : p)),
+  };
+}
+
+/**
+ * The competition as one of its tasks is evaluated, scored and ranked: the same competition
+ * with the task's data, metrics, kinds and limits laid over (taskConfig). Every single-task
+ * function takes the view as it takes a competition without tasks.
+ */
+export function competitionForTask(c: Competition, taskId: string): Competition {
+  const view = c.tasks?.find((v) => v.task?.id === taskId);
+  if (view) return view;
+  const ids = (c.tasks ?? []).map((v) => v.task!.id);
+  throw new PodiumError(
+    ids.length === 0
+      ? `this competition has no tasks, so there is no task "${taskId}".`
+      : `there is no task "${taskId}".${didYouMean(taskId, ids)}`,
+    { fix: ids.length === 0 ? 'leave the task out.' : `name one of the tasks: ${ids.join(', ')}.` },
+  );
 }
 
 /** Reads and checks DIR/competition.yml; throws ContractError listing every problem. */
@@ -149,7 +330,7 @@ export async function loadCompetition(dir: string): Promise<Competition> {
   return result.competition;
 }
 
-function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems: Problem[]): CompetitionMetric[] {
+function resolveMetrics(config: CompetitionConfig, source: Positions, problems: Problem[]): CompetitionMetric[] {
   const out: CompetitionMetric[] = [];
   const primaries = config.metrics.filter((m) => m.primary === true).length;
   if (primaries === 0 && config.metrics.length > 1) {
@@ -221,7 +402,7 @@ function resolveMetrics(config: CompetitionConfig, source: YamlSource, problems:
 }
 
 /** The metrics must agree on how to read the files. */
-function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source: YamlSource, problems: Problem[]): void {
+function checkReads(config: CompetitionConfig, all: CompetitionMetric[], source: Positions, problems: Problem[]): void {
   const metrics = builtIn(all);
   const reads = new Set(metrics.map((m) => m.metric.reads));
   const byRead = (r: Reads) => metrics.filter((m) => m.metric.reads === r).map((m) => m.name);
@@ -325,7 +506,7 @@ function checkBoxes(
   config: CompetitionConfig,
   all: CompetitionMetric[],
   reads: ReadonlySet<Reads>,
-  source: YamlSource,
+  source: Positions,
   problems: Problem[],
 ): void {
   const coco = config.data.format === 'coco';
@@ -448,7 +629,7 @@ function checkPhases(config: CompetitionConfig, source: YamlSource, problems: Pr
   );
 }
 
-function checkUnique(values: string[], at: string[], key: string, what: string, source: YamlSource, problems: Problem[]): void {
+function checkUnique(values: string[], at: string[], key: string, what: string, source: Positions, problems: Problem[]): void {
   const seen = new Set<string>();
   for (const [i, v] of values.entries()) {
     if (seen.has(v)) problems.push(source.problem([...at, i, key], `${what} "${v}" appears twice; each ${key} must be unique.`));

@@ -441,6 +441,48 @@ const PostChallenge = Type.Object(
   },
 );
 
+// Several tasks (tracks) in one competition: each lays its own data, metrics, kinds and limits
+// over the competition's, and is evaluated and ranked as a competition of its own would be.
+const TaskData = Type.Partial(
+  Type.Pick(Data, [
+    'truth',
+    'format',
+    'ids',
+    'documents',
+    'id_column',
+    'target_column',
+    'score_column',
+    'query_column',
+    'slices',
+    'max_per_query',
+    'max_detections',
+  ]),
+  { additionalProperties: false, description: "this task's data settings, each standing in for the same key under the competition's data" },
+);
+
+const Task = Type.Object(
+  {
+    id: Slug,
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    data: Type.Optional(TaskData),
+    metrics: Type.Optional(
+      Type.Array(Metric, { minItems: 1, description: "this task's metrics (one primary); default: the competition's metrics" }),
+    ),
+    submissions: Type.Optional(Submissions),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per UTC day to this task' })),
+          total: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per phase to this task' })),
+        },
+        { additionalProperties: false, description: "this task's limits, each standing in for the competition's own" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const CompetitionSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'the competition.yml format version' }),
@@ -462,6 +504,13 @@ export const CompetitionSchema = Type.Object(
     runners: Type.Optional(Runners),
     runs: Type.Optional(Runs),
     post_challenge: Type.Optional(PostChallenge),
+    tasks: Type.Optional(
+      Type.Array(Task, {
+        minItems: 1,
+        description:
+          'several tasks (tracks) in one competition, each with its own truth, metrics, board and limits; a submission names its task',
+      }),
+    ),
   },
   {
     $id: 'urn:podium:schema:competition:1',

@@ -1,6 +1,6 @@
 import type { ResultRecord } from '../results/schema.js';
 import { CANCELLED, type EvaluateOptions } from './options.js';
-import { invalidSubmission, recordContext } from './record-context.js';
+import { forTask, invalidSubmission, recordContext } from './record-context.js';
 import { runSubmission } from './run-submission.js';
 import { fromShards } from './predictions-from-shards.js';
 import { scoreRun } from './score-run.js';
@@ -26,7 +26,8 @@ export type { EvaluateOptions } from './options.js';
  * Validate, score and describe one submission. Always returns a record, never throws for a
  * fault of the submission: the record's status and error say what went wrong.
  */
-export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultRecord> {
+export async function evaluateSubmission(whole: EvaluateOptions): Promise<ResultRecord> {
+  const opts = await forTask(whole);
   const ran = await runSubmission(opts);
   try {
     // A run stopped part way says so, whatever the stage it was stopped in made of it.
@@ -45,7 +46,8 @@ export async function evaluateSubmission(opts: EvaluateOptions): Promise<ResultR
  * One shard of an evaluation: the submission runs on the shard's share of the inputs and its
  * predictions are kept for `mergeShards`; nothing is scored, the truth is not read.
  */
-export async function evaluateShard(opts: EvaluateOptions, shard: Shard): Promise<ShardFile> {
+export async function evaluateShard(whole: EvaluateOptions, shard: Shard): Promise<ShardFile> {
+  const opts = await forTask(whole);
   return shardFileOf(opts, shard, await runSubmission(opts, shard));
 }
 
@@ -54,7 +56,8 @@ export async function evaluateShard(opts: EvaluateOptions, shard: Shard): Promis
  * bootstrap as an unsharded run, so the same scores. The shards must be of this submission (its
  * files hash the same), at one commit, in one phase, and all N of them, each once.
  */
-export async function mergeShards(opts: EvaluateOptions, shards: readonly ShardFile[]): Promise<ResultRecord> {
+export async function mergeShards(whole: EvaluateOptions, shards: readonly ShardFile[]): Promise<ResultRecord> {
+  const opts = await forTask(whole);
   const ctx = await recordContext(opts, opts.onStep ?? (() => {}));
   if (!ctx.report.ok || !ctx.report.hash) return ctx.reject(invalidSubmission(ctx.report));
   const ran = await fromShards(opts, ctx, shards);

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { scoringSpec } from '../competition/load.js';
+import { competitionForTask, scoringSpec } from '../competition/load.js';
 import { boardKey, findBoard, type Board } from '../results/board.js';
-import { validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
+import { entrantOf, validateSubmission, type SubmissionIdentity, type ValidationReport } from '../submission/validate.js';
 import type { LoadedPredictions } from '../scoring/predictions.js';
 import type { TableFormat } from '../scoring/table.js';
 import type { ContainerProvenance } from '../sandbox/container/evaluate-container.js';
@@ -45,6 +45,19 @@ export type Ran =
       containerProvenance?: ContainerProvenance;
     };
 
+/**
+ * The evaluation of a competition with tasks runs on the view of the task submission.yml names
+ * (competitionForTask), so that every step reads that task's truth, metrics and kinds. Without a
+ * known task it stays as it is, and validation refuses the submission saying which to name.
+ */
+export async function forTask(opts: EvaluateOptions): Promise<EvaluateOptions> {
+  const c = opts.competition;
+  if (!c.tasks) return opts;
+  const task = (await entrantOf(c, opts.submissionDir))?.task;
+  if (task === undefined || !c.tasks.some((v) => v.task?.id === task)) return opts;
+  return { ...opts, competition: competitionForTask(c, task) };
+}
+
 /** Validates the submission and finds its phase: the start of every record of it. */
 export async function recordContext(opts: EvaluateOptions, step: (s: string) => void): Promise<RecordContext & { phaseWhy?: string }> {
   const now = opts.now ?? new Date();
@@ -64,6 +77,7 @@ export async function recordContext(opts: EvaluateOptions, step: (s: string) => 
       id: `${phaseId}/${report.identity.team}/${report.identity.name}/${opts.key ?? boardKey(board, recordKey(opts.commit, submissionHash))}`,
       competition: c.config.slug,
       phase: phaseId,
+      ...(c.task ? { task: c.task.id } : {}),
       submission: submissionInfo(report, report.identity),
       created_at: now.toISOString(),
       ...(board === 'post-challenge' ? { board } : {}),

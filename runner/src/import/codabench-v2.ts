@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../contracts/common.js';
+import { StringEnum, toSlug } from '../contracts/common.js';
 import { bundleFormat, defined, instant, leftKeys, phase, text, type BundlePhase, type Reasons } from './model.js';
 
 /**
@@ -167,6 +167,34 @@ export const codabenchV2 = bundleFormat({
         startingKit: text(p.starting_kit),
       });
     });
+    // Every phase listing the same several tasks, which share their programs and inputs and differ
+    // in their reference data: competition.yml's tasks. Otherwise each phase keeps its first task.
+    const lists = sorted.map(({ p }) => (p.tasks ?? []).map(Number));
+    const firstList = lists[0] ?? [];
+    const sameTasks = firstList.length > 1 && lists.every((l) => l.length === firstList.length && l.every((x, k) => x === firstList[k]));
+    const bundleTasks = sameTasks ? firstList.map((ref) => taskOf(ref)) : [];
+    const t0 = bundleTasks[0];
+    const shared =
+      sameTasks &&
+      bundleTasks.every(
+        (t) =>
+          t !== undefined &&
+          text(t.scoring_program) === text(t0?.scoring_program) &&
+          text(t.ingestion_program) === text(t0?.ingestion_program) &&
+          text(t.input_data) === text(t0?.input_data) &&
+          t.ingestion_only_during_scoring === t0?.ingestion_only_during_scoring,
+      );
+    const taskIds = new Map<number, string>();
+    const modelTasks = shared
+      ? firstList.map((ref, k) => {
+          let id = toSlug(taskName(ref), `task-${k + 1}`);
+          while ([...taskIds.values()].includes(id)) id = `${id}-${k + 1}`;
+          taskIds.set(ref, id);
+          const t = taskOf(ref)!;
+          return { id, name: taskName(ref), ...defined({ description: text(t.description), reference: text(t.reference_data) }) };
+        })
+      : undefined;
+    if (modelTasks) for (const p of phases) delete p.leftOut;
     // A solution serves the phases whose (first) task it was written for.
     const phaseTask = sorted.map(({ p }) => (p.tasks?.[0] !== undefined ? Number(p.tasks[0]) : undefined));
     const solutions = (y.solutions ?? []).flatMap((s, i) => {
@@ -179,6 +207,11 @@ export const codabenchV2 = bundleFormat({
       const path = text(s.path);
       if (!path) return [];
       const own = new Set((s.tasks ?? []).map(Number));
+      if (modelTasks) {
+        // With tasks, a solution is for its first task of the competition's, in every phase.
+        const task = (s.tasks ?? []).map((t) => taskIds.get(Number(t))).find((t) => t !== undefined);
+        return [{ name, path, phases: sorted.map((_, j) => j), ...(task ? { task } : {}) }];
+      }
       return [{ name, path, phases: phaseTask.flatMap((t, j) => (t !== undefined && own.has(t) ? [j] : [])) }];
     });
     const boards = y.leaderboards ?? [];
@@ -224,6 +257,7 @@ export const codabenchV2 = bundleFormat({
         ...(terms ? [{ title: 'terms', file: terms }] : []),
       ],
       phases,
+      ...(modelTasks ? { tasks: modelTasks } : {}),
       columns: columns.filter((c) => c.key),
       solutions,
       left,

@@ -32,6 +32,8 @@ export interface DataPlan {
   targetColumn?: string;
   /** data.inputs: the first phase's input data, relative to the hidden folder. */
   inputs?: string;
+  /** competition.yml's tasks, each with its own truth (Model.tasks). */
+  tasks?: { id: string; name: string; description?: string; truth?: string }[];
 }
 
 const isTable = (f: string) => /\.(csv|jsonl)$/i.test(f);
@@ -60,30 +62,25 @@ export async function mapData(opts: {
   await mkdir(hidden, { recursive: true });
   const plan: DataPlan = { table: false };
 
+  if (m.tasks) await mapTaskReferences(bundle, m, hidden, report, plan);
   const references = new Map<string, Reference>();
   for (const [i, p] of m.phases.entries()) {
-    if (!p.reference || references.has(p.reference)) continue;
+    // With tasks, each task's reference data is its truth (mapTaskReferences), not the phase's.
+    if (m.tasks || !p.reference || references.has(p.reference)) continue;
     const folder = references.size === 0 ? 'reference' : `${phases.phases[i]!.id}/reference`;
-    const written = await unpack(bundle, p.reference, path.join(hidden, folder));
-    if (written.length === 0) {
+    const ref = await unpackReference(bundle, p.reference, hidden, folder);
+    if (!ref) {
       report.dropped.push(`Reference data ${p.reference} of phase "${p.name}" is not in the bundle.`);
       continue;
     }
     report.carried.push(
-      `Reference data ${p.reference} (phase "${p.name}") → the hidden folder's ${folder}/ (${written.length} file(s)); it is not in the repository.`,
+      `Reference data ${p.reference} (phase "${p.name}") → the hidden folder's ${folder}/ (${ref.files} file(s)); it is not in the repository.`,
     );
-    const ref: Reference = { folder };
-    if (written.length === 1 && isTable(written[0]!)) {
-      const columns = await truthColumns(path.join(hidden, folder, written[0]!));
-      const idColumn = columns.ok ? columns.header.find((c) => /^(id|.*_id)$/i.test(c)) : undefined;
-      const targetColumn = columns.ok ? columns.header.find((c) => c !== idColumn) : undefined;
-      if (idColumn && targetColumn) ref.table = { file: `${folder}/${written[0]}`, idColumn, targetColumn };
-    }
     references.set(p.reference, ref);
   }
   const all = [...references.values()];
   const first = all[0];
-  if (!first)
+  if (!first && !m.tasks)
     report.dropped.push(
       'No phase names reference data: competition.yml names no data.truth, and the scoring program gets an empty /app/input/ref, as on Codabench. Put a truth in the hidden folder and name it in data.truth if the program needs one.',
     );
@@ -135,6 +132,53 @@ export async function mapData(opts: {
 
   await copyPublic(bundle, m, phases, opts.dir, report);
   return plan;
+}
+
+/** A reference folder unpacked into the hidden folder, and its one table with ids if it is that; undefined when the bundle lacks it. */
+async function unpackReference(
+  bundle: Bundle,
+  from: string,
+  hidden: string,
+  folder: string,
+): Promise<(Reference & { files: number }) | undefined> {
+  const written = await unpack(bundle, from, path.join(hidden, folder));
+  if (written.length === 0) return undefined;
+  const ref: Reference & { files: number } = { folder, files: written.length };
+  if (written.length === 1 && isTable(written[0]!)) {
+    const columns = await truthColumns(path.join(hidden, folder, written[0]!));
+    const idColumn = columns.ok ? columns.header.find((c) => /^(id|.*_id)$/i.test(c)) : undefined;
+    const targetColumn = columns.ok ? columns.header.find((c) => c !== idColumn) : undefined;
+    if (idColumn && targetColumn) ref.table = { file: `${folder}/${written[0]}`, idColumn, targetColumn };
+  }
+  return ref;
+}
+
+/**
+ * Each task's reference data into the hidden folder's <task>/reference/: its truth. Built-in
+ * metrics score them only where every task's is one table with the same id and target columns.
+ */
+async function mapTaskReferences(bundle: Bundle, m: Model, hidden: string, report: Report, plan: DataPlan): Promise<void> {
+  const refs: { id: string; ref?: Reference }[] = [];
+  for (const t of m.tasks ?? []) {
+    const ref = t.reference ? await unpackReference(bundle, t.reference, hidden, `${t.id}/reference`) : undefined;
+    if (t.reference && !ref) report.dropped.push(`Reference data ${t.reference} of task "${t.name}" is not in the bundle.`);
+    if (ref)
+      report.carried.push(
+        `Reference data ${t.reference} (task "${t.name}") → the hidden folder's ${ref.folder}/ (${ref.files} file(s)): tasks[].data.truth of ${t.id}; it is not in the repository.`,
+      );
+    refs.push({ id: t.id, ...(ref ? { ref } : {}) });
+  }
+  const t0 = refs[0]?.ref?.table;
+  plan.table = !!t0 && refs.every((r) => r.ref?.table?.idColumn === t0.idColumn && r.ref.table.targetColumn === t0.targetColumn);
+  if (plan.table) {
+    plan.idColumn = t0!.idColumn;
+    plan.targetColumn = t0!.targetColumn;
+  }
+  plan.tasks = (m.tasks ?? []).map((t, k) => {
+    const ref = refs[k]?.ref;
+    const truth = ref ? (plan.table ? ref.table!.file : ref.folder) : undefined;
+    return { id: t.id, name: t.name, ...(t.description ? { description: t.description } : {}), ...(truth ? { truth } : {}) };
+  });
 }
 
 /** Public data into data/public/, the starting kit into data/public/starting_kit/; a later phase's own ones beside. */

@@ -31,7 +31,7 @@ export interface BundlePhase {
   ingestion?: string;
   /** Codabench's ingestion_only_during_scoring. */
   duringScoring?: boolean;
-  /** The phase's other tasks, by name: a competition has one task per phase until campaigns add tasks. */
+  /** The phase's other tasks, by name, where they could not become competition.yml's tasks (Model.tasks). */
   leftOut?: string[];
   publicData?: string;
   startingKit?: string;
@@ -45,6 +45,19 @@ export interface BundleColumn {
   computed?: string;
 }
 
+/**
+ * A task of a bundle whose phases all list the same several tasks, sharing their programs and
+ * inputs: one of competition.yml's tasks, with its own reference data.
+ */
+export interface BundleTask {
+  /** competition.yml's tasks[].id, from the task's name. */
+  id: string;
+  name: string;
+  description?: string;
+  /** The task's reference data in the bundle. */
+  reference?: string;
+}
+
 /** A sample submission of the bundle (Codabench "solutions"), run on the phases it was written for. */
 export interface BundleSolution {
   name: string;
@@ -52,6 +65,8 @@ export interface BundleSolution {
   path: string;
   /** Indexes into Model.phases. */
   phases: number[];
+  /** The task (BundleTask.id) it was written for, where the bundle's tasks became competition.yml's. */
+  task?: string;
 }
 
 /**
@@ -65,6 +80,8 @@ export interface Model {
   logo?: string;
   pages: { title: string; file: string }[];
   phases: BundlePhase[];
+  /** Several tasks in every phase, mapped onto competition.yml's tasks; absent otherwise. */
+  tasks?: BundleTask[];
   columns: BundleColumn[];
   solutions: BundleSolution[];
   /** The image the bundle's programs ran in, if it names one. */

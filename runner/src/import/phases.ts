@@ -44,10 +44,14 @@ export function mapPhases(m: Model, report: Report, now = new Date()): PhasePlan
     while (seen.has(p.id)) p.id = `${p.id}-${i + 1}`;
     seen.add(p.id);
   }
+  if (m.tasks)
+    report.carried.push(
+      `Every phase has the same ${m.tasks.length} tasks → competition.yml tasks: ${m.tasks.map((t) => `"${t.name}" (${t.id})`).join(', ')}, each with its own reference data and its own leaderboard; a submission names its task (task: in submission.yml).`,
+    );
   for (const p of m.phases)
     if (p.leftOut?.length)
       report.dropped.push(
-        `Phase "${p.name}" has several tasks; its first, "${p.task}", was taken, and ${p.leftOut.map((t) => `"${t}"`).join(', ')} left out: a competition scores one task per phase until campaigns add tasks.`,
+        `Phase "${p.name}" has several tasks; its first, "${p.task}", was taken, and ${p.leftOut.map((t) => `"${t}"`).join(', ')} left out: several tasks become competition.yml's tasks only where every phase lists the same ones and they share their scoring program, ingestion program and input data.`,
       );
   report.carried.push(`${phases.length} phase(s) with their dates: ${phases.map((p) => `${p.name} (${p.start} to ${p.end})`).join('; ')}.`);
 

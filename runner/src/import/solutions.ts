@@ -19,7 +19,11 @@ export async function copySolutions(opts: { bundle: Bundle; model: Model; code: 
   const slugs: string[] = [];
   // One submission per path, for every phase any of its entries was written for.
   const byPath = new Map<string, number[]>();
-  for (const s of m.solutions) byPath.set(s.path, [...new Set([...(byPath.get(s.path) ?? []), ...s.phases])].sort());
+  const taskOf = new Map<string, string>();
+  for (const s of m.solutions) {
+    byPath.set(s.path, [...new Set([...(byPath.get(s.path) ?? []), ...s.phases])].sort());
+    if (s.task !== undefined && !taskOf.has(s.path)) taskOf.set(s.path, s.task);
+  }
   for (const [sPath, phaseIndexes] of byPath) {
     const s = { path: sPath, phases: phaseIndexes };
     let slug = toSlug(path.posix.basename(s.path.replace(/\/+$/, '').replace(/\.zip$/i, '')), 'solution');
@@ -33,7 +37,8 @@ export async function copySolutions(opts: { bundle: Bundle; model: Model; code: 
     if (written.includes('submission.yml')) {
       report.dropped.push(`The solution ${s.path} holds its own submission.yml, which was kept; check it.`);
     } else {
-      const lines = [`team: ${ORGANISERS}`, `name: ${slug}`, `kind: ${code ? 'code' : 'predictions'}`];
+      const task = taskOf.get(sPath);
+      const lines = [`team: ${ORGANISERS}`, `name: ${slug}`, `kind: ${code ? 'code' : 'predictions'}`, ...(task ? [`task: ${task}`] : [])];
       await mkdir(folder, { recursive: true });
       await writeFile(path.join(folder, 'submission.yml'), `${lines.join('\n')}\n`);
     }

@@ -62,6 +62,16 @@ export async function writeCompetition(dir: string, plan: CompetitionPlan, repor
     ...(timeLimit ? { runtime: { timeout_seconds: timeLimit } } : {}),
     ...(plan.scoring ? { scoring: { program: { build: plan.scoring, ...(timeLimit ? { timeout_seconds: timeLimit } : {}) } } } : {}),
     ...(plan.ingestion ? { ingestion: plan.ingestion } : {}),
+    ...(data.tasks
+      ? {
+          tasks: data.tasks.map((t) => ({
+            id: t.id,
+            name: t.name,
+            ...(t.description ? { description: t.description } : {}),
+            ...(t.truth ? { data: { truth: t.truth } } : {}),
+          })),
+        }
+      : {}),
     leaderboard: {
       columns: metrics.map((x) => x.name),
       rule: plan.rule.rule ?? 'best-per-team',

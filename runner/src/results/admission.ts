@@ -1,4 +1,4 @@
-import type { Competition, Phase } from '../competition/load.js';
+import { competitionForTask, type Competition, type Phase } from '../competition/load.js';
 import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
 import type { SubmissionKind } from '../contracts/common.js';
 import { findBoard, type Board } from './board.js';
@@ -30,6 +30,8 @@ export interface Entrant {
   kind?: SubmissionKind;
   /** The run type submission.yml declares (run.type), when it is known: runs.max_per_type counts it. */
   runType?: string;
+  /** The task submission.yml names (a competition with tasks): its kinds and limits apply, counted on its records. */
+  task?: string;
 }
 
 export interface AdmissionOptions {
@@ -76,7 +78,10 @@ export function checkMembership(teams: Teams | undefined, entrant: Entrant): { o
  * Every rule for one more submission of a team, in order: membership, phase, kind, limits.
  * The first that refuses says why; the history read is handed back for what else needs it.
  */
-export async function admit(c: Competition, entrant: Entrant, opts: AdmissionOptions): Promise<Admission> {
+export async function admit(whole: Competition, entrant: Entrant, opts: AdmissionOptions): Promise<Admission> {
+  // A submission to a task meets that task's rules; one naming no known task is refused by validation.
+  const c =
+    entrant.task !== undefined && whole.tasks?.some((v) => v.task?.id === entrant.task) ? competitionForTask(whole, entrant.task) : whole;
   const member = checkMembership(opts.teams, entrant);
   if (!member.ok) return { ok: false, rule: 'membership', why: member.why };
   const found = findBoard(c, opts.now, opts.phase);

@@ -291,6 +291,7 @@ function runOf(r: ResultRecord, supersededBy: string | undefined): object {
     status: r.status,
     created_at: r.created_at,
     board: boardOf(r),
+    ...(r.task !== undefined ? { task: r.task } : {}),
     current: supersededBy === undefined,
     ...(supersededBy !== undefined ? { superseded_by: supersededBy } : {}),
     ...(r.supersedes !== undefined ? { supersedes: r.supersedes } : {}),

@@ -70,9 +70,11 @@ export function checkLimits(
   runType?: string,
 ): LimitCheck {
   const perType = runType !== undefined ? c.config.runs?.max_per_type : undefined;
-  const usage = usageOf(records, team, phase, now, pending, board, perType !== undefined ? runType : undefined);
+  // A task's limits count that task's records only.
+  const counted = c.task !== undefined ? records.filter((r) => r.task === c.task?.id) : records;
+  const usage = usageOf(counted, team, phase, now, pending, board, perType !== undefined ? runType : undefined);
   const { perDay, total } = phaseLimits(c, phase, board);
-  const where = board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`;
+  const where = `${board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`}${c.task !== undefined ? `, task ${c.task.id}` : ''}`;
   if (total !== undefined && usage.total >= total)
     return { ok: false, usage, why: `team ${team} has used all ${total} submissions of ${where}.` };
   if (perType !== undefined && (usage.ofType ?? 0) >= perType) {

@@ -225,6 +225,8 @@ const common = {
   id: Type.String({ description: '<phase>/<team>/<name>/<key>; also the record path under results/' }),
   competition: Slug,
   phase: Slug,
+  // The task of a competition with tasks (competition.yml tasks[].id, submission.yml task); absent without tasks.
+  task: Type.Optional(Slug),
   submission: SubmissionInfo,
   created_at: Type.String({ format: 'date-time' }),
   board: Type.Optional(

@@ -31,6 +31,8 @@ export type Standing = (StandingFacts & { rank: number; baseline?: undefined }) 
 export interface PhaseStandings {
   phase: string;
   phaseName: string;
+  /** The task ranked, in a competition with tasks (each task ranks its own records). */
+  task?: string;
   metrics: CompetitionMetric[];
   rows: Standing[];
   /** Submissions that were rejected or failed in this phase. */
@@ -54,8 +56,13 @@ export function computeStandings(
   records: readonly ResultRecord[],
   opts: { rule?: TeamRule; board?: Board } = {},
 ): PhaseStandings[] {
+  // A competition with tasks ranks each task on its own: its view, its records, each phase in turn.
+  if (c.tasks)
+    return c.tasks.flatMap((view) =>
+      computeStandings(view, records, opts).map((s) => ({ ...s, phaseName: `${view.task!.name}: ${s.phaseName}`, task: view.task!.id })),
+    );
   const board = opts.board ?? 'official';
-  const onBoard = records.filter((r) => boardOf(r) === board);
+  const onBoard = records.filter((r) => boardOf(r) === board && (c.task === undefined || r.task === c.task.id));
   return rankPhases(c, onBoard, opts.rule);
 }
 

@@ -13,6 +13,8 @@ export const SubmissionSchema = Type.Object(
     team: Slug,
     name: Slug,
     kind: SubmissionKind,
+    // the competition's task (tasks[].id in competition.yml) this submission is for; required when the competition has tasks
+    task: Type.Optional(Slug),
     predictions: Type.Optional(
       Type.String({
         minLength: 1,

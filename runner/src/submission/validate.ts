@@ -6,6 +6,7 @@ import { parseContract, type YamlSource } from '../contracts/yaml-contract.js';
 import { didYouMean, PodiumError, type Problem } from '../contracts/problems.js';
 import {
   builtIn,
+  competitionForTask,
   DEFAULT_MAX_PER_QUERY,
   formatFor,
   maxDetectionsOf,
@@ -111,6 +112,10 @@ export async function validateSubmission(
   const inFolder = identity.path.split('/').length === 3 && identity.path.startsWith('submissions/');
   const named: SubmissionIdentity = inFolder ? identity : { team: sub.team, name: sub.name, path: identity.path };
 
+  // A competition with tasks is checked, from here on, as the task the submission names.
+  const task = taskOf(competition, sub.task);
+  if (!task.ok) return { ok: false, identity, problems: [...problems, source.problem(task.at, task.why, task.at.length > 0)] };
+  competition = task.competition;
   const accepted = competition.config.submissions.kinds;
   if (!accepted.includes(sub.kind)) {
     problems.push(
@@ -454,6 +459,39 @@ export async function publicIds(c: Competition): Promise<Reference | undefined> 
 }
 
 /**
+ * The competition as the submission's task is evaluated: its task's view where the competition
+ * has tasks (submission.yml must name one of them), the competition itself where it has none
+ * (and submission.yml names none). A view stays itself for a submission of its task.
+ */
+export function taskOf(
+  c: Competition,
+  task: string | undefined,
+): { ok: true; competition: Competition } | { ok: false; at: string[]; why: string } {
+  if (c.task !== undefined)
+    return task === c.task.id
+      ? { ok: true, competition: c }
+      : {
+          ok: false,
+          at: task === undefined ? [] : ['task'],
+          why: `this evaluation is of task "${c.task.id}"; submission.yml must say "task: ${c.task.id}".`,
+        };
+  const ids = (c.tasks ?? []).map((v) => v.task!.id);
+  if (ids.length === 0)
+    return task === undefined
+      ? { ok: true, competition: c }
+      : { ok: false, at: ['task'], why: 'this competition has no tasks (competition.yml lists no "tasks"); remove "task".' };
+  if (task === undefined)
+    return { ok: false, at: [], why: `this competition has several tasks: add "task:" with one of: ${ids.join(', ')}.` };
+  if (!ids.includes(task))
+    return {
+      ok: false,
+      at: ['task'],
+      why: `"${task}" is not a task of this competition; use one of: ${ids.join(', ')}.${didYouMean(task, ids)}`,
+    };
+  return { ok: true, competition: competitionForTask(c, task) };
+}
+
+/**
  * Who submits and what kind, read cheaply before an evaluation so that the competition's rules
  * can be applied first. A submissions/TEAM/NAME folder is TEAM's, whatever its submission.yml
  * says (as in the Action, which goes by the folder); elsewhere the team is submission.yml's.
@@ -462,7 +500,7 @@ export async function publicIds(c: Competition): Promise<Reference | undefined> 
 export async function entrantOf(
   c: Competition,
   submissionDir: string,
-): Promise<{ team: string; kind?: SubmissionKind; runType?: string } | undefined> {
+): Promise<{ team: string; kind?: SubmissionKind; runType?: string; task?: string } | undefined> {
   const dir = path.resolve(submissionDir);
   const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
@@ -473,6 +511,7 @@ export async function entrantOf(
       team: folderTeam ?? parsed.value.team,
       kind: parsed.value.kind,
       ...(parsed.value.run?.type !== undefined ? { runType: parsed.value.run.type } : {}),
+      ...(parsed.value.task !== undefined ? { task: parsed.value.task } : {}),
     };
   return folderTeam === undefined ? undefined : { team: folderTeam };
 }

@@ -4,6 +4,7 @@ import { required } from '../args.js';
 import type { Board } from '../../results/board.js';
 import { UsageError } from '../io.js';
 import { PodiumError } from '../../contracts/problems.js';
+import { competitionForTask, type Competition } from '../../competition/load.js';
 import { readFileFromRef, readRecordsFromRef, resultsRef, type LoadedRecords } from '../../results/git-store.js';
 import { revealPath, type Reveal } from '../../results/seal.js';
 import {
@@ -21,7 +22,7 @@ import { defineCommand } from './command.js';
 
 export const report = defineCommand({
   name: 'report',
-  usage: ['report --competition DIR --phase ID [--format markdown|latex|csv] [--table all|runs|slices|topics] [--out FILE]'],
+  usage: ['report --competition DIR --phase ID [--task ID] [--format markdown|latex|csv] [--table all|runs|slices|topics] [--out FILE]'],
   description: `Writes the results tables of a phase for a campaign's overview paper, from the result
 records: every run with its rank, its tie with the leader as the board marks it, its run
 metadata (type, priority, training data, external resources, notes link) and every metric
@@ -30,6 +31,7 @@ records have them. Records come from the results branch, a git ref, or a folder.
   options: {
     competition: COMPETITION_OPTION,
     phase: { type: 'string', value: 'ID', help: 'the phase to report' },
+    task: { type: 'string', value: 'ID', help: 'in a competition with tasks (competition.yml tasks), the task whose runs to report' },
     format: {
       type: 'string',
       value: 'FORMAT',
@@ -76,7 +78,8 @@ long table (team, run, slice, group, n, every metric).`,
     const format = values.format as ReportFormat;
     const table = (values.table ?? (format === 'csv' ? 'runs' : 'all')) as ReportTableChoice;
     if (format === 'csv' && table === 'all') throw new UsageError('a CSV file holds one table: give --table runs, slices or topics.');
-    const competition = await openCompetition(io, required(values.competition, '--competition'));
+    const whole = await openCompetition(io, required(values.competition, '--competition'));
+    const competition = reportedTask(whole, values.task);
     const phaseId = required(values.phase, '--phase');
     const phase = competition.config.phases.find((p) => p.id === phaseId);
     if (!phase)
@@ -99,7 +102,7 @@ long table (team, run, slice, group, n, every metric).`,
     }
     for (const bad of loaded.invalid) io.stderr(`! skipped ${bad.path}: ${bad.why}\n`);
 
-    let records = loaded.records.filter((r) => r.phase === phaseId);
+    let records = loaded.records.filter((r) => r.phase === phaseId && r.task === competition.task?.id);
     const board = values.board as Board;
     // A post-challenge run's private scores are never revealed.
     if (board === 'post-challenge' && values.part === 'private')
@@ -126,3 +129,16 @@ long table (team, run, slice, group, n, every metric).`,
     return 0;
   },
 });
+
+/** A competition with tasks reports one task at a time (its view); one without takes no --task. */
+function reportedTask(c: Competition, task: string | undefined): Competition {
+  const ids = (c.tasks ?? []).map((v) => v.task!.id);
+  if (ids.length === 0) {
+    if (task !== undefined)
+      throw new UsageError('--task: this competition has no tasks (competition.yml lists no "tasks"); leave --task out.');
+    return c;
+  }
+  if (task === undefined) throw new UsageError(`this competition has several tasks: give --task with one of: ${ids.join(', ')}.`);
+  if (!ids.includes(task)) throw new UsageError(`--task: "${task}" is not a task of this competition; its tasks: ${ids.join(', ')}.`);
+  return competitionForTask(c, task);
+}

@@ -1,0 +1,341 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCompetition, competitionForTask } from '../../runner/src/competition/load.js';
+import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { admit } from '../../runner/src/results/admission.js';
+import { computeStandings } from '../../runner/src/results/standings.js';
+import { placement } from '../../action/src/modes/report.js';
+import { checkRecord } from '../../runner/src/results/record.js';
+import { validateSubmission } from '../../runner/src/submission/validate.js';
+import { captureIO, exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
+import { serializeRecord } from '../../runner/src/results/record.js';
+import { main } from '../../runner/src/cli/main.js';
+import { argv } from '../helpers/argv.js';
+import { readZipEntries } from '../helpers/zip.js';
+import { scoredRecord } from '../helpers/records.js';
+import { useTempDirs } from '../helpers/temp.js';
+
+const temp = useTempDirs();
+
+const TASKS = `
+tasks:
+  - id: events
+    name: Sound events
+  - id: noise
+    name: Noise or not
+    data:
+      truth: noise/truth.csv
+    limits:
+      per_day: 1
+`;
+
+/** The example with two tasks: its own, and one whose truth calls every segment noise. */
+async function withTasks(tasks = TASKS, edit: (y: string) => string = (y) => y) {
+  const root = await temp();
+  const ex = await exampleCompetition(root, { edit: (y) => `${edit(y).trimEnd()}\n${tasks}` });
+  const truth = await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8');
+  await mkdir(path.join(ex.hidden, 'noise'));
+  await writeFile(path.join(ex.hidden, 'noise', 'truth.csv'), truth.replace(/,(speech|music|applause)\r?$/gm, ',noise'));
+  return ex;
+}
+
+/** competition.yml's problems with these tasks (and an edit of the rest), as "line: message". */
+async function problemsOf(tasks: string, edit: (y: string) => string = (y) => y): Promise<string[]> {
+  const ex = await exampleCompetition(await temp());
+  const text = await readFile(path.join(ex.dir, 'competition.yml'), 'utf8');
+  const got = await checkCompetition(`${edit(text).trimEnd()}\n${tasks}`);
+  return got.ok ? [] : got.problems.map((p) => `${p.line}: ${p.message}`);
+}
+
+const lineOf = async (needle: string, tasks: string, edit: (y: string) => string = (y) => y) => {
+  const ex = await exampleCompetition(await temp());
+  const text = `${edit(await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')).trimEnd()}\n${tasks}`;
+  const lines = text.split('\n');
+  const exact = lines.indexOf(needle);
+  return (exact >= 0 ? exact : lines.findIndex((l) => l.includes(needle))) + 1;
+};
+
+describe('competition.yml tasks', () => {
+  it("gives each task a view: its data over the competition's, its metrics, limits and kinds", async () => {
+    const ex = await withTasks();
+    const c = ex.competition;
+    expect(c.tasks?.map((v) => v.task)).toEqual([
+      { id: 'events', name: 'Sound events' },
+      { id: 'noise', name: 'Noise or not' },
+    ]);
+    const noise = competitionForTask(c, 'noise');
+    expect(noise.config.data.truth).toBe('noise/truth.csv');
+    expect(noise.config.data.ids).toBe('test.csv');
+    expect(noise.config.limits).toEqual({ per_day: 1, max_file_mb: 20 });
+    expect(noise.primary.name).toBe('accuracy');
+    expect(noise.tasks).toBeUndefined();
+    expect(competitionForTask(c, 'events').config.limits).toEqual({ per_day: 5, max_file_mb: 20 });
+    expect(() => competitionForTask(c, 'nois')).toThrow('there is no task "nois". Did you mean "noise"?');
+  });
+
+  it('leaves a competition without tasks as it was: no views, no task (control)', async () => {
+    const ex = await exampleCompetition(await temp());
+    expect(ex.competition.tasks).toBeUndefined();
+    expect(ex.competition.task).toBeUndefined();
+    expect(() => competitionForTask(ex.competition, 'events')).toThrow('this competition has no tasks');
+  });
+
+  it('refuses a task id given twice, at the second', async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n  - id: a\n    name: Again\n';
+    expect(await problemsOf(tasks)).toEqual([
+      `${(await lineOf('name: Again', tasks)) - 1}: task "a" appears twice; each id must be unique.`,
+    ]);
+    expect(await problemsOf('\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n')).toEqual([]);
+  });
+
+  it("checks each task's metrics against its own data, pointing into the task", async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n  - id: ranked\n    name: Ranked\n    data:\n      format: trec\n';
+    const got = await problemsOf(tasks);
+    expect(got).toContain(
+      `${await lineOf('format: trec', tasks)}: task "ranked": TREC files hold ranked lists per query: use retrieval metrics only (map, ndcg_cut_10, P_10, map@10, …).`,
+    );
+    // The same data with retrieval metrics of its own is fine (leaderboard columns are the competition's: removed).
+    const ok = `${tasks}    metrics:\n      - name: map\n        primary: true\n      - name: ndcg_cut_10\n`;
+    const noColumns = (y: string) => y.replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(ok, noColumns)).toEqual([]);
+    // With the competition's leaderboard columns, the task's metrics must have them.
+    expect(await problemsOf(ok)).toContain(
+      `${await lineOf('  columns: [', ok)}: task "ranked": "accuracy" is not one of this competition's metrics.`,
+    );
+  });
+
+  it("asks each task for a truth when the competition names none, at the task; a task's own truth is enough", async () => {
+    const noTruth = (y: string) => y.replace(/ {2}truth: truth\.csv.*\n/, '');
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n    data:\n      truth: a.csv\n  - id: b\n    name: B\n';
+    expect(await problemsOf(tasks, noTruth)).toEqual([
+      `${await lineOf('id: b', tasks, noTruth)}: task "b": name the truth file in the hidden folder (data.truth, or the phase's truth): Podium's metrics, and the private part's split, read it.`,
+    ]);
+    expect(await problemsOf(`${tasks}    data:\n      truth: b.csv\n`, noTruth)).toEqual([]);
+  });
+
+  it('refuses tasks with a private part, the Ladder, or a phase truth; each alone is fine (control)', async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n';
+    const priv = (y: string) => `${y.trimEnd()}\nprivate:\n  fraction: 0.5\n`;
+    expect(await problemsOf(tasks, priv)).toEqual([
+      `${await lineOf('private:', tasks, priv)}: a competition with tasks cannot have a private part yet (its sealing and reveal are per phase, not per task); remove "private" or "tasks".`,
+    ]);
+    expect(await problemsOf('', priv)).toEqual([]);
+    const ladder = (y: string) =>
+      y.replace('  rule: best-per-team\n', '  rule: best-per-team\n  ladder:\n    step: 0.01\n').replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(tasks, ladder)).toEqual([
+      `${await lineOf('ladder:', tasks, ladder)}: a competition with tasks cannot use the Ladder yet (it keeps one best score per team and phase, not per task); remove "ladder" or "tasks".`,
+    ]);
+    expect(await problemsOf('', ladder)).toEqual([]);
+    const phaseTruth = (y: string) => y.replace(/( {4}end: .*\n)/, '$1    truth: main.csv\n');
+    expect(await problemsOf(tasks, phaseTruth)).toEqual([
+      `${await lineOf('truth: main.csv', tasks, phaseTruth)}: with tasks, each task names its own truth (tasks[].data.truth); a phase's truth would be every task's. Remove it here.`,
+    ]);
+    expect(await problemsOf('', phaseTruth)).toEqual([]);
+  });
+
+  it("checks that a task's own id list is in the public folder; the competition's list is there (control)", async () => {
+    const ex = await exampleCompetition(await temp());
+    const text = await readFile(path.join(ex.dir, 'competition.yml'), 'utf8');
+    const tasks = (ids: string) => `${text.trimEnd()}\ntasks:\n  - id: a\n    name: A\n    data:\n      ids: ${ids}\n`;
+    const missing = await checkCompetition(tasks('noise-test.csv'), ex.dir);
+    expect(missing.ok ? [] : missing.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      `${tasks('noise-test.csv').split('\n').indexOf('      ids: noise-test.csv') + 1}: task "a": the file "noise-test.csv" does not exist in "data/public".`,
+    ]);
+    expect((await checkCompetition(tasks('test.csv'), ex.dir)).ok).toBe(true);
+  });
+
+  it("refuses a task's kind the competition does not take", async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n    submissions:\n      kinds: [container]\n';
+    expect(await problemsOf(tasks)).toEqual([
+      `${await lineOf('kinds: [container]', tasks)}: task "a" takes "container" submissions, which submissions.kinds does not list (predictions); add it there or remove it here.`,
+    ]);
+    expect(await problemsOf(tasks.replace('[container]', '[predictions]'))).toEqual([]);
+  });
+});
+
+describe('submissions to a task', () => {
+  const yml = (task?: string) => submissionYml('t', 'one', task === undefined ? '' : `task: ${task}\n`);
+
+  it('asks a submission to a competition with tasks to name one, and refuses one that is not a task', async () => {
+    const ex = await withTasks();
+    const predictions = await ex.baselinePredictions();
+    const none = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': predictions }),
+    );
+    expect(none.problems.map((p) => p.message)).toEqual(['this competition has several tasks: add "task:" with one of: events, noise.']);
+    const wrong = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('noize'), 'predictions.csv': predictions }),
+    );
+    expect(wrong.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      '5: "noize" is not a task of this competition; use one of: events, noise. Did you mean "noise"?',
+    ]);
+    const ok = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('noise'), 'predictions.csv': predictions }),
+    );
+    expect(ok).toMatchObject({ ok: true, problems: [], submission: { task: 'noise' } });
+  });
+
+  it('refuses a task where the competition has none; none named is valid (control)', async () => {
+    const ex = await exampleCompetition(await temp());
+    const predictions = await ex.baselinePredictions();
+    const named = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml('events'), 'predictions.csv': predictions }),
+    );
+    expect(named.problems.map((p) => p.message)).toEqual([
+      'this competition has no tasks (competition.yml lists no "tasks"); remove "task".',
+    ]);
+    const plain = await validateSubmission(
+      ex.competition,
+      await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': predictions }),
+    );
+    expect(plain.ok).toBe(true);
+  });
+
+  it("scores each submission against its task's truth, and its record names the task", async () => {
+    const ex = await withTasks();
+    const predictions = await ex.baselinePredictions();
+    const score = async (task: string) => {
+      const dir = await ex.submit('t', task, {
+        'submission.yml': submissionYml('t', task, `task: ${task}\n`),
+        'predictions.csv': predictions,
+      });
+      const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+      if (record.status !== 'scored') throw new Error(record.error.message);
+      expect(checkRecord(record).ok).toBe(true);
+      return record;
+    };
+    const events = await score('events');
+    const noise = await score('noise');
+    expect(events.task).toBe('events');
+    expect(noise.task).toBe('noise');
+    const rows = predictions.trim().split('\n').slice(1);
+    expect(noise.scores.public.accuracy!.value).toBeCloseTo(rows.filter((l) => l.endsWith(',noise')).length / rows.length, 12);
+    expect(events.scores.public.accuracy!.value).not.toBeCloseTo(noise.scores.public.accuracy!.value, 6);
+    expect(events.id).not.toBe(noise.id);
+    // The example without tasks scores the same predictions as the events task does, and its record names no task.
+    const plain = await exampleCompetition(await temp());
+    const dir = await plain.submit('t', 'events', { 'submission.yml': submissionYml('t', 'events'), 'predictions.csv': predictions });
+    const record = await evaluateSubmission({ competition: plain.competition, hiddenDir: plain.hidden, submissionDir: dir });
+    if (record.status !== 'scored') throw new Error(record.error.message);
+    expect(record.task).toBeUndefined();
+    expect(record.scores.public.accuracy!.value).toBe(events.scores.public.accuracy!.value);
+  });
+
+  it('rejects, with a record, the evaluation of a submission that names no task', async () => {
+    const ex = await withTasks();
+    const dir = await ex.submit('t', 'one', { 'submission.yml': yml(), 'predictions.csv': await ex.baselinePredictions() });
+    const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    expect(record.status).toBe('rejected');
+    if (record.status === 'rejected') expect(record.error.problems?.[0]?.message).toContain('add "task:" with one of: events, noise.');
+  });
+
+  it("counts a task's limits on that task's records only", async () => {
+    const ex = await withTasks();
+    const now = new Date(Date.parse(ex.competition.config.phases[0]!.start) + 3600_000);
+    const one = { ...scoredRecord(1, { team: 't', created_at: now.toISOString() }), task: 'noise' };
+    const admitTo = (task: string) => admit(ex.competition, { team: 't', task }, { now, teams: undefined, history: async () => [one] });
+    // noise takes 1 a day and has one today; events takes 5 and has none.
+    expect(await admitTo('noise')).toMatchObject({ ok: false, rule: 'limits', why: expect.stringContaining('phase main, task noise') });
+    expect(await admitTo('events')).toMatchObject({ ok: true, usage: { today: 0 } });
+  });
+});
+
+describe('standings of a competition with tasks', () => {
+  it("ranks each task's records on their own, and places a record among its task's", async () => {
+    const ex = await withTasks();
+    const a = { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' };
+    const b = { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' };
+    const c = { ...scoredRecord(3, { team: 'gamma', value: 0.7 }), task: 'noise' };
+    const standings = computeStandings(ex.competition, [a, b, c]);
+    expect(standings.map((s) => [s.task, s.phaseName, s.rows.map((r) => `${r.rank} ${r.record.submission.team}`)])).toEqual([
+      ['events', 'Sound events: Main phase', ['1 alpha']],
+      ['noise', 'Noise or not: Main phase', ['1 gamma', '2 beta']],
+    ]);
+    // beta is second of two on its task, though alpha scores higher on another.
+    expect(placement(ex.competition, [a, c], b)).toMatchObject({ rank: 2, of: 2 });
+    // Without tasks the same three records are one board (control).
+    const plain = await exampleCompetition(await temp());
+    const strip = (r: typeof a) => ({ ...r, task: undefined });
+    expect(computeStandings(plain.competition, [a, b, c].map(strip))[0]!.rows.map((r) => r.record.submission.team)).toEqual([
+      'alpha',
+      'gamma',
+      'beta',
+    ]);
+    expect(placement(plain.competition, [a, c].map(strip), strip(b))).toMatchObject({ rank: 3, of: 3 });
+  });
+});
+
+describe('the organiser guide', () => {
+  it("loads its tasks example over the example competition (without the example's leaderboard columns)", async () => {
+    const guide = await readFile(path.join(import.meta.dirname, '../../docs/organiser-guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('### Several tasks in one competition'));
+    const yml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const noColumns = (y: string) => y.replace(/ {2}columns: .*\n/, '');
+    expect(await problemsOf(`\n${yml}`, noColumns)).toEqual([]);
+    // With them, the noise task lacks balanced_accuracy, and says so.
+    expect((await problemsOf(`\n${yml}`)).join('\n')).toContain(
+      'task "noise": "balanced_accuracy" is not one of this competition\'s metrics.',
+    );
+  });
+});
+
+describe('podium report of a competition with tasks', () => {
+  it('reports one task at a time, asking for --task; a competition without tasks takes none (control)', async () => {
+    const ex = await withTasks();
+    const root = path.dirname(ex.dir);
+    const results = path.join(root, 'history');
+    const records = [
+      { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' },
+      { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' },
+      { ...scoredRecord(3, { team: 'gamma', value: 0.7 }), task: 'noise' },
+    ];
+    for (const r of records) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const base = ['report', '--competition', ex.dir, '--phase', 'main', '--results', results, '--format', 'csv'];
+    const none = await runCli(root, base);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('this competition has several tasks: give --task with one of: events, noise.');
+    const wrong = await runCli(root, [...base, '--task', 'nois']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain('--task: "nois" is not a task of this competition; its tasks: events, noise.');
+    const noise = await runCli(root, [...base, '--task', 'noise']);
+    expect(noise.code).toBe(0);
+    const rows = noise.out.trim().split('\n').slice(1);
+    expect(rows.map((l) => (l.includes(',gamma,') ? 'gamma' : l.includes(',beta,') ? 'beta' : l))).toEqual(['gamma', 'beta']);
+
+    const plain = await exampleCompetition(await temp());
+    const refused = await runCli(root, ['report', '--competition', plain.dir, '--phase', 'main', '--results', results, '--task', 'noise']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--task: this competition has no tasks');
+  });
+});
+
+describe('podium export of a competition with tasks', () => {
+  it("names each run's task in runs.json; a record without one has no task (control)", async () => {
+    const ex = await withTasks();
+    const root = path.dirname(ex.dir);
+    const results = path.join(root, 'history');
+    const withTask = { ...scoredRecord(1, { team: 'alpha' }), task: 'noise' };
+    const without = scoredRecord(2, { team: 'beta' });
+    for (const r of [withTask, without]) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const out = path.join(root, 'phase.zip');
+    const io = captureIO(root);
+    expect(await main(['export', ...argv({ competition: ex.dir, phase: 'main', results, out })], io), io.err()).toBe(0);
+    const runs = JSON.parse((await readZipEntries(out)).get('runs.json')!.toString('utf8')) as Record<string, unknown>[];
+    const byId = new Map(runs.map((r) => [r.id as string, r]));
+    expect(byId.get(withTask.id)).toMatchObject({ task: 'noise' });
+    expect(byId.get(without.id)).not.toHaveProperty('task');
+  });
+});
