@@ -270,6 +270,40 @@ describe('standings of a competition with tasks', () => {
   });
 });
 
+describe('a task with labels of its own', () => {
+  it("scores its own target column against its own concepts (control: inheriting the competition's labels, the same file is refused)", async () => {
+    const own = (concepts: boolean) => `
+tasks:
+  - id: events
+    name: Sound events
+  - id: noise
+    name: Noise or not
+${concepts ? "    concepts:\n      - { id: 'yes', name: Noise, definition: Mostly noise. }\n      - { id: 'no', name: Not noise, definition: Anything else. }\n" : ''}    data:
+      truth: noise/truth.csv
+      target_column: is_noise
+    metrics:
+      - name: f1_macro
+        primary: true
+`;
+    const run = async (concepts: boolean) => {
+      const ex = await withTasks(own(concepts), (y) => y.replace(/ {2}columns: .*\n/, ''));
+      const truth = (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8')).trim().split('\n');
+      const rows = truth.slice(1).map((l) => [l.split(',')[0]!, l.endsWith(',noise') ? 'yes' : 'no']);
+      await writeFile(path.join(ex.hidden, 'noise', 'truth.csv'), ['id,is_noise', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+      const dir = await ex.submit('t', 'guess', {
+        'submission.yml': submissionYml('t', 'guess', 'task: noise\n'),
+        'predictions.csv': ['id,is_noise', ...rows.map(([id], i) => `${id},${i % 3 ? 'no' : 'yes'}`)].join('\n') + '\n',
+      });
+      return evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+    };
+    const scored = await run(true);
+    expect(scored.status, JSON.stringify(scored)).toBe('scored');
+    const refused = await run(false);
+    expect(refused.status).toBe('rejected');
+    if (refused.status === 'rejected') expect(JSON.stringify(refused.error)).toContain("not one of the competition's labels");
+  });
+});
+
 describe('the organiser guide', () => {
   it("loads its tasks example over the example competition (without the example's leaderboard columns)", async () => {
     const guide = await readFile(path.join(import.meta.dirname, '../../docs/organiser-guide.md'), 'utf8');

@@ -279,6 +279,7 @@ export function taskConfig(config: CompetitionConfig, task: Task): CompetitionCo
   const limits = task.limits || config.limits ? { ...config.limits, ...task.limits } : undefined;
   return {
     ...rest,
+    ...(task.concepts ? { concepts: task.concepts } : {}),
     data: { ...config.data, ...task.data },
     metrics: task.metrics ?? config.metrics,
     submissions: { kinds },

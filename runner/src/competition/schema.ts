@@ -465,6 +465,12 @@ const Task = Type.Object(
     id: Slug,
     name: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
+    concepts: Type.Optional(
+      Type.Array(Concept, {
+        minItems: 1,
+        description: "this task's labels, when they are not the competition's (another target column); default: the competition's concepts",
+      }),
+    ),
     data: Type.Optional(TaskData),
     metrics: Type.Optional(
       Type.Array(Metric, { minItems: 1, description: "this task's metrics (one primary); default: the competition's metrics" }),
