@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCompetition, competitionForTask } from '../../runner/src/competition/load.js';
+import { checkCompetition, competitionForTask, viewOf } from '../../runner/src/competition/load.js';
+import { renderComment } from '../../action/src/comment.js';
+import { scoreSummary } from '../../runner/src/cli/commands/shared.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { admit } from '../../runner/src/results/admission.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
@@ -294,11 +296,15 @@ ${concepts ? "    concepts:\n      - { id: 'yes', name: Noise, definition: Mostl
         'submission.yml': submissionYml('t', 'guess', 'task: noise\n'),
         'predictions.csv': ['id,is_noise', ...rows.map(([id], i) => `${id},${i % 3 ? 'no' : 'yes'}`)].join('\n') + '\n',
       });
-      return evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir });
+      return { ex, record: await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir }) };
     };
-    const scored = await run(true);
+    const { ex, record: scored } = await run(true);
     expect(scored.status, JSON.stringify(scored)).toBe('scored');
-    const refused = await run(false);
+    // Told with the task's metrics and primary, not the competition's (whose f1_macro is "Macro F1").
+    expect(scoreSummary(ex.competition, scored)).toMatch(/^f1_macro \d/);
+    expect(renderComment(viewOf(ex.competition, scored), scored)).toContain('| f1\\_macro ↑ (primary) |');
+    expect(renderComment(ex.competition, scored)).not.toContain('f1\\_macro ↑ (primary)');
+    const { record: refused } = await run(false);
     expect(refused.status).toBe('rejected');
     if (refused.status === 'rejected') expect(JSON.stringify(refused.error)).toContain("not one of the competition's labels");
   });

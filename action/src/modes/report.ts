@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { competitionForTask, type Competition } from '../../../runner/src/competition/load.js';
+import { viewOf, type Competition } from '../../../runner/src/competition/load.js';
 import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import { boardOf } from '../../../runner/src/results/board.js';
 import { computeStandings } from '../../../runner/src/results/standings.js';
@@ -18,8 +18,7 @@ import type { Io } from '../io.js';
 export function placement(whole: Competition, records: readonly ResultRecord[], record: ResultRecord): Placement | undefined {
   if (record.status !== 'scored') return undefined;
   // A record of a task is placed among that task's records.
-  const c =
-    record.task !== undefined && whole.tasks?.some((v) => v.task?.id === record.task) ? competitionForTask(whole, record.task) : whole;
+  const c = viewOf(whole, record);
   const others = records.filter((r) => r.submission.team !== record.submission.team && r.id !== record.id);
   const board = boardOf(record);
   const phase = computeStandings(c, [...others, record], { board }).find((s) => s.phase === record.phase);
@@ -73,7 +72,9 @@ export async function report(inputs: ReportInputs, io: Io, gh: GitHub, repo: Rep
       `The results history cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the comment leaves out the rank.`,
     );
   }
-  const body = renderComment(c, record, placement(c, records, record));
+  // A task's record is described with its task's metrics and primary.
+  const view = viewOf(c, record);
+  const body = renderComment(view, record, placement(c, records, record));
   // The same image from two teams is for the organisers to look at, not for the comment.
   const digest = record.provenance.image_digest;
   const shared = digest ? records.filter((r) => r.provenance.image_digest === digest && r.submission.team !== record.submission.team) : [];
@@ -85,9 +86,9 @@ export async function report(inputs: ReportInputs, io: Io, gh: GitHub, repo: Rep
   }
   const made = await stickyComment(gh, repo, bot, request.pull_request, body);
   const state = record.status === 'scored' ? 'success' : record.status === 'failed' && record.error.platform_fault ? 'error' : 'failure';
-  const primary = record.status === 'scored' ? record.scores.public[c.primary.name]?.value : undefined;
+  const primary = record.status === 'scored' ? record.scores.public[view.primary.name]?.value : undefined;
   const description =
-    record.status === 'scored' ? `${c.primary.name} ${primary ?? ''}`.trim() : `${record.status}: ${record.error.code}`.slice(0, 140);
+    record.status === 'scored' ? `${view.primary.name} ${primary ?? ''}`.trim() : `${record.status}: ${record.error.code}`.slice(0, 140);
   await gh.rest.repos.createCommitStatus({ ...repo, sha: request.head_sha, state, context: 'podium/evaluation', description });
   await io.summary(body.replace(MARKER, '') + '\n');
   io.output('comment', made);

@@ -305,6 +305,14 @@ export function competitionForTask(c: Competition, taskId: string): Competition 
   );
 }
 
+/**
+ * The competition as a record of it is read: the view of the record's task when it has one
+ * (its metrics, primary and labels), else the competition itself.
+ */
+export function viewOf(c: Competition, record: { task?: string | undefined }): Competition {
+  return record.task !== undefined && c.tasks?.some((v) => v.task?.id === record.task) ? competitionForTask(c, record.task) : c;
+}
+
 /** Reads and checks DIR/competition.yml; throws ContractError listing every problem. */
 export async function loadCompetition(dir: string): Promise<Competition> {
   const file = path.join(dir, COMPETITION_FILE);

@@ -87,7 +87,7 @@ export function reportTables(input: ReportInput): ReportTable[] {
   const level = levelOf(rows, metrics);
   const runs: ReportTable = {
     key: 'runs',
-    caption: `${c.config.title}, ${standings?.phaseName ?? phase}: every run on the ${partName}${level ? `, with ${level} intervals` : ''}`,
+    caption: `${c.config.title}${c.task ? `, ${c.task.name}` : ''}, ${standings?.phaseName ?? phase}: every run on the ${partName}${level ? `, with ${level} intervals` : ''}`,
     columns: [
       { head: 'rank', align: 'r', holds: 'rank' },
       { head: 'team', align: 'l' },

@@ -19,7 +19,7 @@ import {
 import { defineCommand } from './command.js';
 import { sliceTables } from './slice-table.js';
 import { PodiumError } from '../../contracts/problems.js';
-import { findPhase, type Competition, type Phase } from '../../competition/load.js';
+import { findPhase, viewOf, type Competition, type Phase } from '../../competition/load.js';
 import { loadTeams } from '../../competition/teams.js';
 import { checkHiddenData } from '../../evaluate/hidden-truth.js';
 import { admit, hasLimits } from '../../results/admission.js';
@@ -145,7 +145,8 @@ record saying the evaluation was cancelled (the platform's doing: no limit used)
       if (json) io.stdout(text);
       else if (record.status === 'scored') {
         io.stdout(`✓ ${record.submission.team}/${record.submission.name}: scored — ${scoreSummary(competition, record)}\n`);
-        if (record.scores.slices) io.stdout(`\n${sliceTables(record.scores.slices, competition.metrics, competition.primary)}`);
+        const view = viewOf(competition, record);
+        if (record.scores.slices) io.stdout(`\n${sliceTables(record.scores.slices, view.metrics, view.primary)}`);
       } else {
         io.stderr(`✗ ${record.submission.team}/${record.submission.name}: ${record.status} — ${record.error.message}\n`);
         printProblems(io, record.error.problems ?? []);

@@ -4,7 +4,7 @@ import { required } from '../args.js';
 import { progress, signalExit, UsageError } from '../io.js';
 import { rescorePhase, type RescoreOutcome } from '../../evaluate/rescore.js';
 import { checkHiddenData } from '../../evaluate/hidden-truth.js';
-import { findPhase } from '../../competition/load.js';
+import { findPhase, viewOf, type Competition } from '../../competition/load.js';
 import { originRemote, publishRecords, readFileFromRef, resultsRef } from '../../results/git-store.js';
 import { revealPath } from '../../results/seal.js';
 import { recordPath, serializeRecord } from '../../results/record.js';
@@ -146,7 +146,7 @@ reason (the summary says what to do).`,
           pushed = outcome.commit;
         }
       }
-      printSummary(io, competition.primary.name, phaseId, result.outcomes, result.unscored);
+      printSummary(io, competition, phaseId, result.outcomes, result.unscored);
       if (values.results && written.length > 0) io.stdout(`New records written under ${path.join(values.results, 'results', phaseId)}/\n`);
       if (pushed) io.stdout(`Pushed ${pushed.slice(0, 12)} to the results branch.\n`);
       if (interrupted) return signalExit(interrupted);
@@ -161,7 +161,7 @@ reason (the summary says what to do).`,
 
 function printSummary(
   io: { stdout: (t: string) => void },
-  primary: string,
+  competition: Competition,
   phase: string,
   outcomes: readonly RescoreOutcome[],
   unscored: number,
@@ -171,13 +171,15 @@ function printSummary(
   const superseded = of('superseded');
   const unchanged = of('unchanged');
   const skipped = of('skipped');
-  const value = (r: ResultRecord) => (r.status === 'scored' ? r.scores.public[primary]?.value : undefined);
+  // Each record on its own task's primary metric.
+  const primaryOf = (r: ResultRecord) => viewOf(competition, r).primary.name;
+  const value = (r: ResultRecord) => (r.status === 'scored' ? r.scores.public[primaryOf(r)]?.value : undefined);
   const shown = (v: number | undefined) => (v === undefined ? '—' : formatScore(v));
   io.stdout(
     `Phase ${phase}: ${outcomes.length} scored record(s): ${superseded.length} re-scored (${superseded.filter((o) => o.changed).length} changed), ${unchanged.length} unchanged, ${skipped.length} skipped.\n`,
   );
   for (const o of superseded.filter((x) => x.changed))
-    io.stdout(`  changed    ${o.old.id}: ${primary} ${shown(value(o.old))} → ${shown(value(o.record))} (now ${o.record.id})\n`);
+    io.stdout(`  changed    ${o.old.id}: ${primaryOf(o.old)} ${shown(value(o.old))} → ${shown(value(o.record))} (now ${o.record.id})\n`);
   for (const o of superseded.filter((x) => !x.changed))
     io.stdout(`  re-scored  ${o.old.id}: same scores, recorded again (${o.record.rescore?.reason ?? ''}; now ${o.record.id})\n`);
   for (const o of unchanged) io.stdout(`  unchanged  ${o.old.id}: same scores from the same truth and scorer; left as it is\n`);

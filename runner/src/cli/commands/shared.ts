@@ -1,6 +1,6 @@
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { COMPETITION_FILE, hiddenDir, loadCompetition, type Competition } from '../../competition/load.js';
+import { COMPETITION_FILE, hiddenDir, loadCompetition, viewOf, type Competition } from '../../competition/load.js';
 import { openHidden, type OpenedHidden } from '../../hidden/sealed.js';
 import { formatProblem, PodiumError, type Problem } from '../../contracts/problems.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -130,7 +130,9 @@ export async function ladderHistory(
 }
 
 /** A scored record's shown scores in one line, with intervals, and what the Ladder did if it applies. */
-export function scoreSummary(competition: Competition, record: ResultRecord): string {
+export function scoreSummary(whole: Competition, record: ResultRecord): string {
+  // A task's record is told with its task's metrics.
+  const competition = viewOf(whole, record);
   const scores = competition.metrics
     .flatMap((m) => {
       const v = record.status === 'scored' ? record.scores.public[m.name] : undefined;
