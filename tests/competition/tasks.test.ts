@@ -1,10 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCompetition, competitionForTask, viewOf } from '../../runner/src/competition/load.js';
 import { renderComment } from '../../action/src/comment.js';
 import { scoreSummary } from '../../runner/src/cli/commands/shared.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
+import { checkHiddenData } from '../../runner/src/evaluate/hidden-truth.js';
 import { admit } from '../../runner/src/results/admission.js';
 import { computeStandings } from '../../runner/src/results/standings.js';
 import { placement } from '../../action/src/modes/report.js';
@@ -377,5 +378,17 @@ describe('podium export of a competition with tasks', () => {
     const byId = new Map(runs.map((r) => [r.id as string, r]));
     expect(byId.get(withTask.id)).toMatchObject({ task: 'noise' });
     expect(byId.get(without.id)).not.toHaveProperty('task');
+  });
+});
+
+describe('the hidden data of a competition with tasks', () => {
+  it("checks each task's own truth, naming the task (control: the example's hidden folder with both truths fits)", async () => {
+    const ex = await withTasks();
+    const phases = ex.competition.config.phases;
+    expect(await checkHiddenData(ex.competition, ex.hidden, phases)).toEqual([]);
+    await rm(path.join(ex.hidden, 'noise', 'truth.csv'));
+    const faults = await checkHiddenData(ex.competition, ex.hidden, phases);
+    expect(faults.map((f) => f.message)).toEqual([expect.stringContaining('task "noise": the hidden data folder')]);
+    expect(faults[0]!.message).toContain('has no truth file "noise/truth.csv"');
   });
 });

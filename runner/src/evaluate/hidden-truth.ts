@@ -85,6 +85,19 @@ export interface HiddenFault {
  * columns can still be malformed further down, which the evaluation reports.
  */
 export async function checkHiddenData(c: Competition, hiddenDir: string, phases: readonly Phase[]): Promise<HiddenFault[]> {
+  // With tasks, each task's own truth and columns, through its view; a fault names its task.
+  if (c.tasks && c.tasks.length > 0) {
+    const all: HiddenFault[] = [];
+    for (const [i, view] of c.tasks.entries()) {
+      const viewPhases = view.config.phases.filter((p) => phases.some((q) => q.id === p.id));
+      for (const f of await checkHiddenData(view, hiddenDir, viewPhases))
+        all.push({ setting: `tasks[${i}] (${f.setting})`, message: `task "${view.task!.id}": ${f.message}` });
+    }
+    // A truth two tasks share is one fault, said once.
+    return all.filter(
+      (f, i) => all.findIndex((g) => g.message.replace(/^task "[^"]+": /, '') === f.message.replace(/^task "[^"]+": /, '')) === i,
+    );
+  }
   const faults: HiddenFault[] = [];
   const checked = new Set<string>();
   const spec = scoringSpec(c);
