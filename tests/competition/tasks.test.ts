@@ -392,3 +392,20 @@ describe('the hidden data of a competition with tasks', () => {
     expect(faults[0]!.message).toContain('has no truth file "noise/truth.csv"');
   });
 });
+
+describe('names in the hidden folder', () => {
+  it.each([
+    ['the truth', (y: string) => y.replace('  truth: truth.csv', '  truth: ../outside/truth.csv')],
+    ['an absolute truth', (y: string) => y.replace('  truth: truth.csv', '  truth: /etc/passwd')],
+    ['the inputs', (y: string) => y.replace(/^  inputs: .*$/m, '  inputs: ../../inputs')],
+  ])('refuses %s leaving the hidden folder (control: the example as it is)', async (_what, edit) => {
+    expect(await problemsOf('', (y) => y)).toEqual([]);
+    expect((await problemsOf('', edit)).join('\n')).toContain('leaves the hidden folder; name a file or folder inside it');
+  });
+
+  it("refuses a task's truth leaving the hidden folder (control: inside it)", async () => {
+    const task = (truth: string) => `\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n    data:\n      truth: ${truth}\n`;
+    expect(await problemsOf(task('b/truth.csv'))).toEqual([]);
+    expect((await problemsOf(task('../b/truth.csv'))).join('\n')).toContain('"../b/truth.csv" leaves the hidden folder');
+  });
+});

@@ -90,6 +90,7 @@ export async function checkCompetition(
     );
   }
   checkIngestion(config, source, problems);
+  checkHiddenNames(config, source, problems);
   checkRuns(config, source, problems);
   if (!config.tasks) checkRanking(config, metrics, source, problems);
   const views = config.tasks ? checkTasks(config, config.tasks, metrics, source, problems) : undefined;
@@ -557,6 +558,29 @@ function checkBoxes(
     ['query_column', 'retrieval'],
   ] as const)
     if (config.data[key] !== undefined) problems.push(source.problem(['data', key], `"${key}" is for ${why}, not object detection.`));
+}
+
+/**
+ * Names in the hidden folder (the truth, the inputs; of the competition, a phase or a task) stay
+ * inside it: an absolute path or one that climbs out with .. would read files the hidden folder
+ * does not hold.
+ */
+function checkHiddenNames(config: CompetitionConfig, source: YamlSource, problems: Problem[]): void {
+  const names: [(string | number)[], string | undefined][] = [
+    [['data', 'truth'], config.data.truth],
+    [['data', 'inputs'], config.data.inputs],
+    ...config.phases.flatMap((p, i): [(string | number)[], string | undefined][] => [
+      [['phases', i, 'truth'], p.truth],
+      [['phases', i, 'inputs'], p.inputs],
+    ]),
+    ...(config.tasks ?? []).map((t, i): [(string | number)[], string | undefined] => [['tasks', i, 'data', 'truth'], t.data?.truth]),
+  ];
+  for (const [at, name] of names) {
+    if (name === undefined) continue;
+    const normal = path.posix.normalize(name.replace(/\\/g, '/'));
+    if (path.posix.isAbsolute(normal) || /^[A-Za-z]:/.test(name) || normal === '..' || normal.startsWith('../'))
+      problems.push(source.problem(at, `"${name}" leaves the hidden folder; name a file or folder inside it, such as truth.csv.`));
+  }
 }
 
 /** Code submissions and the ingestion program that runs them come together. */
