@@ -397,7 +397,7 @@ describe('names in the hidden folder', () => {
   it.each([
     ['the truth', (y: string) => y.replace('  truth: truth.csv', '  truth: ../outside/truth.csv')],
     ['an absolute truth', (y: string) => y.replace('  truth: truth.csv', '  truth: /etc/passwd')],
-    ['the inputs', (y: string) => y.replace(/^  inputs: .*$/m, '  inputs: ../../inputs')],
+    ['the inputs', (y: string) => y.replace(/^ {2}inputs: .*$/m, '  inputs: ../../inputs')],
   ])('refuses %s leaving the hidden folder (control: the example as it is)', async (_what, edit) => {
     expect(await problemsOf('', (y) => y)).toEqual([]);
     expect((await problemsOf('', edit)).join('\n')).toContain('leaves the hidden folder; name a file or folder inside it');
