@@ -95,7 +95,7 @@ describe('limits, from the results history', () => {
       record({ phase: 'final' }),
     ];
     expect(usageOf(records, 't', 'main', now)).toEqual({ today: 2, total: 3 });
-    expect(usageOf(records, 't', 'main', now, 1)).toEqual({ today: 3, total: 4 });
+    expect(usageOf(records, 't', 'main', now, { pending: 1 })).toEqual({ today: 3, total: 4 });
   });
   it('refuses with the time to come back', async () => {
     const ex = await exampleCompetition(await temp(), { edit: (y) => y.replace('per_day: 5', 'per_day: 2\n  total: 3') });

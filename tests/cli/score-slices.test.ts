@@ -32,6 +32,15 @@ type Row = ReturnType<typeof classification>[number];
 const truthCsv = (rows: Row[]) => `id,label,source\n${rows.map((x) => `${x.id},${x.label},${x.source}`).join('\n')}\n`;
 const predictionsCsv = (rows: Row[]) => `id,label\n${rows.map((x) => `${x.id},${x.predicted}`).join('\n')}\n`;
 
+/** A folder with a classification truth.csv (with a source column) and its predictions.csv. */
+async function classificationFiles(): Promise<{ dir: string; rows: Row[] }> {
+  const dir = await temp();
+  const rows = classification();
+  await writeFile(path.join(dir, 'truth.csv'), truthCsv(rows));
+  await writeFile(path.join(dir, 'predictions.csv'), predictionsCsv(rows));
+  return { dir, rows };
+}
+
 async function scoreJson(dir: string, args: string[]) {
   const { code, out, err } = await runCli(dir, ['score', '--json', ...args]);
   if (code !== 0) throw new Error(err);
@@ -43,10 +52,7 @@ async function scoreJson(dir: string, args: string[]) {
 
 describe('podium score --slice', () => {
   it("gives each group the values of scoring that group's rows alone (control: they differ from the whole)", async () => {
-    const dir = await temp();
-    const rows = classification();
-    await writeFile(path.join(dir, 'truth.csv'), truthCsv(rows));
-    await writeFile(path.join(dir, 'predictions.csv'), predictionsCsv(rows));
+    const { dir, rows } = await classificationFiles();
     const metrics = 'accuracy,f1_macro,balanced_accuracy';
     const all = await scoreJson(dir, [
       '--truth',
@@ -81,10 +87,7 @@ describe('podium score --slice', () => {
   });
 
   it('prints the table weakest group first, after the scores', async () => {
-    const dir = await temp();
-    const rows = classification();
-    await writeFile(path.join(dir, 'truth.csv'), truthCsv(rows));
-    await writeFile(path.join(dir, 'predictions.csv'), predictionsCsv(rows));
+    const { dir } = await classificationFiles();
     const { code, out } = await runCli(dir, [
       'score',
       ...['--truth', 'truth.csv', '--predictions', 'predictions.csv', '--metrics', 'accuracy', '--slice', 'source'],
@@ -127,10 +130,7 @@ describe('podium score --slice', () => {
     [['--slice', 'label'], 'already read as the id, label, score or query'],
     [['--slice', ' '], '--slice takes the name of a truth column'],
   ])('refuses %j (control: another column is sliced)', async (extra, message) => {
-    const dir = await temp();
-    const rows = classification();
-    await writeFile(path.join(dir, 'truth.csv'), truthCsv(rows));
-    await writeFile(path.join(dir, 'predictions.csv'), predictionsCsv(rows));
+    const { dir } = await classificationFiles();
     const base = ['score', '--truth', 'truth.csv', '--predictions', 'predictions.csv', '--metrics', 'accuracy'];
     const refused = await runCli(dir, [...base, ...extra]);
     expect(refused.code).toBe(2);
@@ -150,10 +150,7 @@ describe('podium score --slice', () => {
 
 describe('podium score --per-item', () => {
   it('writes exactly one row per item with its outcome: predicted, true, correct', async () => {
-    const dir = await temp();
-    const rows = classification();
-    await writeFile(path.join(dir, 'truth.csv'), truthCsv(rows));
-    await writeFile(path.join(dir, 'predictions.csv'), predictionsCsv(rows));
+    const { dir, rows } = await classificationFiles();
     const { code, out } = await runCli(dir, [
       'score',
       ...['--truth', 'truth.csv', '--predictions', 'predictions.csv', '--metrics', 'accuracy', '--per-item', 'outcomes.csv'],

@@ -72,6 +72,14 @@ async function playedPhase() {
   return { root, ex, cli, ids: { baseline: baseline.id, teamB: teamB.id, changed: changed.id, noCommit: noCommit.id } };
 }
 
+/** `podium export ARGS` run in `root`: its exit status and what it printed. */
+const exportCli =
+  (root: string) =>
+  async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const io = captureIO(root);
+    return { code: await main(['export', ...args], io), out: io.out(), err: io.err() };
+  };
+
 describe('podium export', () => {
   it("marks each run's board and whether a re-scoring replaced it, in runs.json (control: a plain record is current and official)", async () => {
     const root = await temp();
@@ -327,10 +335,7 @@ describe('podium export refuses, and leaves nothing half-written', () => {
     const ex = await exampleCompetition(root);
     const results = path.join(root, 'history');
     await mkdir(path.join(results, 'results'), { recursive: true });
-    const cli = async (...args: string[]) => {
-      const io = captureIO(root);
-      return { code: await main(['export', ...args], io), out: io.out(), err: io.err() };
-    };
+    const cli = exportCli(root);
     const base = { competition: ex.dir, results };
 
     const phase = await cli(...argv({ ...base, phase: 'mian', out: 'x.zip' }));
@@ -363,10 +368,7 @@ describe('podium export refuses, and leaves nothing half-written', () => {
     const ex = await exampleCompetition(root);
     const results = path.join(root, 'history');
     await mkdir(path.join(results, 'results'), { recursive: true });
-    const cli = async (...args: string[]) => {
-      const io = captureIO(root);
-      return { code: await main(['export', ...args], io), out: io.out(), err: io.err() };
-    };
+    const cli = exportCli(root);
     expect((await cli(...argv({ competition: ex.dir, results, phase: 'main', out: 'out.zip' }))).code).toBe(0);
     const before = await readFile(path.join(root, 'out.zip'));
 

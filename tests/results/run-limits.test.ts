@@ -41,18 +41,18 @@ describe('runs per team per run type (runs.max_per_type)', () => {
   it('refuses a 5th manual run and takes a 5th run of another type, or the 4th manual one (the controls)', async () => {
     const c = await competitionWith(RUNS);
     const four = runs(now, ['manual', 'manual', 'manual', 'manual', 'automatic']);
-    const refused = checkLimits(c, four, 'alpha', 'main', now, 0, 'official', 'manual');
+    const refused = checkLimits(c, four, 'alpha', 'main', now, { pending: 0, runType: 'manual' });
     expect(refused.ok).toBe(false);
     if (!refused.ok)
       expect(refused.why).toBe(
         'team alpha has used all 4 runs of type "manual" in phase main (at most 4 per run type); runs of another type (automatic) are still taken.',
       );
     expect(refused.usage).toEqual({ today: 5, total: 5, ofType: 4 });
-    expect(checkLimits(c, four, 'alpha', 'main', now, 0, 'official', 'automatic')).toEqual({
+    expect(checkLimits(c, four, 'alpha', 'main', now, { pending: 0, runType: 'automatic' })).toEqual({
       ok: true,
       usage: { today: 5, total: 5, ofType: 1 },
     });
-    expect(checkLimits(c, four.slice(1), 'alpha', 'main', now, 0, 'official', 'manual').ok).toBe(true);
+    expect(checkLimits(c, four.slice(1), 'alpha', 'main', now, { pending: 0, runType: 'manual' }).ok).toBe(true);
   });
 
   it('does not count failures the platform caused, nor other teams or phases', async () => {
@@ -66,26 +66,29 @@ describe('runs per team per run type (runs.max_per_type)', () => {
     const other = runs(now, ['manual']).map((r) => ({ ...r, submission: { ...r.submission, team: 'beta' } }));
     const elsewhere = runs(now, ['manual']).map((r) => ({ ...r, phase: 'warmup' }));
     const counted = [faulted, ...history.slice(1), ...other, ...elsewhere];
-    expect(checkLimits(c, counted, 'alpha', 'main', now, 0, 'official', 'manual')).toEqual({
+    expect(checkLimits(c, counted, 'alpha', 'main', now, { pending: 0, runType: 'manual' })).toEqual({
       ok: true,
       usage: { today: 3, total: 3, ofType: 3 },
     });
     // A failure the team caused counts like any run.
     const ownFault = { ...faulted, error: { code: 'invalid-submission', message: 'bad' } } as ResultRecord;
-    expect(checkLimits(c, [ownFault, ...history.slice(1)], 'alpha', 'main', now, 0, 'official', 'manual').ok).toBe(false);
+    expect(checkLimits(c, [ownFault, ...history.slice(1)], 'alpha', 'main', now, { pending: 0, runType: 'manual' }).ok).toBe(false);
   });
 
   it('counts evaluations under way as of the type asked about', async () => {
     const c = await competitionWith(RUNS);
     const three = runs(now, ['manual', 'manual', 'manual']);
-    expect(checkLimits(c, three, 'alpha', 'main', now, 0, 'official', 'manual').ok).toBe(true);
-    expect(checkLimits(c, three, 'alpha', 'main', now, 1, 'official', 'manual').ok).toBe(false);
+    expect(checkLimits(c, three, 'alpha', 'main', now, { pending: 0, runType: 'manual' }).ok).toBe(true);
+    expect(checkLimits(c, three, 'alpha', 'main', now, { pending: 1, runType: 'manual' }).ok).toBe(false);
   });
 
   it('leaves a competition without runs, or a submission without a run type, to the other limits', async () => {
     const plain = await competitionWith('');
     const many = runs(now, ['manual', 'manual', 'manual', 'manual', 'manual', 'manual']);
-    expect(checkLimits(plain, many, 'alpha', 'main', now, 0, 'official', 'manual')).toEqual({ ok: true, usage: { today: 6, total: 6 } });
+    expect(checkLimits(plain, many, 'alpha', 'main', now, { pending: 0, runType: 'manual' })).toEqual({
+      ok: true,
+      usage: { today: 6, total: 6 },
+    });
     const c = await competitionWith(RUNS);
     expect(checkLimits(c, many, 'alpha', 'main', now).ok).toBe(true);
   });

@@ -94,7 +94,7 @@ export async function admit(whole: Competition, entrant: Entrant, opts: Admissio
   const records = await opts.history();
   if (opts.ignoreLimits) return { ok: true, phase, board, records };
   const pending = opts.pending ? await opts.pending(records) : 0;
-  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, pending, board, entrant.runType);
+  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, { pending, board, runType: entrant.runType });
   return limit.ok ? { ok: true, phase, board, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
 }
 

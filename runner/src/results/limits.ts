@@ -10,6 +10,15 @@ export interface Usage {
   ofType?: number;
 }
 
+/** What else a count takes into account: evaluations under way, the board, the run type. */
+export interface CountOptions {
+  /** Evaluations of the team under way, with no record yet. */
+  pending?: number;
+  board?: Board;
+  /** Also count the team's runs of this type (runs.max_per_type). */
+  runType?: string | undefined;
+}
+
 /**
  * Every record of the team in the phase counts, scored or not, except failures the platform
  * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
@@ -21,9 +30,7 @@ export function usageOf(
   team: string,
   phase: string,
   now: Date,
-  pending = 0,
-  board: Board = 'official',
-  runType?: string,
+  { pending = 0, board = 'official', runType }: CountOptions = {},
 ): Usage {
   const day = now.toISOString().slice(0, 10);
   let today = 0;
@@ -65,14 +72,12 @@ export function checkLimits(
   team: string,
   phase: string,
   now: Date,
-  pending = 0,
-  board: Board = 'official',
-  runType?: string,
+  { pending = 0, board = 'official', runType }: CountOptions = {},
 ): LimitCheck {
   const perType = runType !== undefined ? c.config.runs?.max_per_type : undefined;
   // A task's limits count that task's records only.
   const counted = c.task !== undefined ? records.filter((r) => r.task === c.task?.id) : records;
-  const usage = usageOf(counted, team, phase, now, pending, board, perType !== undefined ? runType : undefined);
+  const usage = usageOf(counted, team, phase, now, { pending, board, ...(perType !== undefined ? { runType } : {}) });
   const { perDay, total } = phaseLimits(c, phase, board);
   const where = `${board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`}${c.task !== undefined ? `, task ${c.task.id}` : ''}`;
   if (total !== undefined && usage.total >= total)
