@@ -1,4 +1,4 @@
-import type { Competition } from '../../runner/src/competition/load.js';
+import { sealsScores, type Competition } from '../../runner/src/competition/load.js';
 import type { DeploymentFinding, DoctorInput } from '../../runner/src/cli/io.js';
 import { DEFAULT_DATA_KEY_ENV } from '../../runner/src/hidden/sealed.js';
 import { DEFAULT_KEY_ENV } from '../../runner/src/results/seal.js';
@@ -336,7 +336,7 @@ function keysOf(c: Competition | undefined): string[] {
   if (!c) return [DEFAULT_DATA_KEY_ENV, DEFAULT_KEY_ENV];
   const keys: string[] = [];
   if (!c.config.runners?.plain_hidden_data) keys.push(c.config.data.hidden.key_env ?? DEFAULT_DATA_KEY_ENV);
-  if (c.config.private || c.config.leaderboard?.ladder) keys.push(c.config.private?.key_env ?? DEFAULT_KEY_ENV);
+  if (sealsScores(c)) keys.push(c.config.private?.key_env ?? DEFAULT_KEY_ENV);
   return keys;
 }
 

@@ -4,7 +4,7 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import { lastPhase } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings, postChallengeStandings, type PhaseStandings } from '../../runner/src/results/standings.js';
-import { revealPath, type Reveal } from '../../runner/src/results/seal.js';
+import { revealOf, revealPath, type Reveal } from '../../runner/src/results/seal.js';
 import { STYLE } from './assets.js';
 import { SCRIPT } from './generated/site-script.js';
 import { badges, exportCsv, exportJson, phaseCosts, phaseData } from './exports.js';
@@ -113,11 +113,15 @@ async function buildTasksSite(input: SiteInput, views: readonly Competition[]): 
   for (const view of views) {
     const t = view.task!;
     const dir = taskFolder(t.id);
+    const records = input.records.filter((r) => r.task === t.id);
+    const ids = new Set(records.map((r) => r.id));
     const built = await buildSite({
       ...input,
       // The task's pages carry its name beside the competition's.
       competition: { ...view, config: { ...view.config, title: `${c.config.title}: ${t.name}` } },
-      records: input.records.filter((r) => r.task === t.id),
+      records,
+      // A phase's reveal opens every task's records; the task's board checks and shows its own.
+      ...(input.reveals ? { reveals: input.reveals.map((r) => revealOf(r, ids)) } : {}),
       outDir: path.join(input.outDir, dir),
       generatedAt: new Date(generated),
     });
@@ -125,14 +129,18 @@ async function buildTasksSite(input: SiteInput, views: readonly Competition[]): 
     files.push(...built.files.map((f) => `${dir}${f}`));
   }
   const site: SiteContext = { competition: c, generated, records: input.records.length };
+  const taskIds = new Set(views.map((v) => v.task!.id));
+  const strays = input.records.filter((r) => r.task === undefined || !taskIds.has(r.task));
   const root = new Map<string, string>([
-    ['index.html', tasksPage(site, tasks, 'Tasks')],
+    ['index.html', tasksPage(site, tasks, 'Tasks', strays)],
     ['competition.html', tasksPage(site, tasks, 'Competition')],
     ['style.css', STYLE],
     ['leaderboard.json', `${JSON.stringify(tasksJson(c, tasks, generated), null, 2)}\n`],
     ['leaderboard.csv', tasksCsv(tasks)],
+    // Each phase's reveal whole, as published: every task's sealed records.
+    ...(input.reveals ?? []).map((r): [string, string] => [revealPath(r.phase), `${JSON.stringify(r, null, 2)}\n`]),
   ]);
-  mkdirSync(input.outDir, { recursive: true });
+  for (const name of root.keys()) mkdirSync(path.dirname(path.join(input.outDir, name)), { recursive: true });
   for (const [name, text] of root) writeFileSync(path.join(input.outDir, name), text);
   return {
     index: path.join(input.outDir, 'index.html'),

@@ -17,6 +17,8 @@ export interface SiteContext {
 export function page(site: SiteContext, p: { root: string; title: string; body: SafeHtml; script?: boolean }): string {
   const { root, title } = p;
   const name = site.competition.config.title;
+  // A task's site lies two folders below the competition's (tasks/<id>/), whose root lists every task.
+  const allTasks = site.competition.task && html` <a href="${root}../../index.html">All tasks</a>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -29,7 +31,7 @@ export function page(site: SiteContext, p: { root: string; title: string; body: 
 <body>
 <header>
 <p class="site"><a href="${root}index.html">${name}</a></p>
-<nav aria-label="site"><a href="${root}index.html">Leaderboard</a> <a href="${root}competition.html">Competition</a> <a href="${root}leaderboard.csv">CSV</a> <a href="${root}leaderboard.json">JSON</a></nav>
+<nav aria-label="site"><a href="${root}index.html">Leaderboard</a> <a href="${root}competition.html">Competition</a> <a href="${root}leaderboard.csv">CSV</a> <a href="${root}leaderboard.json">JSON</a>${allTasks}</nav>
 <h1>${title}</h1>
 </header>
 <main>

@@ -44,6 +44,36 @@ describe('prepare', () => {
     expect(w.api.violations).toEqual([]);
   });
 
+  it("under the Ladder with tasks: prepare hands the team's best in the pull request's task only (control: the same task's best)", async () => {
+    const tasks = '\ntasks:\n  - id: events\n    name: Sound events\n  - id: other\n    name: Other\n';
+    const w = await world({
+      edit: (y) =>
+        `${y
+          .replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n')
+          .replace(/ {2}columns: .*\n/, '')
+          .trimEnd()}\n${tasks}`,
+    });
+    const runnerEnv = { PODIUM_SEAL_KEY: randomBytes(32).toString('hex') };
+    const toTask = (name: string, task: string) => {
+      const files = submissionFiles(w, 'eta', name);
+      return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\ntask: ${task}\n` };
+    };
+    const first = await w.openPull('eta', 'one', toTask('one', 'events'));
+    const ran = await pipeline(w, first, 'eta', { runnerEnv });
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    expect((await action(ran.reportWs!, 'publish', WORKFLOW_RUN, w)).code).toBe(0);
+    const requestOf = async (name: string, task: string) => {
+      const pr = await w.openPull('eta', name, toTask(name, task));
+      const ws = await w.checkout(`prepare-${name}`);
+      const p = await action(ws, 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
+      expect(p.code, p.stdout).toBe(0);
+      return JSON.parse(await readFile(path.join(p.outputs['prepared-dir']!, 'request.json'), 'utf8')) as { ladder?: { best?: number } };
+    };
+    expect((await requestOf('two', 'other')).ladder).toEqual({ phase: 'main' });
+    expect((await requestOf('three', 'events')).ladder).toEqual({ phase: 'main', best: 0.89 });
+    expect(w.api.violations).toEqual([]);
+  });
+
   it('pull requests opened at once count against the limit: the first is evaluated, the next is held', async () => {
     const w = await world({ edit: (y) => y.replace('per_day: 5', 'per_day: 1') });
     const first = await w.openPull('zulu', 'one', submissionFiles(w, 'zulu', 'one'));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCompetition, competitionForTask, viewOf } from '../../runner/src/competition/load.js';
 import { renderComment } from '../../action/src/comment.js';
-import { scoreSummary } from '../../runner/src/cli/commands/shared.js';
+import { ladderHistory, scoreSummary } from '../../runner/src/cli/commands/shared.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkHiddenData } from '../../runner/src/evaluate/hidden-truth.js';
 import { admit } from '../../runner/src/results/admission.js';
@@ -18,6 +18,11 @@ import { argv } from '../helpers/argv.js';
 import { readZipEntries } from '../helpers/zip.js';
 import { scoredRecord } from '../helpers/records.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { buildSite } from '../../leaderboard-site/src/build.js';
+import { inPrivatePart } from '../../runner/src/evaluate/private-split.js';
+import { ladderBest, ladderStep, roundToStep } from '../../runner/src/results/ladder.js';
+import type { ResultRecord } from '../../runner/src/results/schema.js';
+import { checkReveal, revealOf, revealPhase, type Reveal } from '../../runner/src/results/seal.js';
 
 const temp = useTempDirs();
 
@@ -117,19 +122,44 @@ describe('competition.yml tasks', () => {
     expect(await problemsOf(`${tasks}    data:\n      truth: b.csv\n`, noTruth)).toEqual([]);
   });
 
-  it('refuses tasks with a private part, the Ladder, or a phase truth; each alone is fine (control)', async () => {
+  it("takes a private part and the Ladder with tasks; a task's own private part is one split too, checked at the task", async () => {
     const tasks = '\ntasks:\n  - id: a\n    name: A\n';
-    const priv = (y: string) => `${y.trimEnd()}\nprivate:\n  fraction: 0.5\n`;
-    expect(await problemsOf(tasks, priv)).toEqual([
-      `${await lineOf('private:', tasks, priv)}: a competition with tasks cannot have a private part yet (its sealing and reveal are per phase, not per task); remove "private" or "tasks".`,
-    ]);
-    expect(await problemsOf('', priv)).toEqual([]);
+    const priv = (y: string) => `${y.trimEnd()}\nprivate:\n  fraction: 0.5\n  key_env: SEAL\n`;
     const ladder = (y: string) =>
       y.replace('  rule: best-per-team\n', '  rule: best-per-team\n  ladder:\n    step: 0.01\n').replace(/ {2}columns: .*\n/, '');
-    expect(await problemsOf(tasks, ladder)).toEqual([
-      `${await lineOf('ladder:', tasks, ladder)}: a competition with tasks cannot use the Ladder yet (it keeps one best score per team and phase, not per task); remove "ladder" or "tasks".`,
+    expect(await problemsOf(tasks, priv)).toEqual([]);
+    expect(await problemsOf(tasks, ladder)).toEqual([]);
+    const own = (split: string) => `\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n    private:\n${split}`;
+    const both = own('      fraction: 0.2\n      split_column: part\n');
+    expect(await problemsOf(both, priv)).toEqual([
+      `${await lineOf('      fraction: 0.2', both, priv)}: task "b": give the private part either as "fraction" (a seeded split by id) or as "split_column" (a truth column), not both or neither.`,
     ]);
-    expect(await problemsOf('', ladder)).toEqual([]);
+    // One of the two is a split (control), laid over the competition's whole, the key staying the competition's.
+    const one = own('      fraction: 0.2\n      seed: 9\n');
+    expect(await problemsOf(one, priv)).toEqual([]);
+    const ex = await exampleCompetition(await temp());
+    const text = priv(await readFile(path.join(ex.dir, 'competition.yml'), 'utf8'));
+    const loaded = await checkCompetition(`${text.trimEnd()}\n${one}`);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    expect(competitionForTask(loaded.competition, 'a').config.private).toEqual({ fraction: 0.5, key_env: 'SEAL' });
+    expect(competitionForTask(loaded.competition, 'b').config.private).toEqual({ fraction: 0.2, seed: 9, key_env: 'SEAL' });
+    // A task's private part where the competition has none is sealed under the default key.
+    const alone = await checkCompetition(`${(await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')).trimEnd()}\n${one}`);
+    if (!alone.ok) throw new Error(JSON.stringify(alone.problems));
+    expect(competitionForTask(alone.competition, 'a').config.private).toBeUndefined();
+    expect(competitionForTask(alone.competition, 'b').config.private).toEqual({ fraction: 0.2, seed: 9 });
+    // Split by a column the task's TREC qrels cannot have: pointed at in the task.
+    const trec = own('      split_column: part\n').replace(
+      '    private:',
+      '    data:\n      format: trec\n    metrics:\n      - name: map\n        primary: true\n    private:',
+    );
+    expect(await problemsOf(trec, (y) => ladder(y))).toContain(
+      `${await lineOf('      split_column: part', trec, ladder)}: task "b": TREC qrels have no split column: use "private.fraction", or give the truth as CSV.`,
+    );
+  });
+
+  it('refuses a phase truth with tasks; without tasks it is fine (control)', async () => {
+    const tasks = '\ntasks:\n  - id: a\n    name: A\n';
     const phaseTruth = (y: string) => y.replace(/( {4}end: .*\n)/, '$1    truth: main.csv\n');
     expect(await problemsOf(tasks, phaseTruth)).toEqual([
       `${await lineOf('truth: main.csv', tasks, phaseTruth)}: with tasks, each task names its own truth (tasks[].data.truth); a phase's truth would be every task's. Remove it here.`,
@@ -359,6 +389,45 @@ describe('podium report of a competition with tasks', () => {
   });
 });
 
+describe('podium leaderboard of a competition with tasks', () => {
+  it("names each board's task in --json; a competition without tasks names none (control)", async () => {
+    const ex = await withTasks();
+    const root = path.dirname(ex.dir);
+    const results = path.join(root, 'history');
+    const records = [
+      { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' },
+      { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' },
+    ];
+    for (const r of records) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    const boards = async (dir: string) => {
+      const got = await runCli(root, [
+        'leaderboard',
+        'build',
+        '--competition',
+        dir,
+        '--out',
+        path.join(root, 'site'),
+        '--results',
+        results,
+        '--json',
+      ]);
+      expect(got.code, got.err).toBe(0);
+      return (JSON.parse(got.out) as { phases: { task?: string; phase: string; rows: { team: string }[] }[] }).phases;
+    };
+    expect((await boards(ex.dir)).map((p) => [p.task, p.phase, p.rows.map((r) => r.team)])).toEqual([
+      ['events', 'main', ['alpha']],
+      ['noise', 'main', ['beta']],
+    ]);
+    const plain = await exampleCompetition(await temp());
+    const phases = await boards(plain.dir);
+    expect(phases.map((p) => [p.task, p.phase, p.rows.length])).toEqual([[undefined, 'main', 2]]);
+  });
+});
+
 describe('podium export of a competition with tasks', () => {
   it("names each run's task in runs.json; a record without one has no task (control)", async () => {
     const ex = await withTasks();
@@ -407,5 +476,98 @@ describe('names in the hidden folder', () => {
     const task = (truth: string) => `\ntasks:\n  - id: a\n    name: A\n  - id: b\n    name: B\n    data:\n      truth: ${truth}\n`;
     expect(await problemsOf(task('b/truth.csv'))).toEqual([]);
     expect((await problemsOf(task('../b/truth.csv'))).join('\n')).toContain('"../b/truth.csv" leaves the hidden folder');
+  });
+});
+
+describe('the private part and the Ladder per task', () => {
+  const KEY = Buffer.alloc(32, 7);
+  const ENV = { PODIUM_SEAL_KEY: KEY.toString('hex') };
+  // The competition's private part is half the ids (seed 3); the noise task splits its own truth, a quarter (seed 9).
+  const OWN_SPLIT = `${TASKS.trimEnd()}\n    private:\n      fraction: 0.25\n      seed: 9\n`;
+  const sealed = (y: string) =>
+    `${y
+      .replace('  rule: best-per-team\n', '  rule: best-per-team\n  ladder:\n    step: 0.01\n')
+      .replace(/ {2}columns: .*\n/, '')
+      .trimEnd()}\nprivate:\n  fraction: 0.5\n  seed: 3\n`;
+
+  /** The share of `ids` whose answer is the truth's. */
+  const accuracy = (ids: string[], answers: Map<string, string>, truth: Map<string, string>) =>
+    ids.filter((id) => answers.get(id) === truth.get(id)).length / ids.length;
+
+  it("splits each task's truth by its own private part, climbs a ladder per task, and reveals every task's scores on its own board", async () => {
+    const ex = await withTasks(OWN_SPLIT, sealed);
+    const readTruth = async (file: string) =>
+      new Map(
+        (await readFile(path.join(ex.hidden, file), 'utf8'))
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => {
+            const cells = l.replace(/\r$/, '').split(',');
+            return [cells[0]!, cells.at(-1)!] as [string, string];
+          }),
+      );
+    const events = await readTruth('truth.csv');
+    const noise = await readTruth('noise/truth.csv');
+    const baseline = await ex.baselineAnswers();
+    // For the noise task: every other segment called noise.
+    const halfNoise = new Map([...baseline.keys()].map((id, i) => [id, i % 2 ? 'music' : 'noise']));
+    const csv = (answers: Map<string, string>) => `id,label\n${[...answers].map(([id, l]) => `${id},${l}`).join('\n')}\n`;
+
+    const records: ResultRecord[] = [];
+    const ladder = await ladderHistory(ex.competition, captureIO(ex.dir), undefined, records);
+    const evaluate = async (task: string, name: string, answers: Map<string, string>) => {
+      const dir = await ex.submit('lab', name, {
+        'submission.yml': submissionYml('lab', name, `task: ${task}\n`),
+        'predictions.csv': csv(answers),
+      });
+      const record = await evaluateSubmission({ competition: ex.competition, hiddenDir: ex.hidden, submissionDir: dir, env: ENV, ladder });
+      if (record.status !== 'scored') throw new Error(JSON.stringify(record.error));
+      expect(checkRecord(record).ok).toBe(true);
+      records.push(record);
+      return record;
+    };
+    const first = await evaluate('events', 'first', baseline);
+    const other = await evaluate('noise', 'other', halfNoise);
+    const again = await evaluate('events', 'again', baseline);
+
+    // Each task climbs its own ladder: the noise task's first submission shows its own rounded score…
+    expect(other.scores.ladder).toMatchObject({ improved: true });
+    expect(again.scores.ladder).toMatchObject({ improved: false });
+    expect(again.scores.public.accuracy!.value).toBe(first.scores.public.accuracy!.value);
+    const reveal = revealPhase(ex.competition.config.slug, 'main', records, KEY, new Date());
+    const exact = new Map((reveal.exact ?? []).map((x) => [x.id, x.scores.accuracy!.value]));
+    expect(other.scores.public.accuracy!.value).toBe(roundToStep(exact.get(other.id)!, 0.01));
+    // …where one ladder for the whole competition would have shown the events task's best again (control).
+    const whole = ladderBest(ex.competition, [first], 'lab', 'main');
+    expect(exact.get(other.id)!).toBeLessThan(whole! + 0.01);
+    expect(ladderStep(exact.get(other.id)!, whole, 0.01, 'maximize').improved).toBe(false);
+
+    // Each task's private part is its own split of its own truth.
+    const ids = [...baseline.keys()];
+    const inPart = (seed: number, fraction: number, priv: boolean) => ids.filter((id) => inPrivatePart(seed, fraction, id) === priv);
+    const opened = new Map(reveal.records.map((x) => [x.id, x.scores.accuracy!.value]));
+    expect(opened.get(other.id)).toBeCloseTo(accuracy(inPart(9, 0.25, true), halfNoise, noise), 12);
+    expect(exact.get(other.id)).toBeCloseTo(accuracy(inPart(9, 0.25, false), halfNoise, noise), 12);
+    expect(opened.get(first.id)).toBeCloseTo(accuracy(inPart(3, 0.5, true), baseline, events), 12);
+    // The competition's split would have given the noise task other scores (control).
+    expect(accuracy(inPart(3, 0.5, true), halfNoise, noise)).not.toBeCloseTo(opened.get(other.id)!, 6);
+
+    // The site: each task's board checks and shows its own part of the phase's reveal.
+    const out = path.join(path.dirname(ex.dir), 'site');
+    await buildSite({ competition: ex.competition, records, outDir: out, reveals: [reveal] });
+    const page = await readFile(path.join(out, 'tasks', 'noise', 'index.html'), 'utf8');
+    expect(page).toContain('<h2 id="private-main">Private leaderboard</h2>');
+    expect(page).not.toContain('does not match');
+    expect(page).toContain('<a href="../../index.html">All tasks</a>');
+    const own = JSON.parse(await readFile(path.join(out, 'tasks', 'noise', 'reveals', 'main.json'), 'utf8')) as Reveal;
+    expect(own.records.map((x) => x.id)).toEqual([other.id]);
+    const published = JSON.parse(await readFile(path.join(out, 'reveals', 'main.json'), 'utf8')) as Reveal;
+    expect(published.records.map((x) => x.id).sort()).toEqual([first.id, other.id, again.id].sort());
+    expect(checkReveal(published, records)).toEqual([]);
+    // The whole reveal against one task's records names the other task's as strangers (control).
+    const noiseRecords = records.filter((r) => r.task === 'noise');
+    expect(checkReveal(reveal, noiseRecords)).not.toEqual([]);
+    expect(checkReveal(revealOf(reveal, new Set([other.id])), noiseRecords)).toEqual([]);
   });
 });

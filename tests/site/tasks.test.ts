@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSite } from '../../leaderboard-site/src/build.js';
 import { exampleCompetition } from '../helpers/competition.js';
+import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import { scoredRecord } from '../helpers/records.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -61,6 +62,39 @@ describe('the site of a competition with tasks', () => {
       leaderboard: 'tasks/noise/leaderboard.json',
     });
     expect(built.standings.map((s) => s.rows.length)).toEqual([2, 1]);
+  });
+
+  it("lists the records of no task at the root, which no task's board shows; a page of a task leads back to the list", async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root, { edit: (y) => `${y.trimEnd()}\n${TASKS}` });
+    const { scores: _scores, ...base } = scoredRecord(4, { team: 'delta', name: 'untasked' }) as ScoredResult;
+    const rejected: ResultRecord = {
+      ...base,
+      status: 'rejected',
+      error: { code: 'invalid-submission', message: 'this competition has several tasks: add "task:" with one of: events, noise.' },
+    };
+    const removed = { ...scoredRecord(5, { team: 'omega', name: 'old-task' }), task: 'speech' };
+    const counted = { ...scoredRecord(1, { team: 'alpha' }), task: 'events' };
+    const out = path.join(root, 'site');
+    await buildSite({ competition: ex.competition, records: [counted, rejected, removed], outDir: out });
+    const index = await readFile(path.join(out, 'index.html'), 'utf8');
+    const section = index.slice(index.indexOf('<h2 id="no-task">'));
+    expect(section).toContain(
+      '<td>delta</td><td>untasked</td><td>main</td><td>rejected</td><td>this competition has several tasks: add &quot;task:&quot; with one of: events, noise.</td>',
+    );
+    expect(section).toContain(
+      '<td>omega</td><td>old-task</td><td>main</td><td>scored</td><td>scored, but its task &quot;speech&quot; is not one of this competition&#39;s</td>',
+    );
+    // A record of a task is on its task's board, not in that list (control).
+    expect(section).not.toContain('alpha');
+    expect(await readFile(path.join(out, 'tasks/events/index.html'), 'utf8')).toContain('alpha');
+    for (const t of ['events', 'noise'])
+      expect(await readFile(path.join(out, `tasks/${t}/index.html`), 'utf8')).toContain('<a href="../../index.html">All tasks</a>');
+    // A competition without tasks has no such link (control).
+    const plain = await exampleCompetition(await temp());
+    const plainOut = path.join(root, 'plain-site');
+    await buildSite({ competition: plain.competition, records: [scoredRecord(1, { team: 'alpha' })], outDir: plainOut });
+    expect(await readFile(path.join(plainOut, 'index.html'), 'utf8')).not.toContain('All tasks');
   });
 
   it('builds a competition without tasks as before: one board at the root, no tasks folder (control)', async () => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { viewOf } from '../../../runner/src/competition/load.js';
 import { loadTeams } from '../../../runner/src/competition/teams.js';
 import { ladderBest } from '../../../runner/src/results/ladder.js';
 import { admissible, pendingOf } from '../admission.js';
@@ -89,7 +90,8 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
   if (c.config.leaderboard?.ladder) {
     // The evaluation runs with no history; the Ladder needs the team's best so far.
-    const best = ladderBest(c, admitted.records, changes.team, admitted.phase, admitted.board);
+    // A task's submission climbs the task's own ladder, on its primary metric.
+    const best = ladderBest(viewOf(c, { task: declared.task }), admitted.records, changes.team, admitted.phase, admitted.board);
     request.ladder = {
       phase: admitted.phase,
       ...(admitted.board === 'post-challenge' ? { board: admitted.board } : {}),

@@ -1,4 +1,5 @@
 import type { Competition } from '../../../runner/src/competition/load.js';
+import type { ResultRecord } from '../../../runner/src/results/schema.js';
 import type { PhaseStandings } from '../../../runner/src/results/standings.js';
 import { formatScore } from '../../../runner/src/format/units.js';
 import { csvCell } from '../exports.js';
@@ -22,8 +23,12 @@ export function taskFolder(id: string): string {
   return `tasks/${id}/`;
 }
 
-/** index.html (and competition.html) of a competition with tasks: each task, its metrics, and each phase's leader. */
-export function tasksPage(site: SiteContext, tasks: readonly TaskBoard[], title: string): string {
+/**
+ * index.html (and competition.html) of a competition with tasks: each task, its metrics, and each
+ * phase's leader; then the records that belong to no task (a submission that named none, or a
+ * task since removed), which no task's board shows, with why they were not scored.
+ */
+export function tasksPage(site: SiteContext, tasks: readonly TaskBoard[], title: string, strays: readonly ResultRecord[] = []): string {
   const c = site.competition.config;
   const sections = tasks.map(({ view, standings }) => {
     const t = view.task!;
@@ -44,7 +49,22 @@ ${t.description && html`<p>${t.description}</p>`}
 <div class="scroll"><table><thead><tr><th scope="col">Phase</th><th scope="col">Leader</th><th scope="col">${view.primary.label}</th><th scope="col">Entries</th></tr></thead><tbody>${leaders}</tbody></table></div></section>`;
   });
   const intro: SafeHtml = html`${c.description && html`<p>${c.description}</p>`}<p>This competition has ${tasks.length} task(s), each with its own data, metrics and leaderboard; a submission is for one task and is ranked only among that task's.</p>`;
-  return page(site, { root: '', title, body: html`${intro}\n${join(sections, '\n')}` });
+  return page(site, { root: '', title, body: html`${intro}\n${join(sections, '\n')}${strayList(strays)}` });
+}
+
+/** The records of no task, newest first: on no board, but not hidden from the public either. */
+function strayList(strays: readonly ResultRecord[]): SafeHtml | undefined {
+  if (strays.length === 0) return undefined;
+  const rows = [...strays]
+    .sort((a, b) => b.created_at.localeCompare(a.created_at))
+    .map((r) => {
+      const why = r.status === 'scored' ? `scored, but its task "${r.task ?? ''}" is not one of this competition's` : r.error.message;
+      return html`<tr><td>${r.created_at.slice(0, 10)}</td><td>${r.submission.team}</td><td>${r.submission.name}</td><td>${r.phase}</td><td>${r.status}</td><td>${why}</td><td><code>${r.id}</code></td></tr>`;
+    });
+  return html`
+<section aria-labelledby="no-task"><h2 id="no-task">Records of no task</h2>
+<p>These submissions named no task of this competition, so no task's board ranks them.</p>
+<div class="scroll"><table><thead><tr><th scope="col">Date</th><th scope="col">Team</th><th scope="col">Submission</th><th scope="col">Phase</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col">Record</th></tr></thead><tbody>${join(rows, '\n')}</tbody></table></div></section>`;
 }
 
 /** leaderboard.json of a competition with tasks: each task's primary metric and where its own exports are. */

@@ -73,14 +73,7 @@ export async function checkCompetition(
     problems.push(source.problem(['data', 'hidden'], 'say where the hidden data lives on runners: give "path", "env", or both.'));
   }
   if (!config.tasks) checkReads(config, metrics, source, problems);
-  if (config.private && (config.private.fraction === undefined) === (config.private.split_column === undefined)) {
-    problems.push(
-      source.problem(
-        ['private'],
-        'give the private part either as "fraction" (a seeded split by id) or as "split_column" (a truth column), not both or neither.',
-      ),
-    );
-  }
+  checkPrivate(config.private, ['private'], source, problems);
   if (config.submissions.kinds.includes('api') && !config.api) {
     problems.push(
       source.problem(
@@ -167,6 +160,23 @@ function checkRanking(config: CompetitionConfig, metrics: CompetitionMetric[], s
   }
 }
 
+/** A private part is a fraction of the ids or a split column of the truth: one of the two. */
+function checkPrivate(
+  p: { fraction?: number; split_column?: string } | undefined,
+  at: (string | number)[],
+  source: YamlSource,
+  problems: Problem[],
+  prefix = '',
+): void {
+  if (p && (p.fraction === undefined) === (p.split_column === undefined))
+    problems.push(
+      source.problem(
+        at,
+        `${prefix}give the private part either as "fraction" (a seeded split by id) or as "split_column" (a truth column), not both or neither.`,
+      ),
+    );
+}
+
 /**
  * competition.yml's tasks: unique ids, the settings that are one per competition, and each
  * task's view checked as a competition of its own, its problems pointing into the task where
@@ -187,23 +197,6 @@ function checkTasks(
     source,
     problems,
   );
-  // The private part is sealed and revealed, and the Ladder keeps its best, per phase and team: not yet per task.
-  if (config.private)
-    problems.push(
-      source.problem(
-        ['private'],
-        'a competition with tasks cannot have a private part yet (its sealing and reveal are per phase, not per task); remove "private" or "tasks".',
-        true,
-      ),
-    );
-  if (config.leaderboard?.ladder)
-    problems.push(
-      source.problem(
-        ['leaderboard', 'ladder'],
-        'a competition with tasks cannot use the Ladder yet (it keeps one best score per team and phase, not per task); remove "ladder" or "tasks".',
-        true,
-      ),
-    );
   for (const [i, p] of config.phases.entries())
     for (const key of ['truth', 'inputs'] as const)
       if (p[key] !== undefined)
@@ -224,6 +217,15 @@ function checkTasks(
             `task "${task.id}" takes "${kind}" submissions, which submissions.kinds does not list (${config.submissions.kinds.join(', ')}); add it there or remove it here.`,
           ),
         );
+    checkPrivate(task.private, ['tasks', t, 'private'], source, problems, `task "${task.id}": `);
+    if (task.private && config.ingestion?.during_scoring)
+      problems.push(
+        source.problem(
+          ['tasks', t, 'private'],
+          `task "${task.id}": with during_scoring the scoring program scores the run as it happens, so there are no predictions to split into a private part; remove "private" here or during_scoring.`,
+          true,
+        ),
+      );
     const view = taskConfig(config, task);
     const at = taskPositions(source, t, task);
     const own: Problem[] = [];
@@ -249,6 +251,7 @@ function taskPositions(source: YamlSource, t: number, task: Task): Positions {
     const [head, key] = p;
     if (head === 'metrics' && task.metrics) return ['tasks', t, ...p];
     if (head === 'submissions' && task.submissions) return ['tasks', t, ...p];
+    if (head === 'private' && task.private) return ['tasks', t, ...p];
     if (head === 'data') {
       if (key !== undefined && task.data && typeof key === 'string' && key in task.data) return ['tasks', t, ...p];
       if (key === undefined) return task.data ? ['tasks', t, 'data'] : ['tasks', t];
@@ -271,13 +274,17 @@ function unique(problems: Problem[]): Problem[] {
 
 /**
  * competition.yml as one task sees it: the task's data keys over the competition's data, its
- * metrics, kinds and limits in place of the competition's, each phase taking the task's kinds
- * only, and no tasks.
+ * metrics, kinds, limits and private part in place of the competition's, each phase taking the
+ * task's kinds only, and no tasks.
  */
 export function taskConfig(config: CompetitionConfig, task: Task): CompetitionConfig {
-  const { tasks: _tasks, ...rest } = config;
+  const { tasks: _tasks, private: _private, ...rest } = config;
   const kinds = task.submissions?.kinds ?? config.submissions.kinds;
   const limits = task.limits || config.limits ? { ...config.limits, ...task.limits } : undefined;
+  // A task's private part replaces the competition's split whole (a fraction and a split column
+  // cannot mix); the sealing key stays the competition's, one for every task.
+  const keyEnv = config.private?.key_env;
+  const priv = task.private ? { ...task.private, ...(keyEnv !== undefined ? { key_env: keyEnv } : {}) } : config.private;
   return {
     ...rest,
     ...(task.concepts ? { concepts: task.concepts } : {}),
@@ -285,6 +292,7 @@ export function taskConfig(config: CompetitionConfig, task: Task): CompetitionCo
     metrics: task.metrics ?? config.metrics,
     submissions: { kinds },
     ...(limits ? { limits } : {}),
+    ...(priv ? { private: priv } : {}),
     phases: config.phases.map((p) => (p.kinds ? { ...p, kinds: p.kinds.filter((k) => kinds.includes(k)) } : p)),
   };
 }
@@ -304,6 +312,14 @@ export function competitionForTask(c: Competition, taskId: string): Competition 
       : `there is no task "${taskId}".${didYouMean(taskId, ids)}`,
     { fix: ids.length === 0 ? 'leave the task out.' : `name one of the tasks: ${ids.join(', ')}.` },
   );
+}
+
+/**
+ * Whether evaluations seal scores, so that the runners need the sealing key: a private part or the
+ * Ladder, in the competition or in any of its tasks.
+ */
+export function sealsScores(c: Competition): boolean {
+  return [c, ...(c.tasks ?? [])].some((v) => v.config.private !== undefined || v.config.leaderboard?.ladder !== undefined);
 }
 
 /**

@@ -476,6 +476,13 @@ const Task = Type.Object(
       Type.Array(Metric, { minItems: 1, description: "this task's metrics (one primary); default: the competition's metrics" }),
     ),
     submissions: Type.Optional(Submissions),
+    private: Type.Optional(
+      Type.Omit(PrivateSplit, ['key_env'], {
+        additionalProperties: false,
+        description:
+          "this task's private part, in place of the competition's (its own fraction, or a split column of its truth); sealed under the competition's key",
+      }),
+    ),
     limits: Type.Optional(
       Type.Object(
         {

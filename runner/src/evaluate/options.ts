@@ -46,10 +46,10 @@ export interface EvaluateOptions {
   onLogs?: (logs: string) => void;
   /**
    * Under the Ladder (competition.yml leaderboard.ladder): the team's best shown score in a
-   * phase so far on a board, from the results history (ladderBest). Without it every submission
+   * phase (and task) so far on a board, from the results history (ladderBest). Without it every submission
    * is taken as the team's first; `podium evaluate` and the Action always give it.
    */
-  ladder?: { best(team: string, phase: string, board: Board): number | undefined };
+  ladder?: { best(team: string, phase: string, board: Board, task?: string): number | undefined };
   /**
    * Stops the evaluation (a cancelled job): builds and containers are stopped and removed, and
    * the record says the evaluation was cancelled, the platform's doing, counting for nothing.

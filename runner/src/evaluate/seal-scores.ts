@@ -55,7 +55,7 @@ export function publishScores(
   let shown = values;
   let laddered: { exact: Sealed; ladder: { metric: string; step: number; improved: boolean } } | undefined;
   if (ladder && key) {
-    const best = opts.ladder?.best(ctx.report.identity.team, ctx.phaseId, ctx.board);
+    const best = opts.ladder?.best(ctx.report.identity.team, ctx.phaseId, ctx.board, c.task?.id);
     const step = ladderStep(values[c.primary.name]!.value, best, ladder.step, c.primary.direction);
     shown = { [c.primary.name]: { value: step.shown } };
     laddered = {

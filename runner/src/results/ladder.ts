@@ -33,7 +33,8 @@ export function ladderStep(exact: number, best: number | undefined, step: number
 
 /**
  * A team's best shown score in a phase, from its records made under the Ladder on one board (the
- * post-challenge board climbs a ladder of its own); undefined if none.
+ * post-challenge board climbs a ladder of its own) and, for a task's view, in that task (each task
+ * climbs its own, on its own primary metric); undefined if none.
  */
 export function ladderBest(
   c: Competition,
@@ -46,6 +47,7 @@ export function ladderBest(
   let best: number | undefined;
   for (const r of records) {
     if (r.status !== 'scored' || r.phase !== phase || r.submission.team !== team || !r.scores.ladder || boardOf(r) !== board) continue;
+    if (c.task !== undefined && r.task !== c.task.id) continue;
     const v = r.scores.public[metric]?.value;
     if (v === undefined || !Number.isFinite(v)) continue;
     if (best === undefined || (c.primary.direction === 'maximize' ? v > best : v < best)) best = v;

@@ -193,6 +193,16 @@ export function revealPhase(competition: string, phase: string, records: readonl
 }
 
 /**
+ * The part of a reveal that opens the given records' boxes (a task's, in a competition with
+ * tasks): each entry as published, so each still checks against its record's commitment.
+ */
+export function revealOf(reveal: Reveal, ids: ReadonlySet<string>): Reveal {
+  const { exact, ...rest } = reveal;
+  const opened = exact?.filter((x) => ids.has(x.id));
+  return { ...rest, records: reveal.records.filter((x) => ids.has(x.id)), ...(opened && opened.length > 0 ? { exact: opened } : {}) };
+}
+
+/**
  * Anyone's check of a published reveal against the records: every sealed box of the phase is
  * in it, and every revealed score matches its record's commitment. Returns the problems.
  */

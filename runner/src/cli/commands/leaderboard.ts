@@ -92,6 +92,7 @@ export function standingsTable(s: PhaseStandings): string {
 
 function plainStandings(s: PhaseStandings) {
   return {
+    ...(s.task !== undefined ? { task: s.task } : {}),
     phase: s.phase,
     unscored: s.unscored,
     rows: s.rows.map((r) => ({

@@ -114,7 +114,7 @@ export async function ladderHistory(
   io: CliIO,
   resultsDir: string | undefined,
   history?: ResultRecord[],
-): Promise<{ best(team: string, phase: string, board: Board): number | undefined } | undefined> {
+): Promise<{ best(team: string, phase: string, board: Board, task?: string): number | undefined } | undefined> {
   if (!competition.config.leaderboard?.ladder) return undefined;
   let records = history;
   if (!records) {
@@ -126,7 +126,8 @@ export async function ladderHistory(
     records = read.records;
   }
   const all = records;
-  return { best: (team, phase, board) => ladderBest(competition, all, team, phase, board) };
+  // A task's submissions climb the task's own ladder.
+  return { best: (team, phase, board, task) => ladderBest(viewOf(competition, { task }), all, team, phase, board) };
 }
 
 /** A scored record's shown scores in one line, with intervals, and what the Ladder did if it applies. */
