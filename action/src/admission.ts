@@ -1,13 +1,15 @@
 import type { Competition } from '../../runner/src/competition/load.js';
 import { loadTeams, mayEnter, type Teams } from '../../runner/src/competition/teams.js';
 import type { SubmissionKind } from '../../runner/src/contracts/common.js';
-import { admit } from '../../runner/src/results/admission.js';
+import { admit, type Pending } from '../../runner/src/results/admission.js';
 import type { Board } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkChanges } from './changes.js';
 import type { GitHub, Repo } from './github.js';
 import { resultsHistory } from './checkout.js';
 import { changedFiles } from './pull-files.js';
+import { readFileAt } from './fetch.js';
+import { parse } from 'yaml';
 
 /**
  * Membership, phase, kind (when known) and limits (per run type when the run type is known) for one more submission of a team, from
@@ -19,7 +21,7 @@ export async function admissible(
   team: string,
   login: string,
   now: () => Date,
-  pending: (records: ResultRecord[]) => Promise<number> = async () => 0,
+  pending: (records: ResultRecord[]) => Promise<number | Pending> = async () => 0,
   kind?: SubmissionKind,
   runType?: string,
   task?: string,
@@ -37,7 +39,10 @@ export async function admissible(
  * head commit has no record yet. Counting them keeps a team that opens many pull requests at
  * once within its limits; counting only the earlier ones lets the first of them through. Only
  * pull requests whose author may enter for the team count, so nobody can use up another
- * team's limits by opening pull requests in its folder.
+ * team's limits by opening pull requests in its folder. Given the task and run type of the
+ * submission being prepared, each waiting one's submission.yml is read at its head: one of
+ * another task does not count, and one of another run type counts only in the total; one whose
+ * task or type cannot be read counts as of this one's, so that no limit is ever passed.
  */
 export async function pendingOf(
   gh: GitHub,
@@ -47,14 +52,35 @@ export async function pendingOf(
   teams: Teams | undefined,
   before: number,
   records: readonly ResultRecord[],
-): Promise<number> {
+  want: { task?: string | undefined; runType?: string | undefined } = {},
+): Promise<Pending> {
   const recorded = new Set(records.flatMap((r) => (r.provenance.commit ? [r.provenance.commit] : [])));
-  let n = 0;
+  let count = 0;
+  let ofType = 0;
   for (const p of open) {
     if (p.number >= before || recorded.has(p.head.sha)) continue;
     if (!mayEnter(teams, p.user?.login ?? '', team).ok) continue;
     const changes = checkChanges(await changedFiles(gh, repo, p.number));
-    if (changes.ok && changes.team === team) n++;
+    if (!changes.ok || changes.team !== team) continue;
+    const declared = want.task !== undefined || want.runType !== undefined ? await declaredAt(gh, repo, p.head.sha, changes.folder) : {};
+    if (want.task !== undefined && declared.task !== undefined && declared.task !== want.task) continue;
+    count++;
+    if (want.runType === undefined || declared.runType === undefined || declared.runType === want.runType) ofType++;
   }
-  return n;
+  return { count, ofType };
+}
+
+/** The run type (`run.type`) and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
+export async function declaredAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<{ runType?: string; task?: string }> {
+  const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
+  if (!text) return {};
+  try {
+    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown }; task?: unknown } | null;
+    return {
+      ...(typeof doc?.run?.type === 'string' ? { runType: doc.run.type } : {}),
+      ...(typeof doc?.task === 'string' ? { task: doc.task } : {}),
+    };
+  } catch {
+    return {};
+  }
 }

@@ -101,6 +101,38 @@ describe('prepare', () => {
     const p1 = await action(await w.checkout('p1'), 'prepare', workflowRunPayload(first.sha, 'success', w.headOf(first.number)), w);
     expect(p1.code, p1.stdout).toBe(0);
     expect(p1.outputs.ready).toBe('true');
+    // A run of the other type is not held by the waiting manual ones.
+    const files = submissionFiles(w, 'yankee', 'three');
+    const automatic = await w.openPull('yankee', 'three', {
+      ...files,
+      'submission.yml': `${files['submission.yml'].trimEnd()}\nrun:\n  type: automatic\n`,
+    });
+    const p3 = await action(await w.checkout('p3'), 'prepare', workflowRunPayload(automatic.sha, 'success', w.headOf(automatic.number)), w);
+    expect(p3.code, p3.stdout).toBe(0);
+  });
+
+  it("waiting pull requests count against a task's limit only when they are of that task (control: two of one task, the second held)", async () => {
+    const tasks = '\ntasks:\n  - id: events\n    name: Sound events\n  - id: other\n    name: Other\n    limits:\n      per_day: 1\n';
+    const w = await world({ edit: (y) => `${y.trimEnd()}\n${tasks}` });
+    const toTask = (team: string, name: string, task: string) => {
+      const files = submissionFiles(w, team, name);
+      return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\ntask: ${task}\n` };
+    };
+    const prepare = async (pr: { number: number; sha: string }) =>
+      action(await w.checkout(`p${pr.number}`), 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
+    // kilo: one waiting in events, then one in other: other's 1 a day is still free.
+    await w.openPull('kilo', 'one', toTask('kilo', 'one', 'events'));
+    const kiloOther = await w.openPull('kilo', 'two', toTask('kilo', 'two', 'other'));
+    const free = await prepare(kiloOther);
+    expect(free.code, free.stdout).toBe(0);
+    expect(free.outputs.ready).toBe('true');
+    // lima: two in other, neither with a record yet: the second is held.
+    await w.openPull('lima', 'one', toTask('lima', 'one', 'other'));
+    const limaSecond = await w.openPull('lima', 'two', toTask('lima', 'two', 'other'));
+    const held = await prepare(limaSecond);
+    expect(held.code).toBe(1);
+    expect(held.stdout).toContain('team lima has used its 1 submission(s) for today (UTC) in phase main, task other');
+    expect(w.api.violations).toEqual([]);
   });
 
   it('a push after validation: the old head is no longer a pull request head, so nothing is evaluated', async () => {

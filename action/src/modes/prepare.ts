@@ -2,7 +2,7 @@ import path from 'node:path';
 import { viewOf } from '../../../runner/src/competition/load.js';
 import { loadTeams } from '../../../runner/src/competition/teams.js';
 import { ladderBest } from '../../../runner/src/results/ladder.js';
-import { admissible, pendingOf } from '../admission.js';
+import { admissible, declaredAt, pendingOf } from '../admission.js';
 import { openCompetition } from '../checkout.js';
 import { workflowRunEvent } from '../event.js';
 import type { GitHub, Repo } from '../github.js';
@@ -11,8 +11,6 @@ import { inert } from '../inert.js';
 import type { PrepareInputs } from '../inputs.js';
 import type { Io } from '../io.js';
 import { checkPullFiles } from '../pull-files.js';
-import { readFileAt } from '../fetch.js';
-import { parse } from 'yaml';
 
 /**
  * prepare — on workflow_run, with read access: the pull request is found from what GitHub
@@ -66,7 +64,8 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     changes.team,
     found.author,
     io.now,
-    async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records),
+    // Waiting pull requests count against this one's task, and its run type, where they declare theirs.
+    async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records, { task: declared.task, runType }),
     undefined,
     runType,
     declared.task,
@@ -105,19 +104,4 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   io.output('head-sha', run.headSha);
   io.output('prepared-dir', out);
   io.output('ready', 'true');
-}
-
-/** The run type (`run.type`) and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
-async function declaredAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<{ runType?: string; task?: string }> {
-  const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
-  if (!text) return {};
-  try {
-    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown }; task?: unknown } | null;
-    return {
-      ...(typeof doc?.run?.type === 'string' ? { runType: doc.run.type } : {}),
-      ...(typeof doc?.task === 'string' ? { task: doc.task } : {}),
-    };
-  } catch {
-    return {};
-  }
 }

@@ -13,6 +13,14 @@ import type { ResultRecord } from './schema.js';
  * shown: an annotation on the pull request, the job's failure, or the CLI's error.
  */
 
+/** Evaluations under way, with no record yet, that count against the entrant's limits. */
+export interface Pending {
+  /** In the entrant's task, where their tasks were read (else all of the team's). */
+  count: number;
+  /** Of those, of the entrant's run type (else all of them). */
+  ofType: number;
+}
+
 /** Which rule refused a submission. */
 export type Rule = 'membership' | 'phase' | 'kind' | 'limits';
 
@@ -45,8 +53,11 @@ export interface AdmissionOptions {
    * deliberate choice, so its window is not checked. The id must be a phase of the competition.
    */
   phase?: string;
-  /** Evaluations under way that have no record yet (the Action's other open pull requests). */
-  pending?: (records: ResultRecord[]) => Promise<number>;
+  /**
+   * Evaluations under way that have no record yet (the Action's other open pull requests): how
+   * many, and how many of them are of the entrant's run type where their types were read.
+   */
+  pending?: (records: ResultRecord[]) => Promise<number | Pending>;
   /** Skip the limits (the CLI's --ignore-limits, recorded in the record). */
   ignoreLimits?: boolean;
 }
@@ -93,8 +104,9 @@ export async function admit(whole: Competition, entrant: Entrant, opts: Admissio
   }
   const records = await opts.history();
   if (opts.ignoreLimits) return { ok: true, phase, board, records };
-  const pending = opts.pending ? await opts.pending(records) : 0;
-  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, { pending, board, runType: entrant.runType });
+  const under = opts.pending ? await opts.pending(records) : 0;
+  const { count: pending, ofType: pendingOfType } = typeof under === 'number' ? { count: under, ofType: under } : under;
+  const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, { pending, pendingOfType, board, runType: entrant.runType });
   return limit.ok ? { ok: true, phase, board, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
 }
 

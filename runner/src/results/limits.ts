@@ -14,6 +14,8 @@ export interface Usage {
 export interface CountOptions {
   /** Evaluations of the team under way, with no record yet. */
   pending?: number;
+  /** Of those, the ones of the run type asked about, where their types are known; default: all of them. */
+  pendingOfType?: number;
   board?: Board;
   /** Also count the team's runs of this type (runs.max_per_type). */
   runType?: string | undefined;
@@ -23,14 +25,14 @@ export interface CountOptions {
  * Every record of the team in the phase counts, scored or not, except failures the platform
  * caused (`platform_fault`): those were not the team's doing. `pending` adds evaluations that
  * are under way and have no record yet. Each board counts its own records only; with a run
- * type, pending ones count as of that type too, since their type is not known before they are read.
+ * type, `pendingOfType` of them count as of that type (all of them when their types were not read).
  */
 export function usageOf(
   records: readonly ResultRecord[],
   team: string,
   phase: string,
   now: Date,
-  { pending = 0, board = 'official', runType }: CountOptions = {},
+  { pending = 0, pendingOfType = pending, board = 'official', runType }: CountOptions = {},
 ): Usage {
   const day = now.toISOString().slice(0, 10);
   let today = 0;
@@ -45,7 +47,7 @@ export function usageOf(
     if (r.created_at.slice(0, 10) === day) today++;
     if (runType !== undefined && r.submission.run?.type === runType) ofType++;
   }
-  return { today: today + pending, total: total + pending, ...(runType !== undefined ? { ofType: ofType + pending } : {}) };
+  return { today: today + pending, total: total + pending, ...(runType !== undefined ? { ofType: ofType + pendingOfType } : {}) };
 }
 
 export type LimitCheck = { ok: true; usage: Usage } | { ok: false; usage: Usage; why: string };
@@ -72,12 +74,12 @@ export function checkLimits(
   team: string,
   phase: string,
   now: Date,
-  { pending = 0, board = 'official', runType }: CountOptions = {},
+  { pending = 0, pendingOfType = pending, board = 'official', runType }: CountOptions = {},
 ): LimitCheck {
   const perType = runType !== undefined ? c.config.runs?.max_per_type : undefined;
   // A task's limits count that task's records only.
   const counted = c.task !== undefined ? records.filter((r) => r.task === c.task?.id) : records;
-  const usage = usageOf(counted, team, phase, now, { pending, board, ...(perType !== undefined ? { runType } : {}) });
+  const usage = usageOf(counted, team, phase, now, { pending, pendingOfType, board, ...(perType !== undefined ? { runType } : {}) });
   const { perDay, total } = phaseLimits(c, phase, board);
   const where = `${board === 'post-challenge' ? `the post-challenge board of phase ${phase}` : `phase ${phase}`}${c.task !== undefined ? `, task ${c.task.id}` : ''}`;
   if (total !== undefined && usage.total >= total)
