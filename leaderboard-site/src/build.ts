@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Competition } from '../../runner/src/competition/load.js';
-import { lastPhase } from '../../runner/src/results/board.js';
+import { lastPhase, POST_CHALLENGE_LABEL } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { computeStandings, postChallengeStandings, type PhaseStandings } from '../../runner/src/results/standings.js';
 import { revealOf, revealPath, type Reveal } from '../../runner/src/results/seal.js';
@@ -10,7 +10,15 @@ import { SCRIPT } from './generated/site-script.js';
 import { badges, exportCsv, exportJson, phaseCosts, phaseData } from './exports.js';
 import type { SiteContext } from './layout.js';
 import { competitionPage } from './pages/competition.js';
-import { leaderboardPage, postChallengeData, postChallengePage, POST_CHALLENGE_PAGE, type PhaseBoard } from './pages/leaderboard.js';
+import {
+  leaderboardPage,
+  postChallengeData,
+  postChallengePage,
+  POST_CHALLENGE_CSV,
+  POST_CHALLENGE_JSON,
+  POST_CHALLENGE_PAGE,
+  type PhaseBoard,
+} from './pages/leaderboard.js';
 import { teamPages } from './pages/team.js';
 import { taskFolder, tasksCsv, tasksJson, tasksPage, type TaskBoard } from './pages/tasks.js';
 
@@ -79,6 +87,12 @@ export async function buildSite(input: SiteInput): Promise<SiteOutput> {
     files.set(postChallengeData(postAll.phase), JSON.stringify(data));
     post = { best: postBest, all: postAll, ...data };
     files.set(POST_CHALLENGE_PAGE, postChallengePage(site, post, defaultRule));
+    // Its exports say which board they are, so a copied file cannot pass for the official ranking.
+    files.set(POST_CHALLENGE_CSV, exportCsv(c, [postAll], 'post-challenge'));
+    files.set(
+      POST_CHALLENGE_JSON,
+      `${JSON.stringify({ board: 'post-challenge', label: POST_CHALLENGE_LABEL, ...exportJson(c, [defaultRule === 'all' ? postAll : postBest], site.generated) }, null, 2)}\n`,
+    );
   }
   files.set('index.html', leaderboardPage(site, boards, defaultRule, input.records, post, input.queue));
   files.set('competition.html', competitionPage(site));

@@ -108,10 +108,14 @@ export function csvCell(v: string | number | null | undefined): string {
   return csvField(typeof v === 'string' ? spreadsheetSafe(v) : String(v));
 }
 
-/** leaderboard.csv: every scored submission of every phase, one row each. */
-export function exportCsv(c: Competition, all: readonly PhaseStandings[]): string {
+/**
+ * leaderboard.csv: every scored submission of every phase, one row each. With a board (the
+ * post-challenge board's own export), each row says so in a first column.
+ */
+export function exportCsv(c: Competition, all: readonly PhaseStandings[], board?: 'post-challenge'): string {
   const metrics = all[0]?.metrics ?? c.metrics;
   const header = [
+    ...(board ? ['board'] : []),
     'phase',
     'rank_all',
     'team',
@@ -127,6 +131,7 @@ export function exportCsv(c: Competition, all: readonly PhaseStandings[]): strin
       const rec = r.record;
       lines.push(
         [
+          ...(board ? [board] : []),
           s.phase,
           r.baseline ? '' : r.rank,
           rec.submission.team,

@@ -73,6 +73,18 @@ describe('the post-challenge board on the site', () => {
     // The official exports leave the post-challenge board out.
     expect(JSON.parse(await read('data/main.json')).rows.map((r: { t: string }) => r.t)).toEqual(['alpha', 'beta']);
     expect(await read('leaderboard.csv')).not.toContain('gamma');
+    // …which has exports of its own, each row saying which board it is on.
+    expect(post).toContain('This board\'s own exports: <a href="post-challenge.csv">CSV</a>, <a href="post-challenge.json">JSON</a>.');
+    const csv = (await read('post-challenge.csv')).trim().split('\n');
+    expect(csv[0]).toMatch(/^board,phase,rank_all,team,submission,accuracy,/);
+    expect(csv.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
+      'post-challenge,main,1,gamma',
+      'post-challenge,main,2,delta',
+    ]);
+    const json = JSON.parse(await read('post-challenge.json')) as { board: string; label: string; phases: { rows: { team: string }[] }[] };
+    expect(json).toMatchObject({ board: 'post-challenge', label: 'after the challenge: not part of the official ranking' });
+    expect(json.phases[0]!.rows.map((r) => r.team)).toEqual(['gamma', 'delta']);
+    expect((await read('leaderboard.csv')).split('\n')[0]).toMatch(/^phase,/);
     expect(built.standings[0]!.rows.map((r) => r.record.submission.team)).toEqual(['alpha', 'beta']);
     expect(await read('competition.html')).toContain(
       'submissions go on to the <a href="post-challenge.html">post-challenge board</a>, evaluated the same way (after the challenge: not part of the official ranking; limits per team: 5 a day (UTC)).',

@@ -28,6 +28,9 @@ export interface PhaseBoard {
 
 /** The file the post-challenge board's page is written to, and its table's data. */
 export const POST_CHALLENGE_PAGE = 'post-challenge.html';
+/** The post-challenge board's own exports, apart from leaderboard.csv and .json, which are the official ranking's. */
+export const POST_CHALLENGE_CSV = 'post-challenge.csv';
+export const POST_CHALLENGE_JSON = 'post-challenge.json';
 export function postChallengeData(phase: string): string {
   return `data/post-challenge/${phase}.json`;
 }
@@ -67,7 +70,7 @@ export function leaderboardPage(
 export function postChallengePage(site: SiteContext, post: PhaseBoard, rule: string): string {
   const c = site.competition;
   const ended = c.config.phases.find((p) => p.id === post.all.phase)?.end ?? '';
-  const intro = html`<p class="status notice"><strong>After the challenge: not part of the official ranking.</strong> Submissions made after ${post.all.phaseName} ended (${ended}), evaluated exactly as that phase's were and ranked only among themselves. The official final ranking is on <a href="index.html">the leaderboard</a> and does not change whatever is submitted here.${
+  const intro = html`<p class="status notice"><strong>After the challenge: not part of the official ranking.</strong> Submissions made after ${post.all.phaseName} ended (${ended}), evaluated exactly as that phase's were and ranked only among themselves. The official final ranking is on <a href="index.html">the leaderboard</a> and does not change whatever is submitted here. This board's own exports: <a href="${POST_CHALLENGE_CSV}">CSV</a>, <a href="${POST_CHALLENGE_JSON}">JSON</a>.${
     (c.config.private || c.config.leaderboard?.ladder) &&
     " Scores shown are on the public part of the test set; what these records seal stays sealed, outside the phase's reveal."
   }</p>`;
