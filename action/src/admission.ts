@@ -22,13 +22,19 @@ export async function admissible(
   login: string,
   now: () => Date,
   pending: (records: ResultRecord[]) => Promise<number | Pending> = async () => 0,
-  kind?: SubmissionKind,
-  runType?: string,
-  task?: string,
+  declared: { kind?: SubmissionKind | undefined; runType?: string | undefined; priority?: number | undefined; task?: string | undefined } = {},
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; board: Board; records: ResultRecord[] }> {
+  const { kind, runType, priority, task } = declared;
   const admitted = await admit(
     c,
-    { team, login, ...(kind ? { kind } : {}), ...(runType ? { runType } : {}), ...(task ? { task } : {}) },
+    {
+      team,
+      login,
+      ...(kind ? { kind } : {}),
+      ...(runType ? { runType } : {}),
+      ...(priority !== undefined ? { priority } : {}),
+      ...(task ? { task } : {}),
+    },
     { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
   );
   return admitted.ok ? { phase: admitted.phase.id, board: admitted.board, records: admitted.records } : { refused: admitted.why };
@@ -70,14 +76,20 @@ export async function pendingOf(
   return { count, ofType };
 }
 
-/** The run type (`run.type`) and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
-export async function declaredAt(gh: GitHub, repo: Repo, sha: string, folder: string): Promise<{ runType?: string; task?: string }> {
+/** The run type (`run.type`), its priority and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
+export async function declaredAt(
+  gh: GitHub,
+  repo: Repo,
+  sha: string,
+  folder: string,
+): Promise<{ runType?: string; priority?: number; task?: string }> {
   const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
   if (!text) return {};
   try {
-    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown }; task?: unknown } | null;
+    const doc = parse(text.toString('utf8')) as { run?: { type?: unknown; priority?: unknown }; task?: unknown } | null;
     return {
       ...(typeof doc?.run?.type === 'string' ? { runType: doc.run.type } : {}),
+      ...(Number.isInteger(doc?.run?.priority) ? { priority: doc!.run!.priority as number } : {}),
       ...(typeof doc?.task === 'string' ? { task: doc.task } : {}),
     };
   } catch {

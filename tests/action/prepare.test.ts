@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { action, pipeline, submissionFiles, workflowRunPayload, world, WORKFLOW_RUN } from '../helpers/action-world.js';
+import { action, pipeline, pullRequestPayload, submissionFiles, workflowRunPayload, world, WORKFLOW_RUN } from '../helpers/action-world.js';
 
 /**
  * prepare, the bundled Action on the workflow_run of a validation, against the API emulator and
@@ -109,6 +109,30 @@ describe('prepare', () => {
     });
     const p3 = await action(await w.checkout('p3'), 'prepare', workflowRunPayload(automatic.sha, 'success', w.headOf(automatic.number)), w);
     expect(p3.code, p3.stdout).toBe(0);
+  });
+
+  it("a run whose priority a scored run of the team's type holds is refused by the check (control: a free priority passes)", async () => {
+    const w = await world({ edit: (y) => `${y.trimEnd()}\nruns:\n  types: [automatic, manual]\n  max_per_type: 4\n` });
+    const manual = (name: string, priority: number) => {
+      const files = submissionFiles(w, 'mike', name);
+      return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\nrun:\n  type: manual\n  priority: ${priority}\n` };
+    };
+    const first = await w.openPull('mike', 'one', manual('one', 1));
+    const ran = await pipeline(w, first, 'mike');
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    expect((await action(ran.reportWs!, 'publish', WORKFLOW_RUN, w)).code).toBe(0);
+    const check = async (name: string, priority: number) => {
+      const pr = await w.openPull('mike', name, manual(name, priority));
+      return action(await w.checkout(`v-${name}`, pr.sha), 'validate', pullRequestPayload(pr.number, pr.sha, pr.base, 'mike'), w);
+    };
+    const clash = await check('two', 1);
+    expect(clash.code).toBe(1);
+    expect(clash.stdout).toContain(
+      'team mike\'s run one already has priority 1 among its "manual" runs; give this run another priority (free: 2, 3, 4).',
+    );
+    const free = await check('three', 2);
+    expect(free.code, free.stdout).toBe(0);
+    expect(w.api.violations).toEqual([]);
   });
 
   it("waiting pull requests count against a task's limit only when they are of that task (control: two of one task, the second held)", async () => {

@@ -5,7 +5,7 @@ import { checkCompetition, type Competition } from '../../runner/src/competition
 import { admit } from '../../runner/src/results/admission.js';
 import { checkLimits } from '../../runner/src/results/limits.js';
 import { serializeRecord } from '../../runner/src/results/record.js';
-import type { ResultRecord } from '../../runner/src/results/schema.js';
+import type { ResultRecord, ScoredResult } from '../../runner/src/results/schema.js';
 import { exampleCompetition, runCli, submissionYml } from '../helpers/competition.js';
 import { scoredRecord } from '../helpers/records.js';
 import { useTempDirs } from '../helpers/temp.js';
@@ -105,6 +105,45 @@ describe('runs per team per run type (runs.max_per_type)', () => {
     const five = runs(now, ['manual', 'manual', 'manual', 'manual', 'automatic']);
     const total = await admit(c, { team: 'alpha', runType: 'automatic' }, opts(five));
     expect(total.ok ? '' : total.why).toBe('team alpha has used all 5 submissions of phase main.');
+  });
+});
+
+describe('run priorities (run.priority)', () => {
+  const now = new Date('2026-06-01T12:00:00Z');
+  const opts = (c: Competition, history: ResultRecord[]) => ({ now, teams: undefined, history: async () => history, phase: 'main' });
+
+  it("refuses a priority a scored run of the team's type already has, naming the free ones (control: a free priority)", async () => {
+    const c = await competitionWith(RUNS);
+    // Priorities 1 and 2 are manual; 3 is automatic.
+    const history = runs(now, ['manual', 'manual', 'automatic']);
+    const taken = await admit(c, { team: 'alpha', runType: 'manual', priority: 2 }, opts(c, history));
+    expect(taken).toMatchObject({
+      ok: false,
+      rule: 'limits',
+      why: 'team alpha\'s run run-2 already has priority 2 among its "manual" runs; give this run another priority (free: 3, 4).',
+    });
+    expect((await admit(c, { team: 'alpha', runType: 'manual', priority: 3 }, opts(c, history))).ok).toBe(true);
+    // Another type, another team, or no priority at all: free.
+    expect((await admit(c, { team: 'alpha', runType: 'automatic', priority: 2 }, opts(c, history))).ok).toBe(true);
+    expect((await admit(c, { team: 'beta', runType: 'manual', priority: 2 }, opts(c, history))).ok).toBe(true);
+    expect((await admit(c, { team: 'alpha', runType: 'manual' }, opts(c, history))).ok).toBe(true);
+  });
+
+  it('frees the priority of a run that failed or was rejected, and of one a re-scoring superseded (for its successor holds it)', async () => {
+    const c = await competitionWith(RUNS);
+    const [one] = runs(now, ['manual']);
+    const { scores: _scores, ...base } = one as ScoredResult;
+    const failed: ResultRecord = {
+      ...base,
+      status: 'failed',
+      error: { code: 'container-failed', message: 'the container exited with status 1' },
+    };
+    expect((await admit(c, { team: 'alpha', runType: 'manual', priority: 1 }, opts(c, [failed]))).ok).toBe(true);
+    expect((await admit(c, { team: 'alpha', runType: 'manual', priority: 1 }, opts(c, [one!]))).ok).toBe(false);
+    // A re-scoring: the new record supersedes the old, and holds the priority.
+    const again = { ...one!, id: `${one!.id}-rescored`, supersedes: one!.id };
+    const refused = await admit(c, { team: 'alpha', runType: 'manual', priority: 1 }, opts(c, [one!, again]));
+    expect(refused.ok ? '' : refused.why).toContain('already has priority 1');
   });
 });
 

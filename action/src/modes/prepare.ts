@@ -53,12 +53,12 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   if (!changes.ok) return io.fail(changes.why);
   const c = await openCompetition(io.workspace, inputs.competition);
   const teams = await loadTeams(c.dir);
-  // Runs per run type are capped here too, not only at validation: the run type is read, as
-  // data, from the submission.yml of the commit to be evaluated.
-  // So is the task of a competition with tasks, whose limits count that task's runs.
+  // Runs per run type are capped, and priorities kept apart, here too, not only at validation:
+  // the run type and priority are read, as data, from the submission.yml of the commit to be
+  // evaluated. So is the task of a competition with tasks, whose limits count that task's runs.
   const declared =
-    c.config.runs?.max_per_type !== undefined || c.tasks !== undefined ? await declaredAt(gh, repo, run.headSha, changes.folder) : {};
-  const runType = c.config.runs?.max_per_type !== undefined ? declared.runType : undefined;
+    c.config.runs?.types !== undefined || c.tasks !== undefined ? await declaredAt(gh, repo, run.headSha, changes.folder) : {};
+  const runType = declared.runType;
   const admitted = await admissible(
     c,
     changes.team,
@@ -66,9 +66,7 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     io.now,
     // Waiting pull requests count against this one's task, and its run type, where they declare theirs.
     async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records, { task: declared.task, runType }),
-    undefined,
-    runType,
-    declared.task,
+    { runType, priority: declared.priority, task: declared.task },
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
   // Reopening a pull request, or re-running the workflow, evaluates the same commit again:

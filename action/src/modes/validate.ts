@@ -37,9 +37,12 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
           pr.author,
           io.now,
           undefined,
-          report.submission?.kind,
-          report.submission?.run?.type,
-          report.submission?.task,
+          {
+            kind: report.submission?.kind,
+            runType: report.submission?.run?.type,
+            priority: report.submission?.run?.priority,
+            task: report.submission?.task,
+          },
         )
       ).refused
     : undefined;

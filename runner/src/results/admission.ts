@@ -1,7 +1,7 @@
 import { competitionForTask, type Competition, type Phase } from '../competition/load.js';
 import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
 import type { SubmissionKind } from '../contracts/common.js';
-import { findBoard, type Board } from './board.js';
+import { boardOf, findBoard, type Board } from './board.js';
 import { checkLimits, phaseLimits, type Usage } from './limits.js';
 import type { ResultRecord } from './schema.js';
 
@@ -40,6 +40,8 @@ export interface Entrant {
   runType?: string;
   /** The task submission.yml names (a competition with tasks): its kinds and limits apply, counted on its records. */
   task?: string;
+  /** The run's priority among the team's runs of its type (run.priority): no two scored runs share one. */
+  priority?: number;
 }
 
 export interface AdmissionOptions {
@@ -107,7 +109,38 @@ export async function admit(whole: Competition, entrant: Entrant, opts: Admissio
   const under = opts.pending ? await opts.pending(records) : 0;
   const { count: pending, ofType: pendingOfType } = typeof under === 'number' ? { count: under, ofType: under } : under;
   const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, { pending, pendingOfType, board, runType: entrant.runType });
-  return limit.ok ? { ok: true, phase, board, records, usage: limit.usage } : { ok: false, rule: 'limits', why: limit.why, phase };
+  if (!limit.ok) return { ok: false, rule: 'limits', why: limit.why, phase };
+  const taken = priorityTaken(c, records, entrant, phase.id, board);
+  return taken ? { ok: false, rule: 'limits', why: taken, phase } : { ok: true, phase, board, records, usage: limit.usage };
+}
+
+/**
+ * Campaigns rank a team's runs of one type by priority (TRECVID's 1 to 4), and judge or pool the
+ * first ones: two runs of one priority make that order ambiguous. Why a run's priority is taken
+ * by a scored run of the same team, type, phase, board (and task), undefined if it is free. A run
+ * that was refused or failed leaves its priority free for the run that replaces it; so does a
+ * record a re-scoring superseded, for the run that superseded it holds the priority.
+ */
+export function priorityTaken(c: Competition, records: readonly ResultRecord[], entrant: Entrant, phase: string, board: Board): string | undefined {
+  const { priority, runType } = entrant;
+  if (priority === undefined || runType === undefined || c.config.runs?.types === undefined) return undefined;
+  const superseded = new Set(records.flatMap((r) => (r.supersedes !== undefined ? [r.supersedes] : [])));
+  const held = records.filter(
+    (r) =>
+      r.status === 'scored' &&
+      r.phase === phase &&
+      boardOf(r) === board &&
+      r.submission.team === entrant.team &&
+      r.submission.run?.type === runType &&
+      (c.task === undefined || r.task === c.task.id) &&
+      !superseded.has(r.id),
+  );
+  const clash = held.find((r) => r.submission.run?.priority === priority);
+  if (!clash) return undefined;
+  const max = c.config.runs?.max_per_type;
+  const used = new Set(held.flatMap((r) => (r.submission.run?.priority !== undefined ? [r.submission.run.priority] : [])));
+  const free = max !== undefined ? Array.from({ length: max }, (_, i) => i + 1).filter((p) => !used.has(p)) : [];
+  return `team ${entrant.team}'s run ${clash.submission.name} already has priority ${priority} among its "${runType}" runs${c.task !== undefined ? ` in task ${c.task.id}` : ''}; give this run another priority${free.length > 0 ? ` (free: ${free.join(', ')})` : ''}.`;
 }
 
 /** Whether the competition limits a phase's submissions (on a board) at all (per day, in total or per run type). */

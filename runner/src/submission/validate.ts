@@ -500,7 +500,7 @@ export function taskOf(
 export async function entrantOf(
   c: Competition,
   submissionDir: string,
-): Promise<{ team: string; kind?: SubmissionKind; runType?: string; task?: string } | undefined> {
+): Promise<{ team: string; kind?: SubmissionKind; runType?: string; priority?: number; task?: string } | undefined> {
   const dir = path.resolve(submissionDir);
   const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
@@ -511,6 +511,7 @@ export async function entrantOf(
       team: folderTeam ?? parsed.value.team,
       kind: parsed.value.kind,
       ...(parsed.value.run?.type !== undefined ? { runType: parsed.value.run.type } : {}),
+      ...(parsed.value.run?.priority !== undefined ? { priority: parsed.value.run.priority } : {}),
       ...(parsed.value.task !== undefined ? { task: parsed.value.task } : {}),
     };
   return folderTeam === undefined ? undefined : { team: folderTeam };
