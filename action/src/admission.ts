@@ -22,7 +22,12 @@ export async function admissible(
   login: string,
   now: () => Date,
   pending: (records: ResultRecord[]) => Promise<number | Pending> = async () => 0,
-  declared: { kind?: SubmissionKind | undefined; runType?: string | undefined; priority?: number | undefined; task?: string | undefined } = {},
+  declared: {
+    kind?: SubmissionKind | undefined;
+    runType?: string | undefined;
+    priority?: number | undefined;
+    task?: string | undefined;
+  } = {},
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; board: Board; records: ResultRecord[] }> {
   const { kind, runType, priority, task } = declared;
   const admitted = await admit(

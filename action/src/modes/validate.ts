@@ -31,19 +31,12 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
     io.annotate(p.message, { file: repoRel(p.file), ...(p.line > 0 ? { line: p.line, column: p.column } : {}) });
   const refused = report.ok
     ? (
-        await admissible(
-          c,
-          changes.team,
-          pr.author,
-          io.now,
-          undefined,
-          {
-            kind: report.submission?.kind,
-            runType: report.submission?.run?.type,
-            priority: report.submission?.run?.priority,
-            task: report.submission?.task,
-          },
-        )
+        await admissible(c, changes.team, pr.author, io.now, undefined, {
+          kind: report.submission?.kind,
+          runType: report.submission?.run?.type,
+          priority: report.submission?.run?.priority,
+          task: report.submission?.task,
+        })
       ).refused
     : undefined;
   if (refused) io.annotate(refused, { file: repoRel(`${changes.folder}/submission.yml`) });

@@ -121,7 +121,13 @@ export async function admit(whole: Competition, entrant: Entrant, opts: Admissio
  * that was refused or failed leaves its priority free for the run that replaces it; so does a
  * record a re-scoring superseded, for the run that superseded it holds the priority.
  */
-export function priorityTaken(c: Competition, records: readonly ResultRecord[], entrant: Entrant, phase: string, board: Board): string | undefined {
+export function priorityTaken(
+  c: Competition,
+  records: readonly ResultRecord[],
+  entrant: Entrant,
+  phase: string,
+  board: Board,
+): string | undefined {
   const { priority, runType } = entrant;
   if (priority === undefined || runType === undefined || c.config.runs?.types === undefined) return undefined;
   const superseded = new Set(records.flatMap((r) => (r.supersedes !== undefined ? [r.supersedes] : [])));
