@@ -22,6 +22,13 @@ export const RequestSchema = Type.Object({
   folder: Type.String(),
   team: Type.String(),
   name: Type.String(),
+  /**
+   * The phase and board the submission was admitted to when prepare ran, just after its check:
+   * the record goes there however long the approval takes (a run sent before the last phase's
+   * end stays an official one). Absent in requests of earlier versions: decided at evaluation.
+   */
+  phase: Type.Optional(Type.String()),
+  board: Type.Optional(Type.Literal('post-challenge')),
   /** Under the Ladder: the team's best shown score in the phase (on the board; absent: official) when prepare read the history. */
   ladder: Type.Optional(
     Type.Object({ phase: Type.String(), board: Type.Optional(Type.Literal('post-challenge')), best: Type.Optional(Type.Number()) }),

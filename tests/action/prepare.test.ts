@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { action, pipeline, pullRequestPayload, submissionFiles, workflowRunPayload, world, WORKFLOW_RUN } from '../helpers/action-world.js';
+import {
+  action,
+  git,
+  pipeline,
+  pullRequestPayload,
+  submissionFiles,
+  workflowRunPayload,
+  world,
+  WORKFLOW_RUN,
+} from '../helpers/action-world.js';
 
 /**
  * prepare, the bundled Action on the workflow_run of a validation, against the API emulator and
@@ -156,6 +165,36 @@ describe('prepare', () => {
     const held = await prepare(limaSecond);
     expect(held.code).toBe(1);
     expect(held.stdout).toContain('team lima has used its 1 submission(s) for today (UTC) in phase main, task other');
+    expect(w.api.violations).toEqual([]);
+  });
+
+  it("a run sent before the last phase's end is official however late it is approved (control: one sent after goes to the post-challenge board)", async () => {
+    const w = await world({ edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
+    /** The organisers end the phase: competition.yml's dates moved into the past, pushed to the default branch. */
+    const endPhase = async () => {
+      const dir = await w.checkout(`organiser-${Date.now()}`);
+      const yml = path.join(dir, 'competition.yml');
+      const text = await readFile(yml, 'utf8');
+      await writeFile(yml, text.replace(/start: \S+/, 'start: 2020-01-01T00:00:00Z').replace(/end: \S+/, 'end: 2020-06-30T23:59:59Z'));
+      git(dir, 'commit', '-qam', 'The phase ended');
+      git(dir, 'push', '-q', 'origin', 'HEAD:main');
+    };
+    const recordOf = async (e: { outputs: Record<string, string> }) =>
+      JSON.parse(await readFile(path.join(e.outputs['record-dir']!, 'record.json'), 'utf8')) as {
+        phase: string;
+        board?: string;
+        id: string;
+      };
+    const early = await w.openPull('oscar', 'early', submissionFiles(w, 'oscar', 'early'));
+    const ran = await pipeline(w, early, 'oscar', { beforeApproval: endPhase });
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    const official = await recordOf(ran.e!);
+    expect(official.phase).toBe('main');
+    expect(official.board).toBeUndefined();
+    const late = await w.openPull('papa', 'late', submissionFiles(w, 'papa', 'late'));
+    const after = await pipeline(w, late, 'papa');
+    expect(after.e!.outputs.status, after.e!.stdout).toBe('scored');
+    expect(await recordOf(after.e!)).toMatchObject({ phase: 'main', board: 'post-challenge' });
     expect(w.api.violations).toEqual([]);
   });
 

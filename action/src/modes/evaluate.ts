@@ -83,12 +83,14 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
       submissionDir: target,
       commit: request.head_sha,
       env: io.env,
+      // The phase and board the run was admitted to at prepare, not those open when an organiser got to approve it.
+      ...(request.phase !== undefined ? { phase: request.phase, board: request.board ?? 'official' } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
       onStep: (s) => io.info(s),
       ...(request.ladder
         ? {
             ladder: {
-              // The board is decided again at evaluation time: a best read for another board is not this one's.
+              // A best read for another phase or board (a request of an earlier version) is not this one's.
               best: (team, phase, board) =>
                 team === request.team && phase === request.ladder!.phase && board === (request.ladder!.board ?? 'official')
                   ? request.ladder!.best

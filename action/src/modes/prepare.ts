@@ -84,7 +84,15 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     await io.summary(`### Podium: ${inert(changes.folder)}\n\nNot evaluated again: ${inert(why, 2000)}\n`);
     return;
   }
-  const request: Request = { pull_request: number, head_sha: run.headSha, folder: changes.folder, team: changes.team, name: changes.name };
+  const request: Request = {
+    pull_request: number,
+    head_sha: run.headSha,
+    folder: changes.folder,
+    team: changes.team,
+    name: changes.name,
+    phase: admitted.phase,
+    ...(admitted.board === 'post-challenge' ? { board: admitted.board } : {}),
+  };
   if (c.config.leaderboard?.ladder) {
     // The evaluation runs with no history; the Ladder needs the team's best so far.
     // A task's submission climbs the task's own ladder, on its primary metric.
