@@ -3,7 +3,7 @@ import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { POST_CHALLENGE_LABEL } from '../../runner/src/results/board.js';
 import { VERSUS_LEADER, type VersusLeader } from '../../runner/src/results/versus-leader.js';
 import { formatInterval, formatJoules, formatMiB, formatMs, formatScore, formatSeconds } from '../../runner/src/format/units.js';
-import { groupValue, groupsWeakestFirst, worstOf } from '../../runner/src/results/slices.js';
+import { groupValue, groupsWeakestFirst, withheldNote, worstOf } from '../../runner/src/results/slices.js';
 import type { SliceReport } from '../../runner/src/scoring/score.js';
 import { inert, inertHtml } from './inert.js';
 
@@ -186,6 +186,7 @@ function sliceSections(c: Competition, slices: Record<string, SliceReport> | und
       }),
       '',
       ...(worst.length > 0 ? [`Worst group (in bold) and its gap to the best: ${worst.join('; ')}.`, ''] : []),
+      ...(withheldNote(report) ? [withheldNote(report)!, ''] : []),
       '</details>',
       '',
     );

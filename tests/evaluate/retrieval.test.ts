@@ -44,7 +44,7 @@ describe('a retrieval competition is split and sliced by query', () => {
   it('scores the public part, the sealed private part and each slice on their own queries', async () => {
     const topics = randomTopics(11, 40);
     const c = await retrievalCompetition(await temp(), topics, {
-      data: '  slices: [domain]\n',
+      data: '  slices: [domain]\n  min_slice_size: 1\n',
       extra: 'private:\n  fraction: 0.5\n  seed: 3\nscoring:\n  bootstrap:\n    resamples: 50\n',
     });
     const dir = await c.submit('team-a', 'bm25', runCsv(topics));

@@ -5,7 +5,7 @@ import type { PhaseStandings, Standing } from '../../../runner/src/results/stand
 import { POST_CHALLENGE_LABEL } from '../../../runner/src/results/board.js';
 import { VERSUS_LEADER } from '../../../runner/src/results/versus-leader.js';
 import { supersededBy } from '../../../runner/src/results/supersede.js';
-import { groupValue, groupsWeakestFirst, worstOf } from '../../../runner/src/results/slices.js';
+import { groupValue, groupsWeakestFirst, withheldNote, worstOf } from '../../../runner/src/results/slices.js';
 import type { SliceReport } from '../../../runner/src/scoring/score.js';
 import { html, join, safeUrl, type SafeHtml } from '../html.js';
 import { page, type SiteContext } from '../layout.js';
@@ -246,7 +246,7 @@ function slicesSection(c: Competition, slices: Record<string, SliceReport> | und
       ? html`Weakest group on ${c.primary.label}: <strong>${weakest.group}</strong> at ${formatScore(weakest.value)}, ${formatScore(weakest.gap)} from the best group. `
       : undefined;
     return [
-      html`<h4>By ${column}</h4><p>${lead}${groups.length} ${groups.length === 1 ? 'group' : 'groups'}, weakest first; each metric's worst group in bold.</p>${
+      html`<h4>By ${column}</h4><p>${lead}${groups.length} ${groups.length === 1 ? 'group' : 'groups'}, weakest first; each metric's worst group in bold.${withheldNote(report) && html` ${withheldNote(report)}`}</p>${
         groups.length > OPEN_GROUPS ? html`<details><summary>Every group</summary>${table}</details>` : table
       }`,
     ];

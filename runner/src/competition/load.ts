@@ -314,6 +314,12 @@ export function competitionForTask(c: Competition, taskId: string): Competition 
   );
 }
 
+/** The fewest items a slice group is scored on (data.min_slice_size): smaller groups show their size only. */
+export const DEFAULT_MIN_SLICE_SIZE = 10;
+export function minSliceSize(c: Competition): number {
+  return c.config.data.min_slice_size ?? DEFAULT_MIN_SLICE_SIZE;
+}
+
 /**
  * Whether evaluations seal scores, so that the runners need the sealing key: a private part or the
  * Ladder, in the competition or in any of its tasks.

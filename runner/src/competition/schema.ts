@@ -94,6 +94,13 @@ const Data = Type.Object(
         description: 'truth columns whose groups every metric is also reported on',
       }),
     ),
+    min_slice_size: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'the fewest items (ids, queries, images) a slice group is scored on; a smaller group shows its size only, since a score on a few hidden items tells their outcomes (default 10)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -454,6 +461,7 @@ const TaskData = Type.Partial(
     'score_column',
     'query_column',
     'slices',
+    'min_slice_size',
     'max_per_query',
     'max_detections',
   ]),

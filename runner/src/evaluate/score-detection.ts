@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { bootstrapSettings, builtIn, maxDetectionsOf } from '../competition/load.js';
+import { bootstrapSettings, minSliceSize, builtIn, maxDetectionsOf } from '../competition/load.js';
 import { detectionSubset, readCocoResults, readCocoTruth, type CocoTruth } from '../scoring/coco.js';
 import { scoreInput, sliceReport, type SliceReport } from '../scoring/score.js';
 import { TruthError } from '../scoring/spec.js';
@@ -62,7 +62,10 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
     step('bootstrap confidence intervals');
     const values = scoreInput(input(parts?.public), metrics, bootstrapSettings(c), primary, perCategory);
     // Per-slice scores would show what the Ladder hides: not computed under it.
-    const slices = c.config.data.slices && !ladder ? sliceImages(truth, c.config.data.slices, metrics, input, parts?.public) : undefined;
+    const slices =
+      c.config.data.slices && !ladder
+        ? sliceImages(truth, c.config.data.slices, metrics, input, parts?.public, minSliceSize(c))
+        : undefined;
     let hiddenScores: ScoreMap | undefined;
     if (parts && key && !opts.publicOnly)
       hiddenScores = scoreInput(input(parts.private), metrics, bootstrapSettings(c), primary, perCategory);
@@ -127,7 +130,8 @@ function sliceImages(
   fields: readonly string[],
   metrics: Parameters<typeof sliceReport>[1],
   input: (images: Int32Array) => ScoringInput,
-  within?: Int32Array,
+  within: Int32Array | undefined,
+  minSize: number,
 ): Record<string, SliceReport> {
   const out: Record<string, SliceReport> = {};
   const images = within ?? Int32Array.from(truth.imageIds, (_, i) => i);
@@ -142,6 +146,7 @@ function sliceImages(
     out[field] = sliceReport(
       [...members].map(([group, list]) => [group, () => input(Int32Array.from(list))]),
       metrics,
+      minSize,
     );
   }
   return out;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { bootstrapSettings, builtIn, readsBoxes, readsTables, scoringSpec } from '../competition/load.js';
+import { bootstrapSettings, builtIn, minSliceSize, readsBoxes, readsTables, scoringSpec } from '../competition/load.js';
 import { rankedListRules } from '../submission/validate.js';
 import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { joinIds } from '../scoring/join.js';
@@ -70,7 +70,7 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
     // Per-slice scores would show what the Ladder hides: not computed under it.
     const slices =
       c.config.data.slices && !ladder
-        ? scoreSlices(truth, predictions, rowOf, spec, metrics, c.config.data.slices, parts?.public)
+        ? scoreSlices(truth, predictions, rowOf, spec, metrics, c.config.data.slices, parts?.public, minSliceSize(c))
         : undefined;
     let detailed: string | undefined;
     let privateFromProgram: Record<string, number> | undefined;

@@ -65,6 +65,9 @@ const SliceReport = Type.Object(
     ),
     worst: Type.Record(Type.String(), Type.Object({ group: Type.String(), value: Type.Number() }, { additionalProperties: false })),
     gap: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+    min_size: Type.Optional(
+      Type.Integer({ minimum: 2, description: 'groups of fewer items have their size only, no values (data.min_slice_size)' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -37,6 +37,18 @@ export function groupValue(g: SliceGroup, metric: string): number | undefined {
   return Object.hasOwn(g.metrics, metric) ? g.metrics[metric] : undefined;
 }
 
+/**
+ * The sentence saying which groups have no values because they are too small
+ * (data.min_slice_size), or undefined when every group was scored.
+ */
+export function withheldNote(report: SliceReport): string | undefined {
+  const min = report.min_size;
+  if (min === undefined) return undefined;
+  const small = Object.values(report.groups).filter((g) => g.n < min).length;
+  if (small === 0) return undefined;
+  return `${small} ${small === 1 ? 'group has' : 'groups have'} fewer than ${min} items, so ${small === 1 ? 'it is' : 'they are'} not scored apart (–): a score on a few hidden items would tell their outcomes.`;
+}
+
 /** The worst group of a metric, when the report has one. */
 export function worstOf(report: SliceReport, metric: string): { group: string; value: number; gap: number } | undefined {
   if (!Object.hasOwn(report.worst, metric)) return undefined;

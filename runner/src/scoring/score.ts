@@ -92,18 +92,30 @@ export interface SliceReport {
   worst: Record<string, { group: string; value: number }>;
   /** Per metric: best group's value minus worst group's, in the metric's units (≥ 0). */
   gap: Record<string, number>;
+  /** Groups of fewer items than this have their size only, no values (data.min_slice_size); absent: every group is scored. */
+  min_size?: number;
 }
 
 /**
  * Every metric on each group (a group's input made when it is scored), the group where each
  * metric is worst, and the gap between its best and worst group.
  */
-export function sliceReport(groups: readonly [string, () => ScoringInput][], metrics: readonly NamedMetric[]): SliceReport {
+export function sliceReport(
+  groups: readonly [string, () => ScoringInput][],
+  metrics: readonly NamedMetric[],
+  /** Groups of fewer items are not scored: a score on a few hidden items tells their outcomes. */
+  minSize = 1,
+): SliceReport {
   // No prototype: a group may be called "__proto__".
   const report: SliceReport = { groups: Object.create(null), worst: Object.create(null), gap: Object.create(null) };
+  if (minSize > 1) report.min_size = minSize;
   for (const [group, inputOf] of groups) {
     const input = inputOf();
     const values: Record<string, number> = {};
+    if (input.units < minSize) {
+      report.groups[group] = { n: input.units, metrics: values };
+      continue;
+    }
     for (const m of metrics) {
       try {
         values[m.name] = m.metric.prepare(input)();
@@ -141,6 +153,8 @@ export function scoreSlices(
   sliceColumns: readonly string[],
   /** Only these truth rows (the public part, when a private part is sealed). */
   within?: Int32Array,
+  /** Groups of fewer items get their size only (sliceReport). */
+  minSize = 1,
 ): Record<string, SliceReport> {
   const out: Record<string, SliceReport> = {};
   for (const column of sliceColumns) {
@@ -159,6 +173,7 @@ export function scoreSlices(
         members[g]!.length > 0 ? [[group, () => buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!))] as const] : [],
       ),
       metrics,
+      minSize,
     );
     out[column] = report;
   }

@@ -2,7 +2,7 @@ import { markdownTable } from 'markdown-table';
 import type { Direction } from '../../scoring/metrics/types.js';
 import type { SliceReport } from '../../scoring/score.js';
 import { formatScore } from '../../format/units.js';
-import { groupValue, groupsWeakestFirst, worstOf } from '../../results/slices.js';
+import { groupValue, groupsWeakestFirst, withheldNote, worstOf } from '../../results/slices.js';
 
 /** A metric as the slice tables name it. */
 export interface SliceMetric {
@@ -39,6 +39,7 @@ export function sliceTables(slices: Record<string, SliceReport>, all: readonly S
       `Slices by ${shown(column)}: ${groups.length} group(s), weakest first on ${primary.name}`,
       markdownTable([head, ...rows], { align: ['l', 'r', ...metrics.map(() => 'r' as const)] }),
       ...(worst.length > 0 ? [`Worst group per metric: ${worst.join('; ')}.`] : []),
+      ...(withheldNote(report) ? [withheldNote(report)!] : []),
       '',
     );
   }
