@@ -569,5 +569,24 @@ describe('the private part and the Ladder per task', () => {
     const noiseRecords = records.filter((r) => r.task === 'noise');
     expect(checkReveal(reveal, noiseRecords)).not.toEqual([]);
     expect(checkReveal(revealOf(reveal, new Set([other.id])), noiseRecords)).toEqual([]);
+
+    // podium report of one task's private part: that task's runs, on their revealed scores.
+    const results = path.join(path.dirname(ex.dir), 'history');
+    for (const r of records) {
+      const file = path.join(results, 'results', `${r.id}.json`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, serializeRecord(r));
+    }
+    await mkdir(path.join(results, 'reveals'), { recursive: true });
+    await writeFile(path.join(results, 'reveals', 'main.json'), JSON.stringify(reveal));
+    const report = (task: string, part: string) =>
+      runCli(path.dirname(ex.dir), ['report', ...argv({ competition: ex.dir, phase: 'main', results, format: 'csv', task, part })]);
+    const privateRows = await report('noise', 'private');
+    expect(privateRows.code, privateRows.err).toBe(0);
+    const rows = privateRows.out.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain(String(opened.get(other.id)));
+    const publicRows = await report('noise', 'public');
+    expect(publicRows.out).not.toContain(String(opened.get(other.id)));
   });
 });
