@@ -99,6 +99,23 @@ describe('an object detection competition (data.format: coco)', () => {
     }
   });
 
+  it('withholds genres of fewer images than data.min_slice_size (control: the test above, under the default, scores each)', async () => {
+    const c = await detectionCompetition((y) => y.replace('  slices: [genre]', '  slices: [genre]\n  min_slice_size: 100000'));
+    const record = scored(
+      await evaluateSubmission({
+        competition: c.competition,
+        hiddenDir: c.hidden,
+        submissionDir: await c.submit('detector', detections),
+        env: ENV,
+      }),
+    );
+    const genres = record.scores.slices!.genre!;
+    expect(genres.min_size).toBe(100000);
+    for (const genre of ['news', 'sport', 'talk-show'])
+      expect(genres.groups[genre]).toEqual({ n: data.images.filter((i) => i.genre === genre).length, metrics: {}, withheld: true });
+    expect(genres.worst).toEqual({});
+  });
+
   it('splits off a private part by image: public and sealed private values are each their images’ own', async () => {
     const c = await detectionCompetition((y) => `${y}\nprivate:\n  fraction: 0.4\n  seed: 5\n`);
     const sub = await c.submit('detector', detections);

@@ -6,14 +6,15 @@ import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { sliceTables } from '../../runner/src/cli/commands/slice-table.js';
+import { withheldGroups } from '../../runner/src/scoring/score.js';
 import { exampleCompetition, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
 const temp = useTempDirs();
 
 /**
- * The example sliced by source, three items in a group "rare", ten in "ten", the rest "tv": under
- * the default minimum of 10 items, "rare" has its size only; `min` sets data.min_slice_size.
+ * The example sliced by source: three items in a group "rare", ten in "a", ten in "b", the rest
+ * in "tv". `min` sets data.min_slice_size (default 10).
  */
 async function sliced(min?: number) {
   const ex = await exampleCompetition(await temp(), {
@@ -23,7 +24,7 @@ async function sliced(min?: number) {
         .replace('leaderboard:', 'scoring:\n  bootstrap:\n    resamples: 0\nleaderboard:'),
   });
   const [head, ...rows] = (await readFile(path.join(ex.hidden, 'truth.csv'), 'utf8')).trim().split('\n');
-  const groupOf = (i: number) => (i < 3 ? 'rare' : i < 13 ? 'ten' : 'tv');
+  const groupOf = (i: number) => (i < 3 ? 'rare' : i < 13 ? 'a' : i < 23 ? 'b' : 'tv');
   await writeFile(path.join(ex.hidden, 'truth.csv'), [`${head},source`, ...rows.map((l, i) => `${l},${groupOf(i)}`)].join('\n') + '\n');
   // Wrong on the first item of each group's first two, right elsewhere: "rare" would be the weakest.
   const labels = [...new Set(rows.map((l) => l.split(',')[1]!))];
@@ -42,27 +43,59 @@ async function sliced(min?: number) {
 }
 
 describe('slice groups too small to score apart (data.min_slice_size)', () => {
-  it('gives a group of fewer than 10 hidden items its size only, everywhere it is shown (control: min_slice_size 1 scores it)', async () => {
+  it('withholds a group of fewer than 10 hidden items, and the next smallest so that it cannot be worked out (control: min_slice_size 1)', async () => {
     const { ex, record, slices } = await sliced();
     expect(slices.min_size).toBe(10);
-    expect(slices.groups.rare).toEqual({ n: 3, metrics: {} });
-    // Ten items are enough.
-    expect(slices.groups.ten!.n).toBe(10);
-    expect(slices.groups.ten!.metrics.accuracy).toBe(1);
+    expect(slices.groups.rare).toEqual({ n: 3, metrics: {}, withheld: true });
+    // Alone, "rare" would follow from the whole's accuracy less the other groups': "a" (the
+    // smallest other, first by name of the two of ten) is withheld with it…
+    expect(slices.groups.a).toEqual({ n: 10, metrics: {}, withheld: true });
+    // …and ten items are enough to be scored.
+    expect(slices.groups.b!.n).toBe(10);
+    expect(slices.groups.b!.metrics.accuracy).toBe(1);
+    expect(slices.groups.tv!.metrics.accuracy).toBe(1);
     expect(slices.worst.accuracy!.group).not.toBe('rare');
-    const note = '1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes.';
+    // What subtraction gives is the two withheld groups together (13 items), not "rare".
+    const whole = record.status === 'scored' ? record.scores.public.accuracy!.value * 600 : NaN;
+    const scored = Object.values(slices.groups).reduce((sum, g) => sum + (g.metrics.accuracy ?? 0) * (g.withheld ? 0 : g.n), 0);
+    expect(Math.round(whole - scored)).toBe(1 + 10);
+    const note =
+      "1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is the next smallest group, or its score would follow from the whole's and the others'.";
     expect(renderComment(ex.competition, record)).toContain(note);
     expect(sliceTables(record.scores.slices!, ex.competition.metrics, ex.competition.primary)).toContain(note);
     const out = path.join(path.dirname(ex.dir), 'site');
     await buildSite({ competition: ex.competition, records: [record], outDir: out });
     const page = await readFile(path.join(out, recordPage(record).split('#')[0]!), 'utf8');
-    expect(page).toContain(note);
+    expect(page).toContain(
+      '1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is the next smallest group, or its score would follow from the whole&#39;s and the others&#39;.',
+    );
     expect(page).toMatch(/<tr><td>rare<\/td><td class="num">3<\/td><td class="num">–<\/td>/);
 
     const open = await sliced(1);
     expect(open.slices.min_size).toBeUndefined();
     expect(open.slices.groups.rare).toEqual({ n: 3, metrics: expect.objectContaining({ accuracy: 1 / 3 }) });
+    expect(open.slices.groups.a!.metrics.accuracy).toBe(1);
     expect(open.slices.worst.accuracy!.group).toBe('rare');
     expect(renderComment(open.ex.competition, open.record)).not.toContain('not scored apart');
+  });
+
+  it('withholds the smallest groups in order, until two or more hold the minimum between them', () => {
+    const sizes = (...xs: [string, number][]) => xs;
+    expect([...withheldGroups(sizes(['x', 50], ['y', 40]), 10)]).toEqual([]);
+    expect([...withheldGroups(sizes(['x', 50], ['s', 2], ['y', 40]), 10)]).toEqual([
+      ['s', 2],
+      ['y', 40],
+    ]);
+    // Two small ones under the minimum together: a third joins them.
+    expect([...withheldGroups(sizes(['p', 3], ['q', 4], ['r', 20], ['t', 30]), 10)]).toEqual([
+      ['p', 3],
+      ['q', 4],
+      ['r', 20],
+    ]);
+    // Two small ones that hold the minimum between them are enough.
+    expect([...withheldGroups(sizes(['p', 6], ['q', 7], ['r', 20]), 10)]).toEqual([
+      ['p', 6],
+      ['q', 7],
+    ]);
   });
 });

@@ -61,7 +61,18 @@ const SliceReport = Type.Object(
   {
     groups: Type.Record(
       Type.String(),
-      Type.Object({ n: Type.Integer({ minimum: 0 }), metrics: Type.Record(Type.String(), Type.Number()) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          n: Type.Integer({ minimum: 0 }),
+          metrics: Type.Record(Type.String(), Type.Number()),
+          withheld: Type.Optional(
+            Type.Literal(true, {
+              description: 'not scored apart: too small, or needed to keep a small group from being worked out (data.min_slice_size)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     worst: Type.Record(Type.String(), Type.Object({ group: Type.String(), value: Type.Number() }, { additionalProperties: false })),
     gap: Type.Record(Type.String(), Type.Number({ minimum: 0 })),

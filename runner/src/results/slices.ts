@@ -43,10 +43,15 @@ export function groupValue(g: SliceGroup, metric: string): number | undefined {
  */
 export function withheldNote(report: SliceReport): string | undefined {
   const min = report.min_size;
-  if (min === undefined) return undefined;
-  const small = Object.values(report.groups).filter((g) => g.n < min).length;
-  if (small === 0) return undefined;
-  return `${small} ${small === 1 ? 'group has' : 'groups have'} fewer than ${min} items, so ${small === 1 ? 'it is' : 'they are'} not scored apart (–): a score on a few hidden items would tell their outcomes.`;
+  const withheld = Object.values(report.groups).filter((g) => g.withheld);
+  if (min === undefined || withheld.length === 0) return undefined;
+  const small = withheld.filter((g) => g.n < min).length;
+  const cover = withheld.length - small;
+  return `${small} ${small === 1 ? 'group has' : 'groups have'} fewer than ${min} items, so ${small === 1 ? 'it is' : 'they are'} not scored apart (–): a score on a few hidden items would tell their outcomes.${
+    cover > 0
+      ? ` Nor ${cover === 1 ? 'is the next smallest group' : `are the ${cover} next smallest groups`}, or ${small === 1 ? 'its' : 'their'} score would follow from the whole's and the others'.`
+      : ''
+  }`;
 }
 
 /** The worst group of a metric, when the report has one. */

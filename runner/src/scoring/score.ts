@@ -87,7 +87,7 @@ export function perQueryValues(queries: readonly string[], per: { values: Float6
 
 export interface SliceReport {
   /** Per group of the slice column: its size and every metric's value (absent where undefined). */
-  groups: Record<string, { n: number; metrics: Record<string, number> }>;
+  groups: Record<string, { n: number; metrics: Record<string, number>; withheld?: true }>;
   /** Per metric: the group where it is worst. */
   worst: Record<string, { group: string; value: number }>;
   /** Per metric: best group's value minus worst group's, in the metric's units (≥ 0). */
@@ -109,13 +109,21 @@ export function sliceReport(
   // No prototype: a group may be called "__proto__".
   const report: SliceReport = { groups: Object.create(null), worst: Object.create(null), gap: Object.create(null) };
   if (minSize > 1) report.min_size = minSize;
+  const withheld =
+    minSize > 1
+      ? withheldGroups(
+          groups.map(([group, inputOf]) => [group, inputOf().units]),
+          minSize,
+        )
+      : new Map<string, number>();
   for (const [group, inputOf] of groups) {
-    const input = inputOf();
     const values: Record<string, number> = {};
-    if (input.units < minSize) {
-      report.groups[group] = { n: input.units, metrics: values };
+    const small = withheld.get(group);
+    if (small !== undefined) {
+      report.groups[group] = { n: small, metrics: values, withheld: true };
       continue;
     }
+    const input = inputOf();
     for (const m of metrics) {
       try {
         values[m.name] = m.metric.prepare(input)();
@@ -141,6 +149,25 @@ export function sliceReport(
     }
   }
   return report;
+}
+
+/**
+ * The groups not scored apart, with their sizes: each of fewer than `minSize` items, and then,
+ * while that leaves fewer than two groups or fewer than `minSize` items withheld, the smallest
+ * of the others too. A per-item metric on the whole and on every other group would otherwise
+ * give a lone small group's value by subtraction (the whole's total less the others').
+ */
+export function withheldGroups(sizes: readonly (readonly [string, number])[], minSize: number): Map<string, number> {
+  const small = new Map(sizes.filter(([, n]) => n < minSize));
+  if (small.size === 0) return small;
+  const rest = sizes.filter(([g]) => !small.has(g)).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let items = [...small.values()].reduce((a, b) => a + b, 0);
+  for (const [group, n] of rest) {
+    if (small.size >= 2 && items >= minSize) break;
+    small.set(group, n);
+    items += n;
+  }
+  return small;
 }
 
 /** Every metric on each group of each slice column of the truth. */
