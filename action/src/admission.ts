@@ -2,6 +2,7 @@ import type { Competition } from '../../runner/src/competition/load.js';
 import { loadTeams, mayEnter, type Teams } from '../../runner/src/competition/teams.js';
 import type { SubmissionKind } from '../../runner/src/contracts/common.js';
 import { admit, type Pending } from '../../runner/src/results/admission.js';
+import { MAX_SUBMISSION_YML_BYTES } from '../../runner/src/submission/validate.js';
 import type { Board } from '../../runner/src/results/board.js';
 import type { ResultRecord } from '../../runner/src/results/schema.js';
 import { checkChanges } from './changes.js';
@@ -27,9 +28,10 @@ export async function admissible(
     runType?: string | undefined;
     priority?: number | undefined;
     task?: string | undefined;
+    name?: string | undefined;
   } = {},
 ): Promise<{ refused: string } | { refused?: undefined; phase: string; board: Board; records: ResultRecord[] }> {
-  const { kind, runType, priority, task } = declared;
+  const { kind, runType, priority, task, name } = declared;
   const admitted = await admit(
     c,
     {
@@ -39,6 +41,7 @@ export async function admissible(
       ...(runType ? { runType } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(task ? { task } : {}),
+      ...(name ? { name } : {}),
     },
     { now: now(), teams: await loadTeams(c.dir), history: () => resultsHistory(c.dir), pending },
   );
@@ -63,11 +66,12 @@ export async function pendingOf(
   teams: Teams | undefined,
   before: number,
   records: readonly ResultRecord[],
-  want: { task?: string | undefined; runType?: string | undefined } = {},
+  want: { task?: string | undefined; runType?: string | undefined; name?: string | undefined } = {},
 ): Promise<Pending> {
   const recorded = new Set(records.flatMap((r) => (r.provenance.commit ? [r.provenance.commit] : [])));
   let count = 0;
   let ofType = 0;
+  const priorities: { priority: number; what: string }[] = [];
   for (const p of open) {
     if (p.number >= before || recorded.has(p.head.sha)) continue;
     if (!mayEnter(teams, p.user?.login ?? '', team).ok) continue;
@@ -77,8 +81,11 @@ export async function pendingOf(
     if (want.task !== undefined && declared.task !== undefined && declared.task !== want.task) continue;
     count++;
     if (want.runType === undefined || declared.runType === undefined || declared.runType === want.runType) ofType++;
+    // Another version of the same run does not hold a priority against it.
+    if (declared.priority !== undefined && declared.runType === want.runType && changes.name !== want.name)
+      priorities.push({ priority: declared.priority, what: `pull request #${p.number}, still waiting to be evaluated,` });
   }
-  return { count, ofType };
+  return { count, ofType, priorities };
 }
 
 /** The run type (`run.type`), its priority and the task submission.yml declares at a commit, read as data; each undefined when it declares none. */
@@ -88,7 +95,7 @@ export async function declaredAt(
   sha: string,
   folder: string,
 ): Promise<{ runType?: string; priority?: number; task?: string }> {
-  const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, 64 * 1024);
+  const text = await readFileAt(gh, repo, sha, `${folder}/submission.yml`, MAX_SUBMISSION_YML_BYTES);
   if (!text) return {};
   try {
     const doc = parse(text.toString('utf8')) as { run?: { type?: unknown; priority?: unknown }; task?: unknown } | null;

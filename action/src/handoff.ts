@@ -31,7 +31,13 @@ export const RequestSchema = Type.Object({
   board: Type.Optional(Type.Literal('post-challenge')),
   /** Under the Ladder: the team's best shown score in the phase (on the board; absent: official) when prepare read the history. */
   ladder: Type.Optional(
-    Type.Object({ phase: Type.String(), board: Type.Optional(Type.Literal('post-challenge')), best: Type.Optional(Type.Number()) }),
+    Type.Object({
+      phase: Type.String(),
+      board: Type.Optional(Type.Literal('post-challenge')),
+      /** The task the best was read in (a competition with tasks). */
+      task: Type.Optional(Type.String()),
+      best: Type.Optional(Type.Number()),
+    }),
   ),
 });
 export type Request = Static<typeof RequestSchema>;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -78,8 +78,8 @@ describe('prepare', () => {
       expect(p.code, p.stdout).toBe(0);
       return JSON.parse(await readFile(path.join(p.outputs['prepared-dir']!, 'request.json'), 'utf8')) as { ladder?: { best?: number } };
     };
-    expect((await requestOf('two', 'other')).ladder).toEqual({ phase: 'main' });
-    expect((await requestOf('three', 'events')).ladder).toEqual({ phase: 'main', best: 0.89 });
+    expect((await requestOf('two', 'other')).ladder).toEqual({ phase: 'main', task: 'other' });
+    expect((await requestOf('three', 'events')).ladder).toEqual({ phase: 'main', task: 'events', best: 0.89 });
     expect(w.api.violations).toEqual([]);
   });
 
@@ -144,6 +144,48 @@ describe('prepare', () => {
     expect(w.api.violations).toEqual([]);
   });
 
+  it('two runs declaring one priority opened at once: the second is held at prepare (control: the first is prepared)', async () => {
+    const w = await world({ edit: (y) => `${y.trimEnd()}\nruns:\n  types: [automatic, manual]\n  max_per_type: 4\n` });
+    const manual = (name: string) => {
+      const files = submissionFiles(w, 'quebec', name);
+      return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\nrun:\n  type: manual\n  priority: 1\n` };
+    };
+    const first = await w.openPull('quebec', 'one', manual('one'));
+    const second = await w.openPull('quebec', 'two', manual('two'));
+    const prepare = async (pr: { number: number; sha: string }) =>
+      action(await w.checkout(`p${pr.number}`), 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
+    const held = await prepare(second);
+    expect(held.code).toBe(1);
+    expect(held.stdout).toContain(
+      `team quebec's pull request #${first.number}, still waiting to be evaluated, already has priority 1 among its "manual" runs`,
+    );
+    const p1 = await prepare(first);
+    expect(p1.code, p1.stdout).toBe(0);
+    expect(p1.outputs.ready).toBe('true');
+  });
+
+  it('a submission.yml the workflow cannot read again is refused by the check, and prepare evaluates nothing of it (control: a short one)', async () => {
+    const tasks = '\ntasks:\n  - id: events\n    name: Sound events\n  - id: other\n    name: Other\n';
+    const w = await world({ edit: (y) => `${y.trimEnd()}\n${tasks}` });
+    const padded = (name: string, pad: number) => {
+      const files = submissionFiles(w, 'romeo', name);
+      return { ...files, 'submission.yml': `# ${'x'.repeat(pad)}\n${files['submission.yml'].trimEnd()}\ntask: other\n` };
+    };
+    const big = await w.openPull('romeo', 'big', padded('big', 70 * 1024));
+    const v = await action(await w.checkout('v-big', big.sha), 'validate', pullRequestPayload(big.number, big.sha, big.base, 'romeo'), w);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('a submission.yml may be 64 KiB at most');
+    // Were prepare to run on it all the same, it would refuse rather than count it as nobody's task.
+    const p = await action(await w.checkout('p-big'), 'prepare', workflowRunPayload(big.sha, 'success', w.headOf(big.number)), w);
+    expect(p.code).toBe(1);
+    expect(p.stdout).toContain('the task of submissions/romeo/big/submission.yml');
+    expect(p.outputs.ready).not.toBe('true');
+    const small = await w.openPull('romeo', 'small', padded('small', 100));
+    const ok = await action(await w.checkout('p-small'), 'prepare', workflowRunPayload(small.sha, 'success', w.headOf(small.number)), w);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.outputs.ready).toBe('true');
+  });
+
   it("waiting pull requests count against a task's limit only when they are of that task (control: two of one task, the second held)", async () => {
     const tasks = '\ntasks:\n  - id: events\n    name: Sound events\n  - id: other\n    name: Other\n    limits:\n      per_day: 1\n';
     const w = await world({ edit: (y) => `${y.trimEnd()}\n${tasks}` });
@@ -195,6 +237,42 @@ describe('prepare', () => {
     const after = await pipeline(w, late, 'papa');
     expect(after.e!.outputs.status, after.e!.stdout).toBe('scored');
     expect(await recordOf(after.e!)).toMatchObject({ phase: 'main', board: 'post-challenge' });
+    expect(w.api.violations).toEqual([]);
+  });
+
+  it('a run approved after its phase was revealed goes to the post-challenge board, leaving the published reveal whole', async () => {
+    const w = await world({ edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
+    /** The phase ends and the organisers publish its reveal (reveals/main.json on the results branch) while the run waits. */
+    const endAndReveal = async () => {
+      const dir = await w.checkout(`organiser-${Date.now()}`);
+      const yml = path.join(dir, 'competition.yml');
+      const text = await readFile(yml, 'utf8');
+      await writeFile(yml, text.replace(/start: \S+/, 'start: 2020-01-01T00:00:00Z').replace(/end: \S+/, 'end: 2020-06-30T23:59:59Z'));
+      git(dir, 'commit', '-qam', 'The phase ended');
+      git(dir, 'push', '-q', 'origin', 'HEAD:main');
+      const hasResults = git(dir, 'ls-remote', '--heads', 'origin', 'results') !== '';
+      git(dir, 'checkout', '-q', ...(hasResults ? ['-b', 'results', 'origin/results'] : ['--orphan', 'results']));
+      await mkdir(path.join(dir, 'reveals'), { recursive: true });
+      const reveal = {
+        schema: 'podium-reveal/1',
+        competition: 'broadcast-sound-events',
+        phase: 'main',
+        revealed_at: '2020-07-01T00:00:00.000Z',
+        key_id: '0'.repeat(16),
+        records: [],
+      };
+      await writeFile(path.join(dir, 'reveals', 'main.json'), JSON.stringify(reveal));
+      git(dir, 'add', 'reveals/main.json');
+      git(dir, 'commit', '-qm', 'Reveal of phase main');
+      git(dir, 'push', '-q', 'origin', 'results');
+    };
+    const pr = await w.openPull('sierra', 'waited', submissionFiles(w, 'sierra', 'waited'));
+    const ran = await pipeline(w, pr, 'sierra', { beforeApproval: endAndReveal });
+    expect(ran.p.outputs.ready).toBe('true');
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
+    expect(ran.e!.stdout).toContain('Phase main was revealed while this run waited for approval');
+    const record = JSON.parse(await readFile(path.join(ran.e!.outputs['record-dir']!, 'record.json'), 'utf8')) as { board?: string };
+    expect(record.board).toBe('post-challenge');
     expect(w.api.violations).toEqual([]);
   });
 

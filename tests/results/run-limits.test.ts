@@ -129,6 +129,38 @@ describe('run priorities (run.priority)', () => {
     expect((await admit(c, { team: 'alpha', runType: 'manual' }, opts(c, history))).ok).toBe(true);
   });
 
+  it('lets a new version of a run keep its priority, its newest record holding it; a waiting pull request holds its own', async () => {
+    const c = await competitionWith(RUNS);
+    const [one] = runs(now, ['manual']);
+    // run-1's next version keeps priority 1 (control: another run may not take it).
+    expect((await admit(c, { team: 'alpha', name: 'run-1', runType: 'manual', priority: 1 }, opts(c, [one!]))).ok).toBe(true);
+    expect((await admit(c, { team: 'alpha', name: 'other', runType: 'manual', priority: 1 }, opts(c, [one!]))).ok).toBe(false);
+    // Its newest version moved to priority 3: 1 is free again.
+    const moved = {
+      ...one!,
+      id: `${one!.id}-v2`,
+      created_at: now.toISOString(),
+      submission: { ...one!.submission, run: { type: 'manual', priority: 3 } },
+    };
+    expect((await admit(c, { team: 'alpha', name: 'other', runType: 'manual', priority: 1 }, opts(c, [one!, moved]))).ok).toBe(true);
+    // A pull request still waiting holds the priority it declares.
+    const waiting = await admit(
+      c,
+      { team: 'alpha', name: 'other', runType: 'manual', priority: 2 },
+      {
+        ...opts(c, []),
+        pending: async () => ({
+          count: 1,
+          ofType: 1,
+          priorities: [{ priority: 2, what: 'pull request #7, still waiting to be evaluated,' }],
+        }),
+      },
+    );
+    expect(waiting.ok ? '' : waiting.why).toBe(
+      'team alpha\'s pull request #7, still waiting to be evaluated, already has priority 2 among its "manual" runs; give this run another priority (free: 1, 3, 4).',
+    );
+  });
+
   it('frees the priority of a run that failed or was rejected, and of one a re-scoring superseded (for its successor holds it)', async () => {
     const c = await competitionWith(RUNS);
     const [one] = runs(now, ['manual']);

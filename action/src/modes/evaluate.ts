@@ -4,6 +4,8 @@ import { hiddenDir } from '../../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../../runner/src/evaluate/evaluate.js';
 import { openHidden } from '../../../runner/src/hidden/sealed.js';
 import { serializeRecord } from '../../../runner/src/results/record.js';
+import { readFileFromRef, resultsRef } from '../../../runner/src/results/git-store.js';
+import { revealPath } from '../../../runner/src/results/seal.js';
 import { openCompetition } from '../checkout.js';
 import { fetchFolder } from '../fetch.js';
 import type { GitHub, Repo } from '../github.js';
@@ -56,6 +58,21 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
   if (!changes.ok) throw new Error(changes.why);
   if (changes.folder !== request.folder) throw new Error(`the pull request now changes ${changes.folder}, not ${request.folder}.`);
 
+  // The phase and board the run was admitted to at prepare, not those open when an organiser got
+  // to approve it; but once the phase's reveal is published, an official record more would break
+  // it for good (every sealed record of the phase must be in it), so the run is then taken as one
+  // sent now: on the post-challenge board where it is open.
+  let admittedTo = request.phase !== undefined ? { phase: request.phase, board: request.board ?? ('official' as const) } : undefined;
+  if (admittedTo?.board === 'official') {
+    const ref = await resultsRef(c.dir);
+    if (ref && (await readFileFromRef(c.dir, ref, revealPath(admittedTo.phase))) !== undefined) {
+      io.info(
+        `Phase ${admittedTo.phase} was revealed while this run waited for approval; a published reveal is final, so the run is evaluated as one sent now.`,
+      );
+      admittedTo = undefined;
+    }
+  }
+
   const target = path.join(c.dir, request.folder);
   await rm(target, { recursive: true, force: true });
   const maxMb = c.config.limits?.max_file_mb ?? 100;
@@ -83,18 +100,23 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
       submissionDir: target,
       commit: request.head_sha,
       env: io.env,
-      // The phase and board the run was admitted to at prepare, not those open when an organiser got to approve it.
-      ...(request.phase !== undefined ? { phase: request.phase, board: request.board ?? 'official' } : {}),
+      ...(admittedTo ? { phase: admittedTo.phase, board: admittedTo.board } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
       onStep: (s) => io.info(s),
       ...(request.ladder
         ? {
             ladder: {
               // A best read for another phase or board (a request of an earlier version) is not this one's.
-              best: (team, phase, board) =>
-                team === request.team && phase === request.ladder!.phase && board === (request.ladder!.board ?? 'official')
-                  ? request.ladder!.best
-                  : undefined,
+              best: (team, phase, board, task) => {
+                const asked = request.ladder!;
+                if (team !== request.team || phase !== asked.phase || board !== (asked.board ?? 'official')) return undefined;
+                // A best read in another task is no best here; nor is none where one would have been read.
+                if (task !== asked.task)
+                  throw new Error(
+                    `the Ladder's best was read for ${asked.task ? `task ${asked.task}` : 'no task'}, but the submission is for ${task ? `task ${task}` : 'no task'}; run it again.`,
+                  );
+                return asked.best;
+              },
             },
           }
         : {}),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { viewOf } from '../../../runner/src/competition/load.js';
+import { MAX_SUBMISSION_YML_BYTES } from '../../../runner/src/submission/validate.js';
 import { loadTeams } from '../../../runner/src/competition/teams.js';
 import { ladderBest } from '../../../runner/src/results/ladder.js';
 import { admissible, declaredAt, pendingOf } from '../admission.js';
@@ -58,6 +59,18 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
   // evaluated. So is the task of a competition with tasks, whose limits count that task's runs.
   const declared =
     c.config.runs?.types !== undefined || c.tasks !== undefined ? await declaredAt(gh, repo, run.headSha, changes.folder) : {};
+  // Validation asked for both: one that cannot be read here now (a file past the size the
+  // check allows, or no longer YAML) would be counted and laddered as nobody's task or type.
+  const unreadable =
+    c.tasks !== undefined && declared.task === undefined
+      ? 'task'
+      : c.config.runs?.types !== undefined && declared.runType === undefined
+        ? 'run type'
+        : undefined;
+  if (unreadable)
+    return io.fail(
+      `the ${unreadable} of ${changes.folder}/submission.yml at ${run.headSha.slice(0, 12)} cannot be read (it must be YAML of at most ${MAX_SUBMISSION_YML_BYTES / 1024} KiB, naming it); nothing is evaluated. Fix submission.yml and push again.`,
+    );
   const runType = declared.runType;
   const admitted = await admissible(
     c,
@@ -65,8 +78,9 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     found.author,
     io.now,
     // Waiting pull requests count against this one's task, and its run type, where they declare theirs.
-    async (records) => pendingOf(gh, repo, open, changes.team, teams, number, records, { task: declared.task, runType }),
-    { runType, priority: declared.priority, task: declared.task },
+    async (records) =>
+      pendingOf(gh, repo, open, changes.team, teams, number, records, { task: declared.task, runType, name: changes.name }),
+    { runType, priority: declared.priority, task: declared.task, name: changes.name },
   );
   if (admitted.refused !== undefined) return io.fail(admitted.refused);
   // Reopening a pull request, or re-running the workflow, evaluates the same commit again:
@@ -99,6 +113,7 @@ export async function prepare(inputs: PrepareInputs, io: Io, gh: GitHub, repo: R
     const best = ladderBest(viewOf(c, { task: declared.task }), admitted.records, changes.team, admitted.phase, admitted.board);
     request.ladder = {
       phase: admitted.phase,
+      ...(declared.task !== undefined ? { task: declared.task } : {}),
       ...(admitted.board === 'post-challenge' ? { board: admitted.board } : {}),
       ...(best !== undefined ? { best } : {}),
     };

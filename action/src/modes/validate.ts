@@ -36,6 +36,7 @@ export async function validate(inputs: ValidateInputs, io: Io, gh: GitHub, repo:
           runType: report.submission?.run?.type,
           priority: report.submission?.run?.priority,
           task: report.submission?.task,
+          name: changes.name,
         })
       ).refused
     : undefined;

@@ -2,6 +2,7 @@ import { competitionForTask, type Competition, type Phase } from '../competition
 import { mayEnter, TEAMS_FILE, type Teams } from '../competition/teams.js';
 import type { SubmissionKind } from '../contracts/common.js';
 import { boardOf, findBoard, type Board } from './board.js';
+import { currentRecords } from './supersede.js';
 import { checkLimits, phaseLimits, type Usage } from './limits.js';
 import type { ResultRecord } from './schema.js';
 
@@ -19,6 +20,8 @@ export interface Pending {
   count: number;
   /** Of those, of the entrant's run type (else all of them). */
   ofType: number;
+  /** Of those, the priorities declared by runs of the entrant's type, and which pull request declares each. */
+  priorities?: { priority: number; what: string }[];
 }
 
 /** Which rule refused a submission. */
@@ -42,6 +45,8 @@ export interface Entrant {
   task?: string;
   /** The run's priority among the team's runs of its type (run.priority): no two scored runs share one. */
   priority?: number;
+  /** The submission's name (its folder): a new version of a run keeps its own priority. */
+  name?: string;
 }
 
 export interface AdmissionOptions {
@@ -107,19 +112,25 @@ export async function admit(whole: Competition, entrant: Entrant, opts: Admissio
   const records = await opts.history();
   if (opts.ignoreLimits) return { ok: true, phase, board, records };
   const under = opts.pending ? await opts.pending(records) : 0;
-  const { count: pending, ofType: pendingOfType } = typeof under === 'number' ? { count: under, ofType: under } : under;
+  const {
+    count: pending,
+    ofType: pendingOfType,
+    priorities: waiting = [],
+  } = typeof under === 'number' ? { count: under, ofType: under } : under;
   const limit = checkLimits(c, records, entrant.team, phase.id, opts.now, { pending, pendingOfType, board, runType: entrant.runType });
   if (!limit.ok) return { ok: false, rule: 'limits', why: limit.why, phase };
-  const taken = priorityTaken(c, records, entrant, phase.id, board);
+  const taken = priorityTaken(c, records, entrant, phase.id, board, waiting);
   return taken ? { ok: false, rule: 'limits', why: taken, phase } : { ok: true, phase, board, records, usage: limit.usage };
 }
 
 /**
  * Campaigns rank a team's runs of one type by priority (TRECVID's 1 to 4), and judge or pool the
- * first ones: two runs of one priority make that order ambiguous. Why a run's priority is taken
- * by a scored run of the same team, type, phase, board (and task), undefined if it is free. A run
- * that was refused or failed leaves its priority free for the run that replaces it; so does a
- * record a re-scoring superseded, for the run that superseded it holds the priority.
+ * first ones: two runs of one priority make that order ambiguous. A run is a submission folder
+ * (its name): its newest scored record holds the priority it declares, so a new version of the
+ * same run keeps or changes its own; a run that was refused or failed holds none; a record a
+ * re-scoring superseded gives way to the one that superseded it. Why the entrant's priority is
+ * taken by another run of the same team, type, phase, board (and task), or by a pull request of
+ * the team still waiting to be evaluated; undefined if it is free.
  */
 export function priorityTaken(
   c: Competition,
@@ -127,26 +138,31 @@ export function priorityTaken(
   entrant: Entrant,
   phase: string,
   board: Board,
+  waiting: readonly { priority: number; what: string }[] = [],
 ): string | undefined {
   const { priority, runType } = entrant;
   if (priority === undefined || runType === undefined || c.config.runs?.types === undefined) return undefined;
-  const superseded = new Set(records.flatMap((r) => (r.supersedes !== undefined ? [r.supersedes] : [])));
-  const held = records.filter(
-    (r) =>
-      r.status === 'scored' &&
-      r.phase === phase &&
-      boardOf(r) === board &&
-      r.submission.team === entrant.team &&
-      r.submission.run?.type === runType &&
-      (c.task === undefined || r.task === c.task.id) &&
-      !superseded.has(r.id),
-  );
-  const clash = held.find((r) => r.submission.run?.priority === priority);
+  const newest = new Map<string, ResultRecord>();
+  for (const r of currentRecords(records)) {
+    if (r.status !== 'scored' || r.phase !== phase || boardOf(r) !== board || r.submission.team !== entrant.team) continue;
+    if (c.task !== undefined && r.task !== c.task.id) continue;
+    if (entrant.name !== undefined && r.submission.name === entrant.name) continue;
+    const was = newest.get(r.submission.name);
+    if (!was || r.created_at > was.created_at) newest.set(r.submission.name, r);
+  }
+  const held = [...newest.values()].filter((r) => r.submission.run?.type === runType);
+  const taken = [
+    ...held.flatMap((r) =>
+      r.submission.run?.priority !== undefined ? [{ priority: r.submission.run.priority, what: `run ${r.submission.name}` }] : [],
+    ),
+    ...waiting,
+  ];
+  const clash = taken.find((t) => t.priority === priority);
   if (!clash) return undefined;
   const max = c.config.runs?.max_per_type;
-  const used = new Set(held.flatMap((r) => (r.submission.run?.priority !== undefined ? [r.submission.run.priority] : [])));
+  const used = new Set(taken.map((t) => t.priority));
   const free = max !== undefined ? Array.from({ length: max }, (_, i) => i + 1).filter((p) => !used.has(p)) : [];
-  return `team ${entrant.team}'s run ${clash.submission.name} already has priority ${priority} among its "${runType}" runs${c.task !== undefined ? ` in task ${c.task.id}` : ''}; give this run another priority${free.length > 0 ? ` (free: ${free.join(', ')})` : ''}.`;
+  return `team ${entrant.team}'s ${clash.what} already has priority ${priority} among its "${runType}" runs${c.task !== undefined ? ` in task ${c.task.id}` : ''}; give this run another priority${free.length > 0 ? ` (free: ${free.join(', ')})` : ''}.`;
 }
 
 /** Whether the competition limits a phase's submissions (on a board) at all (per day, in total or per run type). */

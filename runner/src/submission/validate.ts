@@ -26,6 +26,8 @@ import { checkRankedLists, type RankedListRules } from '../scoring/ranked-lists.
 
 export const SUBMISSION_FILE = 'submission.yml';
 export const DEFAULT_MAX_FILE_MB = 50;
+/** The largest submission.yml: what the workflow reads of it again, as data, before an evaluation. */
+export const MAX_SUBMISSION_YML_BYTES = 64 * 1024;
 const MAX_FILES = 200;
 const DIGEST_PINNED = /^([a-z0-9./_-]+(:[0-9]+)?\/)?[a-z0-9._/-]+@sha256:[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/;
 
@@ -102,6 +104,17 @@ export async function validateSubmission(
   if (!tree.files.some((f) => f.rel === SUBMISSION_FILE)) {
     if (!tree.faults.some((f) => f.rel === SUBMISSION_FILE))
       problems.push(whole(ymlFile, 'is missing; every submission folder needs a submission.yml (see the participant guide).'));
+    return { ok: false, identity, problems };
+  }
+  const ymlSize = tree.files.find((f) => f.rel === SUBMISSION_FILE)?.size ?? 0;
+  if (ymlSize > MAX_SUBMISSION_YML_BYTES) {
+    // The workflow reads the task, run type and priority from it again before the evaluation, up to this size.
+    problems.push(
+      whole(
+        ymlFile,
+        `is ${(ymlSize / 1024).toFixed(0)} KiB; a submission.yml may be ${MAX_SUBMISSION_YML_BYTES / 1024} KiB at most: keep long texts in other files.`,
+      ),
+    );
     return { ok: false, identity, problems };
   }
   const parsed = parseContract(ymlFile, await readFile(path.join(dir, SUBMISSION_FILE), 'utf8'), SubmissionSchema);
@@ -500,7 +513,7 @@ export function taskOf(
 export async function entrantOf(
   c: Competition,
   submissionDir: string,
-): Promise<{ team: string; kind?: SubmissionKind; runType?: string; priority?: number; task?: string } | undefined> {
+): Promise<{ team: string; name?: string; kind?: SubmissionKind; runType?: string; priority?: number; task?: string } | undefined> {
   const dir = path.resolve(submissionDir);
   const text = await readFile(path.join(dir, SUBMISSION_FILE), 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseContract(SUBMISSION_FILE, text, SubmissionSchema);
@@ -509,6 +522,7 @@ export async function entrantOf(
   if (parsed?.ok)
     return {
       team: folderTeam ?? parsed.value.team,
+      name: folderTeam !== undefined ? identityFromFolder(c, dir).name : parsed.value.name,
       kind: parsed.value.kind,
       ...(parsed.value.run?.type !== undefined ? { runType: parsed.value.run.type } : {}),
       ...(parsed.value.run?.priority !== undefined ? { priority: parsed.value.run.priority } : {}),
