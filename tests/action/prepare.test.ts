@@ -11,6 +11,7 @@ import {
   workflowRunPayload,
   world,
   WORKFLOW_RUN,
+  type World,
 } from '../helpers/action-world.js';
 
 /**
@@ -18,6 +19,17 @@ import {
  * a bare remote (tests/helpers/action-world.ts): which pull request it takes from what GitHub
  * reports, the limits it counts, and what it hands the evaluation.
  */
+/** The organisers end the phase: competition.yml's dates moved into the past, pushed to the default branch; returns their clone. */
+async function endPhase(w: World): Promise<string> {
+  const dir = await w.checkout(`organiser-${Date.now()}`);
+  const yml = path.join(dir, 'competition.yml');
+  const text = await readFile(yml, 'utf8');
+  await writeFile(yml, text.replace(/start: \S+/, 'start: 2020-01-01T00:00:00Z').replace(/end: \S+/, 'end: 2020-06-30T23:59:59Z'));
+  git(dir, 'commit', '-qam', 'The phase ended');
+  git(dir, 'push', '-q', 'origin', 'HEAD:main');
+  return dir;
+}
+
 describe('prepare', () => {
   it('under the Ladder: prepare hands the team’s best to the runner, and the comment says the board did not move', async () => {
     const w = await world({ edit: (y) => y.replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n') });
@@ -212,15 +224,6 @@ describe('prepare', () => {
 
   it("a run sent before the last phase's end is official however late it is approved (control: one sent after goes to the post-challenge board)", async () => {
     const w = await world({ edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
-    /** The organisers end the phase: competition.yml's dates moved into the past, pushed to the default branch. */
-    const endPhase = async () => {
-      const dir = await w.checkout(`organiser-${Date.now()}`);
-      const yml = path.join(dir, 'competition.yml');
-      const text = await readFile(yml, 'utf8');
-      await writeFile(yml, text.replace(/start: \S+/, 'start: 2020-01-01T00:00:00Z').replace(/end: \S+/, 'end: 2020-06-30T23:59:59Z'));
-      git(dir, 'commit', '-qam', 'The phase ended');
-      git(dir, 'push', '-q', 'origin', 'HEAD:main');
-    };
     const recordOf = async (e: { outputs: Record<string, string> }) =>
       JSON.parse(await readFile(path.join(e.outputs['record-dir']!, 'record.json'), 'utf8')) as {
         phase: string;
@@ -228,7 +231,7 @@ describe('prepare', () => {
         id: string;
       };
     const early = await w.openPull('oscar', 'early', submissionFiles(w, 'oscar', 'early'));
-    const ran = await pipeline(w, early, 'oscar', { beforeApproval: endPhase });
+    const ran = await pipeline(w, early, 'oscar', { beforeApproval: async () => void (await endPhase(w)) });
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
     const official = await recordOf(ran.e!);
     expect(official.phase).toBe('main');
@@ -244,12 +247,7 @@ describe('prepare', () => {
     const w = await world({ edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
     /** The phase ends and the organisers publish its reveal (reveals/main.json on the results branch) while the run waits. */
     const endAndReveal = async () => {
-      const dir = await w.checkout(`organiser-${Date.now()}`);
-      const yml = path.join(dir, 'competition.yml');
-      const text = await readFile(yml, 'utf8');
-      await writeFile(yml, text.replace(/start: \S+/, 'start: 2020-01-01T00:00:00Z').replace(/end: \S+/, 'end: 2020-06-30T23:59:59Z'));
-      git(dir, 'commit', '-qam', 'The phase ended');
-      git(dir, 'push', '-q', 'origin', 'HEAD:main');
+      const dir = await endPhase(w);
       const hasResults = git(dir, 'ls-remote', '--heads', 'origin', 'results') !== '';
       git(dir, 'checkout', '-q', ...(hasResults ? ['-b', 'results', 'origin/results'] : ['--orphan', 'results']));
       await mkdir(path.join(dir, 'reveals'), { recursive: true });

@@ -56,6 +56,24 @@ async function problemsOf(tasks: string, edit: (y: string) => string = (y) => y)
   return got.ok ? [] : got.problems.map((p) => `${p.line}: ${p.message}`);
 }
 
+/** A results folder holding these records, as `--results DIR` reads one. */
+async function writeHistory(results: string, records: readonly ResultRecord[]): Promise<void> {
+  for (const r of records) {
+    const file = path.join(results, 'results', `${r.id}.json`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, serializeRecord(r));
+  }
+}
+
+/** The example with two tasks and a results folder beside it holding these records. */
+async function tasksWithHistory(records: readonly ResultRecord[]) {
+  const ex = await withTasks();
+  const root = path.dirname(ex.dir);
+  const results = path.join(root, 'history');
+  await writeHistory(results, records);
+  return { ex, root, results };
+}
+
 const lineOf = async (needle: string, tasks: string, edit: (y: string) => string = (y) => y) => {
   const ex = await exampleCompetition(await temp());
   const text = `${edit(await readFile(path.join(ex.dir, 'competition.yml'), 'utf8')).trimEnd()}\n${tasks}`;
@@ -357,19 +375,11 @@ describe('the organiser guide', () => {
 
 describe('podium report of a competition with tasks', () => {
   it('reports one task at a time, asking for --task; a competition without tasks takes none (control)', async () => {
-    const ex = await withTasks();
-    const root = path.dirname(ex.dir);
-    const results = path.join(root, 'history');
-    const records = [
+    const { ex, root, results } = await tasksWithHistory([
       { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' },
       { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' },
       { ...scoredRecord(3, { team: 'gamma', value: 0.7 }), task: 'noise' },
-    ];
-    for (const r of records) {
-      const file = path.join(results, 'results', `${r.id}.json`);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, serializeRecord(r));
-    }
+    ]);
     const base = ['report', '--competition', ex.dir, '--phase', 'main', '--results', results, '--format', 'csv'];
     const none = await runCli(root, base);
     expect(none.code).toBe(2);
@@ -391,18 +401,10 @@ describe('podium report of a competition with tasks', () => {
 
 describe('podium leaderboard of a competition with tasks', () => {
   it("names each board's task in --json; a competition without tasks names none (control)", async () => {
-    const ex = await withTasks();
-    const root = path.dirname(ex.dir);
-    const results = path.join(root, 'history');
-    const records = [
+    const { ex, root, results } = await tasksWithHistory([
       { ...scoredRecord(1, { team: 'alpha', value: 0.9 }), task: 'events' },
       { ...scoredRecord(2, { team: 'beta', value: 0.5 }), task: 'noise' },
-    ];
-    for (const r of records) {
-      const file = path.join(results, 'results', `${r.id}.json`);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, serializeRecord(r));
-    }
+    ]);
     const boards = async (dir: string) => {
       const got = await runCli(root, [
         'leaderboard',
@@ -435,11 +437,7 @@ describe('podium export of a competition with tasks', () => {
     const results = path.join(root, 'history');
     const withTask = { ...scoredRecord(1, { team: 'alpha' }), task: 'noise' };
     const without = scoredRecord(2, { team: 'beta' });
-    for (const r of [withTask, without]) {
-      const file = path.join(results, 'results', `${r.id}.json`);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, serializeRecord(r));
-    }
+    await writeHistory(results, [withTask, without]);
     const out = path.join(root, 'phase.zip');
     const io = captureIO(root);
     expect(await main(['export', ...argv({ competition: ex.dir, phase: 'main', results, out })], io), io.err()).toBe(0);
@@ -572,11 +570,7 @@ describe('the private part and the Ladder per task', () => {
 
     // podium report of one task's private part: that task's runs, on their revealed scores.
     const results = path.join(path.dirname(ex.dir), 'history');
-    for (const r of records) {
-      const file = path.join(results, 'results', `${r.id}.json`);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, serializeRecord(r));
-    }
+    await writeHistory(results, records);
     await mkdir(path.join(results, 'reveals'), { recursive: true });
     await writeFile(path.join(results, 'reveals', 'main.json'), JSON.stringify(reveal));
     const report = (task: string, part: string) =>
