@@ -210,14 +210,16 @@ function summaryText(text: string): string {
 /** The comment when a run evaluated nothing because the pull request moved on or closed. */
 export function renderNotEvaluated(
   request: { team: string; name: string; head_sha: string },
-  why: { reason: 'moved' | 'closed'; head_sha?: string },
+  why: { reason: 'moved' | 'closed' | 'revealed'; head_sha?: string },
 ): string {
   const head = `${MARKER}\n### Podium: ${inert(request.team)}/${inert(request.name)}\n\n`;
   const at = `\`${request.head_sha.slice(0, 12)}\``;
   const text =
     why.reason === 'closed'
       ? `**Not evaluated** at ${at}: the pull request was closed after this run was prepared. Nothing was counted against your limits.`
-      : `**Not evaluated** at ${at}: a newer commit${why.head_sha ? ` (\`${why.head_sha.slice(0, 12)}\`)` : ''} was pushed after this run was prepared, and an approval covers only the commit it was given for. Wait for the next run: the newest commit is evaluated on its own once an organiser approves it. Nothing was counted against your limits.`;
+      : why.reason === 'revealed'
+        ? `**Not evaluated** at ${at}: the phase ended, and its private scores were revealed, before this run was approved. A published reveal is final, so no official run can be added to it. Nothing was counted against your limits.`
+        : `**Not evaluated** at ${at}: a newer commit${why.head_sha ? ` (\`${why.head_sha.slice(0, 12)}\`)` : ''} was pushed after this run was prepared, and an approval covers only the commit it was given for. Wait for the next run: the newest commit is evaluated on its own once an organiser approves it. Nothing was counted against your limits.`;
   return fit(`${head}${text}\n`);
 }
 

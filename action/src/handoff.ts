@@ -70,7 +70,8 @@ export async function startHandoff(dir: string, request: Request): Promise<void>
 }
 
 export interface NotEvaluated {
-  reason: 'moved' | 'closed';
+  /** The pull request moved on, was closed, or its phase was revealed before the run was approved. */
+  reason: 'moved' | 'closed' | 'revealed';
   /** The pull request's head when evaluate looked. */
   head_sha?: string;
 }
@@ -86,7 +87,8 @@ export async function readEvaluation(dir: string): Promise<Evaluation> {
   if (skippedText !== undefined) {
     const v = JSON.parse(skippedText) as NotEvaluated;
     const head = typeof v.head_sha === 'string' && /^[0-9a-f]{40}$/.test(v.head_sha) ? v.head_sha : undefined;
-    return { request, skipped: { reason: v.reason === 'closed' ? 'closed' : 'moved', ...(head ? { head_sha: head } : {}) } };
+    const reason = v.reason === 'closed' || v.reason === 'revealed' ? v.reason : 'moved';
+    return { request, skipped: { reason, ...(head ? { head_sha: head } : {}) } };
   }
   let value: unknown;
   try {

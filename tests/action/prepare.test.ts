@@ -30,6 +30,26 @@ async function endPhase(w: World): Promise<string> {
   return dir;
 }
 
+/** The phase ends and the organisers publish its reveal (reveals/main.json on the results branch). */
+async function endAndReveal(w: World): Promise<void> {
+  const dir = await endPhase(w);
+  const hasResults = git(dir, 'ls-remote', '--heads', 'origin', 'results') !== '';
+  git(dir, 'checkout', '-q', ...(hasResults ? ['-b', 'results', 'origin/results'] : ['--orphan', 'results']));
+  await mkdir(path.join(dir, 'reveals'), { recursive: true });
+  const reveal = {
+    schema: 'podium-reveal/1',
+    competition: 'broadcast-sound-events',
+    phase: 'main',
+    revealed_at: '2020-07-01T00:00:00.000Z',
+    key_id: '0'.repeat(16),
+    records: [],
+  };
+  await writeFile(path.join(dir, 'reveals', 'main.json'), JSON.stringify(reveal));
+  git(dir, 'add', 'reveals/main.json');
+  git(dir, 'commit', '-qm', 'Reveal of phase main');
+  git(dir, 'push', '-q', 'origin', 'results');
+}
+
 describe('prepare', () => {
   it('under the Ladder: prepare hands the team’s best to the runner, and the comment says the board did not move', async () => {
     const w = await world({ edit: (y) => y.replace('leaderboard:', 'leaderboard:\n  ladder:\n    step: 0.01\n') });
@@ -163,9 +183,13 @@ describe('prepare', () => {
       return { ...files, 'submission.yml': `${files['submission.yml'].trimEnd()}\nrun:\n  type: manual\n  priority: 1\n` };
     };
     const first = await w.openPull('quebec', 'one', manual('one'));
+    // Another version of run one, in a pull request of its own: it keeps run one's priority.
+    const again = await w.openPull('quebec', 'one', manual('one'));
     const second = await w.openPull('quebec', 'two', manual('two'));
     const prepare = async (pr: { number: number; sha: string }) =>
       action(await w.checkout(`p${pr.number}`), 'prepare', workflowRunPayload(pr.sha, 'success', w.headOf(pr.number)), w);
+    const p2 = await prepare(again);
+    expect(p2.code, p2.stdout).toBe(0);
     const held = await prepare(second);
     expect(held.code).toBe(1);
     expect(held.stdout).toContain(
@@ -245,32 +269,29 @@ describe('prepare', () => {
 
   it('a run approved after its phase was revealed goes to the post-challenge board, leaving the published reveal whole', async () => {
     const w = await world({ edit: (y) => `${y.trimEnd()}\npost_challenge:\n  open: true\n` });
-    /** The phase ends and the organisers publish its reveal (reveals/main.json on the results branch) while the run waits. */
-    const endAndReveal = async () => {
-      const dir = await endPhase(w);
-      const hasResults = git(dir, 'ls-remote', '--heads', 'origin', 'results') !== '';
-      git(dir, 'checkout', '-q', ...(hasResults ? ['-b', 'results', 'origin/results'] : ['--orphan', 'results']));
-      await mkdir(path.join(dir, 'reveals'), { recursive: true });
-      const reveal = {
-        schema: 'podium-reveal/1',
-        competition: 'broadcast-sound-events',
-        phase: 'main',
-        revealed_at: '2020-07-01T00:00:00.000Z',
-        key_id: '0'.repeat(16),
-        records: [],
-      };
-      await writeFile(path.join(dir, 'reveals', 'main.json'), JSON.stringify(reveal));
-      git(dir, 'add', 'reveals/main.json');
-      git(dir, 'commit', '-qm', 'Reveal of phase main');
-      git(dir, 'push', '-q', 'origin', 'results');
-    };
     const pr = await w.openPull('sierra', 'waited', submissionFiles(w, 'sierra', 'waited'));
-    const ran = await pipeline(w, pr, 'sierra', { beforeApproval: endAndReveal });
+    const ran = await pipeline(w, pr, 'sierra', { beforeApproval: () => endAndReveal(w) });
     expect(ran.p.outputs.ready).toBe('true');
     expect(ran.e!.outputs.status, ran.e!.stdout).toBe('scored');
     expect(ran.e!.stdout).toContain('Phase main was revealed while this run waited for approval');
     const record = JSON.parse(await readFile(path.join(ran.e!.outputs['record-dir']!, 'record.json'), 'utf8')) as { board?: string };
     expect(record.board).toBe('post-challenge');
+    expect(w.api.violations).toEqual([]);
+  });
+
+  it('a run approved after its phase was revealed, with no post-challenge board, is not evaluated, and the comment says why', async () => {
+    const w = await world();
+    const pr = await w.openPull('tango', 'waited', submissionFiles(w, 'tango', 'waited'));
+    const ran = await pipeline(w, pr, 'tango', { beforeApproval: () => endAndReveal(w) });
+    expect(ran.p.outputs.ready).toBe('true');
+    expect(ran.e!.outputs.status, ran.e!.stdout).toBe('not-evaluated');
+    expect(ran.r!.code, ran.r!.stdout).toBe(0);
+    const body = w.api.comments.find((c) => c.issue === pr.number)!.body;
+    expect(body).toContain('the phase ended, and its private scores were revealed, before this run was approved');
+    expect(w.api.statuses.find((s) => s.sha === pr.sha)).toMatchObject({
+      state: 'error',
+      description: 'not evaluated: the phase was revealed before approval',
+    });
     expect(w.api.violations).toEqual([]);
   });
 

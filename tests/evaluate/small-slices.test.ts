@@ -6,7 +6,7 @@ import { buildSite, recordPage } from '../../leaderboard-site/src/build.js';
 import { evaluateSubmission } from '../../runner/src/evaluate/evaluate.js';
 import { checkRecord } from '../../runner/src/results/record.js';
 import { sliceTables } from '../../runner/src/cli/commands/slice-table.js';
-import { withheldGroups } from '../../runner/src/scoring/score.js';
+import { withheldAcross, withheldGroups } from '../../runner/src/scoring/score.js';
 import { exampleCompetition, submissionYml } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
 
@@ -60,14 +60,14 @@ describe('slice groups too small to score apart (data.min_slice_size)', () => {
     const scored = Object.values(slices.groups).reduce((sum, g) => sum + (g.metrics.accuracy ?? 0) * (g.withheld ? 0 : g.n), 0);
     expect(Math.round(whole - scored)).toBe(1 + 10);
     const note =
-      "1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is the next smallest group, or its score would follow from the whole's and the others'.";
+      "1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is 1 other group, or its score would follow from the whole's and the groups shown.";
     expect(renderComment(ex.competition, record)).toContain(note);
     expect(sliceTables(record.scores.slices!, ex.competition.metrics, ex.competition.primary)).toContain(note);
     const out = path.join(path.dirname(ex.dir), 'site');
     await buildSite({ competition: ex.competition, records: [record], outDir: out });
     const page = await readFile(path.join(out, recordPage(record).split('#')[0]!), 'utf8');
     expect(page).toContain(
-      '1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is the next smallest group, or its score would follow from the whole&#39;s and the others&#39;.',
+      '1 group has fewer than 10 items, so it is not scored apart (–): a score on a few hidden items would tell their outcomes. Nor is 1 other group, or its score would follow from the whole&#39;s and the groups shown.',
     );
     expect(page).toMatch(/<tr><td>rare<\/td><td class="num">3<\/td><td class="num">–<\/td>/);
 
@@ -77,6 +77,34 @@ describe('slice groups too small to score apart (data.min_slice_size)', () => {
     expect(open.slices.groups.a!.metrics.accuracy).toBe(1);
     expect(open.slices.worst.accuracy!.group).toBe('rare');
     expect(renderComment(open.ex.competition, open.record)).not.toContain('not scored apart');
+  });
+
+  it('withholds, across two slice columns, every group that shares an item with a withheld one (control: column by column, one group of the other gives the small one away)', () => {
+    // Items 0…109. Column x: A = {0}, B = {1…9}, C = {10…59}, D = {60…109}. Column y: P = A ∪ C, Q = B ∪ D.
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const group = (name: string, items: number[]) => ({ name, items, n: items.length });
+    const x = { groups: [group('A', [0]), group('B', range(1, 10)), group('C', range(10, 60)), group('D', range(60, 110))] };
+    const y = { groups: [group('P', [0, ...range(10, 60)]), group('Q', range(1, 10).concat(range(60, 110)))] };
+    // Column by column: x withholds A and B, y nothing; then A = P·51 − C·50, both shown.
+    const alone = [x, y].map((c) => [
+      ...withheldGroups(
+        c.groups.map((g) => [g.name, g.n] as const),
+        10,
+      ).keys(),
+    ]);
+    expect(alone).toEqual([['A', 'B'], []]);
+    // Together: P and Q share items with A and B, and then C and D share theirs: nothing is shown apart.
+    const together = withheldAcross([x, y], 10, 110).map((m) => [...m.keys()].sort());
+    expect(together).toEqual([
+      ['A', 'B', 'C', 'D'],
+      ['P', 'Q'],
+    ]);
+    // A column whose groups line up with the other's: both withhold the same items (0…59), and D and T are still shown.
+    const z = { groups: [group('R', range(0, 10)), group('S', range(10, 60)), group('T', range(60, 110))] };
+    expect(withheldAcross([x, z], 10, 110).map((m) => [...m.keys()].sort())).toEqual([
+      ['A', 'B', 'C'],
+      ['R', 'S'],
+    ]);
   });
 
   it('withholds the smallest groups in order, until two or more hold the minimum between them', () => {

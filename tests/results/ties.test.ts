@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { seedKeyedByFile } from '../../runner/src/files/tree.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { placement } from '../../action/src/modes/report.js';
@@ -44,7 +45,7 @@ async function files(root: string) {
   await writeFile(path.join(root, 'weak.csv'), csv(loudnessRule(train, test)));
 }
 
-/** A record of `file` scored as the evaluator scores it: accuracy with its interval and stored replicates. */
+/** A record of `file` scored as the evaluator scores it: accuracy with its interval and stored replicates, drawn keyed by the truth. */
 async function recordOf(root: string, file: string, team: string, minute: number): Promise<ResultRecord> {
   const metrics = parseMetrics('accuracy');
   const scored = await scoreFiles({
@@ -53,7 +54,7 @@ async function recordOf(root: string, file: string, team: string, minute: number
     predictionsName: file,
     spec: { id: 'id', target: 'label', score: 'score', reads: new Set(metrics.map((m) => m.metric.reads)) },
     metrics,
-    bootstrap: DEFAULT_BOOTSTRAP,
+    bootstrap: { ...DEFAULT_BOOTSTRAP, drawSeed: await seedKeyedByFile(path.join(root, 'truth.csv'), DEFAULT_BOOTSTRAP.seed) },
     keepReplicates: new Set(['accuracy']),
   });
   if (!scored.ok) throw new Error(`${file} did not score`);
@@ -68,12 +69,12 @@ async function competition(root: string) {
   return exampleCompetition(root, { edit: (y) => y.replace(/leaderboard:/, 'leaderboard:\n  baselines: [organisers]') });
 }
 
-/** `podium compare --json` on two of the files, with the records' bootstrap settings. */
+/** `podium compare --json --keyed` on two of the files, with the records' bootstrap settings and draws. */
 async function compare(root: string, a: string, b: string): Promise<string> {
   const { resamples, seed, level } = DEFAULT_BOOTSTRAP;
   const run = await runCli(root, [
     'compare',
-    ...argv({ truth: 'truth.csv', metric: 'accuracy', json: true, resamples, seed, level }, a, b),
+    ...argv({ truth: 'truth.csv', metric: 'accuracy', json: true, keyed: true, resamples, seed, level }, a, b),
   ]);
   expect(run.code, run.err).toBe(0);
   return (JSON.parse(run.out) as { verdict: string }).verdict;

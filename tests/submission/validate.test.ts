@@ -171,3 +171,20 @@ describe('submission folders', () => {
     expect(report.problems.length).toBe(3); // the pipe, the bad team, the unknown key (schema errors stop before file checks)
   });
 });
+
+describe('a submission folder named as a slug', () => {
+  it('keeps its name as it is, so "a_" and "a" stay two runs (control: a name that is not a slug is made one)', async () => {
+    const ex = await exampleCompetition(await temp());
+    const predictions = await ex.baselinePredictions();
+    const named = async (name: string) =>
+      (
+        await validateSubmission(
+          ex.competition,
+          await ex.submit('team-a', name, { 'submission.yml': submissionYml('team-a', name), 'predictions.csv': predictions }),
+        )
+      ).identity.name;
+    expect(await named('a_')).toBe('a_');
+    expect(await named('a')).toBe('a');
+    expect(await named('Run One')).toBe('run-one');
+  });
+});

@@ -2,10 +2,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hiddenDir } from '../../../runner/src/competition/load.js';
 import { evaluateSubmission } from '../../../runner/src/evaluate/evaluate.js';
+import { entrantOf } from '../../../runner/src/submission/validate.js';
 import { openHidden } from '../../../runner/src/hidden/sealed.js';
 import { serializeRecord } from '../../../runner/src/results/record.js';
 import { readFileFromRef, resultsRef } from '../../../runner/src/results/git-store.js';
 import { revealPath } from '../../../runner/src/results/seal.js';
+import { lastPhase } from '../../../runner/src/results/board.js';
 import { openCompetition } from '../checkout.js';
 import { fetchFolder } from '../fetch.js';
 import type { GitHub, Repo } from '../github.js';
@@ -60,16 +62,27 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
 
   // The phase and board the run was admitted to at prepare, not those open when an organiser got
   // to approve it; but once the phase's reveal is published, an official record more would break
-  // it for good (every sealed record of the phase must be in it), so the run is then taken as one
-  // sent now: on the post-challenge board where it is open.
+  // it for good (every sealed record of the phase must be in it). The run then goes to that
+  // phase's post-challenge board where it is the last phase and the board is open, and is not
+  // evaluated otherwise (never into a later phase, whose limits it was not counted against).
   let admittedTo = request.phase !== undefined ? { phase: request.phase, board: request.board ?? ('official' as const) } : undefined;
   if (admittedTo?.board === 'official') {
     const ref = await resultsRef(c.dir);
     if (ref && (await readFileFromRef(c.dir, ref, revealPath(admittedTo.phase))) !== undefined) {
-      io.info(
-        `Phase ${admittedTo.phase} was revealed while this run waited for approval; a published reveal is final, so the run is evaluated as one sent now.`,
-      );
-      admittedTo = undefined;
+      if (c.config.post_challenge?.open && lastPhase(c).id === admittedTo.phase) {
+        io.info(
+          `Phase ${admittedTo.phase} was revealed while this run waited for approval; a published reveal is final, so the run goes to the post-challenge board.`,
+        );
+        admittedTo = { phase: admittedTo.phase, board: 'post-challenge' };
+      } else {
+        const note: NotEvaluated = { reason: 'revealed' };
+        await writeFile(path.join(out, NOT_EVALUATED_FILE), `${JSON.stringify(note)}\n`);
+        io.info(
+          `Phase ${admittedTo.phase} was revealed while this run waited for approval: nothing evaluated, since a published reveal is final.`,
+        );
+        io.output('status', 'not-evaluated');
+        return;
+      }
     }
   }
 
@@ -81,6 +94,15 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
     maxFileBytes: maxMb * 1024 * 1024,
   });
   io.info(`Fetched ${files.length} file(s) of ${request.folder} at ${request.head_sha}.`);
+  // Under the Ladder, the best prepare read must be the submission's task's: checked before
+  // anything runs (a request an earlier version prepared names no task).
+  if (request.ladder && c.tasks) {
+    const task = (await entrantOf(c, target))?.task;
+    if (task !== request.ladder.task)
+      throw new Error(
+        `this run was prepared with the Ladder's best of ${request.ladder.task ? `task ${request.ladder.task}` : 'no task'}, but ${request.folder}/submission.yml names ${task ? `task ${task}` : 'no task'}: nothing evaluated. Push a new commit to have it prepared again.`,
+      );
+  }
 
   const where = hiddenDir(c, inputs.hidden || undefined, io.env);
   const hidden = await openHidden(where, io.env, c.config.data.hidden.key_env, io.env.RUNNER_TEMP || undefined);
@@ -113,7 +135,7 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
                 // A best read in another task is no best here; nor is none where one would have been read.
                 if (task !== asked.task)
                   throw new Error(
-                    `the Ladder's best was read for ${asked.task ? `task ${asked.task}` : 'no task'}, but the submission is for ${task ? `task ${task}` : 'no task'}; run it again.`,
+                    `the Ladder's best was read for ${asked.task ? `task ${asked.task}` : 'no task'}, but the submission is for ${task ? `task ${task}` : 'no task'}; push a new commit to have it prepared again.`,
                   );
                 return asked.best;
               },

@@ -55,8 +55,11 @@ export async function report(inputs: ReportInputs, io: Io, gh: GitHub, repo: Rep
       sha: request.head_sha,
       state: 'error',
       context: 'podium/evaluation',
-      description:
-        evaluation.skipped.reason === 'closed' ? 'not evaluated: the pull request was closed' : 'not evaluated: a newer commit was pushed',
+      description: {
+        closed: 'not evaluated: the pull request was closed',
+        moved: 'not evaluated: a newer commit was pushed',
+        revealed: 'not evaluated: the phase was revealed before approval',
+      }[evaluation.skipped.reason],
     });
     await io.summary(body.replace(MARKER, '') + '\n');
     return;

@@ -1,6 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { builtIn, formatFor, readsBoxes, readsTables, scoringSpec, type Competition, type Phase } from '../competition/load.js';
+import {
+  bootstrapSettings,
+  builtIn,
+  formatFor,
+  readsBoxes,
+  readsTables,
+  scoringSpec,
+  type Competition,
+  type Phase,
+} from '../competition/load.js';
 import { readCocoTruth, type CocoTruth } from '../scoring/coco.js';
 import { plural } from '../contracts/problems.js';
 import { publicImages } from '../submission/validate.js';
@@ -9,13 +18,21 @@ import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { loadTruth, wholeGrades } from '../scoring/truth.js';
 import { trecMetric } from '../scoring/metrics/trec.js';
 import type { Table } from '../scoring/table.js';
-import { hashFile } from '../files/tree.js';
+import { hashFile, seedKeyedByFile } from '../files/tree.js';
 import type { ErrorInfo, ResultRecord } from '../results/schema.js';
 import type { EvaluateOptions } from './options.js';
 import type { RecordContext } from './record-context.js';
 
 export type HiddenTruth =
-  | { ok: true; truth: Table; /** Where it was read from, for a scoring program. */ file: string; dataHash: string }
+  | {
+      ok: true;
+      truth: Table;
+      /** Where it was read from, for a scoring program. */
+      file: string;
+      dataHash: string;
+      /** The bootstrap's draws on this truth: a seed that needs the truth to be known (seedKeyedByFile). */
+      drawSeed: number;
+    }
   | { ok: false; record: ResultRecord };
 
 /**
@@ -41,7 +58,7 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
     // Not the participant's fault, and no grade named: the truth is hidden.
     if (spec.reads.has('ranking') && builtIn(c.metrics).some((m) => trecMetric(m.name)) && !wholeGrades(truth, spec))
       throw new TruthError("the truth's relevance grades are not all whole numbers, which trec_eval's measures need");
-    return { ok: true, truth, file, dataHash };
+    return { ok: true, truth, file, dataHash, drawSeed: await seedKeyedByFile(file, bootstrapSettings(c).seed) };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, record: ctx.fail(truthInvalid(e)) };
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, record: ctx.fail(truthUnavailable(truthName)) };

@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { bootstrapSettings, minSliceSize, builtIn, maxDetectionsOf } from '../competition/load.js';
 import { detectionSubset, readCocoResults, readCocoTruth, type CocoTruth } from '../scoring/coco.js';
-import { scoreInput, sliceReport, type SliceReport } from '../scoring/score.js';
+import { scoreInput, sliceReport, withheldAcross, type SliceReport } from '../scoring/score.js';
 import { TruthError } from '../scoring/spec.js';
 import { MetricUndefinedError, type DetectionData, type ScoringInput } from '../scoring/metrics/types.js';
-import { hashFile } from '../files/tree.js';
+import { hashFile, seedKeyedByFile } from '../files/tree.js';
 import { PodiumError } from '../contracts/problems.js';
 import type { ScoreMap } from '../results/seal.js';
 import type { ErrorInfo, ResultRecord } from '../results/schema.js';
@@ -30,7 +30,9 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
   step('reading the hidden truth');
   const hidden = await readHiddenCoco(opts, ctx.phaseId);
   if (!hidden.ok) return ctx.fail(hidden.error);
-  const { truth, dataHash } = hidden;
+  const { truth, dataHash, drawSeed } = hidden;
+  // The draws of the bootstrap on hidden data are keyed by the truth: see BootstrapSettings.
+  const bootstrap = { ...bootstrapSettings(c), drawSeed };
 
   step('scoring');
   const scoringStart = performance.now();
@@ -60,15 +62,14 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
       return { units: detection.imageIds.length, detection };
     };
     step('bootstrap confidence intervals');
-    const values = scoreInput(input(parts?.public), metrics, bootstrapSettings(c), primary, perCategory);
+    const values = scoreInput(input(parts?.public), metrics, bootstrap, primary, perCategory);
     // Per-slice scores would show what the Ladder hides: not computed under it.
     const slices =
       c.config.data.slices && !ladder
         ? sliceImages(truth, c.config.data.slices, metrics, input, parts?.public, minSliceSize(c))
         : undefined;
     let hiddenScores: ScoreMap | undefined;
-    if (parts && key && !opts.publicOnly)
-      hiddenScores = scoreInput(input(parts.private), metrics, bootstrapSettings(c), primary, perCategory);
+    if (parts && key && !opts.publicOnly) hiddenScores = scoreInput(input(parts.private), metrics, bootstrap, primary, perCategory);
     const base = ctx.base();
     const published = publishScores(opts, ctx, base.id, values, hiddenScores, key);
     return scoredRecord(ctx, base, {
@@ -94,7 +95,7 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
 async function readHiddenCoco(
   opts: EvaluateOptions,
   phaseId: string | undefined,
-): Promise<{ ok: true; truth: CocoTruth; dataHash: string } | { ok: false; error: ErrorInfo }> {
+): Promise<{ ok: true; truth: CocoTruth; dataHash: string; drawSeed: number } | { ok: false; error: ErrorInfo }> {
   const { competition: c } = opts;
   const { truthName, file } = truthFileOf(opts, phaseId);
   if (!(await stat(file).catch(() => undefined))?.isFile()) return { ok: false, error: truthUnavailable(truthName) };
@@ -102,7 +103,7 @@ async function readHiddenCoco(
     const truth = await readCocoTruth({ path: file }, { fields: cocoFields(c) });
     const mismatch = cocoMismatch(truth, await publicImages(c));
     if (mismatch) return { ok: false, error: truthInvalid(new TruthError(`the truth ${mismatch.replace(/\.$/, '')}`)) };
-    return { ok: true, truth, dataHash: await hashFile(file) };
+    return { ok: true, truth, dataHash: await hashFile(file), drawSeed: await seedKeyedByFile(file, bootstrapSettings(c).seed) };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, error: truthInvalid(e) };
     // The public list of test images cannot be read: the organisers' to fix too.
@@ -135,7 +136,7 @@ function sliceImages(
 ): Record<string, SliceReport> {
   const out: Record<string, SliceReport> = {};
   const images = within ?? Int32Array.from(truth.imageIds, (_, i) => i);
-  for (const field of fields) {
+  const columns = fields.map((field) => {
     const values = truth.imageFields[field]!;
     const members = new Map<string, number[]>();
     for (const i of images) {
@@ -143,11 +144,18 @@ function sliceImages(
       if (!members.has(group)) members.set(group, []);
       members.get(group)!.push(i);
     }
+    // The images are the units: a group's size is its images.
+    return { field, groups: [...members].map(([name, list]) => ({ name, items: Int32Array.from(list), n: list.length })) };
+  });
+  // Withheld over every field together (withheldAcross).
+  const withheld = minSize > 1 ? withheldAcross(columns, minSize, truth.imageIds.length) : undefined;
+  columns.forEach(({ field, groups }, i) => {
     out[field] = sliceReport(
-      [...members].map(([group, list]) => [group, () => input(Int32Array.from(list))]),
+      groups.map((g) => [g.name, () => input(g.items)] as const),
       metrics,
       minSize,
+      withheld?.[i],
     );
-  }
+  });
   return out;
 }

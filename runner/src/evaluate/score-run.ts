@@ -37,7 +37,9 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
   step('reading the hidden truth');
   const hidden = await readHiddenTruth(opts, ctx, spec);
   if (!hidden.ok) return hidden.record;
-  const { truth, dataHash } = hidden;
+  const { truth, dataHash, drawSeed } = hidden;
+  // The draws of the bootstrap on hidden data are keyed by the truth: see BootstrapSettings.
+  const bootstrap = { ...bootstrapSettings(c), drawSeed };
 
   step('scoring');
   const scoringStart = performance.now();
@@ -66,7 +68,7 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
     step('bootstrap confidence intervals');
     // Retrieval keeps the primary metric's value on each query, for the per-topic tables.
     const perQuery = new Set(c.config.leaderboard?.per_query === false ? [] : [c.primary.name]);
-    const values = scoreInput(input, metrics, bootstrapSettings(c), new Set([c.primary.name]), perQuery);
+    const values = scoreInput(input, metrics, bootstrap, new Set([c.primary.name]), perQuery);
     // Per-slice scores would show what the Ladder hides: not computed under it.
     const slices =
       c.config.data.slices && !ladder
@@ -89,7 +91,7 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
       hiddenScores = scoreInput(
         buildInput(truth, predictions, rowOf, spec, parts.private),
         metrics,
-        bootstrapSettings(c),
+        bootstrap,
         new Set([c.primary.name]),
         perQuery,
       );

@@ -12,6 +12,12 @@ const Interval = Type.Object(
     method: Type.String({ description: 'e.g. "bootstrap-percentile"' }),
     resamples: Type.Optional(Type.Integer({ minimum: 1 })),
     seed: Type.Optional(Type.Integer()),
+    draws: Type.Optional(
+      Type.Literal('keyed-by-truth', {
+        description:
+          'the resamples were drawn from a seed derived from `seed` and the hidden truth, so that nobody without the truth knows which items each one drew',
+      }),
+    ),
     undefined_resamples: Type.Optional(Type.Integer({ minimum: 1, description: 'resamples on which the metric was undefined, left out' })),
     replicates: Type.Optional(
       Type.String({

@@ -49,7 +49,7 @@ export function withheldNote(report: SliceReport): string | undefined {
   const cover = withheld.length - small;
   return `${small} ${small === 1 ? 'group has' : 'groups have'} fewer than ${min} items, so ${small === 1 ? 'it is' : 'they are'} not scored apart (–): a score on a few hidden items would tell their outcomes.${
     cover > 0
-      ? ` Nor ${cover === 1 ? 'is the next smallest group' : `are the ${cover} next smallest groups`}, or ${small === 1 ? 'its' : 'their'} score would follow from the whole's and the others'.`
+      ? ` Nor ${cover === 1 ? 'is 1 other group' : `are ${cover} other groups`}, or ${small === 1 ? 'its' : 'their'} score would follow from the whole's and the groups shown.`
       : ''
   }`;
 }

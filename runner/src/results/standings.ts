@@ -203,7 +203,7 @@ export function versusLeader(entry: ScoredResult, leader: ScoredResult, primary:
   const a = entry.scores.public[primary.name]?.ci;
   const b = leader.scores.public[primary.name]?.ci;
   if (!a?.replicates || !b?.replicates) return undefined;
-  if (a.seed !== b.seed || a.resamples !== b.resamples || a.level !== b.level) return undefined;
+  if (a.seed !== b.seed || a.draws !== b.draws || a.resamples !== b.resamples || a.level !== b.level) return undefined;
   if (leader.provenance.data_hash === undefined || leader.provenance.data_hash !== entry.provenance.data_hash) return undefined;
   const c = compareReplicates(decodeReplicates(a.replicates), decodeReplicates(b.replicates), primary.direction, a.level);
   if (c.resamples === 0) return undefined;

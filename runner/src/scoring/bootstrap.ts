@@ -7,13 +7,23 @@ import { MetricUndefinedError, type Direction, type Evaluator } from './metrics/
  * (how often the item was drawn), so a metric evaluates a resample in one weighted pass
  * without copying data. The draws depend only on (seed, units, b): two submissions scored
  * on the same truth with the same seed see the very same resamples, which makes their
- * stored replicates a paired bootstrap that anyone can recompute from the records.
+ * stored replicates a paired bootstrap.
+ *
+ * On hidden data the draws must not be known: each replicate is a known weighting of the
+ * items' outcomes, so a thousand replicates drawn from a published seed are a thousand
+ * equations from which anyone solves every item's outcome (and, for two classes, its label).
+ * The evaluation then draws from `drawSeed`, derived from the seed and the hidden truth
+ * itself (hidden-truth.ts): the same for every submission on that truth, so pairing still
+ * holds, and unknowable without the truth.
  */
 export interface BootstrapSettings {
   resamples: number;
+  /** The seed competition.yml gives, recorded with each interval. */
   seed: number;
   /** Confidence level, e.g. 0.95. */
   level: number;
+  /** The seed the draws come from when it must stay secret; default `seed`. */
+  drawSeed?: number;
 }
 
 export const DEFAULT_BOOTSTRAP: BootstrapSettings = { resamples: 1000, seed: 20260101, level: 0.95 };
@@ -92,7 +102,7 @@ export function bootstrapIntervals(
   for (const name of evaluators.keys()) reps.set(name, new Float64Array(settings.resamples));
   const counts = new Uint32Array(units);
   for (let b = 0; b < settings.resamples; b++) {
-    drawCounts(units, settings.seed, b, counts);
+    drawCounts(units, settings.drawSeed ?? settings.seed, b, counts);
     for (const [name, evaluate] of evaluators) {
       let v: number;
       try {

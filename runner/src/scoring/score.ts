@@ -24,6 +24,8 @@ export interface ScoredValue {
     method: 'bootstrap-percentile';
     resamples: number;
     seed: number;
+    /** On hidden data: the draws came from a seed keyed by the truth (BootstrapSettings.drawSeed). */
+    draws?: 'keyed-by-truth';
     undefined_resamples?: number;
     /** float32 replicates, base64: lets anyone run a paired comparison from the records. */
     replicates?: string;
@@ -69,6 +71,7 @@ export function scoreInput(
         method: 'bootstrap-percentile',
         resamples: bootstrap.resamples,
         seed: bootstrap.seed,
+        ...(bootstrap.drawSeed !== undefined ? { draws: 'keyed-by-truth' as const } : {}),
         ...(ci.undefinedResamples > 0 ? { undefined_resamples: ci.undefinedResamples } : {}),
         ...(keepReplicates.has(name) ? { replicates: encodeReplicates(ci.replicates) } : {}),
       };
@@ -105,17 +108,20 @@ export function sliceReport(
   metrics: readonly NamedMetric[],
   /** Groups of fewer items are not scored: a score on a few hidden items tells their outcomes. */
   minSize = 1,
+  /** The groups not scored apart, with their sizes, where the caller decided them (withheldAcross); default: this column's own rule. */
+  given?: ReadonlyMap<string, number>,
 ): SliceReport {
   // No prototype: a group may be called "__proto__".
   const report: SliceReport = { groups: Object.create(null), worst: Object.create(null), gap: Object.create(null) };
   if (minSize > 1) report.min_size = minSize;
   const withheld =
-    minSize > 1
+    given ??
+    (minSize > 1
       ? withheldGroups(
           groups.map(([group, inputOf]) => [group, inputOf().units]),
           minSize,
         )
-      : new Map<string, number>();
+      : new Map<string, number>());
   for (const [group, inputOf] of groups) {
     const values: Record<string, number> = {};
     const small = withheld.get(group);
@@ -170,6 +176,63 @@ export function withheldGroups(sizes: readonly (readonly [string, number])[], mi
   return small;
 }
 
+/** One slice column's groups, for withheldAcross: each group's items (rows, images) and its size in units. */
+export interface ColumnGroups {
+  groups: readonly { name: string; items: ArrayLike<number>; n: number }[];
+}
+
+/**
+ * The groups withheld in each column, decided over all columns together: each column's own rule
+ * (withheldGroups), then, until nothing changes, every group that shares an item with a withheld
+ * group of any column, and in a column that withholds anything, the smallest others until two
+ * groups and the minimum of items are withheld. Then every column withholds exactly the same
+ * items, and every group shown holds none of them: from the whole's score and any published
+ * groups, subtraction gives those items together, never fewer (a small group of one column
+ * would otherwise follow from a larger group of another, less the groups shown beside it).
+ */
+export function withheldAcross(columns: readonly ColumnGroups[], minSize: number, items: number): Map<string, number>[] {
+  const out = columns.map((c) =>
+    withheldGroups(
+      c.groups.map((g) => [g.name, g.n] as const),
+      minSize,
+    ),
+  );
+  if (columns.length < 2 || out.every((m) => m.size === 0)) return out;
+  const held = new Uint8Array(items);
+  const hold = (g: ColumnGroups['groups'][number]) => {
+    for (let k = 0; k < g.items.length; k++) held[g.items[k]!] = 1;
+  };
+  columns.forEach((c, i) => c.groups.forEach((g) => out[i]!.has(g.name) && hold(g)));
+  for (let changed = true; changed;) {
+    changed = false;
+    columns.forEach((c, i) => {
+      const withheld = out[i]!;
+      for (const g of c.groups) {
+        if (withheld.has(g.name)) continue;
+        let overlaps = false;
+        for (let k = 0; k < g.items.length && !overlaps; k++) overlaps = held[g.items[k]!] === 1;
+        if (overlaps) {
+          withheld.set(g.name, g.n);
+          hold(g);
+          changed = true;
+        }
+      }
+      if (withheld.size === 0) return;
+      // Still two groups and the minimum of items withheld in this column.
+      const rest = c.groups.filter((g) => !withheld.has(g.name)).sort((a, b) => a.n - b.n || (a.name < b.name ? -1 : 1));
+      let total = [...withheld.values()].reduce((a, b) => a + b, 0);
+      for (const g of rest) {
+        if (withheld.size >= 2 && total >= minSize) break;
+        withheld.set(g.name, g.n);
+        total += g.n;
+        hold(g);
+        changed = true;
+      }
+    });
+  }
+  return out;
+}
+
 /** Every metric on each group of each slice column of the truth. */
 export function scoreSlices(
   truth: Table,
@@ -184,6 +247,7 @@ export function scoreSlices(
   minSize = 1,
 ): Record<string, SliceReport> {
   const out: Record<string, SliceReport> = {};
+  const columns: { column: string; groups: { name: string; items: Int32Array; n: number; inputOf: () => ScoringInput }[] }[] = [];
   for (const column of sliceColumns) {
     const col = truth.columns.get(column);
     if (!col || col.kind !== 'category') continue;
@@ -195,15 +259,25 @@ export function scoreSlices(
     if (within) for (const i of within) members[col.codes[i]!]!.push(i);
     else for (let i = 0; i < truth.n; i++) members[col.codes[i]!]!.push(i);
     // Groups with no row here are left out: a group of the private part alone would name it.
-    const report = sliceReport(
-      col.values.flatMap((group, g) =>
-        members[g]!.length > 0 ? [[group, () => buildInput(truth, predictions, rowOf, spec, Int32Array.from(members[g]!))] as const] : [],
-      ),
+    columns.push({
+      column,
+      groups: col.values.flatMap((group, g) => {
+        if (members[g]!.length === 0) return [];
+        const rows = Int32Array.from(members[g]!);
+        const inputOf = () => buildInput(truth, predictions, rowOf, spec, rows);
+        return [{ name: group, items: rows, n: minSize > 1 ? inputOf().units : 0, inputOf }];
+      }),
+    });
+  }
+  const withheld = minSize > 1 ? withheldAcross(columns, minSize, truth.n) : undefined;
+  columns.forEach(({ column, groups }, i) => {
+    out[column] = sliceReport(
+      groups.map((g) => [g.name, g.inputOf] as const),
       metrics,
       minSize,
+      withheld?.[i],
     );
-    out[column] = report;
-  }
+  });
   return out;
 }
 

@@ -535,7 +535,9 @@ function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep).join('/');
   const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   const parts = (inside ? rel : path.basename(dir)).split('/');
-  const slug = (s: string | undefined) => toSlug(s ?? 'unknown', 'unknown');
+  // A folder name that is a slug already is kept as it is (toSlug would drop a trailing "_", and
+  // two folders would then be one run); anything else is made one.
+  const slug = (s: string | undefined) => (s !== undefined && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(s) ? s : toSlug(s ?? 'unknown', 'unknown'));
   const isStandard = parts.length === 3 && parts[0] === 'submissions';
   return {
     team: slug(isStandard ? parts[1] : 'unknown'),

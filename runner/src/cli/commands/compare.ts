@@ -7,6 +7,7 @@ import { bootstrapFrom, formatFrom, maxDetectionsFrom, parseMetrics, scoreOrExit
 import { markdownTable } from 'markdown-table';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
+import { seedKeyedByFile } from '../../files/tree.js';
 
 export const compare = defineCommand({
   name: 'compare',
@@ -15,12 +16,16 @@ export const compare = defineCommand({
 the difference A − B (in the metric's better direction), its confidence interval, and
 whether A is better: only when the whole interval is above zero (B is better when it is
 all below). Otherwise the two are statistically tied at that level. It is the leaderboard's
-tie test: on the truth rows the records were scored on (the public part, where there is a
-private one), with the competition's seed, resamples and level, it gives the verdict the
+tie test: with --keyed, on the competition's truth file (records of a competition without a
+private part), with the competition's seed, resamples and level, it gives the verdict the
 leaderboard shows for A against the leader B.`,
   options: {
     metric: { type: 'string', value: 'NAME', help: 'the metric to compare on' },
     'per-query': { type: 'boolean', short: 'q', help: 'retrieval: both values and the difference on each query' },
+    keyed: {
+      type: 'boolean',
+      help: "draw the resamples as an evaluation on hidden data does, from a seed keyed by the truth file's bytes (the records' draws: keyed-by-truth)",
+    },
     ...scoringOptions,
   },
   notes: 'For retrieval the resamples draw queries, so the comparison is paired by query.',
@@ -34,7 +39,10 @@ leaderboard shows for A against the leader B.`,
     if (metrics.length !== 1) throw new UsageError('--metric takes one metric.');
     const metric = metrics[0]!;
     const truthPath = path.resolve(io.cwd, required(values.truth, '--truth'));
-    const bootstrap = bootstrapFrom(values);
+    const bootstrap = {
+      ...bootstrapFrom(values),
+      ...(values.keyed ? { drawSeed: await seedKeyedByFile(truthPath, bootstrapFrom(values).seed) } : {}),
+    };
     if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.');
     const format = await formatFrom(values, truthPath);
     const spec = specFrom(values, metrics, format);
