@@ -41,9 +41,9 @@ describe('npm run demo', () => {
       else expect(out).toContain('No container submission this time');
       const table = out.slice(out.lastIndexOf('| rank'));
       expect(table).toMatch(/\| +1 ≈ \| foxtrot +\| bayes-service +\| +0\.9081 \|/);
-      // echo is told apart from the leader (its answers move with the leader's, so their paired
-      // differences vary little), while the baseline, further down, is not.
-      expect(table).toMatch(/\| +3 \| echo +\| bayes-half-data/);
+      // echo is close to the edge of the tie test (its answers move with the leader's, so their
+      // paired differences vary little): tied or not depends on the resamples drawn.
+      expect(table).toMatch(/\| +3(?: ≈)? \| echo +\| bayes-half-data/);
       expect(table).toMatch(/\| +4 ≈ \| baseline/);
       // The phase ends and the sealed private half is revealed, checked and published.
       expect(out).toContain(`✓ ${containers ? 6 : 5} sealed record(s) of phase main: every private score matches its commitment.`);

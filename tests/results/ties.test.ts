@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { seedKeyedByFile } from '../../runner/src/files/tree.js';
+import { keyOfFile } from '../../runner/src/files/tree.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { placement } from '../../action/src/modes/report.js';
@@ -54,7 +54,7 @@ async function recordOf(root: string, file: string, team: string, minute: number
     predictionsName: file,
     spec: { id: 'id', target: 'label', score: 'score', reads: new Set(metrics.map((m) => m.metric.reads)) },
     metrics,
-    bootstrap: { ...DEFAULT_BOOTSTRAP, drawSeed: await seedKeyedByFile(path.join(root, 'truth.csv'), DEFAULT_BOOTSTRAP.seed) },
+    bootstrap: { ...DEFAULT_BOOTSTRAP, drawKey: await keyOfFile(path.join(root, 'truth.csv'), DEFAULT_BOOTSTRAP.seed) },
     keepReplicates: new Set(['accuracy']),
   });
   if (!scored.ok) throw new Error(`${file} did not score`);

@@ -44,6 +44,23 @@ describe('resample draws', () => {
       { seed: 42, numRuns: 100 },
     );
   });
+
+  it('draw from a key: n out of n, the same for the same key and resample, and not what the seed alone draws', () => {
+    const key = Buffer.alloc(32, 7);
+    const draw = (b: number, k?: Uint8Array) => {
+      const out = new Uint32Array(1000);
+      drawCounts(1000, 42, b, out, k);
+      return Array.from(out);
+    };
+    expect(draw(3, key).reduce((s, x) => s + x, 0)).toBe(1000);
+    expect(draw(3, key)).toEqual(draw(3, key));
+    expect(draw(4, key)).not.toEqual(draw(3, key));
+    expect(draw(3, key)).not.toEqual(draw(3));
+    expect(draw(3, Buffer.alloc(32, 8))).not.toEqual(draw(3, key));
+    const zeros = draw(3, key).filter((x) => x === 0).length / 1000;
+    expect(zeros).toBeGreaterThan(0.33);
+    expect(zeros).toBeLessThan(0.41);
+  });
 });
 
 describe('argsort', () => {

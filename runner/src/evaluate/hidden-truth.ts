@@ -18,7 +18,7 @@ import { TruthError, type ScoringSpec } from '../scoring/spec.js';
 import { loadTruth, wholeGrades } from '../scoring/truth.js';
 import { trecMetric } from '../scoring/metrics/trec.js';
 import type { Table } from '../scoring/table.js';
-import { hashFile, seedKeyedByFile } from '../files/tree.js';
+import { hashFile, keyOfFile } from '../files/tree.js';
 import type { ErrorInfo, ResultRecord } from '../results/schema.js';
 import type { EvaluateOptions } from './options.js';
 import type { RecordContext } from './record-context.js';
@@ -30,8 +30,8 @@ export type HiddenTruth =
       /** Where it was read from, for a scoring program. */
       file: string;
       dataHash: string;
-      /** The bootstrap's draws on this truth: a seed that needs the truth to be known (seedKeyedByFile). */
-      drawSeed: number;
+      /** The bootstrap's draws on this truth: a seed that needs the truth to be known (keyOfFile). */
+      drawKey: Buffer;
     }
   | { ok: false; record: ResultRecord };
 
@@ -58,7 +58,7 @@ export async function readHiddenTruth(opts: EvaluateOptions, ctx: RecordContext,
     // Not the participant's fault, and no grade named: the truth is hidden.
     if (spec.reads.has('ranking') && builtIn(c.metrics).some((m) => trecMetric(m.name)) && !wholeGrades(truth, spec))
       throw new TruthError("the truth's relevance grades are not all whole numbers, which trec_eval's measures need");
-    return { ok: true, truth, file, dataHash, drawSeed: await seedKeyedByFile(file, bootstrapSettings(c).seed) };
+    return { ok: true, truth, file, dataHash, drawKey: await keyOfFile(file, bootstrapSettings(c).seed) };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, record: ctx.fail(truthInvalid(e)) };
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, record: ctx.fail(truthUnavailable(truthName)) };

@@ -5,7 +5,7 @@ import { detectionSubset, readCocoResults, readCocoTruth, type CocoTruth } from 
 import { scoreInput, sliceReport, withheldAcross, type SliceReport } from '../scoring/score.js';
 import { TruthError } from '../scoring/spec.js';
 import { MetricUndefinedError, type DetectionData, type ScoringInput } from '../scoring/metrics/types.js';
-import { hashFile, seedKeyedByFile } from '../files/tree.js';
+import { hashFile, keyOfFile } from '../files/tree.js';
 import { PodiumError } from '../contracts/problems.js';
 import type { ScoreMap } from '../results/seal.js';
 import type { ErrorInfo, ResultRecord } from '../results/schema.js';
@@ -30,9 +30,9 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
   step('reading the hidden truth');
   const hidden = await readHiddenCoco(opts, ctx.phaseId);
   if (!hidden.ok) return ctx.fail(hidden.error);
-  const { truth, dataHash, drawSeed } = hidden;
+  const { truth, dataHash, drawKey } = hidden;
   // The draws of the bootstrap on hidden data are keyed by the truth: see BootstrapSettings.
-  const bootstrap = { ...bootstrapSettings(c), drawSeed };
+  const bootstrap = { ...bootstrapSettings(c), drawKey };
 
   step('scoring');
   const scoringStart = performance.now();
@@ -95,7 +95,7 @@ export async function scoreDetection(opts: EvaluateOptions, ran: Extract<Ran, { 
 async function readHiddenCoco(
   opts: EvaluateOptions,
   phaseId: string | undefined,
-): Promise<{ ok: true; truth: CocoTruth; dataHash: string; drawSeed: number } | { ok: false; error: ErrorInfo }> {
+): Promise<{ ok: true; truth: CocoTruth; dataHash: string; drawKey: Buffer } | { ok: false; error: ErrorInfo }> {
   const { competition: c } = opts;
   const { truthName, file } = truthFileOf(opts, phaseId);
   if (!(await stat(file).catch(() => undefined))?.isFile()) return { ok: false, error: truthUnavailable(truthName) };
@@ -103,7 +103,7 @@ async function readHiddenCoco(
     const truth = await readCocoTruth({ path: file }, { fields: cocoFields(c) });
     const mismatch = cocoMismatch(truth, await publicImages(c));
     if (mismatch) return { ok: false, error: truthInvalid(new TruthError(`the truth ${mismatch.replace(/\.$/, '')}`)) };
-    return { ok: true, truth, dataHash: await hashFile(file), drawSeed: await seedKeyedByFile(file, bootstrapSettings(c).seed) };
+    return { ok: true, truth, dataHash: await hashFile(file), drawKey: await keyOfFile(file, bootstrapSettings(c).seed) };
   } catch (e: unknown) {
     if (e instanceof TruthError) return { ok: false, error: truthInvalid(e) };
     // The public list of test images cannot be read: the organisers' to fix too.

@@ -37,9 +37,9 @@ export async function scoreRun(opts: EvaluateOptions, run: Extract<Ran, { ok: tr
   step('reading the hidden truth');
   const hidden = await readHiddenTruth(opts, ctx, spec);
   if (!hidden.ok) return hidden.record;
-  const { truth, dataHash, drawSeed } = hidden;
+  const { truth, dataHash, drawKey } = hidden;
   // The draws of the bootstrap on hidden data are keyed by the truth: see BootstrapSettings.
-  const bootstrap = { ...bootstrapSettings(c), drawSeed };
+  const bootstrap = { ...bootstrapSettings(c), drawKey };
 
   step('scoring');
   const scoringStart = performance.now();

@@ -85,13 +85,13 @@ export async function hashFiles(root: string, files: readonly TreeFile[]): Promi
 }
 
 /**
- * A 32-bit seed only the holder of a file can know: SHA-256 over a label, the public seed and
+ * A 256-bit key only the holder of a file can know: SHA-256 over a label, the public seed and
  * the file's bytes (unlike the file's published hash, which is over its bytes alone).
  */
-export async function seedKeyedByFile(file: string, seed: number): Promise<number> {
+export async function keyOfFile(file: string, seed: number): Promise<Buffer> {
   const h = createHash('sha256').update(`podium-bootstrap-draws-v1\0${seed}\0`);
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest().readUInt32BE(0);
+  return h.digest();
 }
 
 /** sha256 of a file, read as a stream so large truth files cost no memory. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MetricUndefinedError, type Direction, type Evaluator } from './metrics/types.js';
 
 /**
@@ -12,9 +13,11 @@ import { MetricUndefinedError, type Direction, type Evaluator } from './metrics/
  * On hidden data the draws must not be known: each replicate is a known weighting of the
  * items' outcomes, so a thousand replicates drawn from a published seed are a thousand
  * equations from which anyone solves every item's outcome (and, for two classes, its label).
- * The evaluation then draws from `drawSeed`, derived from the seed and the hidden truth
- * itself (hidden-truth.ts): the same for every submission on that truth, so pairing still
- * holds, and unknowable without the truth.
+ * The evaluation then draws from `drawKey`, 256 bits derived from the seed and the hidden
+ * truth itself (keyOfFile): the same for every submission on that truth, so pairing
+ * still holds, and unknowable without the truth. Each resample's generator state is 128 bits
+ * of SHA-256(key, b), so neither a 32-bit seed to try every value of nor one resample's state
+ * leads to another's.
  */
 export interface BootstrapSettings {
   resamples: number;
@@ -22,11 +25,27 @@ export interface BootstrapSettings {
   seed: number;
   /** Confidence level, e.g. 0.95. */
   level: number;
-  /** The seed the draws come from when it must stay secret; default `seed`. */
-  drawSeed?: number;
+  /** The key the draws come from when they must stay secret (32 bytes); default: from `seed`. */
+  drawKey?: Uint8Array;
 }
 
 export const DEFAULT_BOOTSTRAP: BootstrapSettings = { resamples: 1000, seed: 20260101, level: 0.95 };
+
+/** A resample's generator state from the public seed, through splitmix32. */
+function seededState(seed: number, b: number): [number, number, number, number] {
+  const seeded = random32((seed ^ Math.imul(b + 1, 0x27d4eb2d)) >>> 0);
+  return [seeded(), seeded(), seeded(), seeded()];
+}
+
+/** A resample's generator state from a secret key: 128 bits of SHA-256(key, b), never all zero. */
+function keyedState(key: Uint8Array, b: number): [number, number, number, number] {
+  const index = Buffer.alloc(4);
+  index.writeUInt32BE(b >>> 0);
+  const d = createHash('sha256').update(key).update(index).digest();
+  const s: [number, number, number, number] = [d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), d.readUInt32LE(12)];
+  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
+  return s;
+}
 
 /** xoshiro128** : fast, small state, good statistical quality; seeded through splitmix32. */
 export function random32(seed: number): () => number {
@@ -59,15 +78,14 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** Counts of a multinomial draw of `units` items out of `units`, for resample b. */
-export function drawCounts(units: number, seed: number, b: number, out: Uint32Array): void {
+/**
+ * Counts of a multinomial draw of `units` items out of `units`, for resample b: from `seed`, or,
+ * with a key, from a state only the key's holder can know.
+ */
+export function drawCounts(units: number, seed: number, b: number, out: Uint32Array, key?: Uint8Array): void {
   out.fill(0);
   // xoshiro128** inlined (this loop runs units × resamples times), seeded per resample.
-  const seeded = random32((seed ^ Math.imul(b + 1, 0x27d4eb2d)) >>> 0);
-  let s0 = seeded();
-  let s1 = seeded();
-  let s2 = seeded();
-  let s3 = seeded();
+  let [s0, s1, s2, s3] = key ? keyedState(key, b) : seededState(seed, b);
   const scale = units / 4294967296;
   for (let i = 0; i < units; i++) {
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
@@ -102,7 +120,7 @@ export function bootstrapIntervals(
   for (const name of evaluators.keys()) reps.set(name, new Float64Array(settings.resamples));
   const counts = new Uint32Array(units);
   for (let b = 0; b < settings.resamples; b++) {
-    drawCounts(units, settings.drawSeed ?? settings.seed, b, counts);
+    drawCounts(units, settings.seed, b, counts, settings.drawKey);
     for (const [name, evaluate] of evaluators) {
       let v: number;
       try {

@@ -24,7 +24,7 @@ export interface ScoredValue {
     method: 'bootstrap-percentile';
     resamples: number;
     seed: number;
-    /** On hidden data: the draws came from a seed keyed by the truth (BootstrapSettings.drawSeed). */
+    /** On hidden data: the draws came from a key derived from the truth (BootstrapSettings.drawKey). */
     draws?: 'keyed-by-truth';
     undefined_resamples?: number;
     /** float32 replicates, base64: lets anyone run a paired comparison from the records. */
@@ -71,7 +71,7 @@ export function scoreInput(
         method: 'bootstrap-percentile',
         resamples: bootstrap.resamples,
         seed: bootstrap.seed,
-        ...(bootstrap.drawSeed !== undefined ? { draws: 'keyed-by-truth' as const } : {}),
+        ...(bootstrap.drawKey !== undefined ? { draws: 'keyed-by-truth' as const } : {}),
         ...(ci.undefinedResamples > 0 ? { undefined_resamples: ci.undefinedResamples } : {}),
         ...(keepReplicates.has(name) ? { replicates: encodeReplicates(ci.replicates) } : {}),
       };

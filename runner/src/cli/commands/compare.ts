@@ -7,7 +7,7 @@ import { bootstrapFrom, formatFrom, maxDetectionsFrom, parseMetrics, scoreOrExit
 import { markdownTable } from 'markdown-table';
 import { defineCommand } from './command.js';
 import { PodiumError } from '../../contracts/problems.js';
-import { seedKeyedByFile } from '../../files/tree.js';
+import { keyOfFile } from '../../files/tree.js';
 
 export const compare = defineCommand({
   name: 'compare',
@@ -41,7 +41,7 @@ leaderboard shows for A against the leader B.`,
     const truthPath = path.resolve(io.cwd, required(values.truth, '--truth'));
     const bootstrap = {
       ...bootstrapFrom(values),
-      ...(values.keyed ? { drawSeed: await seedKeyedByFile(truthPath, bootstrapFrom(values).seed) } : {}),
+      ...(values.keyed ? { drawKey: await keyOfFile(truthPath, bootstrapFrom(values).seed) } : {}),
     };
     if (bootstrap.resamples < 10) throw new UsageError('--resamples must be at least 10 for a comparison.');
     const format = await formatFrom(values, truthPath);
