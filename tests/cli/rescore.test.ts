@@ -116,6 +116,28 @@ describe('podium rescore', () => {
     expect((await readRecordFolder(results)).records).toHaveLength(2);
   });
 
+  it('supersedes a record whose intervals were drawn from the public seed, its values standing (control: a keyed one is left as it is)', async () => {
+    const root = await temp();
+    const ex = await exampleCompetition(root, { git: true });
+    const results = path.join(root, 'results-copy');
+    const old = await evaluateInto(root, ex, results, BASELINE, git(ex.dir, 'rev-parse', 'HEAD'));
+    const rescore = () => runCli(root, ['rescore', ...argv({ competition: ex.dir, phase: 'main', hidden: ex.hidden, results })]);
+    expect((await rescore()).out).toContain('1 unchanged');
+    // The record as an earlier version wrote it: the same values, no keyed draws.
+    const file = path.join(results, recordPath(old));
+    const earlier = JSON.parse(await readFile(file, 'utf8')) as ScoredResult;
+    for (const v of Object.values(earlier.scores.public)) delete v.ci?.draws;
+    await writeFile(file, JSON.stringify(earlier));
+    const run = await rescore();
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain('1 re-scored (0 changed)');
+    const records = (await readRecordFolder(results)).records as ScoredResult[];
+    const next = records.find((r) => r.supersedes === old.id)!;
+    expect(next.rescore!.reason).toContain("the intervals' resamples are now drawn keyed by the hidden truth");
+    expect(next.scores.public.accuracy!.value).toBe(old.status === 'scored' ? old.scores.public.accuracy!.value : NaN);
+    expect(next.scores.public.accuracy!.ci!.draws).toBe('keyed-by-truth');
+  });
+
   it('skips a record whose folder holds other files than it was scored from, and re-scores the unchanged one', async () => {
     const root = await temp();
     const ex = await exampleCompetition(root, { git: true });

@@ -173,18 +173,21 @@ describe('submission folders', () => {
 });
 
 describe('a submission folder named as a slug', () => {
-  it('keeps its name as it is, so "a_" and "a" stay two runs (control: a name that is not a slug is made one)', async () => {
+  it('refuses a folder whose name records would change ("a_" would be run "a"); "a" itself is fine (control)', async () => {
     const ex = await exampleCompetition(await temp());
     const predictions = await ex.baselinePredictions();
-    const named = async (name: string) =>
-      (
-        await validateSubmission(
-          ex.competition,
-          await ex.submit('team-a', name, { 'submission.yml': submissionYml('team-a', name), 'predictions.csv': predictions }),
-        )
-      ).identity.name;
-    expect(await named('a_')).toBe('a_');
-    expect(await named('a')).toBe('a');
-    expect(await named('Run One')).toBe('run-one');
+    const check = async (name: string) =>
+      validateSubmission(
+        ex.competition,
+        await ex.submit('team-a', name, { 'submission.yml': submissionYml('team-a', name), 'predictions.csv': predictions }),
+      );
+    const trailing = await check('a_');
+    expect(trailing.ok).toBe(false);
+    expect(trailing.problems.map((p) => p.message)).toContain(
+      'the folder name "a_" would be recorded as "a", which another folder could be too; rename the folder (and name) to "a".',
+    );
+    const plain = await check('a');
+    expect(plain.ok).toBe(true);
+    expect(plain.identity.name).toBe('a');
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { hiddenDir } from '../../../runner/src/competition/load.js';
+import { hiddenDir, viewOf } from '../../../runner/src/competition/load.js';
+import { ladderBest } from '../../../runner/src/results/ladder.js';
 import { evaluateSubmission } from '../../../runner/src/evaluate/evaluate.js';
 import { entrantOf } from '../../../runner/src/submission/validate.js';
 import { openHidden } from '../../../runner/src/hidden/sealed.js';
@@ -8,7 +9,7 @@ import { serializeRecord } from '../../../runner/src/results/record.js';
 import { readFileFromRef, resultsRef } from '../../../runner/src/results/git-store.js';
 import { revealPath } from '../../../runner/src/results/seal.js';
 import { lastPhase } from '../../../runner/src/results/board.js';
-import { openCompetition } from '../checkout.js';
+import { openCompetition, resultsHistory } from '../checkout.js';
 import { fetchFolder } from '../fetch.js';
 import type { GitHub, Repo } from '../github.js';
 import { NOT_EVALUATED_FILE, parseRequest, RECORD_FILE, REQUEST_FILE, startHandoff, type NotEvaluated } from '../handoff.js';
@@ -74,6 +75,20 @@ export async function evaluate(inputs: EvaluateInputs, io: Io, gh: GitHub, repo:
           `Phase ${admittedTo.phase} was revealed while this run waited for approval; a published reveal is final, so the run goes to the post-challenge board.`,
         );
         admittedTo = { phase: admittedTo.phase, board: 'post-challenge' };
+        // Under the Ladder, the best prepare read was the official board's: the post-challenge
+        // board climbs a ladder of its own, read here from the results history.
+        if (request.ladder)
+          request.ladder = {
+            ...request.ladder,
+            board: 'post-challenge',
+            best: ladderBest(
+              viewOf(c, { task: request.ladder.task }),
+              await resultsHistory(c.dir),
+              request.team,
+              admittedTo.phase,
+              'post-challenge',
+            ),
+          };
       } else {
         const note: NotEvaluated = { reason: 'revealed' };
         await writeFile(path.join(out, NOT_EVALUATED_FILE), `${JSON.stringify(note)}\n`);

@@ -161,7 +161,10 @@ async function rescoreOne(
   const sameTruth = again.provenance.data_hash === old.provenance.data_hash;
   const sameScorer =
     again.provenance.scorer.name === old.provenance.scorer.name && again.provenance.scorer.version === old.provenance.scorer.version;
-  if (sameScores && sameTruth && sameScorer) return { status: 'unchanged', old };
+  // A record whose intervals were drawn from the public seed publishes replicates that give each
+  // item's outcome away (BootstrapSettings): it is superseded even where its values stand.
+  const sameDraws = sameDrawing(old.scores.public, again.scores.public);
+  if (sameScores && sameTruth && sameScorer && sameDraws) return { status: 'unchanged', old };
 
   const record: ScoredResult = {
     ...again,
@@ -199,8 +202,17 @@ function whatChanged(old: ScoredResult, again: ScoredResult, sameScores: boolean
   const now = again.provenance.scorer;
   if (was.name !== now.name || was.version !== now.version)
     parts.push(`the scorer changed (${was.name} ${was.version} → ${now.name} ${now.version})`);
+  if (!sameDrawing(old.scores.public, again.scores.public))
+    parts.push(
+      "the intervals' resamples are now drawn keyed by the hidden truth, so the published replicates no longer give each item's outcome",
+    );
   if (parts.length === 0 && !sameScores) parts.push('the scores changed when evaluated again');
   return `re-scored: ${parts.join('; ')}`;
+}
+
+/** Whether two public score maps' intervals were drawn the same way (ci.draws). */
+function sameDrawing(a: ScoredResult['scores']['public'], b: ScoredResult['scores']['public']): boolean {
+  return Object.keys(b).every((k) => a[k]?.ci?.draws === b[k]?.ci?.draws);
 }
 
 /** Whether two public score maps hold the same metrics with the same values. */

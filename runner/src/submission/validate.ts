@@ -146,6 +146,20 @@ export async function validateSubmission(
       );
     if (inSubmissionsFolder[2] !== sub.name)
       problems.push(source.problem(['name'], `name is "${sub.name}" but the folder is ${identity.path}/; they must match.`));
+    // Records name a run by its folder made a slug: "a_" would be run "a", as another folder "a" is.
+    for (const [key, segment] of [
+      ['team', inSubmissionsFolder[1]!],
+      ['name', inSubmissionsFolder[2]!],
+    ] as const) {
+      const recorded = toSlug(segment, 'unknown');
+      if (recorded !== segment)
+        problems.push(
+          source.problem(
+            [key],
+            `the folder name "${segment}" would be recorded as "${recorded}", which another folder could be too; rename the folder (and ${key}) to "${recorded}".`,
+          ),
+        );
+    }
   }
 
   let predictions: LoadedPredictions | undefined;
@@ -535,9 +549,7 @@ function identityFromFolder(c: Competition, dir: string): SubmissionIdentity {
   const rel = path.relative(path.resolve(c.dir), dir).split(path.sep).join('/');
   const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   const parts = (inside ? rel : path.basename(dir)).split('/');
-  // A folder name that is a slug already is kept as it is (toSlug would drop a trailing "_", and
-  // two folders would then be one run); anything else is made one.
-  const slug = (s: string | undefined) => (s !== undefined && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(s) ? s : toSlug(s ?? 'unknown', 'unknown'));
+  const slug = (s: string | undefined) => toSlug(s ?? 'unknown', 'unknown');
   const isStandard = parts.length === 3 && parts[0] === 'submissions';
   return {
     team: slug(isStandard ? parts[1] : 'unknown'),
