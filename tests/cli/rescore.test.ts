@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { argv } from '../helpers/argv.js';
 import { exampleCompetition, runCli, submissionYml, type ExampleCompetition } from '../helpers/competition.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
 import { readRecordFolder } from '../../runner/src/cli/commands/shared.js';
 import { readRecordsFromRef } from '../../runner/src/results/git-store.js';
 import { recordPath } from '../../runner/src/results/record.js';
@@ -281,7 +282,7 @@ describe('podium rescore', () => {
   });
 });
 
-const available = await engineAvailable();
+const available = requireTool('a Docker engine', await engineAvailable());
 
 describe.skipIf(!available)('podium rescore on the real engine', () => {
   it('re-runs a container from the image its record names on the corrected truth, and the new record names the same image', async () => {

@@ -15,9 +15,10 @@ import { findMetric } from '../../runner/src/scoring/metrics/registry.js';
 import { scoreFiles } from '../../runner/src/scoring/score.js';
 import { validateSubmission } from '../../runner/src/submission/validate.js';
 import { useTempDirs } from '../helpers/temp.js';
+import { requireTool } from '../helpers/tools.js';
 import { BASE_IMAGE, engineAvailable, ensureBaseImage } from '../../scripts/busybox-image.js';
 
-const available = await engineAvailable();
+const available = requireTool('a Docker engine', await engineAvailable());
 
 const temp = useTempDirs();
 const KEY = randomBytes(32);

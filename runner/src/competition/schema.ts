@@ -124,13 +124,17 @@ const Metric = Type.Object(
   { additionalProperties: false },
 );
 
-const PhaseLimits = Type.Object(
-  {
-    per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per UTC day in this phase' })),
-    total: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team in this phase' })),
-  },
-  { additionalProperties: false },
-);
+/** Submissions a team may make per UTC day and in all, somewhere (a phase, the post-challenge board, a task). */
+const CountLimits = (perDay: string, total: string, description?: string) =>
+  Type.Object(
+    {
+      per_day: Type.Optional(Type.Integer({ minimum: 1, description: perDay })),
+      total: Type.Optional(Type.Integer({ minimum: 1, description: total })),
+    },
+    { additionalProperties: false, ...(description !== undefined ? { description } : {}) },
+  );
+
+const PhaseLimits = CountLimits('submissions per team per UTC day in this phase', 'submissions per team in this phase');
 
 const Phase = Type.Object(
   {
@@ -430,15 +434,10 @@ const PostChallenge = Type.Object(
         "take submissions after the last phase's end onto the post-challenge board: evaluated as the last phase's, ranked apart from the official final ranking, never mixed into it",
     }),
     limits: Type.Optional(
-      Type.Object(
-        {
-          per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'post-challenge submissions per team per UTC day' })),
-          total: Type.Optional(Type.Integer({ minimum: 1, description: 'post-challenge submissions per team in all' })),
-        },
-        {
-          additionalProperties: false,
-          description: "the post-challenge board's limits, each standing in for the last phase's own (which apply otherwise)",
-        },
+      CountLimits(
+        'post-challenge submissions per team per UTC day',
+        'post-challenge submissions per team in all',
+        "the post-challenge board's limits, each standing in for the last phase's own (which apply otherwise)",
       ),
     ),
   },
@@ -492,12 +491,10 @@ const Task = Type.Object(
       }),
     ),
     limits: Type.Optional(
-      Type.Object(
-        {
-          per_day: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per UTC day to this task' })),
-          total: Type.Optional(Type.Integer({ minimum: 1, description: 'submissions per team per phase to this task' })),
-        },
-        { additionalProperties: false, description: "this task's limits, each standing in for the competition's own" },
+      CountLimits(
+        'submissions per team per UTC day to this task',
+        'submissions per team per phase to this task',
+        "this task's limits, each standing in for the competition's own",
       ),
     ),
   },
